@@ -1,0 +1,70 @@
+/**
+ * The pipeline, as one pure function: config text in, diagnostics and files out. No file system
+ * access here; the CLI reads the config and writes the result.
+ *
+ *   load -> validate (schema, then fleet semantics) -> resolve -> plan -> emit
+ */
+import { Diagnostic, dedupeDiagnostics, hasErrors, sortDiagnostics } from './diagnostics';
+import type { PhoenixLxcConfigs } from './generated/config-types';
+import { displayPath } from './jsonpath';
+import { loadConfig } from './load';
+import { canonical, FleetPlan, planFleet, SourceInfo } from './plan';
+import { cloneChain, resolveFleet, sortCtids } from './resolve';
+import { validateSchema } from './validate-schema';
+import { buildManifest, OutputFile, renderManifest, sha256 } from './write';
+import { emitAll } from '../emit';
+
+export interface CompileInput {
+  /** The config file's name as shown in messages (as the user gave it). */
+  file: string;
+  text: string;
+  /** Names used in headers and the manifest (machine independent). */
+  source: Omit<SourceInfo, 'sha256'>;
+  compiler: { name: string; version: string };
+  only?: string[];
+}
+
+export interface CompileOutput {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  files: OutputFile[];
+  manifestText: string;
+  plan?: FleetPlan;
+  /** CTIDs compiled (all, or the --only selection with ancestors). */
+  selected: string[];
+}
+
+export function compile(input: CompileInput): CompileOutput {
+  const fail = (diagnostics: Diagnostic[]): CompileOutput => ({ ok: false, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)), files: [], manifestText: '', selected: [] });
+  const loaded = loadConfig(input.file, input.text);
+  if (!loaded.ok) return fail(loaded.diagnostics);
+  const config = loaded.config;
+  let diagnostics = validateSchema(config);
+
+  const doc = config.value as PhoenixLxcConfigs;
+  const configs = doc !== null && typeof doc === 'object' && !Array.isArray(doc) && doc.lxc_configs && typeof doc.lxc_configs === 'object' ? doc.lxc_configs : undefined;
+  const allIds = configs ? sortCtids(Object.keys(configs)) : [];
+  let selected = new Set(allIds);
+  if (input.only && configs) {
+    selected = new Set();
+    for (const id of input.only) {
+      if (!Object.prototype.hasOwnProperty.call(configs, id)) {
+        diagnostics.push({ severity: 'error', code: 'PHX090', message: `--only names CTID ${id}, which is not in lxc_configs`, file: input.file, pos: config.valuePos.get('/lxc_configs') ?? { line: 1, col: 1 }, path: displayPath(['lxc_configs']) });
+        continue;
+      }
+      for (const c of cloneChain(configs, id)) selected.add(c);
+    }
+    // Problems in containers outside the selection do not block it.
+    diagnostics = diagnostics.filter((d) => d.ctid === undefined || selected.has(d.ctid));
+  }
+  if (hasErrors(diagnostics) || !configs) return fail(diagnostics);
+
+  const resolved = resolveFleet(doc, selected);
+  // The input's hash is of its canonical form (keys sorted), so reordering keys or reformatting the
+  // file does not churn the manifest.
+  const source: SourceInfo = { ...input.source, sha256: sha256(JSON.stringify(canonical(doc))) };
+  const plan = planFleet(resolved, selected, source, input.compiler);
+  const files = emitAll(plan);
+  const manifestText = renderManifest(buildManifest(files, input.compiler, { file: source.file, sha256: source.sha256 }));
+  return { ok: true, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)), files, manifestText, plan, selected: sortCtids(selected) };
+}

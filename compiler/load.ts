@@ -1,0 +1,121 @@
+/**
+ * Stage 1, load: JSON text -> plain value plus the position of every node.
+ *
+ * Uses momoa, which keeps a line and column for every node, so later stages can point at the
+ * exact place of a problem. Plain JSON.parse would silently keep the last of two duplicate keys;
+ * here a duplicate is an error. A UTF-8 byte order mark is accepted and skipped.
+ */
+import { parse as parseJson } from '@humanwhocodes/momoa';
+import type { AnyNode, DocumentNode } from '@humanwhocodes/momoa';
+import { Diagnostic, Position } from './diagnostics';
+import { ctidOfPath, displayPath, PathSeg, toPointer } from './jsonpath';
+
+export interface LoadedConfig {
+  file: string;
+  text: string;
+  value: unknown;
+  /** JSON Pointer -> position of the value. */
+  valuePos: Map<string, Position>;
+  /** JSON Pointer -> position of the key naming the value (object members only). */
+  keyPos: Map<string, Position>;
+}
+
+export type LoadResult = { ok: true; config: LoadedConfig } | { ok: false; diagnostics: Diagnostic[] };
+
+const BOM = '\uFEFF';
+
+export function loadConfig(file: string, rawText: string): LoadResult {
+  const text = rawText.startsWith(BOM) ? rawText.slice(1) : rawText;
+  if (text.trim() === '') {
+    return fail(file, { line: 1, col: 1 }, 'PHX003', 'the config file is empty: expected a JSON object');
+  }
+  let doc: DocumentNode;
+  try {
+    doc = parseJson(text, { mode: 'json', ranges: false, tokens: false });
+  } catch (e) {
+    const err = e as { message?: string; line?: number; column?: number; offset?: number };
+    if (typeof err.line !== 'number' || typeof err.column !== 'number') throw e;
+    return fail(file, { line: err.line, col: err.column }, 'PHX001', syntaxMessage(text, err.message ?? '', err.offset));
+  }
+  const valuePos = new Map<string, Position>();
+  const keyPos = new Map<string, Position>();
+  const diagnostics: Diagnostic[] = [];
+  const value = build(doc.body, [], { file, valuePos, keyPos, diagnostics });
+  if (diagnostics.length > 0) return { ok: false, diagnostics };
+  return { ok: true, config: { file, text, value, valuePos, keyPos } };
+}
+
+interface BuildCtx {
+  file: string;
+  valuePos: Map<string, Position>;
+  keyPos: Map<string, Position>;
+  diagnostics: Diagnostic[];
+}
+
+function build(node: AnyNode, path: PathSeg[], ctx: BuildCtx): unknown {
+  ctx.valuePos.set(toPointer(path), pos(node));
+  switch (node.type) {
+    case 'Object': {
+      // A null-prototype object: keys such as "__proto__" stay plain data.
+      const out: Record<string, unknown> = Object.create(null);
+      const firstSeen = new Map<string, Position>();
+      for (const member of node.members) {
+        const key = member.name.type === 'String' ? member.name.value : member.name.name;
+        const childPath = [...path, key];
+        const keyAt = pos(member.name);
+        const earlier = firstSeen.get(key);
+        if (earlier) {
+          ctx.diagnostics.push({
+            severity: 'error',
+            code: 'PHX002',
+            message: `duplicate key ${JSON.stringify(key)} (first defined at ${earlier.line}:${earlier.col}); JSON keeps only one of them, so the file is ambiguous`,
+            file: ctx.file,
+            pos: keyAt,
+            path: displayPath(childPath),
+            ...ctidField(childPath),
+          });
+          continue;
+        }
+        firstSeen.set(key, keyAt);
+        ctx.keyPos.set(toPointer(childPath), keyAt);
+        out[key] = build(member.value, childPath, ctx);
+      }
+      return out;
+    }
+    case 'Array':
+      return node.elements.map((el, i) => build(el.value, [...path, i], ctx));
+    case 'String':
+    case 'Number':
+    case 'Boolean':
+      return node.value;
+    case 'Null':
+      return null;
+    default:
+      // JSON mode produces no other node kinds (no NaN, Infinity or identifiers).
+      throw new Error(`unexpected JSON node ${node.type}`);
+  }
+}
+
+function pos(node: AnyNode): Position {
+  return { line: node.loc.start.line, col: node.loc.start.column };
+}
+
+function ctidField(path: PathSeg[]): { ctid?: string } {
+  const ctid = ctidOfPath(path);
+  return ctid !== undefined ? { ctid } : {};
+}
+
+/** momoa's messages end in "(line:col)", which our format already carries; name common slips. */
+function syntaxMessage(text: string, raw: string, offset: number | undefined): string {
+  const base = raw.replace(/\s*\(\d+:\d+\)\s*$/, '').replace(/\.$/, '');
+  if (offset !== undefined && offset >= text.length) return 'invalid JSON: the file ends before the JSON value is complete';
+  const ch = offset !== undefined ? text[offset] : undefined;
+  if ((ch === '}' || ch === ']') && offset !== undefined && /,\s*$/.test(text.slice(0, offset))) {
+    return `invalid JSON: trailing comma before '${ch}'`;
+  }
+  return `invalid JSON: ${base.charAt(0).toLowerCase()}${base.slice(1)}`;
+}
+
+function fail(file: string, at: Position, code: 'PHX001' | 'PHX003', message: string): LoadResult {
+  return { ok: false, diagnostics: [{ severity: 'error', code, message, file, pos: at, path: '$' }] };
+}

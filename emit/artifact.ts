@@ -1,0 +1,17 @@
+/** What an emitter returns: files keyed by their path inside the output folder. */
+import type { ContainerPlan, FleetPlan } from '../compiler/plan';
+import type { OutputFile } from '../compiler/write';
+
+export type Artifact = OutputFile & { kind: ArtifactKind };
+
+/** Every artifact kind; the golden harness fails when a kind has no golden file. */
+export const ARTIFACT_KINDS = ['container.json'] as const;
+export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
+
+export type ContainerEmitter = (c: ContainerPlan, fleet: FleetPlan) => Artifact[];
+export type FleetEmitter = (fleet: FleetPlan) => Artifact[];
+
+/** Pretty JSON with a final newline: the one JSON style of every artifact. */
+export function jsonText(v: unknown): string {
+  return JSON.stringify(v, null, 2) + '\n';
+}

@@ -1,0 +1,14 @@
+/** The emitters, in one list: pure functions from the plan to files. */
+import type { FleetPlan } from '../compiler/plan';
+import type { Artifact, ContainerEmitter, FleetEmitter } from './artifact';
+import { emitContainerJson } from './container-json';
+
+const containerEmitters: ContainerEmitter[] = [emitContainerJson];
+const fleetEmitters: FleetEmitter[] = [];
+
+export function emitAll(fleet: FleetPlan): Artifact[] {
+  const out: Artifact[] = [];
+  for (const c of fleet.containers) for (const e of containerEmitters) out.push(...e(c, fleet));
+  for (const e of fleetEmitters) out.push(...e(fleet));
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

@@ -1,0 +1,38 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** The repository root, found from the compiled location (dist/test/...) upward. */
+export function repoRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'compiler'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('repository root not found');
+    dir = up;
+  }
+}
+
+export function tmpDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(require('os').tmpdir(), `phx-${prefix}-`));
+}
+
+/** Every file below dir as relative path -> bytes and mode. */
+export function readTree(dir: string): Map<string, { data: Buffer; mode: number }> {
+  const out = new Map<string, { data: Buffer; mode: number }>();
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else {
+        const p = path.join(dir, r);
+        out.set(r, { data: fs.readFileSync(p), mode: fs.statSync(p).mode & 0o777 });
+      }
+    }
+  };
+  if (fs.existsSync(dir)) walk('');
+  return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+export function copyTree(src: string, dst: string): void {
+  fs.cpSync(src, dst, { recursive: true, preserveTimestamps: true });
+}

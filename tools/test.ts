@@ -1,0 +1,28 @@
+/**
+ * `npm test` runner: runs every uvu suite under dist/test (after the build) and ends with the
+ * plain summary line `N passed, N failed, N skipped`. Extra arguments filter suites by file name
+ * pattern, e.g. `npm test -- golden`.
+ */
+import { spawn } from 'child_process';
+import * as path from 'path';
+
+const root = path.resolve(__dirname, '..', '..');
+const pattern = process.argv[2] ?? '\\.test\\.js$';
+const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
+const child = spawn(process.execPath, [uvu, path.join('dist', 'test'), pattern], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+let text = '';
+child.stdout.on('data', (b: Buffer) => {
+  process.stdout.write(b);
+  text += b.toString('utf8');
+});
+child.on('close', (code) => {
+  // eslint-disable-next-line no-control-regex
+  const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
+  const num = (label: string) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(plain)?.[1] ?? 0);
+  const total = num('Total');
+  const passed = num('Passed');
+  const skipped = num('Skipped');
+  const failed = Math.max(0, total - passed - skipped);
+  process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  process.exit(code === 0 && failed === 0 && total > 0 ? 0 : 1);
+});
