@@ -11,6 +11,7 @@ import { loadConfig } from './load';
 import { canonical, FleetPlan, planFleet, SourceInfo } from './plan';
 import { cloneChain, resolveFleet, sortCtids } from './resolve';
 import { validateSchema } from './validate-schema';
+import { checkFleet } from './fleet-checks';
 import { buildManifest, OutputFile, renderManifest, sha256 } from './write';
 import { emitAll } from '../emit';
 
@@ -39,29 +40,34 @@ export function compile(input: CompileInput): CompileOutput {
   const loaded = loadConfig(input.file, input.text);
   if (!loaded.ok) return fail(loaded.diagnostics);
   const config = loaded.config;
-  let diagnostics = validateSchema(config);
-
+  const schemaDiags = validateSchema(config);
   const doc = config.value as PhoenixLxcConfigs;
   const configs = doc !== null && typeof doc === 'object' && !Array.isArray(doc) && doc.lxc_configs && typeof doc.lxc_configs === 'object' ? doc.lxc_configs : undefined;
   const allIds = configs ? sortCtids(Object.keys(configs)) : [];
   let selected = new Set(allIds);
+  const selectionDiags: Diagnostic[] = [];
   if (input.only && configs) {
     selected = new Set();
     for (const id of input.only) {
       if (!Object.prototype.hasOwnProperty.call(configs, id)) {
-        diagnostics.push({ severity: 'error', code: 'PHX090', message: `--only names CTID ${id}, which is not in lxc_configs`, file: input.file, pos: config.valuePos.get('/lxc_configs') ?? { line: 1, col: 1 }, path: displayPath(['lxc_configs']) });
+        selectionDiags.push({ severity: 'error', code: 'PHX090', message: `--only names CTID ${id}, which is not in lxc_configs`, file: input.file, pos: config.valuePos.get('/lxc_configs') ?? { line: 1, col: 1 }, path: displayPath(['lxc_configs']) });
         continue;
       }
       for (const c of cloneChain(configs, id)) selected.add(c);
     }
-    // Problems in containers outside the selection do not block it.
-    diagnostics = diagnostics.filter((d) => d.ctid === undefined || selected.has(d.ctid));
   }
+  // Problems in containers outside the selection do not block it.
+  const inScope = (d: Diagnostic) => d.ctid === undefined || selected.has(d.ctid);
+  let diagnostics = [...schemaDiags.filter(inScope), ...selectionDiags];
   if (hasErrors(diagnostics) || !configs) return fail(diagnostics);
 
-  const resolved = resolveFleet(doc, selected);
-  // The input's hash is of its canonical form (keys sorted), so reordering keys or reformatting the
-  // file does not churn the manifest.
+  // When every CTID is schema-valid, the fleet checks see them all; otherwise only the selection.
+  const scope = hasErrors(schemaDiags) ? selected : new Set(allIds);
+  const resolvedAll = resolveFleet(doc, scope);
+  diagnostics = [...diagnostics, ...checkFleet(config, doc, resolvedAll, scope).filter(inScope)];
+  if (hasErrors(diagnostics)) return fail(diagnostics);
+  const resolved = new Map([...resolvedAll].filter(([id]) => selected.has(id)));
+
   const source: SourceInfo = { ...input.source, sha256: sha256(JSON.stringify(canonical(doc))) };
   const plan = planFleet(resolved, selected, source, input.compiler);
   const files = emitAll(plan);

@@ -41,6 +41,20 @@ export const CODES = {
   PHX018: { title: 'string length out of range', example: '"name": ""' },
   PHX019: { title: 'other schema violation', example: 'a value the schema rejects for another reason' },
   PHX090: { title: 'container selected with --only does not exist', example: '--only 999' },
+  PHX101: { title: 'clone_from_ctid names a CTID that does not exist', example: '"clone_from_ctid": "903" with no 903' },
+  PHX102: { title: 'clone chain has a cycle', example: '901 clones 902 and 902 clones 901' },
+  PHX103: { title: 'clone source has no template_snapshot_name to clone from', example: 'cloning from a CTID without "template_snapshot_name"' },
+  PHX104: { title: 'dependency names a CTID that does not exist', example: '"dependencies": ["953"] with no 953' },
+  PHX105: { title: 'dependencies have a cycle', example: '950 depends on 951 and 951 on 950' },
+  PHX106: { title: 'IP address used by two CTIDs', example: 'two containers with "ip": "10.0.0.221/24"' },
+  PHX107: { title: 'MAC address used by two CTIDs', example: 'two containers with the same "mac_address"' },
+  PHX108: { title: 'hostname used by two CTIDs', example: 'two containers named "vllm"' },
+  PHX109: { title: 'name is not a valid hostname', example: '"name": "my_box" (underscore)' },
+  PHX110: { title: 'gateway outside the interface subnet (warning)', example: '"ip": "10.0.0.5/24", "gw": "10.0.1.1"' },
+  PHX111: { title: 'gpu_assignment names a GPU the host does not have', example: '"gpu_assignment": "2" on a two-GPU host' },
+  PHX112: { title: 'vllm feature without nvidia on the clone chain', example: '"features": ["vllm"] cloned from a CTID without nvidia' },
+  PHX113: { title: 'GPU memory over-committed by containers that start at boot (warning)', example: 'two boot-time servers on GPU 0 at 0.6 each' },
+  PHX114: { title: 'a required setting is missing after clone inheritance', example: 'a container with neither "template" nor "clone_from_ctid"' },
 } as const;
 
 export type DiagnosticCode = keyof typeof CODES;

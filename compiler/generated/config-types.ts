@@ -67,6 +67,10 @@ export interface PhoenixLxcConfigs {
     [k: string]: HostGpu;
   };
   /**
+   * IDs of Proxmox guests that exist outside this file (VMs, containers managed elsewhere) and may be named in dependencies.
+   */
+  external_guests?: Ctid[];
+  /**
    * Containers by CTID: decimal strings from 100 to 999999999 (the Proxmox range).
    */
   lxc_configs: {

@@ -3,7 +3,7 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://phoenix-compile.local/phoenix_lxc_configs.schema.json","title":"PhoenixLxcConfigs","description":"The whole Phoenix Hypervisor fleet: host-wide NVIDIA settings and one entry per LXC container (CTID).","type":"object","additionalProperties":false,"required":["lxc_configs"],"properties":{"$schema":{"type":"string","description":"URI or path of the JSON Schema the file was written against. Informational; the compiler always validates against its own schema."},"nvidia_driver_version":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+){1,2}$","description":"NVIDIA driver version installed on the Proxmox host (for example 580.76.05). Containers install the same userspace driver version without the kernel module."},"nvidia_repo_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"NVIDIA CUDA apt repository used inside containers for the CUDA toolkit."},"nvidia_runfile_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+\\.run$","description":"URL of the NVIDIA driver .run installer whose userspace part is installed inside containers."},"phoenix_scripts_dir":{"type":"string","pattern":"^/[^\\s]*$","default":"/usr/local/phoenix_hypervisor/bin","description":"Host folder holding the user's existing Phoenix scripts (feature installers without a built-in script, non-vLLM application scripts, declared health checks and tests). Default /usr/local/phoenix_hypervisor/bin."},"host_gpus":{"type":"object","description":"The host's GPUs by index (the numbers used in gpu_assignment). Default: the plan's two NVIDIA RTX 5060 Ti, compute capability 12.0.","propertyNames":{"pattern":"^(0|[1-9][0-9]?)$"},"additionalProperties":{"$ref":"#/definitions/HostGpu"}},"lxc_configs":{"type":"object","description":"Containers by CTID: decimal strings from 100 to 999999999 (the Proxmox range).","propertyNames":{"$ref":"#/definitions/Ctid"},"additionalProperties":{"$ref":"#/definitions/Container"}}},"definitions":{"Ctid":{"type":"string","pattern":"^[1-9][0-9]{2,8}$","description":"A Proxmox container ID: a decimal string from 100 to 999999999 without leading zeros."},"Ipv4":{"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$","description":"An IPv4 address in dotted decimal."},"Ipv4Cidr":{"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$","description":"An IPv4 address with its prefix length (CIDR), for example 10.0.0.221/24."},"AbsolutePath":{"type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f]*$","description":"An absolute path without control characters."},"PlainName":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.+-]*$","description":"A name made of letters, digits, '_', '.', '+' and '-', starting with a letter or digit."},"HostGpu":{"type":"object","additionalProperties":false,"required":["model","compute_capability"],"properties":{"model":{"type":"string","minLength":1,"maxLength":128,"description":"GPU model, for example NVIDIA GeForce RTX 5060 Ti."},"compute_capability":{"type":"string","pattern":"^[1-9][0-9]?\\.[0-9]$","description":"CUDA compute capability as MAJOR.MINOR, for example 12.0 (consumer Blackwell), 9.0 (Hopper), 8.9 (Ada)."}}},"TestEntry":{"type":"object","additionalProperties":false,"required":["name","type","path"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Name shown in reports."},"type":{"type":"string","enum":["script"],"description":"Kind of check; only script is known."},"path":{"type":"string","minLength":1,"pattern":"^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$","description":"Script path relative to the Phoenix scripts folder (phoenix_scripts_dir)."}}},"ZfsVolume":{"type":"object","additionalProperties":false,"required":["name","pool","size_gb","mount_point"],"properties":{"name":{"$ref":"#/definitions/PlainName","description":"Dataset name."},"pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage (ZFS pool) that holds the volume."},"size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Size in GiB."},"mount_point":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."}}},"VllmGroup":{"type":"object","description":"One group of vLLM engine arguments. Keys are vLLM argument names (the dest of the flag, with underscores); a key is valid in any group."},"VllmEngineConfig":{"type":"object","additionalProperties":false,"description":"vLLM engine arguments for this container's server, grouped as the user likes (the plan's ModelConfig, CacheConfig, ParallelConfig, ServerConfig). Each key maps to exactly one command-line flag of vLLM's OpenAI server.","properties":{"ModelConfig":{"$ref":"#/definitions/VllmGroup","description":"Model arguments (model, dtype, max_model_len, trust_remote_code, quantization, served_model_name, ...)."},"CacheConfig":{"$ref":"#/definitions/VllmGroup","description":"KV-cache arguments (gpu_memory_utilization, kv_cache_dtype, ...)."},"ParallelConfig":{"$ref":"#/definitions/VllmGroup","description":"Parallelism arguments (tensor_parallel_size, pipeline_parallel_size, ...)."},"SchedulerConfig":{"$ref":"#/definitions/VllmGroup","description":"Scheduler arguments (max_num_seqs, max_num_batched_tokens, ...)."},"ServerConfig":{"$ref":"#/definitions/VllmGroup","description":"OpenAI server (frontend) arguments (host, port, api_key, ...)."}}},"Container":{"type":"object","additionalProperties":false,"required":["name"],"description":"One LXC container.","properties":{"name":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$","description":"Container name, also its hostname: letters, digits, '.' and '-'. Never inherited by clones."},"clone_from_ctid":{"$ref":"#/definitions/Ctid","description":"CTID of the template this container is cloned from (at that template's template_snapshot_name). Its settings are inherited."},"template":{"$ref":"#/definitions/AbsolutePath","description":"Path of the LXC template tarball used when the container is created rather than cloned."},"template_snapshot_name":{"$ref":"#/definitions/PlainName","description":"Snapshot taken when this container is a template; clones are made from it."},"start_at_boot":{"type":"boolean","description":"Start the container when the host boots (pct --onboot)."},"boot_order":{"type":"integer","minimum":0,"maximum":1000000,"description":"Start-up order at boot (pct --startup order=)."},"boot_delay":{"type":"integer","minimum":0,"maximum":86400,"description":"Seconds to wait after starting this container before starting the next (pct --startup up=)."},"memory_mb":{"type":"integer","minimum":16,"maximum":16777216,"description":"RAM in MiB (pct --memory)."},"swap_mb":{"type":"integer","minimum":0,"maximum":16777216,"description":"Swap in MiB (pct --swap)."},"cores":{"type":"integer","minimum":1,"maximum":8192,"description":"CPU cores (pct --cores)."},"storage_pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage for the root file system."},"storage_size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Root file system size in GiB."},"unprivileged":{"type":"boolean","description":"Run as an unprivileged container."},"network_config":{"type":"object","additionalProperties":false,"required":["name","bridge","ip","gw"],"description":"The container's first interface (net0).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Interface name inside the container, for example eth0."},"bridge":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Host bridge, for example vmbr0."},"ip":{"$ref":"#/definitions/Ipv4Cidr","description":"Static address with prefix length. Never inherited by clones."},"gw":{"$ref":"#/definitions/Ipv4","description":"Default gateway."},"nameservers":{"type":"string","pattern":"^[0-9.]+( [0-9.]+)*$","description":"DNS servers, space separated (pct --nameserver)."}}},"mac_address":{"type":"string","pattern":"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$","description":"MAC address of net0 (hwaddr). Never inherited by clones."},"gpu_assignment":{"type":"string","pattern":"^(none|[0-9]+( *, *[0-9]+)*)$","description":"GPUs passed through: \"none\", or comma-separated host GPU indices such as \"0\", \"0,1\" or \"0, 1\"."},"portainer_role":{"type":"string","enum":["server","agent","none","infrastructure"],"description":"Role in the user's Portainer setup (informational for this compiler)."},"features":{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[a-z0-9][a-z0-9_]*$"},"description":"Feature installers applied in order. Built in: base_setup, nvidia, vllm; any other name runs the user's phoenix_hypervisor_feature_install_<name>.sh. Features accumulate along the clone chain."},"application_script":{"type":"string","pattern":"^[A-Za-z0-9_.-]+\\.sh$","description":"Application step after the features. phoenix_hypervisor_lxc_vllm.sh is compiled into a systemd unit and deploy.sh; any other script is run from phoenix_scripts_dir."},"dependencies":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"CTIDs that must be running before this one."},"ports":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}:[0-9]{1,5}$"},"description":"Port mappings host:container (informational)."},"pct_options":{"type":"array","items":{"type":"string","pattern":"^[a-z_]+=[A-Za-z0-9_.,;=-]+$"},"description":"Proxmox container feature options passed to pct set --features, for example nesting=1."},"lxc_options":{"type":"array","items":{"type":"string","pattern":"^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$"},"description":"Raw LXC lines added to /etc/pve/lxc/<ctid>.conf when absent, for example lxc.apparmor.profile=unconfined."},"apparmor_profile":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"AppArmor profile; unconfined for none."},"apparmor_manages_nesting":{"type":"boolean","description":"The AppArmor profile handles nesting, so nesting=1 is not added."},"health_check":{"type":"object","additionalProperties":false,"required":["command"],"description":"A health check command run on the host.","properties":{"command":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Command run on the host to check the container's health (a script path or a command line such as curl -s --fail http://localhost:6333)."},"retries":{"type":"integer","minimum":0,"maximum":1000,"description":"Attempts before failing."},"interval":{"type":"integer","minimum":0,"maximum":3600,"description":"Seconds between attempts."}}},"tests":{"type":"object","additionalProperties":false,"description":"Checks declared for this container, run by verify.sh from phoenix_scripts_dir.","properties":{"health_checks":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Health checks."},"integration_tests":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Integration tests."}}},"vllm":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Legacy list of vLLM test scripts (08cb921 file)."},"integration_tests":{"type":"object","additionalProperties":false,"required":["script"],"description":"Legacy integration test declaration.","properties":{"script":{"type":"string","pattern":"^[A-Za-z0-9_./-]+$","description":"Script name."}}},"run_integration_tests":{"type":"boolean","description":"Run integration tests after the health check passes."},"firewall":{"type":"object","additionalProperties":false,"description":"Proxmox firewall settings (informational for this compiler).","properties":{"enabled":{"type":"boolean","description":"Firewall on."},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["type","action"],"properties":{"type":{"type":"string","enum":["in","out"],"description":"Direction."},"action":{"type":"string","enum":["ACCEPT","DROP","REJECT"],"description":"Action."},"source":{"type":"string","pattern":"^[0-9./]+$","description":"Source address."},"dest":{"type":"string","pattern":"^[0-9./]+$","description":"Destination address."},"proto":{"type":"string","pattern":"^[a-z0-9-]{1,20}$","description":"Protocol name as Proxmox accepts it (tcp, udp, icmp, ...)."},"port":{"type":"string","pattern":"^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$","description":"Destination port, range (a:b) or comma-separated list."},"comment":{"type":"string","maxLength":200,"description":"Free text."}}},"description":"Rules."}}},"volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated volumes created and mounted into the container."},"zfs_volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated ZFS volumes created and mounted into the container."},"mount_points":{"type":"array","description":"Host folders bind-mounted into the container.","items":{"type":"object","additionalProperties":false,"required":["host_path","container_path"],"properties":{"host_path":{"$ref":"#/definitions/AbsolutePath","description":"Folder on the host."},"container_path":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."},"owner_uid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner uid inside the container."},"owner_gid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner gid inside the container."}}}},"id_maps":{"type":"array","description":"Extra uid/gid mappings for an unprivileged container.","items":{"type":"object","additionalProperties":false,"required":["type","container_id","host_id","size"],"properties":{"type":{"type":"string","enum":["uid","gid"],"description":"Which ids."},"container_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id inside."},"host_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id on the host."},"size":{"type":"integer","minimum":1,"maximum":4294967295,"description":"How many ids."}}}},"traefik_service":{"type":"object","additionalProperties":false,"required":["name","port"],"description":"How the user's Traefik exposes this container (informational).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"Service name."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Backend port."}}},"enable_lifecycle_snapshots":{"type":"boolean","description":"Take lifecycle snapshots (informational)."},"bootstrap_ca_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"URL of the step-ca used to bootstrap trust (informational)."},"trigger_sync_on_completion":{"type":"boolean","description":"Trigger the user's sync after creation (informational)."},"vllm_engine_config":{"$ref":"#/definitions/VllmEngineConfig"},"vllm_model":{"type":"string","minLength":1,"description":"Legacy: vLLM model (use vllm_engine_config.ModelConfig.model)."},"vllm_served_model_name":{"type":"string","minLength":1,"description":"Legacy: served model name."},"vllm_model_type":{"type":"string","enum":["chat","embedding"],"description":"Legacy: chat or embedding (informational)."},"vllm_port":{"type":"integer","minimum":1,"maximum":65535,"description":"Legacy: API port."},"vllm_tensor_parallel_size":{"type":"integer","minimum":1,"maximum":64,"description":"Legacy: tensor parallel size."},"vllm_gpu_memory_utilization":{"type":"number","exclusiveMinimum":0,"maximum":1,"description":"Legacy: GPU memory utilization."},"vllm_max_model_len":{"type":"integer","minimum":1,"maximum":2147483647,"description":"Legacy: max model length."},"vllm_quantization":{"type":"string","minLength":1,"description":"Legacy: quantization method."},"vllm_trust_remote_code":{"type":"boolean","description":"Legacy: trust remote code."},"vllm_parameters":{"type":"object","description":"Legacy: vLLM arguments by name (underscored)."},"vllm_args":{"type":"array","items":{"type":"string"},"description":"Legacy: raw vLLM command-line arguments."}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://phoenix-compile.local/phoenix_lxc_configs.schema.json","title":"PhoenixLxcConfigs","description":"The whole Phoenix Hypervisor fleet: host-wide NVIDIA settings and one entry per LXC container (CTID).","type":"object","additionalProperties":false,"required":["lxc_configs"],"properties":{"$schema":{"type":"string","description":"URI or path of the JSON Schema the file was written against. Informational; the compiler always validates against its own schema."},"nvidia_driver_version":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+){1,2}$","description":"NVIDIA driver version installed on the Proxmox host (for example 580.76.05). Containers install the same userspace driver version without the kernel module."},"nvidia_repo_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"NVIDIA CUDA apt repository used inside containers for the CUDA toolkit."},"nvidia_runfile_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+\\.run$","description":"URL of the NVIDIA driver .run installer whose userspace part is installed inside containers."},"phoenix_scripts_dir":{"type":"string","pattern":"^/[^\\s]*$","default":"/usr/local/phoenix_hypervisor/bin","description":"Host folder holding the user's existing Phoenix scripts (feature installers without a built-in script, non-vLLM application scripts, declared health checks and tests). Default /usr/local/phoenix_hypervisor/bin."},"host_gpus":{"type":"object","description":"The host's GPUs by index (the numbers used in gpu_assignment). Default: the plan's two NVIDIA RTX 5060 Ti, compute capability 12.0.","propertyNames":{"pattern":"^(0|[1-9][0-9]?)$"},"additionalProperties":{"$ref":"#/definitions/HostGpu"}},"external_guests":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"IDs of Proxmox guests that exist outside this file (VMs, containers managed elsewhere) and may be named in dependencies."},"lxc_configs":{"type":"object","description":"Containers by CTID: decimal strings from 100 to 999999999 (the Proxmox range).","propertyNames":{"$ref":"#/definitions/Ctid"},"additionalProperties":{"$ref":"#/definitions/Container"}}},"definitions":{"Ctid":{"type":"string","pattern":"^[1-9][0-9]{2,8}$","description":"A Proxmox container ID: a decimal string from 100 to 999999999 without leading zeros."},"Ipv4":{"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$","description":"An IPv4 address in dotted decimal."},"Ipv4Cidr":{"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$","description":"An IPv4 address with its prefix length (CIDR), for example 10.0.0.221/24."},"AbsolutePath":{"type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f]*$","description":"An absolute path without control characters."},"PlainName":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.+-]*$","description":"A name made of letters, digits, '_', '.', '+' and '-', starting with a letter or digit."},"HostGpu":{"type":"object","additionalProperties":false,"required":["model","compute_capability"],"properties":{"model":{"type":"string","minLength":1,"maxLength":128,"description":"GPU model, for example NVIDIA GeForce RTX 5060 Ti."},"compute_capability":{"type":"string","pattern":"^[1-9][0-9]?\\.[0-9]$","description":"CUDA compute capability as MAJOR.MINOR, for example 12.0 (consumer Blackwell), 9.0 (Hopper), 8.9 (Ada)."}}},"TestEntry":{"type":"object","additionalProperties":false,"required":["name","type","path"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Name shown in reports."},"type":{"type":"string","enum":["script"],"description":"Kind of check; only script is known."},"path":{"type":"string","minLength":1,"pattern":"^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$","description":"Script path relative to the Phoenix scripts folder (phoenix_scripts_dir)."}}},"ZfsVolume":{"type":"object","additionalProperties":false,"required":["name","pool","size_gb","mount_point"],"properties":{"name":{"$ref":"#/definitions/PlainName","description":"Dataset name."},"pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage (ZFS pool) that holds the volume."},"size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Size in GiB."},"mount_point":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."}}},"VllmGroup":{"type":"object","description":"One group of vLLM engine arguments. Keys are vLLM argument names (the dest of the flag, with underscores); a key is valid in any group."},"VllmEngineConfig":{"type":"object","additionalProperties":false,"description":"vLLM engine arguments for this container's server, grouped as the user likes (the plan's ModelConfig, CacheConfig, ParallelConfig, ServerConfig). Each key maps to exactly one command-line flag of vLLM's OpenAI server.","properties":{"ModelConfig":{"$ref":"#/definitions/VllmGroup","description":"Model arguments (model, dtype, max_model_len, trust_remote_code, quantization, served_model_name, ...)."},"CacheConfig":{"$ref":"#/definitions/VllmGroup","description":"KV-cache arguments (gpu_memory_utilization, kv_cache_dtype, ...)."},"ParallelConfig":{"$ref":"#/definitions/VllmGroup","description":"Parallelism arguments (tensor_parallel_size, pipeline_parallel_size, ...)."},"SchedulerConfig":{"$ref":"#/definitions/VllmGroup","description":"Scheduler arguments (max_num_seqs, max_num_batched_tokens, ...)."},"ServerConfig":{"$ref":"#/definitions/VllmGroup","description":"OpenAI server (frontend) arguments (host, port, api_key, ...)."}}},"Container":{"type":"object","additionalProperties":false,"required":["name"],"description":"One LXC container.","properties":{"name":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$","description":"Container name, also its hostname: letters, digits, '.' and '-'. Never inherited by clones."},"clone_from_ctid":{"$ref":"#/definitions/Ctid","description":"CTID of the template this container is cloned from (at that template's template_snapshot_name). Its settings are inherited."},"template":{"$ref":"#/definitions/AbsolutePath","description":"Path of the LXC template tarball used when the container is created rather than cloned."},"template_snapshot_name":{"$ref":"#/definitions/PlainName","description":"Snapshot taken when this container is a template; clones are made from it."},"start_at_boot":{"type":"boolean","description":"Start the container when the host boots (pct --onboot)."},"boot_order":{"type":"integer","minimum":0,"maximum":1000000,"description":"Start-up order at boot (pct --startup order=)."},"boot_delay":{"type":"integer","minimum":0,"maximum":86400,"description":"Seconds to wait after starting this container before starting the next (pct --startup up=)."},"memory_mb":{"type":"integer","minimum":16,"maximum":16777216,"description":"RAM in MiB (pct --memory)."},"swap_mb":{"type":"integer","minimum":0,"maximum":16777216,"description":"Swap in MiB (pct --swap)."},"cores":{"type":"integer","minimum":1,"maximum":8192,"description":"CPU cores (pct --cores)."},"storage_pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage for the root file system."},"storage_size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Root file system size in GiB."},"unprivileged":{"type":"boolean","description":"Run as an unprivileged container."},"network_config":{"type":"object","additionalProperties":false,"required":["name","bridge","ip","gw"],"description":"The container's first interface (net0).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Interface name inside the container, for example eth0."},"bridge":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Host bridge, for example vmbr0."},"ip":{"$ref":"#/definitions/Ipv4Cidr","description":"Static address with prefix length. Never inherited by clones."},"gw":{"$ref":"#/definitions/Ipv4","description":"Default gateway."},"nameservers":{"type":"string","pattern":"^[0-9.]+( [0-9.]+)*$","description":"DNS servers, space separated (pct --nameserver)."}}},"mac_address":{"type":"string","pattern":"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$","description":"MAC address of net0 (hwaddr). Never inherited by clones."},"gpu_assignment":{"type":"string","pattern":"^(none|[0-9]+( *, *[0-9]+)*)$","description":"GPUs passed through: \"none\", or comma-separated host GPU indices such as \"0\", \"0,1\" or \"0, 1\"."},"portainer_role":{"type":"string","enum":["server","agent","none","infrastructure"],"description":"Role in the user's Portainer setup (informational for this compiler)."},"features":{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[a-z0-9][a-z0-9_]*$"},"description":"Feature installers applied in order. Built in: base_setup, nvidia, vllm; any other name runs the user's phoenix_hypervisor_feature_install_<name>.sh. Features accumulate along the clone chain."},"application_script":{"type":"string","pattern":"^[A-Za-z0-9_.-]+\\.sh$","description":"Application step after the features. phoenix_hypervisor_lxc_vllm.sh is compiled into a systemd unit and deploy.sh; any other script is run from phoenix_scripts_dir."},"dependencies":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"CTIDs that must be running before this one."},"ports":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}:[0-9]{1,5}$"},"description":"Port mappings host:container (informational)."},"pct_options":{"type":"array","items":{"type":"string","pattern":"^[a-z_]+=[A-Za-z0-9_.,;=-]+$"},"description":"Proxmox container feature options passed to pct set --features, for example nesting=1."},"lxc_options":{"type":"array","items":{"type":"string","pattern":"^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$"},"description":"Raw LXC lines added to /etc/pve/lxc/<ctid>.conf when absent, for example lxc.apparmor.profile=unconfined."},"apparmor_profile":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"AppArmor profile; unconfined for none."},"apparmor_manages_nesting":{"type":"boolean","description":"The AppArmor profile handles nesting, so nesting=1 is not added."},"health_check":{"type":"object","additionalProperties":false,"required":["command"],"description":"A health check command run on the host.","properties":{"command":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Command run on the host to check the container's health (a script path or a command line such as curl -s --fail http://localhost:6333)."},"retries":{"type":"integer","minimum":0,"maximum":1000,"description":"Attempts before failing."},"interval":{"type":"integer","minimum":0,"maximum":3600,"description":"Seconds between attempts."}}},"tests":{"type":"object","additionalProperties":false,"description":"Checks declared for this container, run by verify.sh from phoenix_scripts_dir.","properties":{"health_checks":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Health checks."},"integration_tests":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Integration tests."}}},"vllm":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Legacy list of vLLM test scripts (08cb921 file)."},"integration_tests":{"type":"object","additionalProperties":false,"required":["script"],"description":"Legacy integration test declaration.","properties":{"script":{"type":"string","pattern":"^[A-Za-z0-9_./-]+$","description":"Script name."}}},"run_integration_tests":{"type":"boolean","description":"Run integration tests after the health check passes."},"firewall":{"type":"object","additionalProperties":false,"description":"Proxmox firewall settings (informational for this compiler).","properties":{"enabled":{"type":"boolean","description":"Firewall on."},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["type","action"],"properties":{"type":{"type":"string","enum":["in","out"],"description":"Direction."},"action":{"type":"string","enum":["ACCEPT","DROP","REJECT"],"description":"Action."},"source":{"type":"string","pattern":"^[0-9./]+$","description":"Source address."},"dest":{"type":"string","pattern":"^[0-9./]+$","description":"Destination address."},"proto":{"type":"string","pattern":"^[a-z0-9-]{1,20}$","description":"Protocol name as Proxmox accepts it (tcp, udp, icmp, ...)."},"port":{"type":"string","pattern":"^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$","description":"Destination port, range (a:b) or comma-separated list."},"comment":{"type":"string","maxLength":200,"description":"Free text."}}},"description":"Rules."}}},"volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated volumes created and mounted into the container."},"zfs_volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated ZFS volumes created and mounted into the container."},"mount_points":{"type":"array","description":"Host folders bind-mounted into the container.","items":{"type":"object","additionalProperties":false,"required":["host_path","container_path"],"properties":{"host_path":{"$ref":"#/definitions/AbsolutePath","description":"Folder on the host."},"container_path":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."},"owner_uid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner uid inside the container."},"owner_gid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner gid inside the container."}}}},"id_maps":{"type":"array","description":"Extra uid/gid mappings for an unprivileged container.","items":{"type":"object","additionalProperties":false,"required":["type","container_id","host_id","size"],"properties":{"type":{"type":"string","enum":["uid","gid"],"description":"Which ids."},"container_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id inside."},"host_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id on the host."},"size":{"type":"integer","minimum":1,"maximum":4294967295,"description":"How many ids."}}}},"traefik_service":{"type":"object","additionalProperties":false,"required":["name","port"],"description":"How the user's Traefik exposes this container (informational).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"Service name."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Backend port."}}},"enable_lifecycle_snapshots":{"type":"boolean","description":"Take lifecycle snapshots (informational)."},"bootstrap_ca_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"URL of the step-ca used to bootstrap trust (informational)."},"trigger_sync_on_completion":{"type":"boolean","description":"Trigger the user's sync after creation (informational)."},"vllm_engine_config":{"$ref":"#/definitions/VllmEngineConfig"},"vllm_model":{"type":"string","minLength":1,"description":"Legacy: vLLM model (use vllm_engine_config.ModelConfig.model)."},"vllm_served_model_name":{"type":"string","minLength":1,"description":"Legacy: served model name."},"vllm_model_type":{"type":"string","enum":["chat","embedding"],"description":"Legacy: chat or embedding (informational)."},"vllm_port":{"type":"integer","minimum":1,"maximum":65535,"description":"Legacy: API port."},"vllm_tensor_parallel_size":{"type":"integer","minimum":1,"maximum":64,"description":"Legacy: tensor parallel size."},"vllm_gpu_memory_utilization":{"type":"number","exclusiveMinimum":0,"maximum":1,"description":"Legacy: GPU memory utilization."},"vllm_max_model_len":{"type":"integer","minimum":1,"maximum":2147483647,"description":"Legacy: max model length."},"vllm_quantization":{"type":"string","minLength":1,"description":"Legacy: quantization method."},"vllm_trust_remote_code":{"type":"boolean","description":"Legacy: trust remote code."},"vllm_parameters":{"type":"object","description":"Legacy: vLLM arguments by name (underscored)."},"vllm_args":{"type":"array","items":{"type":"string"},"description":"Legacy: raw vLLM command-line arguments."}}}}};
 const schema12 = {"type":"object","additionalProperties":false,"required":["model","compute_capability"],"properties":{"model":{"type":"string","minLength":1,"maxLength":128,"description":"GPU model, for example NVIDIA GeForce RTX 5060 Ti."},"compute_capability":{"type":"string","pattern":"^[1-9][0-9]?\\.[0-9]$","description":"CUDA compute capability as MAJOR.MINOR, for example 12.0 (consumer Blackwell), 9.0 (Hopper), 8.9 (Ada)."}}};
 const schema13 = {"type":"string","pattern":"^[1-9][0-9]{2,8}$","description":"A Proxmox container ID: a decimal string from 100 to 999999999 without leading zeros."};
 const pattern0 = new RegExp("^[0-9]+(\\.[0-9]+){1,2}$", "u");
@@ -14,36 +14,36 @@ const pattern4 = new RegExp("^(0|[1-9][0-9]?)$", "u");
 const pattern5 = new RegExp("^[1-9][0-9]?\\.[0-9]$", "u");
 const pattern6 = new RegExp("^[1-9][0-9]{2,8}$", "u");
 const func2 = require("ajv/dist/runtime/ucs2length").default;
-const schema14 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One LXC container.","properties":{"name":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$","description":"Container name, also its hostname: letters, digits, '.' and '-'. Never inherited by clones."},"clone_from_ctid":{"$ref":"#/definitions/Ctid","description":"CTID of the template this container is cloned from (at that template's template_snapshot_name). Its settings are inherited."},"template":{"$ref":"#/definitions/AbsolutePath","description":"Path of the LXC template tarball used when the container is created rather than cloned."},"template_snapshot_name":{"$ref":"#/definitions/PlainName","description":"Snapshot taken when this container is a template; clones are made from it."},"start_at_boot":{"type":"boolean","description":"Start the container when the host boots (pct --onboot)."},"boot_order":{"type":"integer","minimum":0,"maximum":1000000,"description":"Start-up order at boot (pct --startup order=)."},"boot_delay":{"type":"integer","minimum":0,"maximum":86400,"description":"Seconds to wait after starting this container before starting the next (pct --startup up=)."},"memory_mb":{"type":"integer","minimum":16,"maximum":16777216,"description":"RAM in MiB (pct --memory)."},"swap_mb":{"type":"integer","minimum":0,"maximum":16777216,"description":"Swap in MiB (pct --swap)."},"cores":{"type":"integer","minimum":1,"maximum":8192,"description":"CPU cores (pct --cores)."},"storage_pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage for the root file system."},"storage_size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Root file system size in GiB."},"unprivileged":{"type":"boolean","description":"Run as an unprivileged container."},"network_config":{"type":"object","additionalProperties":false,"required":["name","bridge","ip","gw"],"description":"The container's first interface (net0).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Interface name inside the container, for example eth0."},"bridge":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Host bridge, for example vmbr0."},"ip":{"$ref":"#/definitions/Ipv4Cidr","description":"Static address with prefix length. Never inherited by clones."},"gw":{"$ref":"#/definitions/Ipv4","description":"Default gateway."},"nameservers":{"type":"string","pattern":"^[0-9.]+( [0-9.]+)*$","description":"DNS servers, space separated (pct --nameserver)."}}},"mac_address":{"type":"string","pattern":"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$","description":"MAC address of net0 (hwaddr). Never inherited by clones."},"gpu_assignment":{"type":"string","pattern":"^(none|[0-9]+( *, *[0-9]+)*)$","description":"GPUs passed through: \"none\", or comma-separated host GPU indices such as \"0\", \"0,1\" or \"0, 1\"."},"portainer_role":{"type":"string","enum":["server","agent","none","infrastructure"],"description":"Role in the user's Portainer setup (informational for this compiler)."},"features":{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[a-z0-9][a-z0-9_]*$"},"description":"Feature installers applied in order. Built in: base_setup, nvidia, vllm; any other name runs the user's phoenix_hypervisor_feature_install_<name>.sh. Features accumulate along the clone chain."},"application_script":{"type":"string","pattern":"^[A-Za-z0-9_.-]+\\.sh$","description":"Application step after the features. phoenix_hypervisor_lxc_vllm.sh is compiled into a systemd unit and deploy.sh; any other script is run from phoenix_scripts_dir."},"dependencies":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"CTIDs that must be running before this one."},"ports":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}:[0-9]{1,5}$"},"description":"Port mappings host:container (informational)."},"pct_options":{"type":"array","items":{"type":"string","pattern":"^[a-z_]+=[A-Za-z0-9_.,;=-]+$"},"description":"Proxmox container feature options passed to pct set --features, for example nesting=1."},"lxc_options":{"type":"array","items":{"type":"string","pattern":"^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$"},"description":"Raw LXC lines added to /etc/pve/lxc/<ctid>.conf when absent, for example lxc.apparmor.profile=unconfined."},"apparmor_profile":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"AppArmor profile; unconfined for none."},"apparmor_manages_nesting":{"type":"boolean","description":"The AppArmor profile handles nesting, so nesting=1 is not added."},"health_check":{"type":"object","additionalProperties":false,"required":["command"],"description":"A health check command run on the host.","properties":{"command":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Command run on the host to check the container's health (a script path or a command line such as curl -s --fail http://localhost:6333)."},"retries":{"type":"integer","minimum":0,"maximum":1000,"description":"Attempts before failing."},"interval":{"type":"integer","minimum":0,"maximum":3600,"description":"Seconds between attempts."}}},"tests":{"type":"object","additionalProperties":false,"description":"Checks declared for this container, run by verify.sh from phoenix_scripts_dir.","properties":{"health_checks":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Health checks."},"integration_tests":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Integration tests."}}},"vllm":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Legacy list of vLLM test scripts (08cb921 file)."},"integration_tests":{"type":"object","additionalProperties":false,"required":["script"],"description":"Legacy integration test declaration.","properties":{"script":{"type":"string","pattern":"^[A-Za-z0-9_./-]+$","description":"Script name."}}},"run_integration_tests":{"type":"boolean","description":"Run integration tests after the health check passes."},"firewall":{"type":"object","additionalProperties":false,"description":"Proxmox firewall settings (informational for this compiler).","properties":{"enabled":{"type":"boolean","description":"Firewall on."},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["type","action"],"properties":{"type":{"type":"string","enum":["in","out"],"description":"Direction."},"action":{"type":"string","enum":["ACCEPT","DROP","REJECT"],"description":"Action."},"source":{"type":"string","pattern":"^[0-9./]+$","description":"Source address."},"dest":{"type":"string","pattern":"^[0-9./]+$","description":"Destination address."},"proto":{"type":"string","pattern":"^[a-z0-9-]{1,20}$","description":"Protocol name as Proxmox accepts it (tcp, udp, icmp, ...)."},"port":{"type":"string","pattern":"^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$","description":"Destination port, range (a:b) or comma-separated list."},"comment":{"type":"string","maxLength":200,"description":"Free text."}}},"description":"Rules."}}},"volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated volumes created and mounted into the container."},"zfs_volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated ZFS volumes created and mounted into the container."},"mount_points":{"type":"array","description":"Host folders bind-mounted into the container.","items":{"type":"object","additionalProperties":false,"required":["host_path","container_path"],"properties":{"host_path":{"$ref":"#/definitions/AbsolutePath","description":"Folder on the host."},"container_path":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."},"owner_uid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner uid inside the container."},"owner_gid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner gid inside the container."}}}},"id_maps":{"type":"array","description":"Extra uid/gid mappings for an unprivileged container.","items":{"type":"object","additionalProperties":false,"required":["type","container_id","host_id","size"],"properties":{"type":{"type":"string","enum":["uid","gid"],"description":"Which ids."},"container_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id inside."},"host_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id on the host."},"size":{"type":"integer","minimum":1,"maximum":4294967295,"description":"How many ids."}}}},"traefik_service":{"type":"object","additionalProperties":false,"required":["name","port"],"description":"How the user's Traefik exposes this container (informational).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"Service name."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Backend port."}}},"enable_lifecycle_snapshots":{"type":"boolean","description":"Take lifecycle snapshots (informational)."},"bootstrap_ca_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"URL of the step-ca used to bootstrap trust (informational)."},"trigger_sync_on_completion":{"type":"boolean","description":"Trigger the user's sync after creation (informational)."},"vllm_engine_config":{"$ref":"#/definitions/VllmEngineConfig"},"vllm_model":{"type":"string","minLength":1,"description":"Legacy: vLLM model (use vllm_engine_config.ModelConfig.model)."},"vllm_served_model_name":{"type":"string","minLength":1,"description":"Legacy: served model name."},"vllm_model_type":{"type":"string","enum":["chat","embedding"],"description":"Legacy: chat or embedding (informational)."},"vllm_port":{"type":"integer","minimum":1,"maximum":65535,"description":"Legacy: API port."},"vllm_tensor_parallel_size":{"type":"integer","minimum":1,"maximum":64,"description":"Legacy: tensor parallel size."},"vllm_gpu_memory_utilization":{"type":"number","exclusiveMinimum":0,"maximum":1,"description":"Legacy: GPU memory utilization."},"vllm_max_model_len":{"type":"integer","minimum":1,"maximum":2147483647,"description":"Legacy: max model length."},"vllm_quantization":{"type":"string","minLength":1,"description":"Legacy: quantization method."},"vllm_trust_remote_code":{"type":"boolean","description":"Legacy: trust remote code."},"vllm_parameters":{"type":"object","description":"Legacy: vLLM arguments by name (underscored)."},"vllm_args":{"type":"array","items":{"type":"string"},"description":"Legacy: raw vLLM command-line arguments."}}};
-const schema16 = {"type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f]*$","description":"An absolute path without control characters."};
-const schema17 = {"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.+-]*$","description":"A name made of letters, digits, '_', '.', '+' and '-', starting with a letter or digit."};
-const schema19 = {"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$","description":"An IPv4 address with its prefix length (CIDR), for example 10.0.0.221/24."};
-const schema20 = {"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$","description":"An IPv4 address in dotted decimal."};
-const schema22 = {"type":"object","additionalProperties":false,"required":["name","type","path"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Name shown in reports."},"type":{"type":"string","enum":["script"],"description":"Kind of check; only script is known."},"path":{"type":"string","minLength":1,"pattern":"^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$","description":"Script path relative to the Phoenix scripts folder (phoenix_scripts_dir)."}}};
-const func4 = Object.prototype.hasOwnProperty;
 const func0 = require("ajv/dist/runtime/equal").default;
-const pattern7 = new RegExp("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$", "u");
-const pattern9 = new RegExp("^/[^\\u0000-\\u001f\\u007f]*$", "u");
-const pattern10 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.+-]*$", "u");
-const pattern12 = new RegExp("^[A-Za-z0-9_.-]{1,15}$", "u");
-const pattern14 = new RegExp("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", "u");
-const pattern15 = new RegExp("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$", "u");
-const pattern16 = new RegExp("^[0-9.]+( [0-9.]+)*$", "u");
-const pattern17 = new RegExp("^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$", "u");
-const pattern18 = new RegExp("^(none|[0-9]+( *, *[0-9]+)*)$", "u");
-const pattern19 = new RegExp("^[a-z0-9][a-z0-9_]*$", "u");
-const pattern20 = new RegExp("^[A-Za-z0-9_.-]+\\.sh$", "u");
-const pattern22 = new RegExp("^[0-9]{1,5}:[0-9]{1,5}$", "u");
-const pattern23 = new RegExp("^[a-z_]+=[A-Za-z0-9_.,;=-]+$", "u");
-const pattern24 = new RegExp("^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$", "u");
-const pattern25 = new RegExp("^[A-Za-z0-9_.-]+$", "u");
-const pattern26 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
-const pattern28 = new RegExp("^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$", "u");
-const pattern33 = new RegExp("^[A-Za-z0-9_./-]+$", "u");
-const pattern34 = new RegExp("^[0-9./]+$", "u");
-const pattern36 = new RegExp("^[a-z0-9-]{1,20}$", "u");
-const pattern37 = new RegExp("^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$", "u");
-const schema25 = {"type":"object","additionalProperties":false,"required":["name","pool","size_gb","mount_point"],"properties":{"name":{"$ref":"#/definitions/PlainName","description":"Dataset name."},"pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage (ZFS pool) that holds the volume."},"size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Size in GiB."},"mount_point":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."}}};
+const schema15 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One LXC container.","properties":{"name":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$","description":"Container name, also its hostname: letters, digits, '.' and '-'. Never inherited by clones."},"clone_from_ctid":{"$ref":"#/definitions/Ctid","description":"CTID of the template this container is cloned from (at that template's template_snapshot_name). Its settings are inherited."},"template":{"$ref":"#/definitions/AbsolutePath","description":"Path of the LXC template tarball used when the container is created rather than cloned."},"template_snapshot_name":{"$ref":"#/definitions/PlainName","description":"Snapshot taken when this container is a template; clones are made from it."},"start_at_boot":{"type":"boolean","description":"Start the container when the host boots (pct --onboot)."},"boot_order":{"type":"integer","minimum":0,"maximum":1000000,"description":"Start-up order at boot (pct --startup order=)."},"boot_delay":{"type":"integer","minimum":0,"maximum":86400,"description":"Seconds to wait after starting this container before starting the next (pct --startup up=)."},"memory_mb":{"type":"integer","minimum":16,"maximum":16777216,"description":"RAM in MiB (pct --memory)."},"swap_mb":{"type":"integer","minimum":0,"maximum":16777216,"description":"Swap in MiB (pct --swap)."},"cores":{"type":"integer","minimum":1,"maximum":8192,"description":"CPU cores (pct --cores)."},"storage_pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage for the root file system."},"storage_size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Root file system size in GiB."},"unprivileged":{"type":"boolean","description":"Run as an unprivileged container."},"network_config":{"type":"object","additionalProperties":false,"required":["name","bridge","ip","gw"],"description":"The container's first interface (net0).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Interface name inside the container, for example eth0."},"bridge":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Host bridge, for example vmbr0."},"ip":{"$ref":"#/definitions/Ipv4Cidr","description":"Static address with prefix length. Never inherited by clones."},"gw":{"$ref":"#/definitions/Ipv4","description":"Default gateway."},"nameservers":{"type":"string","pattern":"^[0-9.]+( [0-9.]+)*$","description":"DNS servers, space separated (pct --nameserver)."}}},"mac_address":{"type":"string","pattern":"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$","description":"MAC address of net0 (hwaddr). Never inherited by clones."},"gpu_assignment":{"type":"string","pattern":"^(none|[0-9]+( *, *[0-9]+)*)$","description":"GPUs passed through: \"none\", or comma-separated host GPU indices such as \"0\", \"0,1\" or \"0, 1\"."},"portainer_role":{"type":"string","enum":["server","agent","none","infrastructure"],"description":"Role in the user's Portainer setup (informational for this compiler)."},"features":{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[a-z0-9][a-z0-9_]*$"},"description":"Feature installers applied in order. Built in: base_setup, nvidia, vllm; any other name runs the user's phoenix_hypervisor_feature_install_<name>.sh. Features accumulate along the clone chain."},"application_script":{"type":"string","pattern":"^[A-Za-z0-9_.-]+\\.sh$","description":"Application step after the features. phoenix_hypervisor_lxc_vllm.sh is compiled into a systemd unit and deploy.sh; any other script is run from phoenix_scripts_dir."},"dependencies":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"CTIDs that must be running before this one."},"ports":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}:[0-9]{1,5}$"},"description":"Port mappings host:container (informational)."},"pct_options":{"type":"array","items":{"type":"string","pattern":"^[a-z_]+=[A-Za-z0-9_.,;=-]+$"},"description":"Proxmox container feature options passed to pct set --features, for example nesting=1."},"lxc_options":{"type":"array","items":{"type":"string","pattern":"^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$"},"description":"Raw LXC lines added to /etc/pve/lxc/<ctid>.conf when absent, for example lxc.apparmor.profile=unconfined."},"apparmor_profile":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"AppArmor profile; unconfined for none."},"apparmor_manages_nesting":{"type":"boolean","description":"The AppArmor profile handles nesting, so nesting=1 is not added."},"health_check":{"type":"object","additionalProperties":false,"required":["command"],"description":"A health check command run on the host.","properties":{"command":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Command run on the host to check the container's health (a script path or a command line such as curl -s --fail http://localhost:6333)."},"retries":{"type":"integer","minimum":0,"maximum":1000,"description":"Attempts before failing."},"interval":{"type":"integer","minimum":0,"maximum":3600,"description":"Seconds between attempts."}}},"tests":{"type":"object","additionalProperties":false,"description":"Checks declared for this container, run by verify.sh from phoenix_scripts_dir.","properties":{"health_checks":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Health checks."},"integration_tests":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Integration tests."}}},"vllm":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Legacy list of vLLM test scripts (08cb921 file)."},"integration_tests":{"type":"object","additionalProperties":false,"required":["script"],"description":"Legacy integration test declaration.","properties":{"script":{"type":"string","pattern":"^[A-Za-z0-9_./-]+$","description":"Script name."}}},"run_integration_tests":{"type":"boolean","description":"Run integration tests after the health check passes."},"firewall":{"type":"object","additionalProperties":false,"description":"Proxmox firewall settings (informational for this compiler).","properties":{"enabled":{"type":"boolean","description":"Firewall on."},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["type","action"],"properties":{"type":{"type":"string","enum":["in","out"],"description":"Direction."},"action":{"type":"string","enum":["ACCEPT","DROP","REJECT"],"description":"Action."},"source":{"type":"string","pattern":"^[0-9./]+$","description":"Source address."},"dest":{"type":"string","pattern":"^[0-9./]+$","description":"Destination address."},"proto":{"type":"string","pattern":"^[a-z0-9-]{1,20}$","description":"Protocol name as Proxmox accepts it (tcp, udp, icmp, ...)."},"port":{"type":"string","pattern":"^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$","description":"Destination port, range (a:b) or comma-separated list."},"comment":{"type":"string","maxLength":200,"description":"Free text."}}},"description":"Rules."}}},"volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated volumes created and mounted into the container."},"zfs_volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated ZFS volumes created and mounted into the container."},"mount_points":{"type":"array","description":"Host folders bind-mounted into the container.","items":{"type":"object","additionalProperties":false,"required":["host_path","container_path"],"properties":{"host_path":{"$ref":"#/definitions/AbsolutePath","description":"Folder on the host."},"container_path":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."},"owner_uid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner uid inside the container."},"owner_gid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner gid inside the container."}}}},"id_maps":{"type":"array","description":"Extra uid/gid mappings for an unprivileged container.","items":{"type":"object","additionalProperties":false,"required":["type","container_id","host_id","size"],"properties":{"type":{"type":"string","enum":["uid","gid"],"description":"Which ids."},"container_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id inside."},"host_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id on the host."},"size":{"type":"integer","minimum":1,"maximum":4294967295,"description":"How many ids."}}}},"traefik_service":{"type":"object","additionalProperties":false,"required":["name","port"],"description":"How the user's Traefik exposes this container (informational).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"Service name."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Backend port."}}},"enable_lifecycle_snapshots":{"type":"boolean","description":"Take lifecycle snapshots (informational)."},"bootstrap_ca_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"URL of the step-ca used to bootstrap trust (informational)."},"trigger_sync_on_completion":{"type":"boolean","description":"Trigger the user's sync after creation (informational)."},"vllm_engine_config":{"$ref":"#/definitions/VllmEngineConfig"},"vllm_model":{"type":"string","minLength":1,"description":"Legacy: vLLM model (use vllm_engine_config.ModelConfig.model)."},"vllm_served_model_name":{"type":"string","minLength":1,"description":"Legacy: served model name."},"vllm_model_type":{"type":"string","enum":["chat","embedding"],"description":"Legacy: chat or embedding (informational)."},"vllm_port":{"type":"integer","minimum":1,"maximum":65535,"description":"Legacy: API port."},"vllm_tensor_parallel_size":{"type":"integer","minimum":1,"maximum":64,"description":"Legacy: tensor parallel size."},"vllm_gpu_memory_utilization":{"type":"number","exclusiveMinimum":0,"maximum":1,"description":"Legacy: GPU memory utilization."},"vllm_max_model_len":{"type":"integer","minimum":1,"maximum":2147483647,"description":"Legacy: max model length."},"vllm_quantization":{"type":"string","minLength":1,"description":"Legacy: quantization method."},"vllm_trust_remote_code":{"type":"boolean","description":"Legacy: trust remote code."},"vllm_parameters":{"type":"object","description":"Legacy: vLLM arguments by name (underscored)."},"vllm_args":{"type":"array","items":{"type":"string"},"description":"Legacy: raw vLLM command-line arguments."}}};
+const schema17 = {"type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f]*$","description":"An absolute path without control characters."};
+const schema18 = {"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.+-]*$","description":"A name made of letters, digits, '_', '.', '+' and '-', starting with a letter or digit."};
+const schema20 = {"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$","description":"An IPv4 address with its prefix length (CIDR), for example 10.0.0.221/24."};
+const schema21 = {"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$","description":"An IPv4 address in dotted decimal."};
+const schema23 = {"type":"object","additionalProperties":false,"required":["name","type","path"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Name shown in reports."},"type":{"type":"string","enum":["script"],"description":"Kind of check; only script is known."},"path":{"type":"string","minLength":1,"pattern":"^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$","description":"Script path relative to the Phoenix scripts folder (phoenix_scripts_dir)."}}};
+const func5 = Object.prototype.hasOwnProperty;
+const pattern8 = new RegExp("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$", "u");
+const pattern10 = new RegExp("^/[^\\u0000-\\u001f\\u007f]*$", "u");
+const pattern11 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.+-]*$", "u");
+const pattern13 = new RegExp("^[A-Za-z0-9_.-]{1,15}$", "u");
+const pattern15 = new RegExp("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", "u");
+const pattern16 = new RegExp("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$", "u");
+const pattern17 = new RegExp("^[0-9.]+( [0-9.]+)*$", "u");
+const pattern18 = new RegExp("^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$", "u");
+const pattern19 = new RegExp("^(none|[0-9]+( *, *[0-9]+)*)$", "u");
+const pattern20 = new RegExp("^[a-z0-9][a-z0-9_]*$", "u");
+const pattern21 = new RegExp("^[A-Za-z0-9_.-]+\\.sh$", "u");
+const pattern23 = new RegExp("^[0-9]{1,5}:[0-9]{1,5}$", "u");
+const pattern24 = new RegExp("^[a-z_]+=[A-Za-z0-9_.,;=-]+$", "u");
+const pattern25 = new RegExp("^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$", "u");
+const pattern26 = new RegExp("^[A-Za-z0-9_.-]+$", "u");
+const pattern27 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
+const pattern29 = new RegExp("^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$", "u");
+const pattern34 = new RegExp("^[A-Za-z0-9_./-]+$", "u");
+const pattern35 = new RegExp("^[0-9./]+$", "u");
+const pattern37 = new RegExp("^[a-z0-9-]{1,20}$", "u");
+const pattern38 = new RegExp("^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$", "u");
+const schema26 = {"type":"object","additionalProperties":false,"required":["name","pool","size_gb","mount_point"],"properties":{"name":{"$ref":"#/definitions/PlainName","description":"Dataset name."},"pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage (ZFS pool) that holds the volume."},"size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Size in GiB."},"mount_point":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."}}};
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -124,7 +124,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern10.test(data0)){
+if(!pattern11.test(data0)){
 const err7 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/PlainName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.+-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.+-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -169,7 +169,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(!pattern10.test(data1)){
+if(!pattern11.test(data1)){
 const err11 = {instancePath:instancePath+"/pool",schemaPath:"#/definitions/PlainName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.+-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.+-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -229,7 +229,7 @@ errors++;
 if(data.mount_point !== undefined){
 let data3 = data.mount_point;
 if(typeof data3 === "string"){
-if(!pattern9.test(data3)){
+if(!pattern10.test(data3)){
 const err16 = {instancePath:instancePath+"/mount_point",schemaPath:"#/definitions/AbsolutePath/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^/[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -266,8 +266,8 @@ validate12.errors = vErrors;
 return errors === 0;
 }
 
-const schema31 = {"type":"object","additionalProperties":false,"description":"vLLM engine arguments for this container's server, grouped as the user likes (the plan's ModelConfig, CacheConfig, ParallelConfig, ServerConfig). Each key maps to exactly one command-line flag of vLLM's OpenAI server.","properties":{"ModelConfig":{"$ref":"#/definitions/VllmGroup","description":"Model arguments (model, dtype, max_model_len, trust_remote_code, quantization, served_model_name, ...)."},"CacheConfig":{"$ref":"#/definitions/VllmGroup","description":"KV-cache arguments (gpu_memory_utilization, kv_cache_dtype, ...)."},"ParallelConfig":{"$ref":"#/definitions/VllmGroup","description":"Parallelism arguments (tensor_parallel_size, pipeline_parallel_size, ...)."},"SchedulerConfig":{"$ref":"#/definitions/VllmGroup","description":"Scheduler arguments (max_num_seqs, max_num_batched_tokens, ...)."},"ServerConfig":{"$ref":"#/definitions/VllmGroup","description":"OpenAI server (frontend) arguments (host, port, api_key, ...)."}}};
-const schema32 = {"type":"object","description":"One group of vLLM engine arguments. Keys are vLLM argument names (the dest of the flag, with underscores); a key is valid in any group."};
+const schema32 = {"type":"object","additionalProperties":false,"description":"vLLM engine arguments for this container's server, grouped as the user likes (the plan's ModelConfig, CacheConfig, ParallelConfig, ServerConfig). Each key maps to exactly one command-line flag of vLLM's OpenAI server.","properties":{"ModelConfig":{"$ref":"#/definitions/VllmGroup","description":"Model arguments (model, dtype, max_model_len, trust_remote_code, quantization, served_model_name, ...)."},"CacheConfig":{"$ref":"#/definitions/VllmGroup","description":"KV-cache arguments (gpu_memory_utilization, kv_cache_dtype, ...)."},"ParallelConfig":{"$ref":"#/definitions/VllmGroup","description":"Parallelism arguments (tensor_parallel_size, pipeline_parallel_size, ...)."},"SchedulerConfig":{"$ref":"#/definitions/VllmGroup","description":"Scheduler arguments (max_num_seqs, max_num_batched_tokens, ...)."},"ServerConfig":{"$ref":"#/definitions/VllmGroup","description":"OpenAI server (frontend) arguments (host, port, api_key, ...)."}}};
+const schema33 = {"type":"object","description":"One group of vLLM engine arguments. Keys are vLLM argument names (the dest of the flag, with underscores); a key is valid in any group."};
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -381,7 +381,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func4.call(schema14.properties, key0))){
+if(!(func5.call(schema15.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -415,7 +415,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern7.test(data0)){
+if(!pattern8.test(data0)){
 const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"},message:"must match pattern \""+"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -465,7 +465,7 @@ errors++;
 if(data.template !== undefined){
 let data2 = data.template;
 if(typeof data2 === "string"){
-if(!pattern9.test(data2)){
+if(!pattern10.test(data2)){
 const err8 = {instancePath:instancePath+"/template",schemaPath:"#/definitions/AbsolutePath/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^/[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -510,7 +510,7 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!pattern10.test(data3)){
+if(!pattern11.test(data3)){
 const err12 = {instancePath:instancePath+"/template_snapshot_name",schemaPath:"#/definitions/PlainName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.+-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.+-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -742,7 +742,7 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(!pattern10.test(data10)){
+if(!pattern11.test(data10)){
 const err32 = {instancePath:instancePath+"/storage_pool",schemaPath:"#/definitions/PlainName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.+-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.+-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err32];
@@ -869,7 +869,7 @@ errors++;
 if(data13.name !== undefined){
 let data14 = data13.name;
 if(typeof data14 === "string"){
-if(!pattern12.test(data14)){
+if(!pattern13.test(data14)){
 const err43 = {instancePath:instancePath+"/network_config/name",schemaPath:"#/properties/network_config/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,15}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,15}$"+"\""};
 if(vErrors === null){
 vErrors = [err43];
@@ -894,7 +894,7 @@ errors++;
 if(data13.bridge !== undefined){
 let data15 = data13.bridge;
 if(typeof data15 === "string"){
-if(!pattern12.test(data15)){
+if(!pattern13.test(data15)){
 const err45 = {instancePath:instancePath+"/network_config/bridge",schemaPath:"#/properties/network_config/properties/bridge/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,15}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,15}$"+"\""};
 if(vErrors === null){
 vErrors = [err45];
@@ -919,7 +919,7 @@ errors++;
 if(data13.ip !== undefined){
 let data16 = data13.ip;
 if(typeof data16 === "string"){
-if(!pattern14.test(data16)){
+if(!pattern15.test(data16)){
 const err47 = {instancePath:instancePath+"/network_config/ip",schemaPath:"#/definitions/Ipv4Cidr/pattern",keyword:"pattern",params:{pattern: "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$"},message:"must match pattern \""+"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$"+"\""};
 if(vErrors === null){
 vErrors = [err47];
@@ -944,7 +944,7 @@ errors++;
 if(data13.gw !== undefined){
 let data17 = data13.gw;
 if(typeof data17 === "string"){
-if(!pattern15.test(data17)){
+if(!pattern16.test(data17)){
 const err49 = {instancePath:instancePath+"/network_config/gw",schemaPath:"#/definitions/Ipv4/pattern",keyword:"pattern",params:{pattern: "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"},message:"must match pattern \""+"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"+"\""};
 if(vErrors === null){
 vErrors = [err49];
@@ -969,7 +969,7 @@ errors++;
 if(data13.nameservers !== undefined){
 let data18 = data13.nameservers;
 if(typeof data18 === "string"){
-if(!pattern16.test(data18)){
+if(!pattern17.test(data18)){
 const err51 = {instancePath:instancePath+"/network_config/nameservers",schemaPath:"#/properties/network_config/properties/nameservers/pattern",keyword:"pattern",params:{pattern: "^[0-9.]+( [0-9.]+)*$"},message:"must match pattern \""+"^[0-9.]+( [0-9.]+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err51];
@@ -1006,7 +1006,7 @@ errors++;
 if(data.mac_address !== undefined){
 let data19 = data.mac_address;
 if(typeof data19 === "string"){
-if(!pattern17.test(data19)){
+if(!pattern18.test(data19)){
 const err54 = {instancePath:instancePath+"/mac_address",schemaPath:"#/properties/mac_address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$"},message:"must match pattern \""+"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$"+"\""};
 if(vErrors === null){
 vErrors = [err54];
@@ -1031,7 +1031,7 @@ errors++;
 if(data.gpu_assignment !== undefined){
 let data20 = data.gpu_assignment;
 if(typeof data20 === "string"){
-if(!pattern18.test(data20)){
+if(!pattern19.test(data20)){
 const err56 = {instancePath:instancePath+"/gpu_assignment",schemaPath:"#/properties/gpu_assignment/pattern",keyword:"pattern",params:{pattern: "^(none|[0-9]+( *, *[0-9]+)*)$"},message:"must match pattern \""+"^(none|[0-9]+( *, *[0-9]+)*)$"+"\""};
 if(vErrors === null){
 vErrors = [err56];
@@ -1066,7 +1066,7 @@ vErrors.push(err58);
 errors++;
 }
 if(!((((data21 === "server") || (data21 === "agent")) || (data21 === "none")) || (data21 === "infrastructure"))){
-const err59 = {instancePath:instancePath+"/portainer_role",schemaPath:"#/properties/portainer_role/enum",keyword:"enum",params:{allowedValues: schema14.properties.portainer_role.enum},message:"must be equal to one of the allowed values"};
+const err59 = {instancePath:instancePath+"/portainer_role",schemaPath:"#/properties/portainer_role/enum",keyword:"enum",params:{allowedValues: schema15.properties.portainer_role.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1083,7 +1083,7 @@ const len0 = data22.length;
 for(let i0=0; i0<len0; i0++){
 let data23 = data22[i0];
 if(typeof data23 === "string"){
-if(!pattern19.test(data23)){
+if(!pattern20.test(data23)){
 const err60 = {instancePath:instancePath+"/features/" + i0,schemaPath:"#/properties/features/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_]*$"+"\""};
 if(vErrors === null){
 vErrors = [err60];
@@ -1144,7 +1144,7 @@ errors++;
 if(data.application_script !== undefined){
 let data24 = data.application_script;
 if(typeof data24 === "string"){
-if(!pattern20.test(data24)){
+if(!pattern21.test(data24)){
 const err64 = {instancePath:instancePath+"/application_script",schemaPath:"#/properties/application_script/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]+\\.sh$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]+\\.sh$"+"\""};
 if(vErrors === null){
 vErrors = [err64];
@@ -1234,7 +1234,7 @@ const len2 = data27.length;
 for(let i4=0; i4<len2; i4++){
 let data28 = data27[i4];
 if(typeof data28 === "string"){
-if(!pattern22.test(data28)){
+if(!pattern23.test(data28)){
 const err70 = {instancePath:instancePath+"/ports/" + i4,schemaPath:"#/properties/ports/items/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,5}:[0-9]{1,5}$"},message:"must match pattern \""+"^[0-9]{1,5}:[0-9]{1,5}$"+"\""};
 if(vErrors === null){
 vErrors = [err70];
@@ -1275,7 +1275,7 @@ const len3 = data29.length;
 for(let i5=0; i5<len3; i5++){
 let data30 = data29[i5];
 if(typeof data30 === "string"){
-if(!pattern23.test(data30)){
+if(!pattern24.test(data30)){
 const err73 = {instancePath:instancePath+"/pct_options/" + i5,schemaPath:"#/properties/pct_options/items/pattern",keyword:"pattern",params:{pattern: "^[a-z_]+=[A-Za-z0-9_.,;=-]+$"},message:"must match pattern \""+"^[a-z_]+=[A-Za-z0-9_.,;=-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err73];
@@ -1316,7 +1316,7 @@ const len4 = data31.length;
 for(let i6=0; i6<len4; i6++){
 let data32 = data31[i6];
 if(typeof data32 === "string"){
-if(!pattern24.test(data32)){
+if(!pattern25.test(data32)){
 const err76 = {instancePath:instancePath+"/lxc_options/" + i6,schemaPath:"#/properties/lxc_options/items/pattern",keyword:"pattern",params:{pattern: "^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err76];
@@ -1353,7 +1353,7 @@ errors++;
 if(data.apparmor_profile !== undefined){
 let data33 = data.apparmor_profile;
 if(typeof data33 === "string"){
-if(!pattern25.test(data33)){
+if(!pattern26.test(data33)){
 const err79 = {instancePath:instancePath+"/apparmor_profile",schemaPath:"#/properties/apparmor_profile/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err79];
@@ -1435,7 +1435,7 @@ vErrors.push(err85);
 }
 errors++;
 }
-if(!pattern26.test(data36)){
+if(!pattern27.test(data36)){
 const err86 = {instancePath:instancePath+"/health_check/command",schemaPath:"#/properties/health_check/properties/command/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err86];
@@ -1626,7 +1626,7 @@ vErrors.push(err101);
 }
 errors++;
 }
-if(!pattern26.test(data42)){
+if(!pattern27.test(data42)){
 const err102 = {instancePath:instancePath+"/tests/health_checks/" + i7+"/name",schemaPath:"#/definitions/TestEntry/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err102];
@@ -1661,7 +1661,7 @@ vErrors.push(err104);
 errors++;
 }
 if(!(data43 === "script")){
-const err105 = {instancePath:instancePath+"/tests/health_checks/" + i7+"/type",schemaPath:"#/definitions/TestEntry/properties/type/enum",keyword:"enum",params:{allowedValues: schema22.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err105 = {instancePath:instancePath+"/tests/health_checks/" + i7+"/type",schemaPath:"#/definitions/TestEntry/properties/type/enum",keyword:"enum",params:{allowedValues: schema23.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1684,7 +1684,7 @@ vErrors.push(err106);
 }
 errors++;
 }
-if(!pattern28.test(data44)){
+if(!pattern29.test(data44)){
 const err107 = {instancePath:instancePath+"/tests/health_checks/" + i7+"/path",schemaPath:"#/definitions/TestEntry/properties/path/pattern",keyword:"pattern",params:{pattern: "^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err107];
@@ -1802,7 +1802,7 @@ vErrors.push(err116);
 }
 errors++;
 }
-if(!pattern26.test(data47)){
+if(!pattern27.test(data47)){
 const err117 = {instancePath:instancePath+"/tests/integration_tests/" + i8+"/name",schemaPath:"#/definitions/TestEntry/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err117];
@@ -1837,7 +1837,7 @@ vErrors.push(err119);
 errors++;
 }
 if(!(data48 === "script")){
-const err120 = {instancePath:instancePath+"/tests/integration_tests/" + i8+"/type",schemaPath:"#/definitions/TestEntry/properties/type/enum",keyword:"enum",params:{allowedValues: schema22.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err120 = {instancePath:instancePath+"/tests/integration_tests/" + i8+"/type",schemaPath:"#/definitions/TestEntry/properties/type/enum",keyword:"enum",params:{allowedValues: schema23.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1860,7 +1860,7 @@ vErrors.push(err121);
 }
 errors++;
 }
-if(!pattern28.test(data49)){
+if(!pattern29.test(data49)){
 const err122 = {instancePath:instancePath+"/tests/integration_tests/" + i8+"/path",schemaPath:"#/definitions/TestEntry/properties/path/pattern",keyword:"pattern",params:{pattern: "^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err122];
@@ -1990,7 +1990,7 @@ vErrors.push(err132);
 }
 errors++;
 }
-if(!pattern26.test(data52)){
+if(!pattern27.test(data52)){
 const err133 = {instancePath:instancePath+"/vllm/" + i9+"/name",schemaPath:"#/definitions/TestEntry/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err133];
@@ -2025,7 +2025,7 @@ vErrors.push(err135);
 errors++;
 }
 if(!(data53 === "script")){
-const err136 = {instancePath:instancePath+"/vllm/" + i9+"/type",schemaPath:"#/definitions/TestEntry/properties/type/enum",keyword:"enum",params:{allowedValues: schema22.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err136 = {instancePath:instancePath+"/vllm/" + i9+"/type",schemaPath:"#/definitions/TestEntry/properties/type/enum",keyword:"enum",params:{allowedValues: schema23.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -2048,7 +2048,7 @@ vErrors.push(err137);
 }
 errors++;
 }
-if(!pattern28.test(data54)){
+if(!pattern29.test(data54)){
 const err138 = {instancePath:instancePath+"/vllm/" + i9+"/path",schemaPath:"#/definitions/TestEntry/properties/path/pattern",keyword:"pattern",params:{pattern: "^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err138];
@@ -2122,7 +2122,7 @@ errors++;
 if(data55.script !== undefined){
 let data56 = data55.script;
 if(typeof data56 === "string"){
-if(!pattern33.test(data56)){
+if(!pattern34.test(data56)){
 const err144 = {instancePath:instancePath+"/integration_tests/script",schemaPath:"#/properties/integration_tests/properties/script/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_./-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_./-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err144];
@@ -2247,7 +2247,7 @@ vErrors.push(err153);
 errors++;
 }
 if(!((data62 === "in") || (data62 === "out"))){
-const err154 = {instancePath:instancePath+"/firewall/rules/" + i10+"/type",schemaPath:"#/properties/firewall/properties/rules/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema14.properties.firewall.properties.rules.items.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err154 = {instancePath:instancePath+"/firewall/rules/" + i10+"/type",schemaPath:"#/properties/firewall/properties/rules/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema15.properties.firewall.properties.rules.items.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2270,7 +2270,7 @@ vErrors.push(err155);
 errors++;
 }
 if(!(((data63 === "ACCEPT") || (data63 === "DROP")) || (data63 === "REJECT"))){
-const err156 = {instancePath:instancePath+"/firewall/rules/" + i10+"/action",schemaPath:"#/properties/firewall/properties/rules/items/properties/action/enum",keyword:"enum",params:{allowedValues: schema14.properties.firewall.properties.rules.items.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err156 = {instancePath:instancePath+"/firewall/rules/" + i10+"/action",schemaPath:"#/properties/firewall/properties/rules/items/properties/action/enum",keyword:"enum",params:{allowedValues: schema15.properties.firewall.properties.rules.items.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2283,7 +2283,7 @@ errors++;
 if(data61.source !== undefined){
 let data64 = data61.source;
 if(typeof data64 === "string"){
-if(!pattern34.test(data64)){
+if(!pattern35.test(data64)){
 const err157 = {instancePath:instancePath+"/firewall/rules/" + i10+"/source",schemaPath:"#/properties/firewall/properties/rules/items/properties/source/pattern",keyword:"pattern",params:{pattern: "^[0-9./]+$"},message:"must match pattern \""+"^[0-9./]+$"+"\""};
 if(vErrors === null){
 vErrors = [err157];
@@ -2308,7 +2308,7 @@ errors++;
 if(data61.dest !== undefined){
 let data65 = data61.dest;
 if(typeof data65 === "string"){
-if(!pattern34.test(data65)){
+if(!pattern35.test(data65)){
 const err159 = {instancePath:instancePath+"/firewall/rules/" + i10+"/dest",schemaPath:"#/properties/firewall/properties/rules/items/properties/dest/pattern",keyword:"pattern",params:{pattern: "^[0-9./]+$"},message:"must match pattern \""+"^[0-9./]+$"+"\""};
 if(vErrors === null){
 vErrors = [err159];
@@ -2333,7 +2333,7 @@ errors++;
 if(data61.proto !== undefined){
 let data66 = data61.proto;
 if(typeof data66 === "string"){
-if(!pattern36.test(data66)){
+if(!pattern37.test(data66)){
 const err161 = {instancePath:instancePath+"/firewall/rules/" + i10+"/proto",schemaPath:"#/properties/firewall/properties/rules/items/properties/proto/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9-]{1,20}$"},message:"must match pattern \""+"^[a-z0-9-]{1,20}$"+"\""};
 if(vErrors === null){
 vErrors = [err161];
@@ -2358,7 +2358,7 @@ errors++;
 if(data61.port !== undefined){
 let data67 = data61.port;
 if(typeof data67 === "string"){
-if(!pattern37.test(data67)){
+if(!pattern38.test(data67)){
 const err163 = {instancePath:instancePath+"/firewall/rules/" + i10+"/port",schemaPath:"#/properties/firewall/properties/rules/items/properties/port/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$"},message:"must match pattern \""+"^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$"+"\""};
 if(vErrors === null){
 vErrors = [err163];
@@ -2527,7 +2527,7 @@ errors++;
 if(data74.host_path !== undefined){
 let data75 = data74.host_path;
 if(typeof data75 === "string"){
-if(!pattern9.test(data75)){
+if(!pattern10.test(data75)){
 const err175 = {instancePath:instancePath+"/mount_points/" + i13+"/host_path",schemaPath:"#/definitions/AbsolutePath/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^/[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err175];
@@ -2552,7 +2552,7 @@ errors++;
 if(data74.container_path !== undefined){
 let data76 = data74.container_path;
 if(typeof data76 === "string"){
-if(!pattern9.test(data76)){
+if(!pattern10.test(data76)){
 const err177 = {instancePath:instancePath+"/mount_points/" + i13+"/container_path",schemaPath:"#/definitions/AbsolutePath/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^/[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err177];
@@ -2740,7 +2740,7 @@ vErrors.push(err192);
 errors++;
 }
 if(!((data81 === "uid") || (data81 === "gid"))){
-const err193 = {instancePath:instancePath+"/id_maps/" + i14+"/type",schemaPath:"#/properties/id_maps/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema14.properties.id_maps.items.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err193 = {instancePath:instancePath+"/id_maps/" + i14+"/type",schemaPath:"#/properties/id_maps/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema15.properties.id_maps.items.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2917,7 +2917,7 @@ errors++;
 if(data85.name !== undefined){
 let data86 = data85.name;
 if(typeof data86 === "string"){
-if(!pattern25.test(data86)){
+if(!pattern26.test(data86)){
 const err208 = {instancePath:instancePath+"/traefik_service/name",schemaPath:"#/properties/traefik_service/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err208];
@@ -3104,7 +3104,7 @@ vErrors.push(err222);
 errors++;
 }
 if(!((data94 === "chat") || (data94 === "embedding"))){
-const err223 = {instancePath:instancePath+"/vllm_model_type",schemaPath:"#/properties/vllm_model_type/enum",keyword:"enum",params:{allowedValues: schema14.properties.vllm_model_type.enum},message:"must be equal to one of the allowed values"};
+const err223 = {instancePath:instancePath+"/vllm_model_type",schemaPath:"#/properties/vllm_model_type/enum",keyword:"enum",params:{allowedValues: schema15.properties.vllm_model_type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -3364,7 +3364,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((((key0 === "$schema") || (key0 === "nvidia_driver_version")) || (key0 === "nvidia_repo_url")) || (key0 === "nvidia_runfile_url")) || (key0 === "phoenix_scripts_dir")) || (key0 === "host_gpus")) || (key0 === "lxc_configs"))){
+if(!((((((((key0 === "$schema") || (key0 === "nvidia_driver_version")) || (key0 === "nvidia_repo_url")) || (key0 === "nvidia_runfile_url")) || (key0 === "phoenix_scripts_dir")) || (key0 === "host_gpus")) || (key0 === "external_guests")) || (key0 === "lxc_configs"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -3635,14 +3635,15 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.lxc_configs !== undefined){
-let data9 = data.lxc_configs;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-for(const key4 in data9){
-const _errs26 = errors;
-if(typeof key4 === "string"){
-if(!pattern6.test(key4)){
-const err23 = {instancePath:instancePath+"/lxc_configs",schemaPath:"#/definitions/Ctid/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{2,8}$"},message:"must match pattern \""+"^[1-9][0-9]{2,8}$"+"\"",propertyName:key4};
+if(data.external_guests !== undefined){
+let data9 = data.external_guests;
+if(Array.isArray(data9)){
+const len0 = data9.length;
+for(let i0=0; i0<len0; i0++){
+let data10 = data9[i0];
+if(typeof data10 === "string"){
+if(!pattern6.test(data10)){
+const err23 = {instancePath:instancePath+"/external_guests/" + i0,schemaPath:"#/definitions/Ctid/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{2,8}$"},message:"must match pattern \""+"^[1-9][0-9]{2,8}$"+"\""};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3653,7 +3654,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/lxc_configs",schemaPath:"#/definitions/Ctid/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key4};
+const err24 = {instancePath:instancePath+"/external_guests/" + i0,schemaPath:"#/definitions/Ctid/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3662,9 +3663,15 @@ vErrors.push(err24);
 }
 errors++;
 }
-var valid5 = _errs26 === errors;
-if(!valid5){
-const err25 = {instancePath:instancePath+"/lxc_configs",schemaPath:"#/properties/lxc_configs/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid"};
+}
+let i1 = data9.length;
+let j0;
+if(i1 > 1){
+outer0:
+for(;i1--;){
+for(j0 = i1; j0--;){
+if(func0(data9[i1], data9[j0])){
+const err25 = {instancePath:instancePath+"/external_guests",schemaPath:"#/properties/external_guests/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3672,17 +3679,14 @@ else {
 vErrors.push(err25);
 }
 errors++;
+break outer0;
 }
 }
-for(const key5 in data9){
-if(!(validate11(data9[key5], {instancePath:instancePath+"/lxc_configs/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data9,parentDataProperty:key5,rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
 }
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/lxc_configs",schemaPath:"#/properties/lxc_configs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err26 = {instancePath:instancePath+"/external_guests",schemaPath:"#/properties/external_guests/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3692,14 +3696,71 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
-else {
-const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.lxc_configs !== undefined){
+let data11 = data.lxc_configs;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+for(const key4 in data11){
+const _errs31 = errors;
+if(typeof key4 === "string"){
+if(!pattern6.test(key4)){
+const err27 = {instancePath:instancePath+"/lxc_configs",schemaPath:"#/definitions/Ctid/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{2,8}$"},message:"must match pattern \""+"^[1-9][0-9]{2,8}$"+"\"",propertyName:key4};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
+}
+errors++;
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/lxc_configs",schemaPath:"#/definitions/Ctid/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key4};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+var valid9 = _errs31 === errors;
+if(!valid9){
+const err29 = {instancePath:instancePath+"/lxc_configs",schemaPath:"#/properties/lxc_configs/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+for(const key5 in data11){
+if(!(validate11(data11[key5], {instancePath:instancePath+"/lxc_configs/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data11,parentDataProperty:key5,rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/lxc_configs",schemaPath:"#/properties/lxc_configs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
 }
 errors++;
 }
