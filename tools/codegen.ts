@@ -20,6 +20,7 @@ import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { compile as schemaToTs } from 'json-schema-to-typescript';
 import * as prettier from 'prettier';
+import * as ejs from 'ejs';
 import { Project, SyntaxKind } from 'ts-morph';
 import { buildFullSchema, JsonSchema } from './schema-build';
 import { renderConfigReference } from './config-reference';
@@ -66,6 +67,10 @@ async function main(): Promise<number> {
     `// ${GENERATED_NOTE}\nimport type { ErrorObject } from 'ajv';\ndeclare function validate(data: unknown): boolean;\ndeclare namespace validate {\n  let errors: ErrorObject[] | null | undefined;\n}\nexport = validate;\n`,
   );
 
+  const templates = compileTemplates();
+  outputs.set('emit/generated/templates.js', templates.js);
+  outputs.set('emit/generated/templates.d.ts', templates.dts);
+
   const readme = fs.readFileSync(rel('README.md'), 'utf8');
   let newReadme = replaceSection(readme, 'config-reference', renderConfigReference(schema));
   newReadme = replaceSection(newReadme, 'diagnostic-codes', renderCodeTable());
@@ -86,6 +91,26 @@ async function main(): Promise<number> {
     }
   }
   return stale > 0 ? 1 : 0;
+}
+
+/**
+ * Precompiles emit/templates/*.ejs into plain functions, so the compile path needs no template
+ * engine. Each takes (it, escapeFn): the emitter passes the one encoder for the target language
+ * (bash or systemd) as escapeFn, so `<%= x %>` means "encode x for this file".
+ */
+function compileTemplates(): { js: string; dts: string } {
+  const dir = rel('emit/templates');
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.ejs')).sort() : [];
+  const js: string[] = [`// ${GENERATED_NOTE}`, `// Sources: emit/templates/*.ejs, compiled with ejs (client mode, strict, locals as \`it\`).`, "'use strict';"];
+  const dts: string[] = [`// ${GENERATED_NOTE}`, 'export type Template = (it: any, escapeFn: (value: string) => string) => string;'];
+  for (const file of names) {
+    const text = fs.readFileSync(path.join(dir, file), 'utf8');
+    const fn = ejs.compile(text, { client: true, strict: true, localsName: 'it', _with: false, compileDebug: false, filename: file });
+    const key = file.replace(/\.ejs$/, '').replace(/[^A-Za-z0-9_]/g, '_');
+    js.push(`exports.${key} = ${fn.toString()};`);
+    dts.push(`export declare const ${key}: Template;`);
+  }
+  return { js: js.join('\n') + '\n', dts: dts.join('\n') + '\n' };
 }
 
 /** Reads the CODES table out of compiler/diagnostics.ts without running it. */

@@ -8,6 +8,13 @@
  */
 export type Ctid = string;
 /**
+ * An environment variable name.
+ *
+ * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
+ * via the `definition` "EnvName".
+ */
+export type EnvName = string;
+/**
  * An IPv4 address in dotted decimal.
  *
  * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
@@ -56,6 +63,10 @@ export interface PhoenixLxcConfigs {
    * URL of the NVIDIA driver .run installer whose userspace part is installed inside containers.
    */
   nvidia_runfile_url?: string;
+  /**
+   * CUDA toolkit version the nvidia feature installs inside containers from nvidia_repo_url (package cuda-toolkit-<major>-<minor>). Default 12.8, as the plan's cu128 PyTorch needs.
+   */
+  cuda_version?: string;
   /**
    * Host folder holding the user's existing Phoenix scripts (feature installers without a built-in script, non-vLLM application scripts, declared health checks and tests). Default /usr/local/phoenix_hypervisor/bin.
    */
@@ -384,6 +395,8 @@ export interface Container {
    */
   trigger_sync_on_completion?: boolean;
   vllm_engine_config?: VllmEngineConfig;
+  vllm_install?: VllmInstall;
+  vllm_service?: VllmService;
   /**
    * Legacy: vLLM model (use vllm_engine_config.ModelConfig.model).
    */
@@ -502,6 +515,88 @@ export interface VllmGroup3 {}
  * OpenAI server (frontend) arguments (host, port, api_key, ...).
  */
 export interface VllmGroup4 {}
+/**
+ * How the vllm feature installs the plan's stack (phase 2). Inherited along the clone chain; every key has the plan's value as default.
+ *
+ * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
+ * via the `definition` "VllmInstall".
+ */
+export interface VllmInstall {
+  /**
+   * Python virtual environment for vLLM. Default /opt/vllm.
+   */
+  venv?: string;
+  /**
+   * Interpreter that creates the venv. Default /usr/bin/python3.
+   */
+  python?: string;
+  /**
+   * vLLM release installed with pip (vllm==VERSION); the compiler checks arguments against this version's flag catalog. Default 0.10.2.
+   */
+  vllm_version?: string;
+  /**
+   * pip index for PyTorch (the plan: the cu128 nightly index, for Blackwell).
+   */
+  torch_index_url?: string;
+  /**
+   * CUDA version torch.version.cuda must report. Default 12.8.
+   */
+  torch_cuda?: string;
+  /**
+   * Install FlashInfer from source. Default true.
+   */
+  flashinfer?: boolean;
+  /**
+   * FlashInfer git repository.
+   */
+  flashinfer_repo?: string;
+  /**
+   * FlashInfer tag to build (the plan: v0.3.1; its fallback: v0.3.0). flashinfer.__version__ must equal it without the v.
+   */
+  flashinfer_tag?: string;
+  /**
+   * Where the FlashInfer source is cloned. Default /opt/flashinfer.
+   */
+  flashinfer_src?: string;
+}
+/**
+ * The vllm_model_server.service unit (phase 3). Inherited along the clone chain; defaults from the plan.
+ *
+ * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
+ * via the `definition` "VllmService".
+ */
+export interface VllmService {
+  /**
+   * VLLM_USE_FLASHINFER_SAMPLER=1 (true) or 0 (false, the plan's fallback: vLLM's PyTorch sampler).
+   */
+  flashinfer_sampler?: boolean;
+  /**
+   * CUDA_HOME the service sees, whatever the service manager holds. Default /usr/local/cuda-12.8.
+   */
+  cuda_home?: string;
+  /**
+   * LD_LIBRARY_PATH the service sees. Default <cuda_home>/lib64.
+   */
+  ld_library_path?: string;
+  /**
+   * Extra variables for the service. VLLM_* names must be known to the pinned vLLM; CUDA_HOME, LD_LIBRARY_PATH, PATH and VLLM_USE_FLASHINFER_SAMPLER have their own keys.
+   */
+  environment?: {
+    [k: string]: string;
+  };
+  /**
+   * Variables removed from the service's environment (UnsetEnvironment=); may not also be set. Default PYTHONHOME, PYTHONPATH.
+   */
+  unset_environment?: EnvName[];
+  /**
+   * Seconds before a restart after a failure. Default 10.
+   */
+  restart_sec?: number;
+  /**
+   * How long model download and loading may take before systemd gives up. Default 1800.
+   */
+  start_timeout_sec?: number;
+}
 /**
  * One group of vLLM engine arguments. Keys are vLLM argument names (the dest of the flag, with underscores); a key is valid in any group.
  *

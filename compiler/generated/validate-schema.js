@@ -3,46 +3,47 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://phoenix-compile.local/phoenix_lxc_configs.schema.json","title":"PhoenixLxcConfigs","description":"The whole Phoenix Hypervisor fleet: host-wide NVIDIA settings and one entry per LXC container (CTID).","type":"object","additionalProperties":false,"required":["lxc_configs"],"properties":{"$schema":{"type":"string","description":"URI or path of the JSON Schema the file was written against. Informational; the compiler always validates against its own schema."},"nvidia_driver_version":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+){1,2}$","description":"NVIDIA driver version installed on the Proxmox host (for example 580.76.05). Containers install the same userspace driver version without the kernel module."},"nvidia_repo_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"NVIDIA CUDA apt repository used inside containers for the CUDA toolkit."},"nvidia_runfile_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+\\.run$","description":"URL of the NVIDIA driver .run installer whose userspace part is installed inside containers."},"phoenix_scripts_dir":{"type":"string","pattern":"^/[^\\s]*$","default":"/usr/local/phoenix_hypervisor/bin","description":"Host folder holding the user's existing Phoenix scripts (feature installers without a built-in script, non-vLLM application scripts, declared health checks and tests). Default /usr/local/phoenix_hypervisor/bin."},"host_gpus":{"type":"object","description":"The host's GPUs by index (the numbers used in gpu_assignment). Default: the plan's two NVIDIA RTX 5060 Ti, compute capability 12.0.","propertyNames":{"pattern":"^(0|[1-9][0-9]?)$"},"additionalProperties":{"$ref":"#/definitions/HostGpu"}},"external_guests":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"IDs of Proxmox guests that exist outside this file (VMs, containers managed elsewhere) and may be named in dependencies."},"lxc_configs":{"type":"object","description":"Containers by CTID: decimal strings from 100 to 999999999 (the Proxmox range).","propertyNames":{"$ref":"#/definitions/Ctid"},"additionalProperties":{"$ref":"#/definitions/Container"}}},"definitions":{"Ctid":{"type":"string","pattern":"^[1-9][0-9]{2,8}$","description":"A Proxmox container ID: a decimal string from 100 to 999999999 without leading zeros."},"Ipv4":{"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$","description":"An IPv4 address in dotted decimal."},"Ipv4Cidr":{"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$","description":"An IPv4 address with its prefix length (CIDR), for example 10.0.0.221/24."},"AbsolutePath":{"type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f]*$","description":"An absolute path without control characters."},"PlainName":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.+-]*$","description":"A name made of letters, digits, '_', '.', '+' and '-', starting with a letter or digit."},"HostGpu":{"type":"object","additionalProperties":false,"required":["model","compute_capability"],"properties":{"model":{"type":"string","minLength":1,"maxLength":128,"description":"GPU model, for example NVIDIA GeForce RTX 5060 Ti."},"compute_capability":{"type":"string","pattern":"^[1-9][0-9]?\\.[0-9]$","description":"CUDA compute capability as MAJOR.MINOR, for example 12.0 (consumer Blackwell), 9.0 (Hopper), 8.9 (Ada)."}}},"TestEntry":{"type":"object","additionalProperties":false,"required":["name","type","path"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Name shown in reports."},"type":{"type":"string","enum":["script"],"description":"Kind of check; only script is known."},"path":{"type":"string","minLength":1,"pattern":"^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$","description":"Script path relative to the Phoenix scripts folder (phoenix_scripts_dir)."}}},"ZfsVolume":{"type":"object","additionalProperties":false,"required":["name","pool","size_gb","mount_point"],"properties":{"name":{"$ref":"#/definitions/PlainName","description":"Dataset name."},"pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage (ZFS pool) that holds the volume."},"size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Size in GiB."},"mount_point":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."}}},"VllmGroup":{"type":"object","description":"One group of vLLM engine arguments. Keys are vLLM argument names (the dest of the flag, with underscores); a key is valid in any group."},"VllmEngineConfig":{"type":"object","additionalProperties":false,"description":"vLLM engine arguments for this container's server, grouped as the user likes (the plan's ModelConfig, CacheConfig, ParallelConfig, ServerConfig). Each key maps to exactly one command-line flag of vLLM's OpenAI server.","properties":{"ModelConfig":{"$ref":"#/definitions/VllmGroup","description":"Model arguments (model, dtype, max_model_len, trust_remote_code, quantization, served_model_name, ...)."},"CacheConfig":{"$ref":"#/definitions/VllmGroup","description":"KV-cache arguments (gpu_memory_utilization, kv_cache_dtype, ...)."},"ParallelConfig":{"$ref":"#/definitions/VllmGroup","description":"Parallelism arguments (tensor_parallel_size, pipeline_parallel_size, ...)."},"SchedulerConfig":{"$ref":"#/definitions/VllmGroup","description":"Scheduler arguments (max_num_seqs, max_num_batched_tokens, ...)."},"ServerConfig":{"$ref":"#/definitions/VllmGroup","description":"OpenAI server (frontend) arguments (host, port, api_key, ...)."}}},"Container":{"type":"object","additionalProperties":false,"required":["name"],"description":"One LXC container.","properties":{"name":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$","description":"Container name, also its hostname: letters, digits, '.' and '-'. Never inherited by clones."},"clone_from_ctid":{"$ref":"#/definitions/Ctid","description":"CTID of the template this container is cloned from (at that template's template_snapshot_name). Its settings are inherited."},"template":{"$ref":"#/definitions/AbsolutePath","description":"Path of the LXC template tarball used when the container is created rather than cloned."},"template_snapshot_name":{"$ref":"#/definitions/PlainName","description":"Snapshot taken when this container is a template; clones are made from it."},"start_at_boot":{"type":"boolean","description":"Start the container when the host boots (pct --onboot)."},"boot_order":{"type":"integer","minimum":0,"maximum":1000000,"description":"Start-up order at boot (pct --startup order=)."},"boot_delay":{"type":"integer","minimum":0,"maximum":86400,"description":"Seconds to wait after starting this container before starting the next (pct --startup up=)."},"memory_mb":{"type":"integer","minimum":16,"maximum":16777216,"description":"RAM in MiB (pct --memory)."},"swap_mb":{"type":"integer","minimum":0,"maximum":16777216,"description":"Swap in MiB (pct --swap)."},"cores":{"type":"integer","minimum":1,"maximum":8192,"description":"CPU cores (pct --cores)."},"storage_pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage for the root file system."},"storage_size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Root file system size in GiB."},"unprivileged":{"type":"boolean","description":"Run as an unprivileged container."},"network_config":{"type":"object","additionalProperties":false,"required":["name","bridge","ip","gw"],"description":"The container's first interface (net0).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Interface name inside the container, for example eth0."},"bridge":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Host bridge, for example vmbr0."},"ip":{"$ref":"#/definitions/Ipv4Cidr","description":"Static address with prefix length. Never inherited by clones."},"gw":{"$ref":"#/definitions/Ipv4","description":"Default gateway."},"nameservers":{"type":"string","pattern":"^[0-9.]+( [0-9.]+)*$","description":"DNS servers, space separated (pct --nameserver)."}}},"mac_address":{"type":"string","pattern":"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$","description":"MAC address of net0 (hwaddr). Never inherited by clones."},"gpu_assignment":{"type":"string","pattern":"^(none|[0-9]+( *, *[0-9]+)*)$","description":"GPUs passed through: \"none\", or comma-separated host GPU indices such as \"0\", \"0,1\" or \"0, 1\"."},"portainer_role":{"type":"string","enum":["server","agent","none","infrastructure"],"description":"Role in the user's Portainer setup (informational for this compiler)."},"features":{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[a-z0-9][a-z0-9_]*$"},"description":"Feature installers applied in order. Built in: base_setup, nvidia, vllm; any other name runs the user's phoenix_hypervisor_feature_install_<name>.sh. Features accumulate along the clone chain."},"application_script":{"type":"string","pattern":"^[A-Za-z0-9_.-]+\\.sh$","description":"Application step after the features. phoenix_hypervisor_lxc_vllm.sh is compiled into a systemd unit and deploy.sh; any other script is run from phoenix_scripts_dir."},"dependencies":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"CTIDs that must be running before this one."},"ports":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}:[0-9]{1,5}$"},"description":"Port mappings host:container (informational)."},"pct_options":{"type":"array","items":{"type":"string","pattern":"^[a-z_]+=[A-Za-z0-9_.,;=-]+$"},"description":"Proxmox container feature options passed to pct set --features, for example nesting=1."},"lxc_options":{"type":"array","items":{"type":"string","pattern":"^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$"},"description":"Raw LXC lines added to /etc/pve/lxc/<ctid>.conf when absent, for example lxc.apparmor.profile=unconfined."},"apparmor_profile":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"AppArmor profile; unconfined for none."},"apparmor_manages_nesting":{"type":"boolean","description":"The AppArmor profile handles nesting, so nesting=1 is not added."},"health_check":{"type":"object","additionalProperties":false,"required":["command"],"description":"A health check command run on the host.","properties":{"command":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Command run on the host to check the container's health (a script path or a command line such as curl -s --fail http://localhost:6333)."},"retries":{"type":"integer","minimum":0,"maximum":1000,"description":"Attempts before failing."},"interval":{"type":"integer","minimum":0,"maximum":3600,"description":"Seconds between attempts."}}},"tests":{"type":"object","additionalProperties":false,"description":"Checks declared for this container, run by verify.sh from phoenix_scripts_dir.","properties":{"health_checks":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Health checks."},"integration_tests":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Integration tests."}}},"vllm":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Legacy list of vLLM test scripts (08cb921 file)."},"integration_tests":{"type":"object","additionalProperties":false,"required":["script"],"description":"Legacy integration test declaration.","properties":{"script":{"type":"string","pattern":"^[A-Za-z0-9_./-]+$","description":"Script name."}}},"run_integration_tests":{"type":"boolean","description":"Run integration tests after the health check passes."},"firewall":{"type":"object","additionalProperties":false,"description":"Proxmox firewall settings (informational for this compiler).","properties":{"enabled":{"type":"boolean","description":"Firewall on."},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["type","action"],"properties":{"type":{"type":"string","enum":["in","out"],"description":"Direction."},"action":{"type":"string","enum":["ACCEPT","DROP","REJECT"],"description":"Action."},"source":{"type":"string","pattern":"^[0-9./]+$","description":"Source address."},"dest":{"type":"string","pattern":"^[0-9./]+$","description":"Destination address."},"proto":{"type":"string","pattern":"^[a-z0-9-]{1,20}$","description":"Protocol name as Proxmox accepts it (tcp, udp, icmp, ...)."},"port":{"type":"string","pattern":"^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$","description":"Destination port, range (a:b) or comma-separated list."},"comment":{"type":"string","maxLength":200,"description":"Free text."}}},"description":"Rules."}}},"volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated volumes created and mounted into the container."},"zfs_volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated ZFS volumes created and mounted into the container."},"mount_points":{"type":"array","description":"Host folders bind-mounted into the container.","items":{"type":"object","additionalProperties":false,"required":["host_path","container_path"],"properties":{"host_path":{"$ref":"#/definitions/AbsolutePath","description":"Folder on the host."},"container_path":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."},"owner_uid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner uid inside the container."},"owner_gid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner gid inside the container."}}}},"id_maps":{"type":"array","description":"Extra uid/gid mappings for an unprivileged container.","items":{"type":"object","additionalProperties":false,"required":["type","container_id","host_id","size"],"properties":{"type":{"type":"string","enum":["uid","gid"],"description":"Which ids."},"container_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id inside."},"host_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id on the host."},"size":{"type":"integer","minimum":1,"maximum":4294967295,"description":"How many ids."}}}},"traefik_service":{"type":"object","additionalProperties":false,"required":["name","port"],"description":"How the user's Traefik exposes this container (informational).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"Service name."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Backend port."}}},"enable_lifecycle_snapshots":{"type":"boolean","description":"Take lifecycle snapshots (informational)."},"bootstrap_ca_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"URL of the step-ca used to bootstrap trust (informational)."},"trigger_sync_on_completion":{"type":"boolean","description":"Trigger the user's sync after creation (informational)."},"vllm_engine_config":{"$ref":"#/definitions/VllmEngineConfig"},"vllm_model":{"type":"string","minLength":1,"description":"Legacy: vLLM model (use vllm_engine_config.ModelConfig.model)."},"vllm_served_model_name":{"type":"string","minLength":1,"description":"Legacy: served model name."},"vllm_model_type":{"type":"string","enum":["chat","embedding"],"description":"Legacy: chat or embedding (informational)."},"vllm_port":{"type":"integer","minimum":1,"maximum":65535,"description":"Legacy: API port."},"vllm_tensor_parallel_size":{"type":"integer","minimum":1,"maximum":64,"description":"Legacy: tensor parallel size."},"vllm_gpu_memory_utilization":{"type":"number","exclusiveMinimum":0,"maximum":1,"description":"Legacy: GPU memory utilization."},"vllm_max_model_len":{"type":"integer","minimum":1,"maximum":2147483647,"description":"Legacy: max model length."},"vllm_quantization":{"type":"string","minLength":1,"description":"Legacy: quantization method."},"vllm_trust_remote_code":{"type":"boolean","description":"Legacy: trust remote code."},"vllm_parameters":{"type":"object","description":"Legacy: vLLM arguments by name (underscored)."},"vllm_args":{"type":"array","items":{"type":"string"},"description":"Legacy: raw vLLM command-line arguments."}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://phoenix-compile.local/phoenix_lxc_configs.schema.json","title":"PhoenixLxcConfigs","description":"The whole Phoenix Hypervisor fleet: host-wide NVIDIA settings and one entry per LXC container (CTID).","type":"object","additionalProperties":false,"required":["lxc_configs"],"properties":{"$schema":{"type":"string","description":"URI or path of the JSON Schema the file was written against. Informational; the compiler always validates against its own schema."},"nvidia_driver_version":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+){1,2}$","description":"NVIDIA driver version installed on the Proxmox host (for example 580.76.05). Containers install the same userspace driver version without the kernel module."},"nvidia_repo_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"NVIDIA CUDA apt repository used inside containers for the CUDA toolkit."},"nvidia_runfile_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+\\.run$","description":"URL of the NVIDIA driver .run installer whose userspace part is installed inside containers."},"cuda_version":{"type":"string","pattern":"^[0-9]+\\.[0-9]+$","default":"12.8","description":"CUDA toolkit version the nvidia feature installs inside containers from nvidia_repo_url (package cuda-toolkit-<major>-<minor>). Default 12.8, as the plan's cu128 PyTorch needs."},"phoenix_scripts_dir":{"type":"string","pattern":"^/[^\\s]*$","default":"/usr/local/phoenix_hypervisor/bin","description":"Host folder holding the user's existing Phoenix scripts (feature installers without a built-in script, non-vLLM application scripts, declared health checks and tests). Default /usr/local/phoenix_hypervisor/bin."},"host_gpus":{"type":"object","description":"The host's GPUs by index (the numbers used in gpu_assignment). Default: the plan's two NVIDIA RTX 5060 Ti, compute capability 12.0.","propertyNames":{"pattern":"^(0|[1-9][0-9]?)$"},"additionalProperties":{"$ref":"#/definitions/HostGpu"}},"external_guests":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"IDs of Proxmox guests that exist outside this file (VMs, containers managed elsewhere) and may be named in dependencies."},"lxc_configs":{"type":"object","description":"Containers by CTID: decimal strings from 100 to 999999999 (the Proxmox range).","propertyNames":{"$ref":"#/definitions/Ctid"},"additionalProperties":{"$ref":"#/definitions/Container"}}},"definitions":{"Ctid":{"type":"string","pattern":"^[1-9][0-9]{2,8}$","description":"A Proxmox container ID: a decimal string from 100 to 999999999 without leading zeros."},"Ipv4":{"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$","description":"An IPv4 address in dotted decimal."},"Ipv4Cidr":{"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$","description":"An IPv4 address with its prefix length (CIDR), for example 10.0.0.221/24."},"AbsolutePath":{"type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f]*$","description":"An absolute path without control characters."},"PlainName":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.+-]*$","description":"A name made of letters, digits, '_', '.', '+' and '-', starting with a letter or digit."},"HostGpu":{"type":"object","additionalProperties":false,"required":["model","compute_capability"],"properties":{"model":{"type":"string","minLength":1,"maxLength":128,"description":"GPU model, for example NVIDIA GeForce RTX 5060 Ti."},"compute_capability":{"type":"string","pattern":"^[1-9][0-9]?\\.[0-9]$","description":"CUDA compute capability as MAJOR.MINOR, for example 12.0 (consumer Blackwell), 9.0 (Hopper), 8.9 (Ada)."}}},"TestEntry":{"type":"object","additionalProperties":false,"required":["name","type","path"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Name shown in reports."},"type":{"type":"string","enum":["script"],"description":"Kind of check; only script is known."},"path":{"type":"string","minLength":1,"pattern":"^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$","description":"Script path relative to the Phoenix scripts folder (phoenix_scripts_dir)."}}},"ZfsVolume":{"type":"object","additionalProperties":false,"required":["name","pool","size_gb","mount_point"],"properties":{"name":{"$ref":"#/definitions/PlainName","description":"Dataset name."},"pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage (ZFS pool) that holds the volume."},"size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Size in GiB."},"mount_point":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."}}},"VllmGroup":{"type":"object","description":"One group of vLLM engine arguments. Keys are vLLM argument names (the dest of the flag, with underscores); a key is valid in any group."},"VllmEngineConfig":{"type":"object","additionalProperties":false,"description":"vLLM engine arguments for this container's server, grouped as the user likes (the plan's ModelConfig, CacheConfig, ParallelConfig, ServerConfig). Each key maps to exactly one command-line flag of vLLM's OpenAI server.","properties":{"ModelConfig":{"$ref":"#/definitions/VllmGroup","description":"Model arguments (model, dtype, max_model_len, trust_remote_code, quantization, served_model_name, ...)."},"CacheConfig":{"$ref":"#/definitions/VllmGroup","description":"KV-cache arguments (gpu_memory_utilization, kv_cache_dtype, ...)."},"ParallelConfig":{"$ref":"#/definitions/VllmGroup","description":"Parallelism arguments (tensor_parallel_size, pipeline_parallel_size, ...)."},"SchedulerConfig":{"$ref":"#/definitions/VllmGroup","description":"Scheduler arguments (max_num_seqs, max_num_batched_tokens, ...)."},"ServerConfig":{"$ref":"#/definitions/VllmGroup","description":"OpenAI server (frontend) arguments (host, port, api_key, ...)."}}},"Container":{"type":"object","additionalProperties":false,"required":["name"],"description":"One LXC container.","properties":{"name":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$","description":"Container name, also its hostname: letters, digits, '.' and '-'. Never inherited by clones."},"clone_from_ctid":{"$ref":"#/definitions/Ctid","description":"CTID of the template this container is cloned from (at that template's template_snapshot_name). Its settings are inherited."},"template":{"$ref":"#/definitions/AbsolutePath","description":"Path of the LXC template tarball used when the container is created rather than cloned."},"template_snapshot_name":{"$ref":"#/definitions/PlainName","description":"Snapshot taken when this container is a template; clones are made from it."},"start_at_boot":{"type":"boolean","description":"Start the container when the host boots (pct --onboot)."},"boot_order":{"type":"integer","minimum":0,"maximum":1000000,"description":"Start-up order at boot (pct --startup order=)."},"boot_delay":{"type":"integer","minimum":0,"maximum":86400,"description":"Seconds to wait after starting this container before starting the next (pct --startup up=)."},"memory_mb":{"type":"integer","minimum":16,"maximum":16777216,"description":"RAM in MiB (pct --memory)."},"swap_mb":{"type":"integer","minimum":0,"maximum":16777216,"description":"Swap in MiB (pct --swap)."},"cores":{"type":"integer","minimum":1,"maximum":8192,"description":"CPU cores (pct --cores)."},"storage_pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage for the root file system."},"storage_size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Root file system size in GiB."},"unprivileged":{"type":"boolean","description":"Run as an unprivileged container."},"network_config":{"type":"object","additionalProperties":false,"required":["name","bridge","ip","gw"],"description":"The container's first interface (net0).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Interface name inside the container, for example eth0."},"bridge":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Host bridge, for example vmbr0."},"ip":{"$ref":"#/definitions/Ipv4Cidr","description":"Static address with prefix length. Never inherited by clones."},"gw":{"$ref":"#/definitions/Ipv4","description":"Default gateway."},"nameservers":{"type":"string","pattern":"^[0-9.]+( [0-9.]+)*$","description":"DNS servers, space separated (pct --nameserver)."}}},"mac_address":{"type":"string","pattern":"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$","description":"MAC address of net0 (hwaddr). Never inherited by clones."},"gpu_assignment":{"type":"string","pattern":"^(none|[0-9]+( *, *[0-9]+)*)$","description":"GPUs passed through: \"none\", or comma-separated host GPU indices such as \"0\", \"0,1\" or \"0, 1\"."},"portainer_role":{"type":"string","enum":["server","agent","none","infrastructure"],"description":"Role in the user's Portainer setup (informational for this compiler)."},"features":{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[a-z0-9][a-z0-9_]*$"},"description":"Feature installers applied in order. Built in: base_setup, nvidia, vllm; any other name runs the user's phoenix_hypervisor_feature_install_<name>.sh. Features accumulate along the clone chain."},"application_script":{"type":"string","pattern":"^[A-Za-z0-9_.-]+\\.sh$","description":"Application step after the features. phoenix_hypervisor_lxc_vllm.sh is compiled into a systemd unit and deploy.sh; any other script is run from phoenix_scripts_dir."},"dependencies":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"CTIDs that must be running before this one."},"ports":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}:[0-9]{1,5}$"},"description":"Port mappings host:container (informational)."},"pct_options":{"type":"array","items":{"type":"string","pattern":"^[a-z_]+=[A-Za-z0-9_.,;=-]+$"},"description":"Proxmox container feature options passed to pct set --features, for example nesting=1."},"lxc_options":{"type":"array","items":{"type":"string","pattern":"^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$"},"description":"Raw LXC lines added to /etc/pve/lxc/<ctid>.conf when absent, for example lxc.apparmor.profile=unconfined."},"apparmor_profile":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"AppArmor profile; unconfined for none."},"apparmor_manages_nesting":{"type":"boolean","description":"The AppArmor profile handles nesting, so nesting=1 is not added."},"health_check":{"type":"object","additionalProperties":false,"required":["command"],"description":"A health check command run on the host.","properties":{"command":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Command run on the host to check the container's health (a script path or a command line such as curl -s --fail http://localhost:6333)."},"retries":{"type":"integer","minimum":0,"maximum":1000,"description":"Attempts before failing."},"interval":{"type":"integer","minimum":0,"maximum":3600,"description":"Seconds between attempts."}}},"tests":{"type":"object","additionalProperties":false,"description":"Checks declared for this container, run by verify.sh from phoenix_scripts_dir.","properties":{"health_checks":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Health checks."},"integration_tests":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Integration tests."}}},"vllm":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Legacy list of vLLM test scripts (08cb921 file)."},"integration_tests":{"type":"object","additionalProperties":false,"required":["script"],"description":"Legacy integration test declaration.","properties":{"script":{"type":"string","pattern":"^[A-Za-z0-9_./-]+$","description":"Script name."}}},"run_integration_tests":{"type":"boolean","description":"Run integration tests after the health check passes."},"firewall":{"type":"object","additionalProperties":false,"description":"Proxmox firewall settings (informational for this compiler).","properties":{"enabled":{"type":"boolean","description":"Firewall on."},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["type","action"],"properties":{"type":{"type":"string","enum":["in","out"],"description":"Direction."},"action":{"type":"string","enum":["ACCEPT","DROP","REJECT"],"description":"Action."},"source":{"type":"string","pattern":"^[0-9./]+$","description":"Source address."},"dest":{"type":"string","pattern":"^[0-9./]+$","description":"Destination address."},"proto":{"type":"string","pattern":"^[a-z0-9-]{1,20}$","description":"Protocol name as Proxmox accepts it (tcp, udp, icmp, ...)."},"port":{"type":"string","pattern":"^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$","description":"Destination port, range (a:b) or comma-separated list."},"comment":{"type":"string","maxLength":200,"description":"Free text."}}},"description":"Rules."}}},"volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated volumes created and mounted into the container."},"zfs_volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated ZFS volumes created and mounted into the container."},"mount_points":{"type":"array","description":"Host folders bind-mounted into the container.","items":{"type":"object","additionalProperties":false,"required":["host_path","container_path"],"properties":{"host_path":{"$ref":"#/definitions/AbsolutePath","description":"Folder on the host."},"container_path":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."},"owner_uid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner uid inside the container."},"owner_gid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner gid inside the container."}}}},"id_maps":{"type":"array","description":"Extra uid/gid mappings for an unprivileged container.","items":{"type":"object","additionalProperties":false,"required":["type","container_id","host_id","size"],"properties":{"type":{"type":"string","enum":["uid","gid"],"description":"Which ids."},"container_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id inside."},"host_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id on the host."},"size":{"type":"integer","minimum":1,"maximum":4294967295,"description":"How many ids."}}}},"traefik_service":{"type":"object","additionalProperties":false,"required":["name","port"],"description":"How the user's Traefik exposes this container (informational).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"Service name."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Backend port."}}},"enable_lifecycle_snapshots":{"type":"boolean","description":"Take lifecycle snapshots (informational)."},"bootstrap_ca_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"URL of the step-ca used to bootstrap trust (informational)."},"trigger_sync_on_completion":{"type":"boolean","description":"Trigger the user's sync after creation (informational)."},"vllm_engine_config":{"$ref":"#/definitions/VllmEngineConfig"},"vllm_install":{"$ref":"#/definitions/VllmInstall"},"vllm_service":{"$ref":"#/definitions/VllmService"},"vllm_model":{"type":"string","minLength":1,"description":"Legacy: vLLM model (use vllm_engine_config.ModelConfig.model)."},"vllm_served_model_name":{"type":"string","minLength":1,"description":"Legacy: served model name."},"vllm_model_type":{"type":"string","enum":["chat","embedding"],"description":"Legacy: chat or embedding (informational)."},"vllm_port":{"type":"integer","minimum":1,"maximum":65535,"description":"Legacy: API port."},"vllm_tensor_parallel_size":{"type":"integer","minimum":1,"maximum":64,"description":"Legacy: tensor parallel size."},"vllm_gpu_memory_utilization":{"type":"number","exclusiveMinimum":0,"maximum":1,"description":"Legacy: GPU memory utilization."},"vllm_max_model_len":{"type":"integer","minimum":1,"maximum":2147483647,"description":"Legacy: max model length."},"vllm_quantization":{"type":"string","minLength":1,"description":"Legacy: quantization method."},"vllm_trust_remote_code":{"type":"boolean","description":"Legacy: trust remote code."},"vllm_parameters":{"type":"object","description":"Legacy: vLLM arguments by name (underscored)."},"vllm_args":{"type":"array","items":{"type":"string"},"description":"Legacy: raw vLLM command-line arguments."}}},"EnvName":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"An environment variable name."},"VllmInstall":{"type":"object","additionalProperties":false,"description":"How the vllm feature installs the plan's stack (phase 2). Inherited along the clone chain; every key has the plan's value as default.","properties":{"venv":{"$ref":"#/definitions/AbsolutePath","default":"/opt/vllm","description":"Python virtual environment for vLLM. Default /opt/vllm."},"python":{"$ref":"#/definitions/AbsolutePath","default":"/usr/bin/python3","description":"Interpreter that creates the venv. Default /usr/bin/python3."},"vllm_version":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$","default":"0.10.2","description":"vLLM release installed with pip (vllm==VERSION); the compiler checks arguments against this version's flag catalog. Default 0.10.2."},"torch_index_url":{"type":"string","pattern":"^https://[^\\s\"'`$\\\\]+$","default":"https://download.pytorch.org/whl/nightly/cu128","description":"pip index for PyTorch (the plan: the cu128 nightly index, for Blackwell)."},"torch_cuda":{"type":"string","pattern":"^[0-9]+\\.[0-9]+$","default":"12.8","description":"CUDA version torch.version.cuda must report. Default 12.8."},"flashinfer":{"type":"boolean","default":true,"description":"Install FlashInfer from source. Default true."},"flashinfer_repo":{"type":"string","pattern":"^https://[^\\s\"'`$\\\\]+$","default":"https://github.com/flashinfer-ai/flashinfer.git","description":"FlashInfer git repository."},"flashinfer_tag":{"type":"string","pattern":"^v[0-9]+\\.[0-9]+\\.[0-9]+$","default":"v0.3.1","description":"FlashInfer tag to build (the plan: v0.3.1; its fallback: v0.3.0). flashinfer.__version__ must equal it without the v."},"flashinfer_src":{"$ref":"#/definitions/AbsolutePath","default":"/opt/flashinfer","description":"Where the FlashInfer source is cloned. Default /opt/flashinfer."}}},"VllmService":{"type":"object","additionalProperties":false,"description":"The vllm_model_server.service unit (phase 3). Inherited along the clone chain; defaults from the plan.","properties":{"flashinfer_sampler":{"type":"boolean","default":true,"description":"VLLM_USE_FLASHINFER_SAMPLER=1 (true) or 0 (false, the plan's fallback: vLLM's PyTorch sampler)."},"cuda_home":{"$ref":"#/definitions/AbsolutePath","default":"/usr/local/cuda-12.8","description":"CUDA_HOME the service sees, whatever the service manager holds. Default /usr/local/cuda-12.8."},"ld_library_path":{"type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f\\s]*$","description":"LD_LIBRARY_PATH the service sees. Default <cuda_home>/lib64."},"environment":{"type":"object","propertyNames":{"$ref":"#/definitions/EnvName"},"additionalProperties":{"type":"string","maxLength":4096},"description":"Extra variables for the service. VLLM_* names must be known to the pinned vLLM; CUDA_HOME, LD_LIBRARY_PATH, PATH and VLLM_USE_FLASHINFER_SAMPLER have their own keys."},"unset_environment":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/EnvName"},"default":["PYTHONHOME","PYTHONPATH"],"description":"Variables removed from the service's environment (UnsetEnvironment=); may not also be set. Default PYTHONHOME, PYTHONPATH."},"restart_sec":{"type":"integer","minimum":1,"maximum":3600,"default":10,"description":"Seconds before a restart after a failure. Default 10."},"start_timeout_sec":{"type":"integer","minimum":60,"maximum":86400,"default":1800,"description":"How long model download and loading may take before systemd gives up. Default 1800."}}}}};
 const schema12 = {"type":"object","additionalProperties":false,"required":["model","compute_capability"],"properties":{"model":{"type":"string","minLength":1,"maxLength":128,"description":"GPU model, for example NVIDIA GeForce RTX 5060 Ti."},"compute_capability":{"type":"string","pattern":"^[1-9][0-9]?\\.[0-9]$","description":"CUDA compute capability as MAJOR.MINOR, for example 12.0 (consumer Blackwell), 9.0 (Hopper), 8.9 (Ada)."}}};
 const schema13 = {"type":"string","pattern":"^[1-9][0-9]{2,8}$","description":"A Proxmox container ID: a decimal string from 100 to 999999999 without leading zeros."};
+const func2 = Object.prototype.hasOwnProperty;
+const func3 = require("ajv/dist/runtime/ucs2length").default;
+const func0 = require("ajv/dist/runtime/equal").default;
 const pattern0 = new RegExp("^[0-9]+(\\.[0-9]+){1,2}$", "u");
 const pattern1 = new RegExp("^https?://[^\\s\"'`$\\\\]+$", "u");
 const pattern2 = new RegExp("^https?://[^\\s\"'`$\\\\]+\\.run$", "u");
-const pattern3 = new RegExp("^/[^\\s]*$", "u");
-const pattern4 = new RegExp("^(0|[1-9][0-9]?)$", "u");
-const pattern5 = new RegExp("^[1-9][0-9]?\\.[0-9]$", "u");
-const pattern6 = new RegExp("^[1-9][0-9]{2,8}$", "u");
-const func2 = require("ajv/dist/runtime/ucs2length").default;
-const func0 = require("ajv/dist/runtime/equal").default;
-const schema15 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One LXC container.","properties":{"name":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$","description":"Container name, also its hostname: letters, digits, '.' and '-'. Never inherited by clones."},"clone_from_ctid":{"$ref":"#/definitions/Ctid","description":"CTID of the template this container is cloned from (at that template's template_snapshot_name). Its settings are inherited."},"template":{"$ref":"#/definitions/AbsolutePath","description":"Path of the LXC template tarball used when the container is created rather than cloned."},"template_snapshot_name":{"$ref":"#/definitions/PlainName","description":"Snapshot taken when this container is a template; clones are made from it."},"start_at_boot":{"type":"boolean","description":"Start the container when the host boots (pct --onboot)."},"boot_order":{"type":"integer","minimum":0,"maximum":1000000,"description":"Start-up order at boot (pct --startup order=)."},"boot_delay":{"type":"integer","minimum":0,"maximum":86400,"description":"Seconds to wait after starting this container before starting the next (pct --startup up=)."},"memory_mb":{"type":"integer","minimum":16,"maximum":16777216,"description":"RAM in MiB (pct --memory)."},"swap_mb":{"type":"integer","minimum":0,"maximum":16777216,"description":"Swap in MiB (pct --swap)."},"cores":{"type":"integer","minimum":1,"maximum":8192,"description":"CPU cores (pct --cores)."},"storage_pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage for the root file system."},"storage_size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Root file system size in GiB."},"unprivileged":{"type":"boolean","description":"Run as an unprivileged container."},"network_config":{"type":"object","additionalProperties":false,"required":["name","bridge","ip","gw"],"description":"The container's first interface (net0).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Interface name inside the container, for example eth0."},"bridge":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Host bridge, for example vmbr0."},"ip":{"$ref":"#/definitions/Ipv4Cidr","description":"Static address with prefix length. Never inherited by clones."},"gw":{"$ref":"#/definitions/Ipv4","description":"Default gateway."},"nameservers":{"type":"string","pattern":"^[0-9.]+( [0-9.]+)*$","description":"DNS servers, space separated (pct --nameserver)."}}},"mac_address":{"type":"string","pattern":"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$","description":"MAC address of net0 (hwaddr). Never inherited by clones."},"gpu_assignment":{"type":"string","pattern":"^(none|[0-9]+( *, *[0-9]+)*)$","description":"GPUs passed through: \"none\", or comma-separated host GPU indices such as \"0\", \"0,1\" or \"0, 1\"."},"portainer_role":{"type":"string","enum":["server","agent","none","infrastructure"],"description":"Role in the user's Portainer setup (informational for this compiler)."},"features":{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[a-z0-9][a-z0-9_]*$"},"description":"Feature installers applied in order. Built in: base_setup, nvidia, vllm; any other name runs the user's phoenix_hypervisor_feature_install_<name>.sh. Features accumulate along the clone chain."},"application_script":{"type":"string","pattern":"^[A-Za-z0-9_.-]+\\.sh$","description":"Application step after the features. phoenix_hypervisor_lxc_vllm.sh is compiled into a systemd unit and deploy.sh; any other script is run from phoenix_scripts_dir."},"dependencies":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"CTIDs that must be running before this one."},"ports":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}:[0-9]{1,5}$"},"description":"Port mappings host:container (informational)."},"pct_options":{"type":"array","items":{"type":"string","pattern":"^[a-z_]+=[A-Za-z0-9_.,;=-]+$"},"description":"Proxmox container feature options passed to pct set --features, for example nesting=1."},"lxc_options":{"type":"array","items":{"type":"string","pattern":"^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$"},"description":"Raw LXC lines added to /etc/pve/lxc/<ctid>.conf when absent, for example lxc.apparmor.profile=unconfined."},"apparmor_profile":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"AppArmor profile; unconfined for none."},"apparmor_manages_nesting":{"type":"boolean","description":"The AppArmor profile handles nesting, so nesting=1 is not added."},"health_check":{"type":"object","additionalProperties":false,"required":["command"],"description":"A health check command run on the host.","properties":{"command":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Command run on the host to check the container's health (a script path or a command line such as curl -s --fail http://localhost:6333)."},"retries":{"type":"integer","minimum":0,"maximum":1000,"description":"Attempts before failing."},"interval":{"type":"integer","minimum":0,"maximum":3600,"description":"Seconds between attempts."}}},"tests":{"type":"object","additionalProperties":false,"description":"Checks declared for this container, run by verify.sh from phoenix_scripts_dir.","properties":{"health_checks":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Health checks."},"integration_tests":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Integration tests."}}},"vllm":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Legacy list of vLLM test scripts (08cb921 file)."},"integration_tests":{"type":"object","additionalProperties":false,"required":["script"],"description":"Legacy integration test declaration.","properties":{"script":{"type":"string","pattern":"^[A-Za-z0-9_./-]+$","description":"Script name."}}},"run_integration_tests":{"type":"boolean","description":"Run integration tests after the health check passes."},"firewall":{"type":"object","additionalProperties":false,"description":"Proxmox firewall settings (informational for this compiler).","properties":{"enabled":{"type":"boolean","description":"Firewall on."},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["type","action"],"properties":{"type":{"type":"string","enum":["in","out"],"description":"Direction."},"action":{"type":"string","enum":["ACCEPT","DROP","REJECT"],"description":"Action."},"source":{"type":"string","pattern":"^[0-9./]+$","description":"Source address."},"dest":{"type":"string","pattern":"^[0-9./]+$","description":"Destination address."},"proto":{"type":"string","pattern":"^[a-z0-9-]{1,20}$","description":"Protocol name as Proxmox accepts it (tcp, udp, icmp, ...)."},"port":{"type":"string","pattern":"^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$","description":"Destination port, range (a:b) or comma-separated list."},"comment":{"type":"string","maxLength":200,"description":"Free text."}}},"description":"Rules."}}},"volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated volumes created and mounted into the container."},"zfs_volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated ZFS volumes created and mounted into the container."},"mount_points":{"type":"array","description":"Host folders bind-mounted into the container.","items":{"type":"object","additionalProperties":false,"required":["host_path","container_path"],"properties":{"host_path":{"$ref":"#/definitions/AbsolutePath","description":"Folder on the host."},"container_path":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."},"owner_uid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner uid inside the container."},"owner_gid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner gid inside the container."}}}},"id_maps":{"type":"array","description":"Extra uid/gid mappings for an unprivileged container.","items":{"type":"object","additionalProperties":false,"required":["type","container_id","host_id","size"],"properties":{"type":{"type":"string","enum":["uid","gid"],"description":"Which ids."},"container_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id inside."},"host_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id on the host."},"size":{"type":"integer","minimum":1,"maximum":4294967295,"description":"How many ids."}}}},"traefik_service":{"type":"object","additionalProperties":false,"required":["name","port"],"description":"How the user's Traefik exposes this container (informational).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"Service name."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Backend port."}}},"enable_lifecycle_snapshots":{"type":"boolean","description":"Take lifecycle snapshots (informational)."},"bootstrap_ca_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"URL of the step-ca used to bootstrap trust (informational)."},"trigger_sync_on_completion":{"type":"boolean","description":"Trigger the user's sync after creation (informational)."},"vllm_engine_config":{"$ref":"#/definitions/VllmEngineConfig"},"vllm_model":{"type":"string","minLength":1,"description":"Legacy: vLLM model (use vllm_engine_config.ModelConfig.model)."},"vllm_served_model_name":{"type":"string","minLength":1,"description":"Legacy: served model name."},"vllm_model_type":{"type":"string","enum":["chat","embedding"],"description":"Legacy: chat or embedding (informational)."},"vllm_port":{"type":"integer","minimum":1,"maximum":65535,"description":"Legacy: API port."},"vllm_tensor_parallel_size":{"type":"integer","minimum":1,"maximum":64,"description":"Legacy: tensor parallel size."},"vllm_gpu_memory_utilization":{"type":"number","exclusiveMinimum":0,"maximum":1,"description":"Legacy: GPU memory utilization."},"vllm_max_model_len":{"type":"integer","minimum":1,"maximum":2147483647,"description":"Legacy: max model length."},"vllm_quantization":{"type":"string","minLength":1,"description":"Legacy: quantization method."},"vllm_trust_remote_code":{"type":"boolean","description":"Legacy: trust remote code."},"vllm_parameters":{"type":"object","description":"Legacy: vLLM arguments by name (underscored)."},"vllm_args":{"type":"array","items":{"type":"string"},"description":"Legacy: raw vLLM command-line arguments."}}};
+const pattern3 = new RegExp("^[0-9]+\\.[0-9]+$", "u");
+const pattern4 = new RegExp("^/[^\\s]*$", "u");
+const pattern5 = new RegExp("^(0|[1-9][0-9]?)$", "u");
+const pattern6 = new RegExp("^[1-9][0-9]?\\.[0-9]$", "u");
+const pattern7 = new RegExp("^[1-9][0-9]{2,8}$", "u");
+const schema15 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One LXC container.","properties":{"name":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$","description":"Container name, also its hostname: letters, digits, '.' and '-'. Never inherited by clones."},"clone_from_ctid":{"$ref":"#/definitions/Ctid","description":"CTID of the template this container is cloned from (at that template's template_snapshot_name). Its settings are inherited."},"template":{"$ref":"#/definitions/AbsolutePath","description":"Path of the LXC template tarball used when the container is created rather than cloned."},"template_snapshot_name":{"$ref":"#/definitions/PlainName","description":"Snapshot taken when this container is a template; clones are made from it."},"start_at_boot":{"type":"boolean","description":"Start the container when the host boots (pct --onboot)."},"boot_order":{"type":"integer","minimum":0,"maximum":1000000,"description":"Start-up order at boot (pct --startup order=)."},"boot_delay":{"type":"integer","minimum":0,"maximum":86400,"description":"Seconds to wait after starting this container before starting the next (pct --startup up=)."},"memory_mb":{"type":"integer","minimum":16,"maximum":16777216,"description":"RAM in MiB (pct --memory)."},"swap_mb":{"type":"integer","minimum":0,"maximum":16777216,"description":"Swap in MiB (pct --swap)."},"cores":{"type":"integer","minimum":1,"maximum":8192,"description":"CPU cores (pct --cores)."},"storage_pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage for the root file system."},"storage_size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Root file system size in GiB."},"unprivileged":{"type":"boolean","description":"Run as an unprivileged container."},"network_config":{"type":"object","additionalProperties":false,"required":["name","bridge","ip","gw"],"description":"The container's first interface (net0).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Interface name inside the container, for example eth0."},"bridge":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Host bridge, for example vmbr0."},"ip":{"$ref":"#/definitions/Ipv4Cidr","description":"Static address with prefix length. Never inherited by clones."},"gw":{"$ref":"#/definitions/Ipv4","description":"Default gateway."},"nameservers":{"type":"string","pattern":"^[0-9.]+( [0-9.]+)*$","description":"DNS servers, space separated (pct --nameserver)."}}},"mac_address":{"type":"string","pattern":"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$","description":"MAC address of net0 (hwaddr). Never inherited by clones."},"gpu_assignment":{"type":"string","pattern":"^(none|[0-9]+( *, *[0-9]+)*)$","description":"GPUs passed through: \"none\", or comma-separated host GPU indices such as \"0\", \"0,1\" or \"0, 1\"."},"portainer_role":{"type":"string","enum":["server","agent","none","infrastructure"],"description":"Role in the user's Portainer setup (informational for this compiler)."},"features":{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[a-z0-9][a-z0-9_]*$"},"description":"Feature installers applied in order. Built in: base_setup, nvidia, vllm; any other name runs the user's phoenix_hypervisor_feature_install_<name>.sh. Features accumulate along the clone chain."},"application_script":{"type":"string","pattern":"^[A-Za-z0-9_.-]+\\.sh$","description":"Application step after the features. phoenix_hypervisor_lxc_vllm.sh is compiled into a systemd unit and deploy.sh; any other script is run from phoenix_scripts_dir."},"dependencies":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"CTIDs that must be running before this one."},"ports":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}:[0-9]{1,5}$"},"description":"Port mappings host:container (informational)."},"pct_options":{"type":"array","items":{"type":"string","pattern":"^[a-z_]+=[A-Za-z0-9_.,;=-]+$"},"description":"Proxmox container feature options passed to pct set --features, for example nesting=1."},"lxc_options":{"type":"array","items":{"type":"string","pattern":"^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$"},"description":"Raw LXC lines added to /etc/pve/lxc/<ctid>.conf when absent, for example lxc.apparmor.profile=unconfined."},"apparmor_profile":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"AppArmor profile; unconfined for none."},"apparmor_manages_nesting":{"type":"boolean","description":"The AppArmor profile handles nesting, so nesting=1 is not added."},"health_check":{"type":"object","additionalProperties":false,"required":["command"],"description":"A health check command run on the host.","properties":{"command":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Command run on the host to check the container's health (a script path or a command line such as curl -s --fail http://localhost:6333)."},"retries":{"type":"integer","minimum":0,"maximum":1000,"description":"Attempts before failing."},"interval":{"type":"integer","minimum":0,"maximum":3600,"description":"Seconds between attempts."}}},"tests":{"type":"object","additionalProperties":false,"description":"Checks declared for this container, run by verify.sh from phoenix_scripts_dir.","properties":{"health_checks":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Health checks."},"integration_tests":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Integration tests."}}},"vllm":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Legacy list of vLLM test scripts (08cb921 file)."},"integration_tests":{"type":"object","additionalProperties":false,"required":["script"],"description":"Legacy integration test declaration.","properties":{"script":{"type":"string","pattern":"^[A-Za-z0-9_./-]+$","description":"Script name."}}},"run_integration_tests":{"type":"boolean","description":"Run integration tests after the health check passes."},"firewall":{"type":"object","additionalProperties":false,"description":"Proxmox firewall settings (informational for this compiler).","properties":{"enabled":{"type":"boolean","description":"Firewall on."},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["type","action"],"properties":{"type":{"type":"string","enum":["in","out"],"description":"Direction."},"action":{"type":"string","enum":["ACCEPT","DROP","REJECT"],"description":"Action."},"source":{"type":"string","pattern":"^[0-9./]+$","description":"Source address."},"dest":{"type":"string","pattern":"^[0-9./]+$","description":"Destination address."},"proto":{"type":"string","pattern":"^[a-z0-9-]{1,20}$","description":"Protocol name as Proxmox accepts it (tcp, udp, icmp, ...)."},"port":{"type":"string","pattern":"^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$","description":"Destination port, range (a:b) or comma-separated list."},"comment":{"type":"string","maxLength":200,"description":"Free text."}}},"description":"Rules."}}},"volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated volumes created and mounted into the container."},"zfs_volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated ZFS volumes created and mounted into the container."},"mount_points":{"type":"array","description":"Host folders bind-mounted into the container.","items":{"type":"object","additionalProperties":false,"required":["host_path","container_path"],"properties":{"host_path":{"$ref":"#/definitions/AbsolutePath","description":"Folder on the host."},"container_path":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."},"owner_uid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner uid inside the container."},"owner_gid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner gid inside the container."}}}},"id_maps":{"type":"array","description":"Extra uid/gid mappings for an unprivileged container.","items":{"type":"object","additionalProperties":false,"required":["type","container_id","host_id","size"],"properties":{"type":{"type":"string","enum":["uid","gid"],"description":"Which ids."},"container_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id inside."},"host_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id on the host."},"size":{"type":"integer","minimum":1,"maximum":4294967295,"description":"How many ids."}}}},"traefik_service":{"type":"object","additionalProperties":false,"required":["name","port"],"description":"How the user's Traefik exposes this container (informational).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"Service name."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Backend port."}}},"enable_lifecycle_snapshots":{"type":"boolean","description":"Take lifecycle snapshots (informational)."},"bootstrap_ca_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"URL of the step-ca used to bootstrap trust (informational)."},"trigger_sync_on_completion":{"type":"boolean","description":"Trigger the user's sync after creation (informational)."},"vllm_engine_config":{"$ref":"#/definitions/VllmEngineConfig"},"vllm_install":{"$ref":"#/definitions/VllmInstall"},"vllm_service":{"$ref":"#/definitions/VllmService"},"vllm_model":{"type":"string","minLength":1,"description":"Legacy: vLLM model (use vllm_engine_config.ModelConfig.model)."},"vllm_served_model_name":{"type":"string","minLength":1,"description":"Legacy: served model name."},"vllm_model_type":{"type":"string","enum":["chat","embedding"],"description":"Legacy: chat or embedding (informational)."},"vllm_port":{"type":"integer","minimum":1,"maximum":65535,"description":"Legacy: API port."},"vllm_tensor_parallel_size":{"type":"integer","minimum":1,"maximum":64,"description":"Legacy: tensor parallel size."},"vllm_gpu_memory_utilization":{"type":"number","exclusiveMinimum":0,"maximum":1,"description":"Legacy: GPU memory utilization."},"vllm_max_model_len":{"type":"integer","minimum":1,"maximum":2147483647,"description":"Legacy: max model length."},"vllm_quantization":{"type":"string","minLength":1,"description":"Legacy: quantization method."},"vllm_trust_remote_code":{"type":"boolean","description":"Legacy: trust remote code."},"vllm_parameters":{"type":"object","description":"Legacy: vLLM arguments by name (underscored)."},"vllm_args":{"type":"array","items":{"type":"string"},"description":"Legacy: raw vLLM command-line arguments."}}};
 const schema17 = {"type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f]*$","description":"An absolute path without control characters."};
 const schema18 = {"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.+-]*$","description":"A name made of letters, digits, '_', '.', '+' and '-', starting with a letter or digit."};
 const schema20 = {"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$","description":"An IPv4 address with its prefix length (CIDR), for example 10.0.0.221/24."};
 const schema21 = {"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$","description":"An IPv4 address in dotted decimal."};
 const schema23 = {"type":"object","additionalProperties":false,"required":["name","type","path"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Name shown in reports."},"type":{"type":"string","enum":["script"],"description":"Kind of check; only script is known."},"path":{"type":"string","minLength":1,"pattern":"^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$","description":"Script path relative to the Phoenix scripts folder (phoenix_scripts_dir)."}}};
-const func5 = Object.prototype.hasOwnProperty;
-const pattern8 = new RegExp("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$", "u");
-const pattern10 = new RegExp("^/[^\\u0000-\\u001f\\u007f]*$", "u");
-const pattern11 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.+-]*$", "u");
-const pattern13 = new RegExp("^[A-Za-z0-9_.-]{1,15}$", "u");
-const pattern15 = new RegExp("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", "u");
-const pattern16 = new RegExp("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$", "u");
-const pattern17 = new RegExp("^[0-9.]+( [0-9.]+)*$", "u");
-const pattern18 = new RegExp("^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$", "u");
-const pattern19 = new RegExp("^(none|[0-9]+( *, *[0-9]+)*)$", "u");
-const pattern20 = new RegExp("^[a-z0-9][a-z0-9_]*$", "u");
-const pattern21 = new RegExp("^[A-Za-z0-9_.-]+\\.sh$", "u");
-const pattern23 = new RegExp("^[0-9]{1,5}:[0-9]{1,5}$", "u");
-const pattern24 = new RegExp("^[a-z_]+=[A-Za-z0-9_.,;=-]+$", "u");
-const pattern25 = new RegExp("^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$", "u");
-const pattern26 = new RegExp("^[A-Za-z0-9_.-]+$", "u");
-const pattern27 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
-const pattern29 = new RegExp("^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$", "u");
-const pattern34 = new RegExp("^[A-Za-z0-9_./-]+$", "u");
-const pattern35 = new RegExp("^[0-9./]+$", "u");
-const pattern37 = new RegExp("^[a-z0-9-]{1,20}$", "u");
-const pattern38 = new RegExp("^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$", "u");
+const pattern9 = new RegExp("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$", "u");
+const pattern11 = new RegExp("^/[^\\u0000-\\u001f\\u007f]*$", "u");
+const pattern12 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.+-]*$", "u");
+const pattern14 = new RegExp("^[A-Za-z0-9_.-]{1,15}$", "u");
+const pattern16 = new RegExp("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$", "u");
+const pattern17 = new RegExp("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$", "u");
+const pattern18 = new RegExp("^[0-9.]+( [0-9.]+)*$", "u");
+const pattern19 = new RegExp("^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$", "u");
+const pattern20 = new RegExp("^(none|[0-9]+( *, *[0-9]+)*)$", "u");
+const pattern21 = new RegExp("^[a-z0-9][a-z0-9_]*$", "u");
+const pattern22 = new RegExp("^[A-Za-z0-9_.-]+\\.sh$", "u");
+const pattern24 = new RegExp("^[0-9]{1,5}:[0-9]{1,5}$", "u");
+const pattern25 = new RegExp("^[a-z_]+=[A-Za-z0-9_.,;=-]+$", "u");
+const pattern26 = new RegExp("^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$", "u");
+const pattern27 = new RegExp("^[A-Za-z0-9_.-]+$", "u");
+const pattern28 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
+const pattern30 = new RegExp("^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$", "u");
+const pattern35 = new RegExp("^[A-Za-z0-9_./-]+$", "u");
+const pattern36 = new RegExp("^[0-9./]+$", "u");
+const pattern38 = new RegExp("^[a-z0-9-]{1,20}$", "u");
+const pattern39 = new RegExp("^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$", "u");
 const schema26 = {"type":"object","additionalProperties":false,"required":["name","pool","size_gb","mount_point"],"properties":{"name":{"$ref":"#/definitions/PlainName","description":"Dataset name."},"pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage (ZFS pool) that holds the volume."},"size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Size in GiB."},"mount_point":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."}}};
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -104,7 +105,7 @@ errors++;
 if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
-if(func2(data0) > 128){
+if(func3(data0) > 128){
 const err5 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/PlainName/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
 if(vErrors === null){
 vErrors = [err5];
@@ -114,7 +115,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err6 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/PlainName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err6];
@@ -124,7 +125,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern11.test(data0)){
+if(!pattern12.test(data0)){
 const err7 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/PlainName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.+-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.+-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -149,7 +150,7 @@ errors++;
 if(data.pool !== undefined){
 let data1 = data.pool;
 if(typeof data1 === "string"){
-if(func2(data1) > 128){
+if(func3(data1) > 128){
 const err9 = {instancePath:instancePath+"/pool",schemaPath:"#/definitions/PlainName/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
 if(vErrors === null){
 vErrors = [err9];
@@ -159,7 +160,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(func2(data1) < 1){
+if(func3(data1) < 1){
 const err10 = {instancePath:instancePath+"/pool",schemaPath:"#/definitions/PlainName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err10];
@@ -169,7 +170,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(!pattern11.test(data1)){
+if(!pattern12.test(data1)){
 const err11 = {instancePath:instancePath+"/pool",schemaPath:"#/definitions/PlainName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.+-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.+-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -229,7 +230,7 @@ errors++;
 if(data.mount_point !== undefined){
 let data3 = data.mount_point;
 if(typeof data3 === "string"){
-if(!pattern10.test(data3)){
+if(!pattern11.test(data3)){
 const err16 = {instancePath:instancePath+"/mount_point",schemaPath:"#/definitions/AbsolutePath/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^/[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -365,6 +366,559 @@ validate15.errors = vErrors;
 return errors === 0;
 }
 
+const schema38 = {"type":"object","additionalProperties":false,"description":"How the vllm feature installs the plan's stack (phase 2). Inherited along the clone chain; every key has the plan's value as default.","properties":{"venv":{"$ref":"#/definitions/AbsolutePath","default":"/opt/vllm","description":"Python virtual environment for vLLM. Default /opt/vllm."},"python":{"$ref":"#/definitions/AbsolutePath","default":"/usr/bin/python3","description":"Interpreter that creates the venv. Default /usr/bin/python3."},"vllm_version":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$","default":"0.10.2","description":"vLLM release installed with pip (vllm==VERSION); the compiler checks arguments against this version's flag catalog. Default 0.10.2."},"torch_index_url":{"type":"string","pattern":"^https://[^\\s\"'`$\\\\]+$","default":"https://download.pytorch.org/whl/nightly/cu128","description":"pip index for PyTorch (the plan: the cu128 nightly index, for Blackwell)."},"torch_cuda":{"type":"string","pattern":"^[0-9]+\\.[0-9]+$","default":"12.8","description":"CUDA version torch.version.cuda must report. Default 12.8."},"flashinfer":{"type":"boolean","default":true,"description":"Install FlashInfer from source. Default true."},"flashinfer_repo":{"type":"string","pattern":"^https://[^\\s\"'`$\\\\]+$","default":"https://github.com/flashinfer-ai/flashinfer.git","description":"FlashInfer git repository."},"flashinfer_tag":{"type":"string","pattern":"^v[0-9]+\\.[0-9]+\\.[0-9]+$","default":"v0.3.1","description":"FlashInfer tag to build (the plan: v0.3.1; its fallback: v0.3.0). flashinfer.__version__ must equal it without the v."},"flashinfer_src":{"$ref":"#/definitions/AbsolutePath","default":"/opt/flashinfer","description":"Where the FlashInfer source is cloned. Default /opt/flashinfer."}}};
+const pattern49 = new RegExp("^[0-9]+\\.[0-9]+\\.[0-9]+$", "u");
+const pattern50 = new RegExp("^https://[^\\s\"'`$\\\\]+$", "u");
+const pattern53 = new RegExp("^v[0-9]+\\.[0-9]+\\.[0-9]+$", "u");
+
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func2.call(schema38.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.venv !== undefined){
+let data0 = data.venv;
+if(typeof data0 === "string"){
+if(!pattern11.test(data0)){
+const err1 = {instancePath:instancePath+"/venv",schemaPath:"#/definitions/AbsolutePath/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^/[^\\u0000-\\u001f\\u007f]*$"+"\""};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/venv",schemaPath:"#/definitions/AbsolutePath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.python !== undefined){
+let data1 = data.python;
+if(typeof data1 === "string"){
+if(!pattern11.test(data1)){
+const err3 = {instancePath:instancePath+"/python",schemaPath:"#/definitions/AbsolutePath/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^/[^\\u0000-\\u001f\\u007f]*$"+"\""};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/python",schemaPath:"#/definitions/AbsolutePath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.vllm_version !== undefined){
+let data2 = data.vllm_version;
+if(typeof data2 === "string"){
+if(!pattern49.test(data2)){
+const err5 = {instancePath:instancePath+"/vllm_version",schemaPath:"#/properties/vllm_version/pattern",keyword:"pattern",params:{pattern: "^[0-9]+\\.[0-9]+\\.[0-9]+$"},message:"must match pattern \""+"^[0-9]+\\.[0-9]+\\.[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/vllm_version",schemaPath:"#/properties/vllm_version/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.torch_index_url !== undefined){
+let data3 = data.torch_index_url;
+if(typeof data3 === "string"){
+if(!pattern50.test(data3)){
+const err7 = {instancePath:instancePath+"/torch_index_url",schemaPath:"#/properties/torch_index_url/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s\"'`$\\\\]+$"},message:"must match pattern \""+"^https://[^\\s\"'`$\\\\]+$"+"\""};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/torch_index_url",schemaPath:"#/properties/torch_index_url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.torch_cuda !== undefined){
+let data4 = data.torch_cuda;
+if(typeof data4 === "string"){
+if(!pattern3.test(data4)){
+const err9 = {instancePath:instancePath+"/torch_cuda",schemaPath:"#/properties/torch_cuda/pattern",keyword:"pattern",params:{pattern: "^[0-9]+\\.[0-9]+$"},message:"must match pattern \""+"^[0-9]+\\.[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/torch_cuda",schemaPath:"#/properties/torch_cuda/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.flashinfer !== undefined){
+if(typeof data.flashinfer !== "boolean"){
+const err11 = {instancePath:instancePath+"/flashinfer",schemaPath:"#/properties/flashinfer/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.flashinfer_repo !== undefined){
+let data6 = data.flashinfer_repo;
+if(typeof data6 === "string"){
+if(!pattern50.test(data6)){
+const err12 = {instancePath:instancePath+"/flashinfer_repo",schemaPath:"#/properties/flashinfer_repo/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s\"'`$\\\\]+$"},message:"must match pattern \""+"^https://[^\\s\"'`$\\\\]+$"+"\""};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/flashinfer_repo",schemaPath:"#/properties/flashinfer_repo/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.flashinfer_tag !== undefined){
+let data7 = data.flashinfer_tag;
+if(typeof data7 === "string"){
+if(!pattern53.test(data7)){
+const err14 = {instancePath:instancePath+"/flashinfer_tag",schemaPath:"#/properties/flashinfer_tag/pattern",keyword:"pattern",params:{pattern: "^v[0-9]+\\.[0-9]+\\.[0-9]+$"},message:"must match pattern \""+"^v[0-9]+\\.[0-9]+\\.[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/flashinfer_tag",schemaPath:"#/properties/flashinfer_tag/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.flashinfer_src !== undefined){
+let data8 = data.flashinfer_src;
+if(typeof data8 === "string"){
+if(!pattern11.test(data8)){
+const err16 = {instancePath:instancePath+"/flashinfer_src",schemaPath:"#/definitions/AbsolutePath/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^/[^\\u0000-\\u001f\\u007f]*$"+"\""};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/flashinfer_src",schemaPath:"#/definitions/AbsolutePath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate17.errors = vErrors;
+return errors === 0;
+}
+
+const schema42 = {"type":"object","additionalProperties":false,"description":"The vllm_model_server.service unit (phase 3). Inherited along the clone chain; defaults from the plan.","properties":{"flashinfer_sampler":{"type":"boolean","default":true,"description":"VLLM_USE_FLASHINFER_SAMPLER=1 (true) or 0 (false, the plan's fallback: vLLM's PyTorch sampler)."},"cuda_home":{"$ref":"#/definitions/AbsolutePath","default":"/usr/local/cuda-12.8","description":"CUDA_HOME the service sees, whatever the service manager holds. Default /usr/local/cuda-12.8."},"ld_library_path":{"type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f\\s]*$","description":"LD_LIBRARY_PATH the service sees. Default <cuda_home>/lib64."},"environment":{"type":"object","propertyNames":{"$ref":"#/definitions/EnvName"},"additionalProperties":{"type":"string","maxLength":4096},"description":"Extra variables for the service. VLLM_* names must be known to the pinned vLLM; CUDA_HOME, LD_LIBRARY_PATH, PATH and VLLM_USE_FLASHINFER_SAMPLER have their own keys."},"unset_environment":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/EnvName"},"default":["PYTHONHOME","PYTHONPATH"],"description":"Variables removed from the service's environment (UnsetEnvironment=); may not also be set. Default PYTHONHOME, PYTHONPATH."},"restart_sec":{"type":"integer","minimum":1,"maximum":3600,"default":10,"description":"Seconds before a restart after a failure. Default 10."},"start_timeout_sec":{"type":"integer","minimum":60,"maximum":86400,"default":1800,"description":"How long model download and loading may take before systemd gives up. Default 1800."}}};
+const schema44 = {"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"An environment variable name."};
+const pattern56 = new RegExp("^/[^\\u0000-\\u001f\\u007f\\s]*$", "u");
+const pattern57 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((((key0 === "flashinfer_sampler") || (key0 === "cuda_home")) || (key0 === "ld_library_path")) || (key0 === "environment")) || (key0 === "unset_environment")) || (key0 === "restart_sec")) || (key0 === "start_timeout_sec"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.flashinfer_sampler !== undefined){
+if(typeof data.flashinfer_sampler !== "boolean"){
+const err1 = {instancePath:instancePath+"/flashinfer_sampler",schemaPath:"#/properties/flashinfer_sampler/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.cuda_home !== undefined){
+let data1 = data.cuda_home;
+if(typeof data1 === "string"){
+if(!pattern11.test(data1)){
+const err2 = {instancePath:instancePath+"/cuda_home",schemaPath:"#/definitions/AbsolutePath/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^/[^\\u0000-\\u001f\\u007f]*$"+"\""};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/cuda_home",schemaPath:"#/definitions/AbsolutePath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.ld_library_path !== undefined){
+let data2 = data.ld_library_path;
+if(typeof data2 === "string"){
+if(!pattern56.test(data2)){
+const err4 = {instancePath:instancePath+"/ld_library_path",schemaPath:"#/properties/ld_library_path/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000-\\u001f\\u007f\\s]*$"},message:"must match pattern \""+"^/[^\\u0000-\\u001f\\u007f\\s]*$"+"\""};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/ld_library_path",schemaPath:"#/properties/ld_library_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.environment !== undefined){
+let data3 = data.environment;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+for(const key1 in data3){
+const _errs11 = errors;
+if(typeof key1 === "string"){
+if(!pattern57.test(key1)){
+const err6 = {instancePath:instancePath+"/environment",schemaPath:"#/definitions/EnvName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",propertyName:key1};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/environment",schemaPath:"#/definitions/EnvName/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var valid2 = _errs11 === errors;
+if(!valid2){
+const err8 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+for(const key2 in data3){
+let data4 = data3[key2];
+if(typeof data4 === "string"){
+if(func3(data4) > 4096){
+const err9 = {instancePath:instancePath+"/environment/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/environment/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.unset_environment !== undefined){
+let data5 = data.unset_environment;
+if(Array.isArray(data5)){
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+let data6 = data5[i0];
+if(typeof data6 === "string"){
+if(!pattern57.test(data6)){
+const err12 = {instancePath:instancePath+"/unset_environment/" + i0,schemaPath:"#/definitions/EnvName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/unset_environment/" + i0,schemaPath:"#/definitions/EnvName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+let i1 = data5.length;
+let j0;
+if(i1 > 1){
+outer0:
+for(;i1--;){
+for(j0 = i1; j0--;){
+if(func0(data5[i1], data5[j0])){
+const err14 = {instancePath:instancePath+"/unset_environment",schemaPath:"#/properties/unset_environment/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+break outer0;
+}
+}
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/unset_environment",schemaPath:"#/properties/unset_environment/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.restart_sec !== undefined){
+let data7 = data.restart_sec;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err16 = {instancePath:instancePath+"/restart_sec",schemaPath:"#/properties/restart_sec/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 > 3600 || isNaN(data7)){
+const err17 = {instancePath:instancePath+"/restart_sec",schemaPath:"#/properties/restart_sec/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if(data7 < 1 || isNaN(data7)){
+const err18 = {instancePath:instancePath+"/restart_sec",schemaPath:"#/properties/restart_sec/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+if(data.start_timeout_sec !== undefined){
+let data8 = data.start_timeout_sec;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err19 = {instancePath:instancePath+"/start_timeout_sec",schemaPath:"#/properties/start_timeout_sec/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 86400 || isNaN(data8)){
+const err20 = {instancePath:instancePath+"/start_timeout_sec",schemaPath:"#/properties/start_timeout_sec/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+if(data8 < 60 || isNaN(data8)){
+const err21 = {instancePath:instancePath+"/start_timeout_sec",schemaPath:"#/properties/start_timeout_sec/minimum",keyword:"minimum",params:{comparison: ">=", limit: 60},message:"must be >= 60"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+validate19.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -381,7 +935,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func5.call(schema15.properties, key0))){
+if(!(func2.call(schema15.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -395,7 +949,7 @@ errors++;
 if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
-if(func2(data0) > 63){
+if(func3(data0) > 63){
 const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err2];
@@ -405,7 +959,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err3];
@@ -415,7 +969,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern8.test(data0)){
+if(!pattern9.test(data0)){
 const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"},message:"must match pattern \""+"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -440,7 +994,7 @@ errors++;
 if(data.clone_from_ctid !== undefined){
 let data1 = data.clone_from_ctid;
 if(typeof data1 === "string"){
-if(!pattern6.test(data1)){
+if(!pattern7.test(data1)){
 const err6 = {instancePath:instancePath+"/clone_from_ctid",schemaPath:"#/definitions/Ctid/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{2,8}$"},message:"must match pattern \""+"^[1-9][0-9]{2,8}$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
@@ -465,7 +1019,7 @@ errors++;
 if(data.template !== undefined){
 let data2 = data.template;
 if(typeof data2 === "string"){
-if(!pattern10.test(data2)){
+if(!pattern11.test(data2)){
 const err8 = {instancePath:instancePath+"/template",schemaPath:"#/definitions/AbsolutePath/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^/[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -490,7 +1044,7 @@ errors++;
 if(data.template_snapshot_name !== undefined){
 let data3 = data.template_snapshot_name;
 if(typeof data3 === "string"){
-if(func2(data3) > 128){
+if(func3(data3) > 128){
 const err10 = {instancePath:instancePath+"/template_snapshot_name",schemaPath:"#/definitions/PlainName/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
 if(vErrors === null){
 vErrors = [err10];
@@ -500,7 +1054,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(func2(data3) < 1){
+if(func3(data3) < 1){
 const err11 = {instancePath:instancePath+"/template_snapshot_name",schemaPath:"#/definitions/PlainName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err11];
@@ -510,7 +1064,7 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!pattern11.test(data3)){
+if(!pattern12.test(data3)){
 const err12 = {instancePath:instancePath+"/template_snapshot_name",schemaPath:"#/definitions/PlainName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.+-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.+-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -722,7 +1276,7 @@ errors++;
 if(data.storage_pool !== undefined){
 let data10 = data.storage_pool;
 if(typeof data10 === "string"){
-if(func2(data10) > 128){
+if(func3(data10) > 128){
 const err30 = {instancePath:instancePath+"/storage_pool",schemaPath:"#/definitions/PlainName/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
 if(vErrors === null){
 vErrors = [err30];
@@ -732,7 +1286,7 @@ vErrors.push(err30);
 }
 errors++;
 }
-if(func2(data10) < 1){
+if(func3(data10) < 1){
 const err31 = {instancePath:instancePath+"/storage_pool",schemaPath:"#/definitions/PlainName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err31];
@@ -742,7 +1296,7 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(!pattern11.test(data10)){
+if(!pattern12.test(data10)){
 const err32 = {instancePath:instancePath+"/storage_pool",schemaPath:"#/definitions/PlainName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.+-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.+-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err32];
@@ -869,7 +1423,7 @@ errors++;
 if(data13.name !== undefined){
 let data14 = data13.name;
 if(typeof data14 === "string"){
-if(!pattern13.test(data14)){
+if(!pattern14.test(data14)){
 const err43 = {instancePath:instancePath+"/network_config/name",schemaPath:"#/properties/network_config/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,15}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,15}$"+"\""};
 if(vErrors === null){
 vErrors = [err43];
@@ -894,7 +1448,7 @@ errors++;
 if(data13.bridge !== undefined){
 let data15 = data13.bridge;
 if(typeof data15 === "string"){
-if(!pattern13.test(data15)){
+if(!pattern14.test(data15)){
 const err45 = {instancePath:instancePath+"/network_config/bridge",schemaPath:"#/properties/network_config/properties/bridge/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,15}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,15}$"+"\""};
 if(vErrors === null){
 vErrors = [err45];
@@ -919,7 +1473,7 @@ errors++;
 if(data13.ip !== undefined){
 let data16 = data13.ip;
 if(typeof data16 === "string"){
-if(!pattern15.test(data16)){
+if(!pattern16.test(data16)){
 const err47 = {instancePath:instancePath+"/network_config/ip",schemaPath:"#/definitions/Ipv4Cidr/pattern",keyword:"pattern",params:{pattern: "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$"},message:"must match pattern \""+"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$"+"\""};
 if(vErrors === null){
 vErrors = [err47];
@@ -944,7 +1498,7 @@ errors++;
 if(data13.gw !== undefined){
 let data17 = data13.gw;
 if(typeof data17 === "string"){
-if(!pattern16.test(data17)){
+if(!pattern17.test(data17)){
 const err49 = {instancePath:instancePath+"/network_config/gw",schemaPath:"#/definitions/Ipv4/pattern",keyword:"pattern",params:{pattern: "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"},message:"must match pattern \""+"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"+"\""};
 if(vErrors === null){
 vErrors = [err49];
@@ -969,7 +1523,7 @@ errors++;
 if(data13.nameservers !== undefined){
 let data18 = data13.nameservers;
 if(typeof data18 === "string"){
-if(!pattern17.test(data18)){
+if(!pattern18.test(data18)){
 const err51 = {instancePath:instancePath+"/network_config/nameservers",schemaPath:"#/properties/network_config/properties/nameservers/pattern",keyword:"pattern",params:{pattern: "^[0-9.]+( [0-9.]+)*$"},message:"must match pattern \""+"^[0-9.]+( [0-9.]+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err51];
@@ -1006,7 +1560,7 @@ errors++;
 if(data.mac_address !== undefined){
 let data19 = data.mac_address;
 if(typeof data19 === "string"){
-if(!pattern18.test(data19)){
+if(!pattern19.test(data19)){
 const err54 = {instancePath:instancePath+"/mac_address",schemaPath:"#/properties/mac_address/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$"},message:"must match pattern \""+"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$"+"\""};
 if(vErrors === null){
 vErrors = [err54];
@@ -1031,7 +1585,7 @@ errors++;
 if(data.gpu_assignment !== undefined){
 let data20 = data.gpu_assignment;
 if(typeof data20 === "string"){
-if(!pattern19.test(data20)){
+if(!pattern20.test(data20)){
 const err56 = {instancePath:instancePath+"/gpu_assignment",schemaPath:"#/properties/gpu_assignment/pattern",keyword:"pattern",params:{pattern: "^(none|[0-9]+( *, *[0-9]+)*)$"},message:"must match pattern \""+"^(none|[0-9]+( *, *[0-9]+)*)$"+"\""};
 if(vErrors === null){
 vErrors = [err56];
@@ -1083,7 +1637,7 @@ const len0 = data22.length;
 for(let i0=0; i0<len0; i0++){
 let data23 = data22[i0];
 if(typeof data23 === "string"){
-if(!pattern20.test(data23)){
+if(!pattern21.test(data23)){
 const err60 = {instancePath:instancePath+"/features/" + i0,schemaPath:"#/properties/features/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_]*$"+"\""};
 if(vErrors === null){
 vErrors = [err60];
@@ -1144,7 +1698,7 @@ errors++;
 if(data.application_script !== undefined){
 let data24 = data.application_script;
 if(typeof data24 === "string"){
-if(!pattern21.test(data24)){
+if(!pattern22.test(data24)){
 const err64 = {instancePath:instancePath+"/application_script",schemaPath:"#/properties/application_script/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]+\\.sh$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]+\\.sh$"+"\""};
 if(vErrors === null){
 vErrors = [err64];
@@ -1173,7 +1727,7 @@ const len1 = data25.length;
 for(let i2=0; i2<len1; i2++){
 let data26 = data25[i2];
 if(typeof data26 === "string"){
-if(!pattern6.test(data26)){
+if(!pattern7.test(data26)){
 const err66 = {instancePath:instancePath+"/dependencies/" + i2,schemaPath:"#/definitions/Ctid/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{2,8}$"},message:"must match pattern \""+"^[1-9][0-9]{2,8}$"+"\""};
 if(vErrors === null){
 vErrors = [err66];
@@ -1234,7 +1788,7 @@ const len2 = data27.length;
 for(let i4=0; i4<len2; i4++){
 let data28 = data27[i4];
 if(typeof data28 === "string"){
-if(!pattern23.test(data28)){
+if(!pattern24.test(data28)){
 const err70 = {instancePath:instancePath+"/ports/" + i4,schemaPath:"#/properties/ports/items/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,5}:[0-9]{1,5}$"},message:"must match pattern \""+"^[0-9]{1,5}:[0-9]{1,5}$"+"\""};
 if(vErrors === null){
 vErrors = [err70];
@@ -1275,7 +1829,7 @@ const len3 = data29.length;
 for(let i5=0; i5<len3; i5++){
 let data30 = data29[i5];
 if(typeof data30 === "string"){
-if(!pattern24.test(data30)){
+if(!pattern25.test(data30)){
 const err73 = {instancePath:instancePath+"/pct_options/" + i5,schemaPath:"#/properties/pct_options/items/pattern",keyword:"pattern",params:{pattern: "^[a-z_]+=[A-Za-z0-9_.,;=-]+$"},message:"must match pattern \""+"^[a-z_]+=[A-Za-z0-9_.,;=-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err73];
@@ -1316,7 +1870,7 @@ const len4 = data31.length;
 for(let i6=0; i6<len4; i6++){
 let data32 = data31[i6];
 if(typeof data32 === "string"){
-if(!pattern25.test(data32)){
+if(!pattern26.test(data32)){
 const err76 = {instancePath:instancePath+"/lxc_options/" + i6,schemaPath:"#/properties/lxc_options/items/pattern",keyword:"pattern",params:{pattern: "^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err76];
@@ -1353,7 +1907,7 @@ errors++;
 if(data.apparmor_profile !== undefined){
 let data33 = data.apparmor_profile;
 if(typeof data33 === "string"){
-if(!pattern26.test(data33)){
+if(!pattern27.test(data33)){
 const err79 = {instancePath:instancePath+"/apparmor_profile",schemaPath:"#/properties/apparmor_profile/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err79];
@@ -1415,7 +1969,7 @@ errors++;
 if(data35.command !== undefined){
 let data36 = data35.command;
 if(typeof data36 === "string"){
-if(func2(data36) > 4096){
+if(func3(data36) > 4096){
 const err84 = {instancePath:instancePath+"/health_check/command",schemaPath:"#/properties/health_check/properties/command/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
 if(vErrors === null){
 vErrors = [err84];
@@ -1425,7 +1979,7 @@ vErrors.push(err84);
 }
 errors++;
 }
-if(func2(data36) < 1){
+if(func3(data36) < 1){
 const err85 = {instancePath:instancePath+"/health_check/command",schemaPath:"#/properties/health_check/properties/command/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err85];
@@ -1435,7 +1989,7 @@ vErrors.push(err85);
 }
 errors++;
 }
-if(!pattern27.test(data36)){
+if(!pattern28.test(data36)){
 const err86 = {instancePath:instancePath+"/health_check/command",schemaPath:"#/properties/health_check/properties/command/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err86];
@@ -1606,7 +2160,7 @@ errors++;
 if(data41.name !== undefined){
 let data42 = data41.name;
 if(typeof data42 === "string"){
-if(func2(data42) > 200){
+if(func3(data42) > 200){
 const err100 = {instancePath:instancePath+"/tests/health_checks/" + i7+"/name",schemaPath:"#/definitions/TestEntry/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err100];
@@ -1616,7 +2170,7 @@ vErrors.push(err100);
 }
 errors++;
 }
-if(func2(data42) < 1){
+if(func3(data42) < 1){
 const err101 = {instancePath:instancePath+"/tests/health_checks/" + i7+"/name",schemaPath:"#/definitions/TestEntry/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err101];
@@ -1626,7 +2180,7 @@ vErrors.push(err101);
 }
 errors++;
 }
-if(!pattern27.test(data42)){
+if(!pattern28.test(data42)){
 const err102 = {instancePath:instancePath+"/tests/health_checks/" + i7+"/name",schemaPath:"#/definitions/TestEntry/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err102];
@@ -1674,7 +2228,7 @@ errors++;
 if(data41.path !== undefined){
 let data44 = data41.path;
 if(typeof data44 === "string"){
-if(func2(data44) < 1){
+if(func3(data44) < 1){
 const err106 = {instancePath:instancePath+"/tests/health_checks/" + i7+"/path",schemaPath:"#/definitions/TestEntry/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err106];
@@ -1684,7 +2238,7 @@ vErrors.push(err106);
 }
 errors++;
 }
-if(!pattern29.test(data44)){
+if(!pattern30.test(data44)){
 const err107 = {instancePath:instancePath+"/tests/health_checks/" + i7+"/path",schemaPath:"#/definitions/TestEntry/properties/path/pattern",keyword:"pattern",params:{pattern: "^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err107];
@@ -1782,7 +2336,7 @@ errors++;
 if(data46.name !== undefined){
 let data47 = data46.name;
 if(typeof data47 === "string"){
-if(func2(data47) > 200){
+if(func3(data47) > 200){
 const err115 = {instancePath:instancePath+"/tests/integration_tests/" + i8+"/name",schemaPath:"#/definitions/TestEntry/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err115];
@@ -1792,7 +2346,7 @@ vErrors.push(err115);
 }
 errors++;
 }
-if(func2(data47) < 1){
+if(func3(data47) < 1){
 const err116 = {instancePath:instancePath+"/tests/integration_tests/" + i8+"/name",schemaPath:"#/definitions/TestEntry/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err116];
@@ -1802,7 +2356,7 @@ vErrors.push(err116);
 }
 errors++;
 }
-if(!pattern27.test(data47)){
+if(!pattern28.test(data47)){
 const err117 = {instancePath:instancePath+"/tests/integration_tests/" + i8+"/name",schemaPath:"#/definitions/TestEntry/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err117];
@@ -1850,7 +2404,7 @@ errors++;
 if(data46.path !== undefined){
 let data49 = data46.path;
 if(typeof data49 === "string"){
-if(func2(data49) < 1){
+if(func3(data49) < 1){
 const err121 = {instancePath:instancePath+"/tests/integration_tests/" + i8+"/path",schemaPath:"#/definitions/TestEntry/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err121];
@@ -1860,7 +2414,7 @@ vErrors.push(err121);
 }
 errors++;
 }
-if(!pattern29.test(data49)){
+if(!pattern30.test(data49)){
 const err122 = {instancePath:instancePath+"/tests/integration_tests/" + i8+"/path",schemaPath:"#/definitions/TestEntry/properties/path/pattern",keyword:"pattern",params:{pattern: "^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err122];
@@ -1970,7 +2524,7 @@ errors++;
 if(data51.name !== undefined){
 let data52 = data51.name;
 if(typeof data52 === "string"){
-if(func2(data52) > 200){
+if(func3(data52) > 200){
 const err131 = {instancePath:instancePath+"/vllm/" + i9+"/name",schemaPath:"#/definitions/TestEntry/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err131];
@@ -1980,7 +2534,7 @@ vErrors.push(err131);
 }
 errors++;
 }
-if(func2(data52) < 1){
+if(func3(data52) < 1){
 const err132 = {instancePath:instancePath+"/vllm/" + i9+"/name",schemaPath:"#/definitions/TestEntry/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err132];
@@ -1990,7 +2544,7 @@ vErrors.push(err132);
 }
 errors++;
 }
-if(!pattern27.test(data52)){
+if(!pattern28.test(data52)){
 const err133 = {instancePath:instancePath+"/vllm/" + i9+"/name",schemaPath:"#/definitions/TestEntry/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err133];
@@ -2038,7 +2592,7 @@ errors++;
 if(data51.path !== undefined){
 let data54 = data51.path;
 if(typeof data54 === "string"){
-if(func2(data54) < 1){
+if(func3(data54) < 1){
 const err137 = {instancePath:instancePath+"/vllm/" + i9+"/path",schemaPath:"#/definitions/TestEntry/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err137];
@@ -2048,7 +2602,7 @@ vErrors.push(err137);
 }
 errors++;
 }
-if(!pattern29.test(data54)){
+if(!pattern30.test(data54)){
 const err138 = {instancePath:instancePath+"/vllm/" + i9+"/path",schemaPath:"#/definitions/TestEntry/properties/path/pattern",keyword:"pattern",params:{pattern: "^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err138];
@@ -2122,7 +2676,7 @@ errors++;
 if(data55.script !== undefined){
 let data56 = data55.script;
 if(typeof data56 === "string"){
-if(!pattern34.test(data56)){
+if(!pattern35.test(data56)){
 const err144 = {instancePath:instancePath+"/integration_tests/script",schemaPath:"#/properties/integration_tests/properties/script/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_./-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_./-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err144];
@@ -2283,7 +2837,7 @@ errors++;
 if(data61.source !== undefined){
 let data64 = data61.source;
 if(typeof data64 === "string"){
-if(!pattern35.test(data64)){
+if(!pattern36.test(data64)){
 const err157 = {instancePath:instancePath+"/firewall/rules/" + i10+"/source",schemaPath:"#/properties/firewall/properties/rules/items/properties/source/pattern",keyword:"pattern",params:{pattern: "^[0-9./]+$"},message:"must match pattern \""+"^[0-9./]+$"+"\""};
 if(vErrors === null){
 vErrors = [err157];
@@ -2308,7 +2862,7 @@ errors++;
 if(data61.dest !== undefined){
 let data65 = data61.dest;
 if(typeof data65 === "string"){
-if(!pattern35.test(data65)){
+if(!pattern36.test(data65)){
 const err159 = {instancePath:instancePath+"/firewall/rules/" + i10+"/dest",schemaPath:"#/properties/firewall/properties/rules/items/properties/dest/pattern",keyword:"pattern",params:{pattern: "^[0-9./]+$"},message:"must match pattern \""+"^[0-9./]+$"+"\""};
 if(vErrors === null){
 vErrors = [err159];
@@ -2333,7 +2887,7 @@ errors++;
 if(data61.proto !== undefined){
 let data66 = data61.proto;
 if(typeof data66 === "string"){
-if(!pattern37.test(data66)){
+if(!pattern38.test(data66)){
 const err161 = {instancePath:instancePath+"/firewall/rules/" + i10+"/proto",schemaPath:"#/properties/firewall/properties/rules/items/properties/proto/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9-]{1,20}$"},message:"must match pattern \""+"^[a-z0-9-]{1,20}$"+"\""};
 if(vErrors === null){
 vErrors = [err161];
@@ -2358,7 +2912,7 @@ errors++;
 if(data61.port !== undefined){
 let data67 = data61.port;
 if(typeof data67 === "string"){
-if(!pattern38.test(data67)){
+if(!pattern39.test(data67)){
 const err163 = {instancePath:instancePath+"/firewall/rules/" + i10+"/port",schemaPath:"#/properties/firewall/properties/rules/items/properties/port/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$"},message:"must match pattern \""+"^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$"+"\""};
 if(vErrors === null){
 vErrors = [err163];
@@ -2383,7 +2937,7 @@ errors++;
 if(data61.comment !== undefined){
 let data68 = data61.comment;
 if(typeof data68 === "string"){
-if(func2(data68) > 200){
+if(func3(data68) > 200){
 const err165 = {instancePath:instancePath+"/firewall/rules/" + i10+"/comment",schemaPath:"#/properties/firewall/properties/rules/items/properties/comment/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err165];
@@ -2527,7 +3081,7 @@ errors++;
 if(data74.host_path !== undefined){
 let data75 = data74.host_path;
 if(typeof data75 === "string"){
-if(!pattern10.test(data75)){
+if(!pattern11.test(data75)){
 const err175 = {instancePath:instancePath+"/mount_points/" + i13+"/host_path",schemaPath:"#/definitions/AbsolutePath/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^/[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err175];
@@ -2552,7 +3106,7 @@ errors++;
 if(data74.container_path !== undefined){
 let data76 = data74.container_path;
 if(typeof data76 === "string"){
-if(!pattern10.test(data76)){
+if(!pattern11.test(data76)){
 const err177 = {instancePath:instancePath+"/mount_points/" + i13+"/container_path",schemaPath:"#/definitions/AbsolutePath/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^/[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err177];
@@ -2917,7 +3471,7 @@ errors++;
 if(data85.name !== undefined){
 let data86 = data85.name;
 if(typeof data86 === "string"){
-if(!pattern26.test(data86)){
+if(!pattern27.test(data86)){
 const err208 = {instancePath:instancePath+"/traefik_service/name",schemaPath:"#/properties/traefik_service/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err208];
@@ -3041,10 +3595,22 @@ vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.error
 errors = vErrors.length;
 }
 }
+if(data.vllm_install !== undefined){
+if(!(validate17(data.vllm_install, {instancePath:instancePath+"/vllm_install",parentData:data,parentDataProperty:"vllm_install",rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+errors = vErrors.length;
+}
+}
+if(data.vllm_service !== undefined){
+if(!(validate19(data.vllm_service, {instancePath:instancePath+"/vllm_service",parentData:data,parentDataProperty:"vllm_service",rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
+errors = vErrors.length;
+}
+}
 if(data.vllm_model !== undefined){
-let data92 = data.vllm_model;
-if(typeof data92 === "string"){
-if(func2(data92) < 1){
+let data94 = data.vllm_model;
+if(typeof data94 === "string"){
+if(func3(data94) < 1){
 const err218 = {instancePath:instancePath+"/vllm_model",schemaPath:"#/properties/vllm_model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err218];
@@ -3067,9 +3633,9 @@ errors++;
 }
 }
 if(data.vllm_served_model_name !== undefined){
-let data93 = data.vllm_served_model_name;
-if(typeof data93 === "string"){
-if(func2(data93) < 1){
+let data95 = data.vllm_served_model_name;
+if(typeof data95 === "string"){
+if(func3(data95) < 1){
 const err220 = {instancePath:instancePath+"/vllm_served_model_name",schemaPath:"#/properties/vllm_served_model_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err220];
@@ -3092,8 +3658,8 @@ errors++;
 }
 }
 if(data.vllm_model_type !== undefined){
-let data94 = data.vllm_model_type;
-if(typeof data94 !== "string"){
+let data96 = data.vllm_model_type;
+if(typeof data96 !== "string"){
 const err222 = {instancePath:instancePath+"/vllm_model_type",schemaPath:"#/properties/vllm_model_type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err222];
@@ -3103,7 +3669,7 @@ vErrors.push(err222);
 }
 errors++;
 }
-if(!((data94 === "chat") || (data94 === "embedding"))){
+if(!((data96 === "chat") || (data96 === "embedding"))){
 const err223 = {instancePath:instancePath+"/vllm_model_type",schemaPath:"#/properties/vllm_model_type/enum",keyword:"enum",params:{allowedValues: schema15.properties.vllm_model_type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err223];
@@ -3115,8 +3681,8 @@ errors++;
 }
 }
 if(data.vllm_port !== undefined){
-let data95 = data.vllm_port;
-if(!(((typeof data95 == "number") && (!(data95 % 1) && !isNaN(data95))) && (isFinite(data95)))){
+let data97 = data.vllm_port;
+if(!(((typeof data97 == "number") && (!(data97 % 1) && !isNaN(data97))) && (isFinite(data97)))){
 const err224 = {instancePath:instancePath+"/vllm_port",schemaPath:"#/properties/vllm_port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err224];
@@ -3126,8 +3692,8 @@ vErrors.push(err224);
 }
 errors++;
 }
-if((typeof data95 == "number") && (isFinite(data95))){
-if(data95 > 65535 || isNaN(data95)){
+if((typeof data97 == "number") && (isFinite(data97))){
+if(data97 > 65535 || isNaN(data97)){
 const err225 = {instancePath:instancePath+"/vllm_port",schemaPath:"#/properties/vllm_port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
 if(vErrors === null){
 vErrors = [err225];
@@ -3137,7 +3703,7 @@ vErrors.push(err225);
 }
 errors++;
 }
-if(data95 < 1 || isNaN(data95)){
+if(data97 < 1 || isNaN(data97)){
 const err226 = {instancePath:instancePath+"/vllm_port",schemaPath:"#/properties/vllm_port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err226];
@@ -3150,8 +3716,8 @@ errors++;
 }
 }
 if(data.vllm_tensor_parallel_size !== undefined){
-let data96 = data.vllm_tensor_parallel_size;
-if(!(((typeof data96 == "number") && (!(data96 % 1) && !isNaN(data96))) && (isFinite(data96)))){
+let data98 = data.vllm_tensor_parallel_size;
+if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){
 const err227 = {instancePath:instancePath+"/vllm_tensor_parallel_size",schemaPath:"#/properties/vllm_tensor_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err227];
@@ -3161,8 +3727,8 @@ vErrors.push(err227);
 }
 errors++;
 }
-if((typeof data96 == "number") && (isFinite(data96))){
-if(data96 > 64 || isNaN(data96)){
+if((typeof data98 == "number") && (isFinite(data98))){
+if(data98 > 64 || isNaN(data98)){
 const err228 = {instancePath:instancePath+"/vllm_tensor_parallel_size",schemaPath:"#/properties/vllm_tensor_parallel_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64"};
 if(vErrors === null){
 vErrors = [err228];
@@ -3172,7 +3738,7 @@ vErrors.push(err228);
 }
 errors++;
 }
-if(data96 < 1 || isNaN(data96)){
+if(data98 < 1 || isNaN(data98)){
 const err229 = {instancePath:instancePath+"/vllm_tensor_parallel_size",schemaPath:"#/properties/vllm_tensor_parallel_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err229];
@@ -3185,9 +3751,9 @@ errors++;
 }
 }
 if(data.vllm_gpu_memory_utilization !== undefined){
-let data97 = data.vllm_gpu_memory_utilization;
-if((typeof data97 == "number") && (isFinite(data97))){
-if(data97 > 1 || isNaN(data97)){
+let data99 = data.vllm_gpu_memory_utilization;
+if((typeof data99 == "number") && (isFinite(data99))){
+if(data99 > 1 || isNaN(data99)){
 const err230 = {instancePath:instancePath+"/vllm_gpu_memory_utilization",schemaPath:"#/properties/vllm_gpu_memory_utilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
 if(vErrors === null){
 vErrors = [err230];
@@ -3197,7 +3763,7 @@ vErrors.push(err230);
 }
 errors++;
 }
-if(data97 <= 0 || isNaN(data97)){
+if(data99 <= 0 || isNaN(data99)){
 const err231 = {instancePath:instancePath+"/vllm_gpu_memory_utilization",schemaPath:"#/properties/vllm_gpu_memory_utilization/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err231];
@@ -3220,8 +3786,8 @@ errors++;
 }
 }
 if(data.vllm_max_model_len !== undefined){
-let data98 = data.vllm_max_model_len;
-if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){
+let data100 = data.vllm_max_model_len;
+if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
 const err233 = {instancePath:instancePath+"/vllm_max_model_len",schemaPath:"#/properties/vllm_max_model_len/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err233];
@@ -3231,8 +3797,8 @@ vErrors.push(err233);
 }
 errors++;
 }
-if((typeof data98 == "number") && (isFinite(data98))){
-if(data98 > 2147483647 || isNaN(data98)){
+if((typeof data100 == "number") && (isFinite(data100))){
+if(data100 > 2147483647 || isNaN(data100)){
 const err234 = {instancePath:instancePath+"/vllm_max_model_len",schemaPath:"#/properties/vllm_max_model_len/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647"};
 if(vErrors === null){
 vErrors = [err234];
@@ -3242,7 +3808,7 @@ vErrors.push(err234);
 }
 errors++;
 }
-if(data98 < 1 || isNaN(data98)){
+if(data100 < 1 || isNaN(data100)){
 const err235 = {instancePath:instancePath+"/vllm_max_model_len",schemaPath:"#/properties/vllm_max_model_len/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err235];
@@ -3255,9 +3821,9 @@ errors++;
 }
 }
 if(data.vllm_quantization !== undefined){
-let data99 = data.vllm_quantization;
-if(typeof data99 === "string"){
-if(func2(data99) < 1){
+let data101 = data.vllm_quantization;
+if(typeof data101 === "string"){
+if(func3(data101) < 1){
 const err236 = {instancePath:instancePath+"/vllm_quantization",schemaPath:"#/properties/vllm_quantization/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err236];
@@ -3292,8 +3858,8 @@ errors++;
 }
 }
 if(data.vllm_parameters !== undefined){
-let data101 = data.vllm_parameters;
-if(!(data101 && typeof data101 == "object" && !Array.isArray(data101))){
+let data103 = data.vllm_parameters;
+if(!(data103 && typeof data103 == "object" && !Array.isArray(data103))){
 const err239 = {instancePath:instancePath+"/vllm_parameters",schemaPath:"#/properties/vllm_parameters/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err239];
@@ -3305,11 +3871,11 @@ errors++;
 }
 }
 if(data.vllm_args !== undefined){
-let data102 = data.vllm_args;
-if(Array.isArray(data102)){
-const len13 = data102.length;
+let data104 = data.vllm_args;
+if(Array.isArray(data104)){
+const len13 = data104.length;
 for(let i15=0; i15<len13; i15++){
-if(typeof data102[i15] !== "string"){
+if(typeof data104[i15] !== "string"){
 const err240 = {instancePath:instancePath+"/vllm_args/" + i15,schemaPath:"#/properties/vllm_args/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err240];
@@ -3364,7 +3930,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "$schema") || (key0 === "nvidia_driver_version")) || (key0 === "nvidia_repo_url")) || (key0 === "nvidia_runfile_url")) || (key0 === "phoenix_scripts_dir")) || (key0 === "host_gpus")) || (key0 === "external_guests")) || (key0 === "lxc_configs"))){
+if(!(func2.call(schema11.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -3462,11 +4028,11 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.phoenix_scripts_dir !== undefined){
-let data4 = data.phoenix_scripts_dir;
+if(data.cuda_version !== undefined){
+let data4 = data.cuda_version;
 if(typeof data4 === "string"){
 if(!pattern3.test(data4)){
-const err9 = {instancePath:instancePath+"/phoenix_scripts_dir",schemaPath:"#/properties/phoenix_scripts_dir/pattern",keyword:"pattern",params:{pattern: "^/[^\\s]*$"},message:"must match pattern \""+"^/[^\\s]*$"+"\""};
+const err9 = {instancePath:instancePath+"/cuda_version",schemaPath:"#/properties/cuda_version/pattern",keyword:"pattern",params:{pattern: "^[0-9]+\\.[0-9]+$"},message:"must match pattern \""+"^[0-9]+\\.[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3477,7 +4043,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/phoenix_scripts_dir",schemaPath:"#/properties/phoenix_scripts_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err10 = {instancePath:instancePath+"/cuda_version",schemaPath:"#/properties/cuda_version/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3487,14 +4053,11 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.host_gpus !== undefined){
-let data5 = data.host_gpus;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-for(const key1 in data5){
-const _errs14 = errors;
-if(typeof key1 === "string"){
-if(!pattern4.test(key1)){
-const err11 = {instancePath:instancePath+"/host_gpus",schemaPath:"#/properties/host_gpus/propertyNames/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]?)$"},message:"must match pattern \""+"^(0|[1-9][0-9]?)$"+"\"",propertyName:key1};
+if(data.phoenix_scripts_dir !== undefined){
+let data5 = data.phoenix_scripts_dir;
+if(typeof data5 === "string"){
+if(!pattern4.test(data5)){
+const err11 = {instancePath:instancePath+"/phoenix_scripts_dir",schemaPath:"#/properties/phoenix_scripts_dir/pattern",keyword:"pattern",params:{pattern: "^/[^\\s]*$"},message:"must match pattern \""+"^/[^\\s]*$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3504,9 +4067,8 @@ vErrors.push(err11);
 errors++;
 }
 }
-var valid1 = _errs14 === errors;
-if(!valid1){
-const err12 = {instancePath:instancePath+"/host_gpus",schemaPath:"#/properties/host_gpus/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
+else {
+const err12 = {instancePath:instancePath+"/phoenix_scripts_dir",schemaPath:"#/properties/phoenix_scripts_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3516,11 +4078,14 @@ vErrors.push(err12);
 errors++;
 }
 }
-for(const key2 in data5){
-let data6 = data5[key2];
+if(data.host_gpus !== undefined){
+let data6 = data.host_gpus;
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.model === undefined){
-const err13 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/HostGpu/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'"};
+for(const key1 in data6){
+const _errs16 = errors;
+if(typeof key1 === "string"){
+if(!pattern5.test(key1)){
+const err13 = {instancePath:instancePath+"/host_gpus",schemaPath:"#/properties/host_gpus/propertyNames/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]?)$"},message:"must match pattern \""+"^(0|[1-9][0-9]?)$"+"\"",propertyName:key1};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3529,8 +4094,10 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(data6.compute_capability === undefined){
-const err14 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/HostGpu/required",keyword:"required",params:{missingProperty: "compute_capability"},message:"must have required property '"+"compute_capability"+"'"};
+}
+var valid1 = _errs16 === errors;
+if(!valid1){
+const err14 = {instancePath:instancePath+"/host_gpus",schemaPath:"#/properties/host_gpus/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3539,9 +4106,12 @@ vErrors.push(err14);
 }
 errors++;
 }
-for(const key3 in data6){
-if(!((key3 === "model") || (key3 === "compute_capability"))){
-const err15 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/HostGpu/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+for(const key2 in data6){
+let data7 = data6[key2];
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.model === undefined){
+const err15 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/HostGpu/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3550,12 +4120,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data6.model !== undefined){
-let data7 = data6.model;
-if(typeof data7 === "string"){
-if(func2(data7) > 128){
-const err16 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/model",schemaPath:"#/definitions/HostGpu/properties/model/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+if(data7.compute_capability === undefined){
+const err16 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/HostGpu/required",keyword:"required",params:{missingProperty: "compute_capability"},message:"must have required property '"+"compute_capability"+"'"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3564,8 +4130,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(func2(data7) < 1){
-const err17 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/model",schemaPath:"#/definitions/HostGpu/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key3 in data7){
+if(!((key3 === "model") || (key3 === "compute_capability"))){
+const err17 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/HostGpu/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3575,8 +4142,11 @@ vErrors.push(err17);
 errors++;
 }
 }
-else {
-const err18 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/model",schemaPath:"#/definitions/HostGpu/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.model !== undefined){
+let data8 = data7.model;
+if(typeof data8 === "string"){
+if(func3(data8) > 128){
+const err18 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/model",schemaPath:"#/definitions/HostGpu/properties/model/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3585,12 +4155,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-if(data6.compute_capability !== undefined){
-let data8 = data6.compute_capability;
-if(typeof data8 === "string"){
-if(!pattern5.test(data8)){
-const err19 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/compute_capability",schemaPath:"#/definitions/HostGpu/properties/compute_capability/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]?\\.[0-9]$"},message:"must match pattern \""+"^[1-9][0-9]?\\.[0-9]$"+"\""};
+if(func3(data8) < 1){
+const err19 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/model",schemaPath:"#/definitions/HostGpu/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3601,7 +4167,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/compute_capability",schemaPath:"#/definitions/HostGpu/properties/compute_capability/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err20 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/model",schemaPath:"#/definitions/HostGpu/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3611,9 +4177,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
-else {
-const err21 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/HostGpu/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data7.compute_capability !== undefined){
+let data9 = data7.compute_capability;
+if(typeof data9 === "string"){
+if(!pattern6.test(data9)){
+const err21 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/compute_capability",schemaPath:"#/definitions/HostGpu/properties/compute_capability/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]?\\.[0-9]$"},message:"must match pattern \""+"^[1-9][0-9]?\\.[0-9]$"+"\""};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3623,9 +4191,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-}
 else {
-const err22 = {instancePath:instancePath+"/host_gpus",schemaPath:"#/properties/host_gpus/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err22 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/compute_capability",schemaPath:"#/definitions/HostGpu/properties/compute_capability/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3635,15 +4202,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.external_guests !== undefined){
-let data9 = data.external_guests;
-if(Array.isArray(data9)){
-const len0 = data9.length;
-for(let i0=0; i0<len0; i0++){
-let data10 = data9[i0];
-if(typeof data10 === "string"){
-if(!pattern6.test(data10)){
-const err23 = {instancePath:instancePath+"/external_guests/" + i0,schemaPath:"#/definitions/Ctid/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{2,8}$"},message:"must match pattern \""+"^[1-9][0-9]{2,8}$"+"\""};
+}
+else {
+const err23 = {instancePath:instancePath+"/host_gpus/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/HostGpu/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3653,8 +4214,9 @@ vErrors.push(err23);
 errors++;
 }
 }
+}
 else {
-const err24 = {instancePath:instancePath+"/external_guests/" + i0,schemaPath:"#/definitions/Ctid/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err24 = {instancePath:instancePath+"/host_gpus",schemaPath:"#/properties/host_gpus/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3664,14 +4226,15 @@ vErrors.push(err24);
 errors++;
 }
 }
-let i1 = data9.length;
-let j0;
-if(i1 > 1){
-outer0:
-for(;i1--;){
-for(j0 = i1; j0--;){
-if(func0(data9[i1], data9[j0])){
-const err25 = {instancePath:instancePath+"/external_guests",schemaPath:"#/properties/external_guests/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};
+if(data.external_guests !== undefined){
+let data10 = data.external_guests;
+if(Array.isArray(data10)){
+const len0 = data10.length;
+for(let i0=0; i0<len0; i0++){
+let data11 = data10[i0];
+if(typeof data11 === "string"){
+if(!pattern7.test(data11)){
+const err25 = {instancePath:instancePath+"/external_guests/" + i0,schemaPath:"#/definitions/Ctid/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{2,8}$"},message:"must match pattern \""+"^[1-9][0-9]{2,8}$"+"\""};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3679,14 +4242,10 @@ else {
 vErrors.push(err25);
 }
 errors++;
-break outer0;
-}
-}
-}
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/external_guests",schemaPath:"#/properties/external_guests/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err26 = {instancePath:instancePath+"/external_guests/" + i0,schemaPath:"#/definitions/Ctid/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3696,14 +4255,14 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.lxc_configs !== undefined){
-let data11 = data.lxc_configs;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key4 in data11){
-const _errs31 = errors;
-if(typeof key4 === "string"){
-if(!pattern6.test(key4)){
-const err27 = {instancePath:instancePath+"/lxc_configs",schemaPath:"#/definitions/Ctid/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{2,8}$"},message:"must match pattern \""+"^[1-9][0-9]{2,8}$"+"\"",propertyName:key4};
+let i1 = data10.length;
+let j0;
+if(i1 > 1){
+outer0:
+for(;i1--;){
+for(j0 = i1; j0--;){
+if(func0(data10[i1], data10[j0])){
+const err27 = {instancePath:instancePath+"/external_guests",schemaPath:"#/properties/external_guests/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3711,10 +4270,14 @@ else {
 vErrors.push(err27);
 }
 errors++;
+break outer0;
+}
+}
+}
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/lxc_configs",schemaPath:"#/definitions/Ctid/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key4};
+const err28 = {instancePath:instancePath+"/external_guests",schemaPath:"#/properties/external_guests/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3723,9 +4286,15 @@ vErrors.push(err28);
 }
 errors++;
 }
-var valid9 = _errs31 === errors;
-if(!valid9){
-const err29 = {instancePath:instancePath+"/lxc_configs",schemaPath:"#/properties/lxc_configs/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid"};
+}
+if(data.lxc_configs !== undefined){
+let data12 = data.lxc_configs;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+for(const key4 in data12){
+const _errs33 = errors;
+if(typeof key4 === "string"){
+if(!pattern7.test(key4)){
+const err29 = {instancePath:instancePath+"/lxc_configs",schemaPath:"#/definitions/Ctid/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{2,8}$"},message:"must match pattern \""+"^[1-9][0-9]{2,8}$"+"\"",propertyName:key4};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3735,15 +4304,8 @@ vErrors.push(err29);
 errors++;
 }
 }
-for(const key5 in data11){
-if(!(validate11(data11[key5], {instancePath:instancePath+"/lxc_configs/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data11,parentDataProperty:key5,rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-}
 else {
-const err30 = {instancePath:instancePath+"/lxc_configs",schemaPath:"#/properties/lxc_configs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err30 = {instancePath:instancePath+"/lxc_configs",schemaPath:"#/definitions/Ctid/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key4};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3752,15 +4314,44 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-}
-else {
-const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var valid9 = _errs33 === errors;
+if(!valid9){
+const err31 = {instancePath:instancePath+"/lxc_configs",schemaPath:"#/properties/lxc_configs/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err31];
 }
 else {
 vErrors.push(err31);
+}
+errors++;
+}
+}
+for(const key5 in data12){
+if(!(validate11(data12[key5], {instancePath:instancePath+"/lxc_configs/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data12,parentDataProperty:key5,rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/lxc_configs",schemaPath:"#/properties/lxc_configs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
 }
 errors++;
 }
