@@ -7,6 +7,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { compile, CompileOutput } from './compile';
+import { explainText } from './explain';
+import { loadConfig } from './load';
+import { migrateText } from './migrate';
+import { validateSchema } from './validate-schema';
+import { diffOutputs, DiffSide, readAtRevision } from './review-diff';
 import { formatDiagnostic, hasErrors } from './diagnostics';
 import { unifiedDiff } from './textdiff';
 import { checkIsClean, checkOutput, MANIFEST, writeOutput } from './write';
@@ -23,8 +28,19 @@ export interface Io {
 }
 
 const HELP = `Usage: phoenix-compile [options]
+       phoenix-compile explain CTID [--config PATH]
+       phoenix-compile diff [--base REV] [--config PATH]
+       phoenix-compile diff OLD.json NEW.json
+       phoenix-compile migrate [--config PATH] [--write]
 
 Compiles phoenix_lxc_configs.json into static, reviewable per-CTID artifacts.
+\`explain CTID\` prints one CTID's effective configuration with the origin of every value, its
+vLLM arguments, argv, unit environment, artifacts and notes.
+\`diff\` compiles the config at a git revision (default HEAD, no checkout) and the working copy
+(or two files) in memory and prints what changes in the generated files: exit 0 equal, 2
+different, 1 error.
+\`migrate\` rewrites the legacy flat vllm_* keys into vllm_engine_config; it prints the diff, and
+with --write replaces the file (refusing while legacy values contradict each other).
 
 Options:
   --config PATH     config file (default: the bundled example fixtures/phoenix_lxc_configs.json)
@@ -45,6 +61,11 @@ export function compilerInfo(): { name: string; version: string } {
 }
 
 interface Options {
+  command: 'compile' | 'explain' | 'diff' | 'migrate';
+  write?: boolean;
+  ctid?: string;
+  base?: string;
+  files?: string[];
   config?: string;
   out: string;
   only?: string[];
@@ -55,7 +76,39 @@ interface Options {
 }
 
 export function parseArgs(argv: string[]): Options {
-  const o: Options = { out: 'out', check: false, strict: false, help: false, version: false };
+  const o: Options = { command: 'compile', out: 'out', check: false, strict: false, help: false, version: false };
+  if (argv[0] === 'diff') {
+    o.command = 'diff';
+    argv = argv.slice(1);
+    const bi = argv.indexOf('--base');
+    if (bi >= 0) {
+      o.base = argv[bi + 1];
+      if (o.base === undefined) throw new UsageError('--base needs a revision');
+      argv = [...argv.slice(0, bi), ...argv.slice(bi + 2)];
+    }
+    const positional = argv.filter((a, i) => !a.startsWith('-') && (i === 0 || !['--config', '--out', '--only'].includes(argv[i - 1])));
+    if (positional.length === 2) {
+      if (o.base !== undefined) throw new UsageError('diff takes --base REV or two files, not both');
+      o.files = positional;
+      argv = argv.filter((a) => !positional.includes(a));
+    } else if (positional.length !== 0) throw new UsageError('diff takes two config files, or none (with --base)');
+  }
+  if (argv[0] === 'migrate') {
+    o.command = 'migrate';
+    argv = argv.slice(1);
+    if (argv.includes('--write')) {
+      o.write = true;
+      argv = argv.filter((a) => a !== '--write');
+    }
+  }
+  if (argv[0] === 'explain') {
+    o.command = 'explain';
+    argv = argv.slice(1);
+    const id = argv.find((a, i) => !a.startsWith('-') && (i === 0 || !['--config', '--out'].includes(argv[i - 1])));
+    if (id === undefined || !/^[0-9]+$/.test(id)) throw new UsageError('explain needs a CTID');
+    o.ctid = id;
+    argv = argv.filter((a) => a !== id);
+  }
   const value = (i: number, name: string): string => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
@@ -117,15 +170,9 @@ function toPosix(p: string): string {
 }
 
 export function runCompile(o: Options, io: Io): number {
-  const configPath = path.resolve(io.cwd, o.config ?? DEFAULT_CONFIG);
-  const shownConfig = o.config ?? toPosix(path.relative(io.cwd, DEFAULT_CONFIG));
-  let text: string;
-  try {
-    text = fs.readFileSync(configPath, 'utf8');
-  } catch (e) {
-    io.err(`phoenix-compile: cannot read config file ${shownConfig}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    return 1;
-  }
+  const input = readConfig(o, io);
+  if (!input) return 1;
+  const { file: shownConfig, text, path: configPath } = input;
   const outDir = path.resolve(io.cwd, o.out);
   const result: CompileOutput = compile({
     file: shownConfig,
@@ -188,5 +235,117 @@ export function main(argv: string[], io: Io): number {
     io.out(compilerInfo().version);
     return 0;
   }
+  if (o.command === 'explain') return runExplain(o, io);
+  if (o.command === 'diff') return runDiff(o, io);
+  if (o.command === 'migrate') return runMigrate(o, io);
   return runCompile(o, io);
+}
+
+function runExplain(o: Options, io: Io): number {
+  const input = readConfig(o, io);
+  if (!input) return 1;
+  const outDir = path.resolve(io.cwd, o.out);
+  const result = compile({ ...input, source: sourceNames(input.path, outDir, o), compiler: compilerInfo(), only: [o.ctid!] });
+  if (!result.ok) {
+    for (const d of result.diagnostics) io.err(formatDiagnostic(d));
+    io.err(`phoenix-compile: cannot explain CTID ${o.ctid}: the config has errors for it`);
+    return 1;
+  }
+  io.out(explainText(result, o.ctid!, toPosix(path.relative(io.cwd, outDir)) || '.'));
+  return 0;
+}
+
+function runDiff(o: Options, io: Io): number {
+  let base: DiffSide;
+  let head: DiffSide;
+  const read = (file: string, label: string): DiffSide | undefined => {
+    try {
+      return { label, file, text: fs.readFileSync(path.resolve(io.cwd, file), 'utf8') };
+    } catch (e) {
+      io.err(`phoenix-compile diff: cannot read ${label} config ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      return undefined;
+    }
+  };
+  if (o.files) {
+    const a = read(o.files[0], 'old');
+    const b = read(o.files[1], 'new');
+    if (!a || !b) return 1;
+    [base, head] = [a, b];
+  } else {
+    const file = o.config ?? toPosix(path.relative(io.cwd, DEFAULT_CONFIG));
+    const rev = o.base ?? 'HEAD';
+    const atRev = readAtRevision(io.cwd, rev, file);
+    if ('error' in atRev) {
+      io.err(`phoenix-compile diff: cannot read ${file} at base ${rev}: ${atRev.error}`);
+      return 1;
+    }
+    const b = read(file, 'working copy');
+    if (!b) return 1;
+    [base, head] = [{ label: `base ${rev}`, file: `${rev}:${file}`, text: atRev.text }, b];
+  }
+  const outDir = path.resolve(io.cwd, o.out);
+  const names = sourceNames(path.resolve(io.cwd, o.files ? o.files[1] : (o.config ?? DEFAULT_CONFIG)), outDir, o);
+  const report = diffOutputs(base, head, (side) => compile({ file: side.file, text: side.text, source: names, compiler: compilerInfo(), ...(o.only ? { only: o.only } : {}) }));
+  for (const e of report.errors) io.err(e);
+  if (report.text) io.out(report.text.trimEnd());
+  return report.code;
+}
+
+function runMigrate(o: Options, io: Io): number {
+  const input = readConfig(o, io);
+  if (!input) return 1;
+  const loaded = loadConfig(input.file, input.text);
+  const schemaDiags = loaded.ok ? validateSchema(loaded.config) : loaded.diagnostics;
+  if (!loaded.ok || hasErrors(schemaDiags)) {
+    for (const d of schemaDiags) io.err(formatDiagnostic(d));
+    io.err('phoenix-compile migrate: fix these errors first; nothing written');
+    return 1;
+  }
+  const m = migrateText(loaded.config);
+  if (m.diagnostics.length) {
+    for (const d of m.diagnostics) io.err(formatDiagnostic(d));
+    io.err('phoenix-compile migrate: refusing while legacy values contradict each other; nothing written');
+    return 1;
+  }
+  if (m.migrated.length === 0) {
+    io.err('phoenix-compile migrate: no legacy vllm_* keys; nothing to do');
+    return 0;
+  }
+  // The migrated file must compile to the same argv as the original, CTID by CTID.
+  const outDir = path.resolve(io.cwd, o.out);
+  const names = sourceNames(input.path, outDir, o);
+  for (const ctid of m.migrated) {
+    const argvOf = (text: string) => {
+      const r = compile({ file: input.file, text, source: names, compiler: compilerInfo(), only: [ctid] });
+      return r.ok ? r.files.find((f) => f.path === `${ctid}/vllm.argv.json`)?.content ?? '' : undefined;
+    };
+    const before = argvOf(input.text);
+    const after = argvOf(m.text);
+    if (before !== undefined && before !== after) {
+      io.err(`phoenix-compile migrate: CTID ${ctid} would compile to a different argv after migration; nothing written`);
+      io.err(unifiedDiff('before', 'after', before, after ?? ''));
+      return 1;
+    }
+  }
+  if (!o.write) {
+    io.out(unifiedDiff(`a/${input.file}`, `b/${input.file}`, input.text, m.text).trimEnd());
+    io.err(`phoenix-compile migrate: would migrate CTID ${m.migrated.join(', ')}; run with --write to apply`);
+    return 0;
+  }
+  const tmp = `${input.path}.phx-migrate-${process.pid}`;
+  fs.writeFileSync(tmp, m.text, { mode: fs.statSync(input.path).mode & 0o777 });
+  fs.renameSync(tmp, input.path);
+  io.err(`phoenix-compile migrate: migrated CTID ${m.migrated.join(', ')} in ${input.file}`);
+  return 0;
+}
+
+function readConfig(o: Options, io: Io): { file: string; text: string; path: string } | undefined {
+  const configPath = path.resolve(io.cwd, o.config ?? DEFAULT_CONFIG);
+  const shownConfig = o.config ?? toPosix(path.relative(io.cwd, DEFAULT_CONFIG));
+  try {
+    return { file: shownConfig, text: fs.readFileSync(configPath, 'utf8'), path: configPath };
+  } catch (e) {
+    io.err(`phoenix-compile: cannot read config file ${shownConfig}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    return undefined;
+  }
 }

@@ -11,7 +11,10 @@ import { loadConfig } from './load';
 import { canonical, FleetPlan, planFleet, SourceInfo } from './plan';
 import { cloneChain, resolveFleet, sortCtids } from './resolve';
 import { validateSchema } from './validate-schema';
-import { checkFleet } from './fleet-checks';
+import { checkFleet, checkGpuBudget, Reporter } from './fleet-checks';
+import { planVllm, VllmPlan } from './vllm-plan';
+import { HostPlan, planHost } from './host-plan';
+import { EncodeError } from '../emit/encode/bash';
 import { buildManifest, OutputFile, renderManifest, sha256 } from './write';
 import { emitAll } from '../emit';
 
@@ -68,9 +71,28 @@ export function compile(input: CompileInput): CompileOutput {
   if (hasErrors(diagnostics)) return fail(diagnostics);
   const resolved = new Map([...resolvedAll].filter(([id]) => selected.has(id)));
 
+  const reporter = new Reporter(config);
+  const vllm = new Map<string, VllmPlan>();
+  const host = new Map<string, HostPlan>();
+  for (const [id, rc] of resolved) {
+    host.set(id, planHost(doc, resolvedAll, rc, reporter));
+    const v = planVllm(doc, resolvedAll, rc, reporter);
+    if (v) vllm.set(id, v);
+  }
+  checkGpuBudget(reporter, resolved, vllm);
+  diagnostics = [...diagnostics, ...reporter.diagnostics.filter(inScope)];
+  if (hasErrors(diagnostics)) return fail(diagnostics);
+
   const source: SourceInfo = { ...input.source, sha256: sha256(JSON.stringify(canonical(doc))) };
-  const plan = planFleet(resolved, selected, source, input.compiler);
-  const files = emitAll(plan);
+  const plan = planFleet(resolved, selected, vllm, host, source, input.compiler);
+  let files: OutputFile[];
+  try {
+    files = emitAll(plan);
+  } catch (e) {
+    // Validation refuses what the encoders cannot encode; this is the last line of defence.
+    if (!(e instanceof EncodeError)) throw e;
+    return fail([...diagnostics, { severity: 'error', code: 'PHX019', message: e.message, file: input.file, pos: { line: 1, col: 1 }, path: '$' }]);
+  }
   const manifestText = renderManifest(buildManifest(files, input.compiler, { file: source.file, sha256: source.sha256 }));
   return { ok: true, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)), files, manifestText, plan, selected: sortCtids(selected) };
 }

@@ -41,8 +41,13 @@ export class Reporter {
 
   /** Position of a value (or of its key when `key` is true). */
   pos(path: PathSeg[], key = false): Position {
-    const ptr = toPointer(path);
-    return (key ? this.config.keyPos.get(ptr) : undefined) ?? this.config.valuePos.get(ptr) ?? this.config.keyPos.get(ptr) ?? { line: 1, col: 1 };
+    // A value that is not written (inherited or defaulted) is shown at its nearest written parent.
+    for (let n = path.length; n >= 0; n--) {
+      const ptr = toPointer(path.slice(0, n));
+      const p = (key || n < path.length ? this.config.keyPos.get(ptr) : undefined) ?? this.config.valuePos.get(ptr) ?? this.config.keyPos.get(ptr);
+      if (p) return p;
+    }
+    return { line: 1, col: 1 };
   }
 
   report(severity: Severity, code: DiagnosticCode, path: PathSeg[], message: string, opts: { key?: boolean; ctid?: string } = {}): void {
@@ -89,7 +94,9 @@ export function checkFleet(config: LoadedConfig, doc: PhoenixLxcConfigs, resolve
   for (const id of ids) {
     (configs[id].dependencies ?? []).forEach((dep, i) => {
       if (!configs[dep] && !external.has(dep)) {
-        r.report('error', 'PHX104', C(id, 'dependencies', i), `depends on CTID ${dep}, which is not in lxc_configs (if it is a VM or a guest defined elsewhere, list it in "external_guests")`);
+        // A warning, not an error: the guest may be a VM or live in another file (the real 2b02afc
+        // file depends on 1002 this way); --strict makes it fail.
+        r.report('warning', 'PHX104', C(id, 'dependencies', i), `depends on CTID ${dep}, which is not in lxc_configs; if it is a VM or a guest defined elsewhere, list it in "external_guests"`);
       }
     });
   }
@@ -204,4 +211,20 @@ function findCycles(ids: string[], next: (id: string) => string[]): string[][] {
   };
   for (const id of ids) if (!state.has(id)) visit(id);
   return cycles;
+}
+
+/** Containers that start at boot and share a GPU must not claim more than all of its memory. */
+export function checkGpuBudget(r: Reporter, resolved: Map<string, ResolvedContainer>, vllm: ReadonlyMap<string, { gpuMemoryUtilization: number; gpus: HostGpu[] }>): void {
+  const perGpu = new Map<number, { ctid: string; util: number }[]>();
+  for (const [id, v] of vllm) {
+    if (resolved.get(id)?.effective.start_at_boot !== true) continue;
+    for (const g of v.gpus) perGpu.set(g.index, [...(perGpu.get(g.index) ?? []), { ctid: id, util: v.gpuMemoryUtilization }]);
+  }
+  for (const [gpu, users] of [...perGpu].sort((a, b) => a[0] - b[0])) {
+    const sum = users.reduce((a, u) => a + u.util, 0);
+    if (users.length > 1 && sum > 1 + 1e-9) {
+      const last = users[users.length - 1];
+      r.report('warning', 'PHX113', C(last.ctid, 'gpu_assignment'), `GPU ${gpu} is shared by containers that start at boot whose gpu_memory_utilization adds up to ${+sum.toFixed(4)} (> 1): ${users.map((u) => `${u.ctid}: ${u.util}`).join(', ')}`);
+    }
+  }
 }

@@ -3,7 +3,9 @@
  * this model (never files, never the raw config).
  */
 import type { Container } from './generated/config-types';
-import type { ResolvedContainer } from './resolve';
+import type { Origin, ResolvedContainer } from './resolve';
+import type { VllmPlan } from './vllm-plan';
+import type { HostPlan } from './host-plan';
 
 export interface SourceInfo {
   /** The config file as named in headers and the manifest: relative to the output folder's parent. */
@@ -20,6 +22,13 @@ export interface ContainerPlan {
   effective: Container;
   /** This CTID and its clone ancestors. */
   chain: string[];
+  /** The vLLM server this CTID runs, if any. */
+  vllm?: VllmPlan;
+  /** What create.sh does on the host. */
+  host: HostPlan;
+  /** Where each effective value comes from (for explain). */
+  origin: Record<string, Origin>;
+  featureOrigin: Record<string, Origin>;
 }
 
 export interface FleetPlan {
@@ -28,11 +37,19 @@ export interface FleetPlan {
   containers: ContainerPlan[];
 }
 
-export function planFleet(resolved: Map<string, ResolvedContainer>, selected: ReadonlySet<string>, source: SourceInfo, compiler: FleetPlan['compiler']): FleetPlan {
+export function planFleet(
+  resolved: Map<string, ResolvedContainer>,
+  selected: ReadonlySet<string>,
+  vllm: ReadonlyMap<string, VllmPlan>,
+  host: ReadonlyMap<string, HostPlan>,
+  source: SourceInfo,
+  compiler: FleetPlan['compiler'],
+): FleetPlan {
   const containers: ContainerPlan[] = [];
   for (const [ctid, r] of resolved) {
     if (!selected.has(ctid)) continue;
-    containers.push({ ctid, name: r.effective.name, effective: canonical(r.effective) as Container, chain: r.chain });
+    const v = vllm.get(ctid);
+    containers.push({ ctid, name: r.effective.name, effective: canonical(r.effective) as Container, chain: r.chain, host: host.get(ctid)!, origin: r.origin, featureOrigin: r.featureOrigin, ...(v ? { vllm: v } : {}) });
   }
   return { compiler, source, containers };
 }

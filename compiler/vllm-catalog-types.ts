@@ -1,5 +1,5 @@
 /** Shape of the vLLM flag catalog data file (schema/vllm/<version>.json). */
-export type VllmFlagKind = 'bool_pair' | 'store_true' | 'int' | 'float' | 'string' | 'json' | 'list';
+export type VllmFlagKind = 'bool_pair' | 'store_true' | 'int' | 'float' | 'string' | 'json' | 'json_or_string' | 'list' | 'append';
 
 export interface VllmFlag {
   dest: string;

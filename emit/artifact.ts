@@ -5,7 +5,18 @@ import type { OutputFile } from '../compiler/write';
 export type Artifact = OutputFile & { kind: ArtifactKind };
 
 /** Every artifact kind; the golden harness fails when a kind has no golden file. */
-export const ARTIFACT_KINDS = ['container.json'] as const;
+export const ARTIFACT_KINDS = [
+  'container.json',
+  'vllm.argv.json',
+  'vllm_model_server.service',
+  'sampler-off drop-in',
+  'create.sh',
+  'feature script',
+  'deploy.sh',
+  'verify.sh',
+  'benchmark.sh',
+  'phoenix dispatcher',
+] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
 export type ContainerEmitter = (c: ContainerPlan, fleet: FleetPlan) => Artifact[];

@@ -2,9 +2,12 @@
 import type { FleetPlan } from '../compiler/plan';
 import type { Artifact, ContainerEmitter, FleetEmitter } from './artifact';
 import { emitContainerJson } from './container-json';
+import { emitVllmArgv } from './vllm-argv';
+import { emitVllmUnit } from './vllm-unit';
+import { emitDispatcher, emitScripts } from './scripts';
 
-const containerEmitters: ContainerEmitter[] = [emitContainerJson];
-const fleetEmitters: FleetEmitter[] = [];
+const containerEmitters: ContainerEmitter[] = [emitContainerJson, emitVllmArgv, emitVllmUnit, emitScripts];
+const fleetEmitters: FleetEmitter[] = [emitDispatcher];
 
 export function emitAll(fleet: FleetPlan): Artifact[] {
   const out: Artifact[] = [];

@@ -67,6 +67,8 @@ async function main(): Promise<number> {
     `// ${GENERATED_NOTE}\nimport type { ErrorObject } from 'ajv';\ndeclare function validate(data: unknown): boolean;\ndeclare namespace validate {\n  let errors: ErrorObject[] | null | undefined;\n}\nexport = validate;\n`,
   );
 
+  outputs.set('compiler/generated/defaults.ts', await renderDefaults(schema));
+
   const templates = compileTemplates();
   outputs.set('emit/generated/templates.js', templates.js);
   outputs.set('emit/generated/templates.d.ts', templates.dts);
@@ -91,6 +93,23 @@ async function main(): Promise<number> {
     }
   }
   return stale > 0 ? 1 : 0;
+}
+
+/** The schema's `default` values as a typed module: defaults are written once, in the schema. */
+async function renderDefaults(schema: JsonSchema): Promise<string> {
+  const pick = (obj: JsonSchema | undefined) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries((obj?.properties ?? {}) as Record<string, JsonSchema>)) if (v.default !== undefined) out[k] = v.default;
+    return out;
+  };
+  const defs = schema.definitions as Record<string, JsonSchema>;
+  const all: Record<string, unknown> = { root: pick(schema) };
+  for (const name of Object.keys(defs).sort()) {
+    const d = pick(defs[name]);
+    if (Object.keys(d).length) all[name] = d;
+  }
+  const text = `// ${GENERATED_NOTE}\n/** Default values, read from the schema's \`default\` keywords. */\nexport const DEFAULTS = ${JSON.stringify(all)} as const;\n`;
+  return prettier.format(text, { parser: 'typescript', printWidth: 100, singleQuote: true });
 }
 
 /**

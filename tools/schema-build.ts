@@ -45,6 +45,9 @@ function flagSchema(flag: VllmFlag, catalog: VllmCatalog): JsonSchema {
     case 'json':
       s = { type: 'object' };
       break;
+    case 'json_or_string':
+      return { anyOf: [{ type: 'object' }, { type: 'string' }], description };
+    case 'append':
     case 'list': {
       const item: JsonSchema = flag.item_kind === 'int' ? { type: 'integer' } : { type: 'string' };
       if (flag.choices) item.enum = flag.choices;
@@ -55,5 +58,7 @@ function flagSchema(flag: VllmFlag, catalog: VllmCatalog): JsonSchema {
       s = { type: 'string' };
   }
   if (flag.choices && flag.kind !== 'bool_pair' && flag.kind !== 'store_true') s.enum = flag.choices;
+  // The methods vLLM knows, so the schema (and editors) reject an unknown one.
+  if (flag.dest === 'quantization') s.enum = catalog.quantization_methods.map((q) => q.name);
   return { ...s, description };
 }

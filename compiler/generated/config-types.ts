@@ -397,6 +397,7 @@ export interface Container {
   vllm_engine_config?: VllmEngineConfig;
   vllm_install?: VllmInstall;
   vllm_service?: VllmService;
+  vllm_benchmark?: VllmBenchmark;
   /**
    * Legacy: vLLM model (use vllm_engine_config.ModelConfig.model).
    */
@@ -483,38 +484,814 @@ export interface ZfsVolume {
   mount_point: string;
 }
 /**
- * vLLM engine arguments for this container's server, grouped as the user likes (the plan's ModelConfig, CacheConfig, ParallelConfig, ServerConfig). Each key maps to exactly one command-line flag of vLLM's OpenAI server.
+ * vLLM engine arguments for this container's server, grouped as the user likes: the plan's ModelConfig (model, dtype, max_model_len, trust_remote_code, ...), CacheConfig (gpu_memory_utilization, kv_cache_dtype, ...), ParallelConfig (tensor_parallel_size, ...), SchedulerConfig (max_num_seqs, ...) and ServerConfig (host, port, api_key, ...). Each key is a vLLM argument name and maps to exactly one command-line flag of vLLM's OpenAI server; a key is valid in any group.
  *
  * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
  * via the `definition` "VllmEngineConfig".
  */
 export interface VllmEngineConfig {
   ModelConfig?: VllmGroup;
-  CacheConfig?: VllmGroup1;
-  ParallelConfig?: VllmGroup2;
-  SchedulerConfig?: VllmGroup3;
-  ServerConfig?: VllmGroup4;
+  CacheConfig?: VllmGroup;
+  ParallelConfig?: VllmGroup;
+  SchedulerConfig?: VllmGroup;
+  ServerConfig?: VllmGroup;
 }
 /**
- * Model arguments (model, dtype, max_model_len, trust_remote_code, quantization, served_model_name, ...).
+ * One group of vLLM engine arguments. Keys are vLLM argument names (the dest of the flag, with underscores); a key is valid in any group.
+ *
+ * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
+ * via the `definition` "VllmGroup".
  */
-export interface VllmGroup {}
-/**
- * KV-cache arguments (gpu_memory_utilization, kv_cache_dtype, ...).
- */
-export interface VllmGroup1 {}
-/**
- * Parallelism arguments (tensor_parallel_size, pipeline_parallel_size, ...).
- */
-export interface VllmGroup2 {}
-/**
- * Scheduler arguments (max_num_seqs, max_num_batched_tokens, ...).
- */
-export interface VllmGroup3 {}
-/**
- * OpenAI server (frontend) arguments (host, port, api_key, ...).
- */
-export interface VllmGroup4 {}
+export interface VllmGroup {
+  /**
+   * Additional config for specified platform. [vLLM 0.10.2 --additional-config (VllmConfig)]
+   */
+  additional_config?: {} | string;
+  /**
+   * Allow credentials. [vLLM 0.10.2 --allow-credentials (Frontend)]
+   */
+  allow_credentials?: boolean;
+  /**
+   * Allowed headers. [vLLM 0.10.2 --allowed-headers (Frontend)]
+   */
+  allowed_headers?: {};
+  /**
+   * Allowing API requests to read local images or videos from directories specified by the server file system. [vLLM 0.10.2 --allowed-local-media-path (ModelConfig)]
+   */
+  allowed_local_media_path?: string;
+  /**
+   * Allowed methods. [vLLM 0.10.2 --allowed-methods (Frontend)]
+   */
+  allowed_methods?: {};
+  /**
+   * Allowed origins. [vLLM 0.10.2 --allowed-origins (Frontend)]
+   */
+  allowed_origins?: {};
+  /**
+   * If provided, the server will require one of these keys to be presented in the header. [vLLM 0.10.2 --api-key (Frontend)]
+   */
+  api_key?: string | [string, ...string[]];
+  /**
+   * How many API server processes to run. [vLLM 0.10.2 --api-server-count (options)]
+   */
+  api_server_count?: number;
+  /**
+   * EXPERIMENTAL: If set to True, perform async scheduling. [vLLM 0.10.2 --async-scheduling (SchedulerConfig)]
+   */
+  async_scheduling?: boolean;
+  /**
+   * Size of a contiguous cache block in number of tokens. [vLLM 0.10.2 --block-size (CacheConfig)]
+   */
+  block_size?: 1 | 8 | 16 | 32 | 64 | 128;
+  /**
+   * This enables dynamic calculation of `k_scale` and `v_scale` when kv_cache_dtype is fp8. [vLLM 0.10.2 --calculate-kv-scales (CacheConfig)]
+   */
+  calculate_kv_scales?: boolean;
+  /**
+   * The file path to the chat template, or the template in single-line form for the specified model. [vLLM 0.10.2 --chat-template (Frontend)]
+   */
+  chat_template?: string;
+  /**
+   * The format to render message content within a chat template. [vLLM 0.10.2 --chat-template-content-format (Frontend)]
+   */
+  chat_template_content_format?: 'auto' | 'openai' | 'string';
+  /**
+   * The specific revision to use for the model code on the Hugging Face Hub. [vLLM 0.10.2 --code-revision (ModelConfig)]
+   */
+  code_revision?: string;
+  /**
+   * It makes sense to set this only if `--otlp-traces-endpoint` is set. [vLLM 0.10.2 --collect-detailed-traces (ObservabilityConfig)]
+   */
+  collect_detailed_traces?:
+    | (
+        | 'all'
+        | 'model'
+        | 'worker'
+        | 'None'
+        | 'model,worker'
+        | 'model,all'
+        | 'worker,model'
+        | 'worker,all'
+        | 'all,model'
+        | 'all,worker'
+      )
+    | [
+        (
+          | 'all'
+          | 'model'
+          | 'worker'
+          | 'None'
+          | 'model,worker'
+          | 'model,all'
+          | 'worker,model'
+          | 'worker,all'
+          | 'all,model'
+          | 'all,worker'
+        ),
+        ...(
+          | 'all'
+          | 'model'
+          | 'worker'
+          | 'None'
+          | 'model,worker'
+          | 'model,all'
+          | 'worker,model'
+          | 'worker,all'
+          | 'all,model'
+          | 'all,worker'
+        )[]
+      ];
+  /**
+   * `torch.compile` and cudagraph capture configuration for the model. [vLLM 0.10.2 --compilation-config (VllmConfig)]
+   */
+  compilation_config?: {};
+  /**
+   * Read CLI options from a config file. [vLLM 0.10.2 --config (options)]
+   */
+  config?: string;
+  /**
+   * The format of the model config to load: [vLLM 0.10.2 --config-format (ModelConfig)]
+   */
+  config_format?: string;
+  /**
+   * Convert the model using adapters defined in [vllm.model_executor.models.adapters][]. [vLLM 0.10.2 --convert (ModelConfig)]
+   */
+  convert?: 'auto' | 'classify' | 'embed' | 'none' | 'reward';
+  /**
+   * The space in GiB to offload to CPU, per GPU. [vLLM 0.10.2 --cpu-offload-gb (CacheConfig)]
+   */
+  cpu_offload_gb?: number;
+  /**
+   * Cuda graph capture sizes 1. [vLLM 0.10.2 --cuda-graph-sizes (SchedulerConfig)]
+   */
+  cuda_graph_sizes?: number | [number, ...number[]];
+  /**
+   * Address of data parallel cluster head-node. [vLLM 0.10.2 --data-parallel-address (ParallelConfig)]
+   */
+  data_parallel_address?: string;
+  /**
+   * Backend for data parallel, either "mp" or "ray". [vLLM 0.10.2 --data-parallel-backend (ParallelConfig)]
+   */
+  data_parallel_backend?: string;
+  /**
+   * Whether to use "hybrid" DP LB mode. [vLLM 0.10.2 --data-parallel-hybrid-lb (ParallelConfig)]
+   */
+  data_parallel_hybrid_lb?: boolean;
+  /**
+   * Data parallel rank of this instance. [vLLM 0.10.2 --data-parallel-rank (ParallelConfig)]
+   */
+  data_parallel_rank?: number;
+  /**
+   * Port for data parallel RPC communication. [vLLM 0.10.2 --data-parallel-rpc-port (ParallelConfig)]
+   */
+  data_parallel_rpc_port?: number;
+  /**
+   * Number of data parallel groups. [vLLM 0.10.2 --data-parallel-size (ParallelConfig)]
+   */
+  data_parallel_size?: number;
+  /**
+   * Number of data parallel replicas to run on this node. [vLLM 0.10.2 --data-parallel-size-local (ParallelConfig)]
+   */
+  data_parallel_size_local?: number;
+  /**
+   * Starting data parallel rank for secondary nodes. [vLLM 0.10.2 --data-parallel-start-rank (ParallelConfig)]
+   */
+  data_parallel_start_rank?: number;
+  /**
+   * Number of decode context parallel groups, because the world size does not change by dcp, it simply reuse the GPUs of TP group, and tp_size needs to be divisible by dcp_size. [vLLM 0.10.2 --decode-context-parallel-size (ParallelConfig)]
+   */
+  decode_context_parallel_size?: number;
+  /**
+   * Dictionary mapping specific modalities to LoRA model paths; this field is only applicable to multimodal models and should be leveraged when a model always expects a LoRA to be active when a given modality is present. [vLLM 0.10.2 --default-mm-loras (LoRAConfig)]
+   */
+  default_mm_loras?: {};
+  /**
+   * Disable async output processing. [vLLM 0.10.2 --disable-async-output-proc (ModelConfig)]
+   */
+  disable_async_output_proc?: boolean;
+  /**
+   * Disable cascade attention for V1. [vLLM 0.10.2 --disable-cascade-attn (ModelConfig)]
+   */
+  disable_cascade_attn?: boolean;
+  /**
+   * If set to true and chunked prefill is enabled, we do not want to partially schedule a multimodal item. [vLLM 0.10.2 --disable-chunked-mm-input (SchedulerConfig)]
+   */
+  disable_chunked_mm_input?: boolean;
+  /**
+   * Disable the custom all-reduce kernel and fall back to NCCL. [vLLM 0.10.2 --disable-custom-all-reduce (ParallelConfig)]
+   */
+  disable_custom_all_reduce?: boolean;
+  /**
+   * Disable FastAPI's OpenAPI schema, Swagger UI, and ReDoc endpoint. [vLLM 0.10.2 --disable-fastapi-docs (Frontend)]
+   */
+  disable_fastapi_docs?: boolean;
+  /**
+   * If specified, will run the OpenAI frontend server in the same process as the model serving engine. [vLLM 0.10.2 --disable-frontend-multiprocessing (Frontend)]
+   */
+  disable_frontend_multiprocessing?: boolean;
+  /**
+   * If set to True, KV cache manager will allocate the same size of KV cache for all attention layers even if there are multiple type of attention layers like full attention and sliding window attention. [vLLM 0.10.2 --disable-hybrid-kv-cache-manager (SchedulerConfig)]
+   */
+  disable_hybrid_kv_cache_manager?: boolean;
+  /**
+   * [DEPRECATED] Disable logging requests. [vLLM 0.10.2 --disable-log-requests (options)] Deprecated: [DEPRECATED] Disable logging requests..
+   */
+  disable_log_requests?: boolean;
+  /**
+   * Disable logging statistics. [vLLM 0.10.2 --disable-log-stats (options)]
+   */
+  disable_log_stats?: boolean;
+  /**
+   * [vLLM 0.10.2 --disable-mm-preprocessor-cache (MultiModalConfig)] Deprecated: deprecated (add_argument(..., deprecated=True) at vllm/engine/arg_utils.py:782; vLLM warns "argument 'disable_mm_preprocessor_cache' is deprecated" when it is set).
+   */
+  disable_mm_preprocessor_cache?: boolean;
+  /**
+   * Whether to disable sliding window. [vLLM 0.10.2 --disable-sliding-window (ModelConfig)]
+   */
+  disable_sliding_window?: boolean;
+  /**
+   * Disable uvicorn access log. [vLLM 0.10.2 --disable-uvicorn-access-log (Frontend)]
+   */
+  disable_uvicorn_access_log?: boolean;
+  /**
+   * Backend to use for distributed model workers, either "ray" or "mp" (multiprocessing). [vLLM 0.10.2 --distributed-executor-backend (ParallelConfig)]
+   */
+  distributed_executor_backend?: string;
+  /**
+   * Directory to download and load the weights, default to the default cache directory of Hugging Face. [vLLM 0.10.2 --download-dir (LoadConfig)]
+   */
+  download_dir?: string;
+  /**
+   * Data type for model weights and activations: [vLLM 0.10.2 --dtype (ModelConfig)]
+   */
+  dtype?: 'auto' | 'bfloat16' | 'float' | 'float16' | 'float32' | 'half';
+  /**
+   * Enable auto tool choice for supported models. [vLLM 0.10.2 --enable-auto-tool-choice (Frontend)]
+   */
+  enable_auto_tool_choice?: boolean;
+  /**
+   * If True, prefill requests can be chunked based on the remaining max_num_batched_tokens. [vLLM 0.10.2 --enable-chunked-prefill (SchedulerConfig)]
+   */
+  enable_chunked_prefill?: boolean;
+  /**
+   * Enable expert parallelism load balancing for MoE layers. [vLLM 0.10.2 --enable-eplb (ParallelConfig)]
+   */
+  enable_eplb?: boolean;
+  /**
+   * Use expert parallelism instead of tensor parallelism for MoE layers. [vLLM 0.10.2 --enable-expert-parallel (ParallelConfig)]
+   */
+  enable_expert_parallel?: boolean;
+  /**
+   * If set to True, including usage on every request. [vLLM 0.10.2 --enable-force-include-usage (Frontend)]
+   */
+  enable_force_include_usage?: boolean;
+  /**
+   * If set to True, enable logging of model outputs (generations) in addition to the input logging that is enabled by default. [vLLM 0.10.2 --enable-log-outputs (Frontend)]
+   */
+  enable_log_outputs?: boolean;
+  /**
+   * Enable logging requests. [vLLM 0.10.2 --enable-log-requests (options)]
+   */
+  enable_log_requests?: boolean;
+  /**
+   * If True, enable handling of LoRA adapters. [vLLM 0.10.2 --enable-lora (LoRAConfig)]
+   */
+  enable_lora?: boolean;
+  /**
+   * [DEPRECATED] Enable bias for LoRA adapters. [vLLM 0.10.2 --enable-lora-bias (LoRAConfig)]
+   */
+  enable_lora_bias?: boolean;
+  /**
+   * [vLLM 0.10.2 --enable-multimodal-encoder-data-parallel (ParallelConfig)] Deprecated: deprecated (add_argument(..., deprecated=True) at vllm/engine/arg_utils.py:730; vLLM warns "argument 'enable_multimodal_encoder_data_parallel' is deprecated" when it is set).
+   */
+  enable_multimodal_encoder_data_parallel?: boolean;
+  /**
+   * Whether to enable prefix caching. [vLLM 0.10.2 --enable-prefix-caching (CacheConfig)]
+   */
+  enable_prefix_caching?: boolean;
+  /**
+   * If `True`, enables passing text embeddings as inputs via the `prompt_embeds` key. [vLLM 0.10.2 --enable-prompt-embeds (ModelConfig)]
+   */
+  enable_prompt_embeds?: boolean;
+  /**
+   * If set to True, enable prompt_tokens_details in usage. [vLLM 0.10.2 --enable-prompt-tokens-details (Frontend)]
+   */
+  enable_prompt_tokens_details?: boolean;
+  /**
+   * If specified, API server will add X-Request-Id header to responses. [vLLM 0.10.2 --enable-request-id-headers (Frontend)]
+   */
+  enable_request_id_headers?: boolean;
+  /**
+   * If set to True, enable tracking server_load_metrics in the app state. [vLLM 0.10.2 --enable-server-load-tracking (Frontend)]
+   */
+  enable_server_load_tracking?: boolean;
+  /**
+   * Enable sleep mode for the engine (only cuda platform is supported). [vLLM 0.10.2 --enable-sleep-mode (ModelConfig)]
+   */
+  enable_sleep_mode?: boolean;
+  /**
+   * Refresh SSL Context when SSL certificate files change [vLLM 0.10.2 --enable-ssl-refresh (Frontend)]
+   */
+  enable_ssl_refresh?: boolean;
+  /**
+   * Enable the /get_tokenizer_info endpoint. [vLLM 0.10.2 --enable-tokenizer-info-endpoint (Frontend)]
+   */
+  enable_tokenizer_info_endpoint?: boolean;
+  /**
+   * Whether to always use eager-mode PyTorch. [vLLM 0.10.2 --enforce-eager (ModelConfig)]
+   */
+  enforce_eager?: boolean;
+  /**
+   * Expert parallelism configuration. [vLLM 0.10.2 --eplb-config (ParallelConfig)]
+   */
+  eplb_config?: {};
+  /**
+   * [DEPRECATED] --eplb-log-balancedness will be removed in v0.12.0. [vLLM 0.10.2 --eplb-log-balancedness (ParallelConfig)] Deprecated: [DEPRECATED] --eplb-log-balancedness will be removed in v0.12.0..
+   */
+  eplb_log_balancedness?: boolean;
+  /**
+   * [DEPRECATED] --eplb-step-interval will be removed in v0.12.0. [vLLM 0.10.2 --eplb-step-interval (ParallelConfig)] Deprecated: [DEPRECATED] --eplb-step-interval will be removed in v0.12.0..
+   */
+  eplb_step_interval?: number;
+  /**
+   * [DEPRECATED] --eplb-window-size will be removed in v0.12.0. [vLLM 0.10.2 --eplb-window-size (ParallelConfig)] Deprecated: [DEPRECATED] --eplb-window-size will be removed in v0.12.0..
+   */
+  eplb_window_size?: number;
+  /**
+   * If specified, exclude tool definitions in prompts when tool_choice='none'. [vLLM 0.10.2 --exclude-tools-when-tool-choice-none (Frontend)]
+   */
+  exclude_tools_when_tool_choice_none?: boolean;
+  /**
+   * By default, only half of the LoRA computation is sharded with tensor parallelism. [vLLM 0.10.2 --fully-sharded-loras (LoRAConfig)]
+   */
+  fully_sharded_loras?: boolean;
+  /**
+   * The folder path to the generation config. [vLLM 0.10.2 --generation-config (ModelConfig)]
+   */
+  generation_config?: string;
+  /**
+   * The fraction of GPU memory to be used for the model executor, which can range from 0 to 1. [vLLM 0.10.2 --gpu-memory-utilization (CacheConfig)]
+   */
+  gpu_memory_utilization?: number;
+  /**
+   * Which engine will be used for guided decoding (JSON schema / regex etc) by default. [vLLM 0.10.2 --guided-decoding-backend (DecodingConfig)]
+   */
+  guided_decoding_backend?: 'auto' | 'guidance' | 'lm-format-enforcer' | 'outlines' | 'xgrammar';
+  /**
+   * If `True`, the `guidance` backend will not use `additionalProperties` in the JSON schema. [vLLM 0.10.2 --guided-decoding-disable-additional-properties (DecodingConfig)]
+   */
+  guided_decoding_disable_additional_properties?: boolean;
+  /**
+   * If `True`, the model will not generate any whitespace during guided decoding. [vLLM 0.10.2 --guided-decoding-disable-any-whitespace (DecodingConfig)]
+   */
+  guided_decoding_disable_any_whitespace?: boolean;
+  /**
+   * If `True`, vLLM will not fallback to a different backend on error. [vLLM 0.10.2 --guided-decoding-disable-fallback (DecodingConfig)]
+   */
+  guided_decoding_disable_fallback?: boolean;
+  /**
+   * Maximum number of HTTP headers allowed in a request for h11 parser. [vLLM 0.10.2 --h11-max-header-count (Frontend)]
+   */
+  h11_max_header_count?: number;
+  /**
+   * Maximum size (bytes) of an incomplete HTTP event (header or body) for h11 parser. [vLLM 0.10.2 --h11-max-incomplete-event-size (Frontend)]
+   */
+  h11_max_incomplete_event_size?: number;
+  /**
+   * Run in headless mode. [vLLM 0.10.2 --headless (options)]
+   */
+  headless?: boolean;
+  /**
+   * Name or path of the Hugging Face config to use. [vLLM 0.10.2 --hf-config-path (ModelConfig)]
+   */
+  hf_config_path?: string;
+  /**
+   * If a dictionary, contains arguments to be forwarded to the Hugging Face config. [vLLM 0.10.2 --hf-overrides (ModelConfig)]
+   */
+  hf_overrides?: {} | string;
+  /**
+   * The token to use as HTTP bearer authorization for remote files . [vLLM 0.10.2 --hf-token (ModelConfig)]
+   */
+  hf_token?: string;
+  /**
+   * Host name. [vLLM 0.10.2 --host (Frontend)]
+   */
+  host?: string;
+  /**
+   * The list of patterns to ignore when loading the model. [vLLM 0.10.2 --ignore-patterns (LoadConfig)]
+   */
+  ignore_patterns?: string | [string, ...string[]];
+  /**
+   * Enable fully interleaved support for multimodal prompts. [vLLM 0.10.2 --interleave-mm-strings (MultiModalConfig)]
+   */
+  interleave_mm_strings?: boolean;
+  /**
+   * IOProcessor plugin name to load at model startup [vLLM 0.10.2 --io-processor-plugin (ModelConfig)]
+   */
+  io_processor_plugin?: string;
+  /**
+   * Data type for kv cache storage. [vLLM 0.10.2 --kv-cache-dtype (CacheConfig)]
+   */
+  kv_cache_dtype?: 'auto' | 'fp8' | 'fp8_e4m3' | 'fp8_e5m2' | 'fp8_inc';
+  /**
+   * Size of KV Cache per GPU in bytes. [vLLM 0.10.2 --kv-cache-memory-bytes (CacheConfig)]
+   */
+  kv_cache_memory_bytes?: number;
+  /**
+   * The configurations for event publishing. [vLLM 0.10.2 --kv-events-config (VllmConfig)]
+   */
+  kv_events_config?: {};
+  /**
+   * This feature is work in progress and no prefill optimization takes place with this flag enabled currently. [vLLM 0.10.2 --kv-sharing-fast-prefill (CacheConfig)]
+   */
+  kv_sharing_fast_prefill?: boolean;
+  /**
+   * The configurations for distributed KV cache transfer. [vLLM 0.10.2 --kv-transfer-config (VllmConfig)]
+   */
+  kv_transfer_config?: {};
+  /**
+   * The maximum number of input items allowed per prompt for each modality. [vLLM 0.10.2 --limit-mm-per-prompt (MultiModalConfig)]
+   */
+  limit_mm_per_prompt?: {};
+  /**
+   * The format of the model weights to load: [vLLM 0.10.2 --load-format (LoadConfig)]
+   */
+  load_format?: string;
+  /**
+   * Path to logging config JSON file for both vllm and uvicorn [vLLM 0.10.2 --log-config-file (Frontend)]
+   */
+  log_config_file?: string;
+  /**
+   * If set to True, log the stack trace of error responses [vLLM 0.10.2 --log-error-stack (Frontend)]
+   */
+  log_error_stack?: boolean;
+  /**
+   * Optional regex pattern specifying valid logits processor qualified names that can be passed with the `logits_processors` extra completion argument. [vLLM 0.10.2 --logits-processor-pattern (ModelConfig)]
+   */
+  logits_processor_pattern?: string;
+  /**
+   * One or more logits processors' fully-qualified class names or class definitions [vLLM 0.10.2 --logits-processors (ModelConfig)]
+   */
+  logits_processors?: string | [string, ...string[]];
+  /**
+   * Indicates the content returned in the logprobs and prompt_logprobs. [vLLM 0.10.2 --logprobs-mode (ModelConfig)]
+   */
+  logprobs_mode?: 'raw_logits' | 'raw_logprobs' | 'processed_logits' | 'processed_logprobs';
+  /**
+   * For chunked prefill, a request is considered long if the prompt is longer than this number of tokens. [vLLM 0.10.2 --long-prefill-token-threshold (SchedulerConfig)]
+   */
+  long_prefill_token_threshold?: number;
+  /**
+   * Data type for LoRA. [vLLM 0.10.2 --lora-dtype (LoRAConfig)]
+   */
+  lora_dtype?: 'auto' | 'bfloat16' | 'float16';
+  /**
+   * (Deprecated) Maximum size of extra vocabulary that can be present in a LoRA adapter. [vLLM 0.10.2 --lora-extra-vocab-size (LoRAConfig)]
+   */
+  lora_extra_vocab_size?: number;
+  /**
+   * LoRA modules configurations in either 'name=path' format or JSON format or JSON list format. [vLLM 0.10.2 --lora-modules (Frontend)]
+   */
+  lora_modules?: string | [string, ...string[]];
+  /**
+   * The data type to use for the Mamba cache (both the conv as well as the ssm state). [vLLM 0.10.2 --mamba-cache-dtype (CacheConfig)]
+   */
+  mamba_cache_dtype?: 'auto' | 'float32';
+  /**
+   * The data type to use for the Mamba cache (ssm state only, conv state will still be controlled by mamba_cache_dtype). [vLLM 0.10.2 --mamba-ssm-cache-dtype (CacheConfig)]
+   */
+  mamba_ssm_cache_dtype?: 'auto' | 'float32';
+  /**
+   * Maximum number of LoRAs to store in CPU memory. [vLLM 0.10.2 --max-cpu-loras (LoRAConfig)]
+   */
+  max_cpu_loras?: number;
+  /**
+   * Max number of prompt characters or prompt ID numbers being printed in log. [vLLM 0.10.2 --max-log-len (Frontend)]
+   */
+  max_log_len?: number;
+  /**
+   * Maximum number of log probabilities to return when `logprobs` is specified in `SamplingParams`. [vLLM 0.10.2 --max-logprobs (ModelConfig)]
+   */
+  max_logprobs?: number;
+  /**
+   * For chunked prefill, the maximum number of prompts longer than long_prefill_token_threshold that will be prefilled concurrently. [vLLM 0.10.2 --max-long-partial-prefills (SchedulerConfig)]
+   */
+  max_long_partial_prefills?: number;
+  /**
+   * Max LoRA rank. [vLLM 0.10.2 --max-lora-rank (LoRAConfig)]
+   */
+  max_lora_rank?: number;
+  /**
+   * Max number of LoRAs in a single batch. [vLLM 0.10.2 --max-loras (LoRAConfig)]
+   */
+  max_loras?: number;
+  /**
+   * Model context length (prompt and output). [vLLM 0.10.2 --max-model-len (ModelConfig)]
+   */
+  max_model_len?: number;
+  /**
+   * Maximum number of tokens to be processed in a single iteration. [vLLM 0.10.2 --max-num-batched-tokens (SchedulerConfig)]
+   */
+  max_num_batched_tokens?: number;
+  /**
+   * For chunked prefill, the maximum number of sequences that can be partially prefilled concurrently. [vLLM 0.10.2 --max-num-partial-prefills (SchedulerConfig)]
+   */
+  max_num_partial_prefills?: number;
+  /**
+   * Maximum number of sequences to be processed in a single iteration. [vLLM 0.10.2 --max-num-seqs (SchedulerConfig)]
+   */
+  max_num_seqs?: number;
+  /**
+   * Maximum number of parallel loading workers when loading model sequentially in multiple batches. [vLLM 0.10.2 --max-parallel-loading-workers (ParallelConfig)]
+   */
+  max_parallel_loading_workers?: number;
+  /**
+   * Maximum sequence len covered by CUDA graphs. [vLLM 0.10.2 --max-seq-len-to-capture (ModelConfig)]
+   */
+  max_seq_len_to_capture?: number;
+  /**
+   * Additional args passed to process media inputs, keyed by modalities. [vLLM 0.10.2 --media-io-kwargs (MultiModalConfig)]
+   */
+  media_io_kwargs?: {};
+  /**
+   * Additional ASGI middleware to apply to the app. [vLLM 0.10.2 --middleware (Frontend)]
+   */
+  middleware?: string | string[];
+  /**
+   * Indicates how to optimize multi-modal encoder inference using tensor parallelism (TP). [vLLM 0.10.2 --mm-encoder-tp-mode (MultiModalConfig)]
+   */
+  mm_encoder_tp_mode?: 'data' | 'weights';
+  /**
+   * The size (in GiB) of the multi-modal processor cache, which is used to [vLLM 0.10.2 --mm-processor-cache-gb (MultiModalConfig)]
+   */
+  mm_processor_cache_gb?: number;
+  /**
+   * Overrides for the multi-modal processor obtained from `transformers.AutoProcessor.from_pretrained`. [vLLM 0.10.2 --mm-processor-kwargs (MultiModalConfig)]
+   */
+  mm_processor_kwargs?: {};
+  /**
+   * Name or path of the Hugging Face model to use. [vLLM 0.10.2 --model (ModelConfig)]
+   */
+  model?: string;
+  /**
+   * Which implementation of the model to use: [vLLM 0.10.2 --model-impl (ModelConfig)]
+   */
+  model_impl?: 'auto' | 'vllm' | 'transformers' | 'terratorch';
+  /**
+   * Extra config for model loader. [vLLM 0.10.2 --model-loader-extra-config (LoadConfig)]
+   */
+  model_loader_extra_config?: {} | string;
+  /**
+   * Number of GPU blocks to use. [vLLM 0.10.2 --num-gpu-blocks-override (CacheConfig)]
+   */
+  num_gpu_blocks_override?: number;
+  /**
+   * The number of slots to allocate per sequence per step, beyond the known token ids. [vLLM 0.10.2 --num-lookahead-slots (SchedulerConfig)]
+   */
+  num_lookahead_slots?: number;
+  /**
+   * [DEPRECATED] --num-redundant-experts will be removed in v0.12.0. [vLLM 0.10.2 --num-redundant-experts (ParallelConfig)] Deprecated: [DEPRECATED] --num-redundant-experts will be removed in v0.12.0..
+   */
+  num_redundant_experts?: number;
+  /**
+   * Target URL to which OpenTelemetry traces will be sent. [vLLM 0.10.2 --otlp-traces-endpoint (ObservabilityConfig)]
+   */
+  otlp_traces_endpoint?: string;
+  /**
+   * Override dtype for attention [vLLM 0.10.2 --override-attention-dtype (ModelConfig)]
+   */
+  override_attention_dtype?: string;
+  /**
+   * Overrides or sets generation config. [vLLM 0.10.2 --override-generation-config (ModelConfig)]
+   */
+  override_generation_config?: {};
+  /**
+   * Initialize non-default pooling config or override default pooling config for the pooling model. [vLLM 0.10.2 --override-pooler-config (ModelConfig)]
+   */
+  override_pooler_config?: {} | string;
+  /**
+   * Number of pipeline parallel groups. [vLLM 0.10.2 --pipeline-parallel-size (ParallelConfig)]
+   */
+  pipeline_parallel_size?: number;
+  /**
+   * Port number. [vLLM 0.10.2 --port (Frontend)]
+   */
+  port?: number;
+  /**
+   * Whether to perform preemption by swapping or recomputation. [vLLM 0.10.2 --preemption-mode (SchedulerConfig)]
+   */
+  preemption_mode?: 'recompute' | 'swap' | 'None';
+  /**
+   * Set the hash algorithm for prefix caching: [vLLM 0.10.2 --prefix-caching-hash-algo (CacheConfig)]
+   */
+  prefix_caching_hash_algo?: 'sha256' | 'sha256_cbor';
+  /**
+   * pt_load_map_location: the map location for loading pytorch checkpoint, to support loading checkpoints can only be loaded on certain devices like "cuda", this is equivalent to {"": "cuda"}. [vLLM 0.10.2 --pt-load-map-location (LoadConfig)]
+   */
+  pt_load_map_location?: {} | string;
+  /**
+   * Method used to quantize the weights. [vLLM 0.10.2 --quantization (ModelConfig)]
+   */
+  quantization?:
+    | 'awq'
+    | 'deepspeedfp'
+    | 'tpu_int8'
+    | 'fp8'
+    | 'ptpc_fp8'
+    | 'fbgemm_fp8'
+    | 'modelopt'
+    | 'modelopt_fp4'
+    | 'bitblas'
+    | 'gguf'
+    | 'gptq_marlin_24'
+    | 'gptq_marlin'
+    | 'gptq_bitblas'
+    | 'awq_marlin'
+    | 'gptq'
+    | 'compressed-tensors'
+    | 'bitsandbytes'
+    | 'hqq'
+    | 'experts_int8'
+    | 'ipex'
+    | 'quark'
+    | 'moe_wna16'
+    | 'torchao'
+    | 'auto-round'
+    | 'rtn'
+    | 'inc'
+    | 'mxfp4'
+    | 'petit_nvfp4';
+  /**
+   * Whether to profile Ray workers with nsight, see https://docs.ray.io/en/latest/ray-observability/user-guides/profiling.html#profiling-nsight-profiler. [vLLM 0.10.2 --ray-workers-use-nsight (ParallelConfig)]
+   */
+  ray_workers_use_nsight?: boolean;
+  /**
+   * Select the reasoning parser depending on the model that you're using. [vLLM 0.10.2 --reasoning-parser (DecodingConfig)]
+   */
+  reasoning_parser?:
+    | 'deepseek_r1'
+    | 'glm45'
+    | 'openai_gptoss'
+    | 'granite'
+    | 'hunyuan_a13b'
+    | 'mistral'
+    | 'qwen3'
+    | 'step3';
+  /**
+   * The role name to return if `request.add_generation_prompt=true`. [vLLM 0.10.2 --response-role (Frontend)]
+   */
+  response_role?: string;
+  /**
+   * When `--max-logprobs` is specified, represents single tokens as strings of the form 'token_id:{token_id}' so that tokens that are not JSON-encodable can be identified. [vLLM 0.10.2 --return-tokens-as-token-ids (Frontend)]
+   */
+  return_tokens_as_token_ids?: boolean;
+  /**
+   * The specific model version to use. [vLLM 0.10.2 --revision (ModelConfig)]
+   */
+  revision?: string;
+  /**
+   * FastAPI root_path when app is behind a path based routing proxy. [vLLM 0.10.2 --root-path (Frontend)]
+   */
+  root_path?: string;
+  /**
+   * RoPE scaling configuration. [vLLM 0.10.2 --rope-scaling (ModelConfig)]
+   */
+  rope_scaling?: {};
+  /**
+   * RoPE theta. [vLLM 0.10.2 --rope-theta (ModelConfig)]
+   */
+  rope_theta?: number;
+  /**
+   * The type of model runner to use. [vLLM 0.10.2 --runner (ModelConfig)]
+   */
+  runner?: 'auto' | 'draft' | 'generate' | 'pooling';
+  /**
+   * Specifies the loading strategy for safetensors weights. [vLLM 0.10.2 --safetensors-load-strategy (LoadConfig)]
+   */
+  safetensors_load_strategy?: string;
+  /**
+   * The scheduler class to use. [vLLM 0.10.2 --scheduler-cls (SchedulerConfig)]
+   */
+  scheduler_cls?: string;
+  /**
+   * Apply a delay (of delay factor multiplied by previous prompt latency) before scheduling next prompt. [vLLM 0.10.2 --scheduler-delay-factor (SchedulerConfig)]
+   */
+  scheduler_delay_factor?: number;
+  /**
+   * The scheduling policy to use: [vLLM 0.10.2 --scheduling-policy (SchedulerConfig)]
+   */
+  scheduling_policy?: 'fcfs' | 'priority';
+  /**
+   * Random seed for reproducibility. [vLLM 0.10.2 --seed (ModelConfig)]
+   */
+  seed?: number;
+  /**
+   * The model name(s) used in the API. [vLLM 0.10.2 --served-model-name (ModelConfig)]
+   */
+  served_model_name?: string | [string, ...string[]];
+  /**
+   * Enable deprecated Prometheus metrics that have been hidden since the specified version. [vLLM 0.10.2 --show-hidden-metrics-for-version (ObservabilityConfig)]
+   */
+  show_hidden_metrics_for_version?: string;
+  /**
+   * When enabled, skips multimodal memory profiling and only profiles with language backbone model during engine initialization. [vLLM 0.10.2 --skip-mm-profiling (MultiModalConfig)]
+   */
+  skip_mm_profiling?: boolean;
+  /**
+   * Skip initialization of tokenizer and detokenizer. [vLLM 0.10.2 --skip-tokenizer-init (ModelConfig)]
+   */
+  skip_tokenizer_init?: boolean;
+  /**
+   * Speculative decoding configuration. [vLLM 0.10.2 --speculative-config (VllmConfig)]
+   */
+  speculative_config?: {};
+  /**
+   * The CA certificates file. [vLLM 0.10.2 --ssl-ca-certs (Frontend)]
+   */
+  ssl_ca_certs?: string;
+  /**
+   * Whether client certificate is required (see stdlib ssl module's). [vLLM 0.10.2 --ssl-cert-reqs (Frontend)]
+   */
+  ssl_cert_reqs?: number;
+  /**
+   * The file path to the SSL cert file. [vLLM 0.10.2 --ssl-certfile (Frontend)]
+   */
+  ssl_certfile?: string;
+  /**
+   * The file path to the SSL key file. [vLLM 0.10.2 --ssl-keyfile (Frontend)]
+   */
+  ssl_keyfile?: string;
+  /**
+   * Size of the CPU swap space per GPU (in GiB). [vLLM 0.10.2 --swap-space (CacheConfig)]
+   */
+  swap_space?: number;
+  /**
+   * [DEPRECATED] The task to use the model for. [vLLM 0.10.2 --task (ModelConfig)] Deprecated: [DEPRECATED] The task to use the model for..
+   */
+  task?:
+    | 'auto'
+    | 'classify'
+    | 'draft'
+    | 'embed'
+    | 'embedding'
+    | 'generate'
+    | 'reward'
+    | 'score'
+    | 'transcription'
+    | 'None';
+  /**
+   * Number of tensor parallel groups. [vLLM 0.10.2 --tensor-parallel-size (ParallelConfig)]
+   */
+  tensor_parallel_size?: number;
+  /**
+   * Name or path of the Hugging Face tokenizer to use. [vLLM 0.10.2 --tokenizer (ModelConfig)]
+   */
+  tokenizer?: string;
+  /**
+   * Tokenizer mode: [vLLM 0.10.2 --tokenizer-mode (ModelConfig)]
+   */
+  tokenizer_mode?: 'auto' | 'custom' | 'mistral' | 'slow';
+  /**
+   * The specific revision to use for the tokenizer on the Hugging Face Hub. [vLLM 0.10.2 --tokenizer-revision (ModelConfig)]
+   */
+  tokenizer_revision?: string;
+  /**
+   * Select the tool call parser depending on the model that you're using. [vLLM 0.10.2 --tool-call-parser (Frontend)]
+   */
+  tool_call_parser?: string;
+  /**
+   * Special the tool parser plugin write to parse the model-generated tool into OpenAI API format, the name register in this plugin can be used in `--tool-call-parser`. [vLLM 0.10.2 --tool-parser-plugin (Frontend)]
+   */
+  tool_parser_plugin?: string;
+  /**
+   * Comma-separated list of host:port pairs (IPv4, IPv6, or hostname). [vLLM 0.10.2 --tool-server (Frontend)]
+   */
+  tool_server?: string;
+  /**
+   * Trust remote code (e.g., from HuggingFace) when downloading the model and tokenizer. [vLLM 0.10.2 --trust-remote-code (ModelConfig)]
+   */
+  trust_remote_code?: boolean;
+  /**
+   * Unix domain socket path. [vLLM 0.10.2 --uds (Frontend)]
+   */
+  uds?: string;
+  /**
+   * Whether to enable tqdm for showing progress bar when loading model weights. [vLLM 0.10.2 --use-tqdm-on-load (LoadConfig)]
+   */
+  use_tqdm_on_load?: boolean;
+  /**
+   * Log level for uvicorn. [vLLM 0.10.2 --uvicorn-log-level (Frontend)]
+   */
+  uvicorn_log_level?: 'critical' | 'debug' | 'error' | 'info' | 'trace' | 'warning';
+  /**
+   * The full name of the worker class to use. [vLLM 0.10.2 --worker-cls (ParallelConfig)]
+   */
+  worker_cls?: string;
+  /**
+   * The full name of the worker extension class to use. [vLLM 0.10.2 --worker-extension-cls (ParallelConfig)]
+   */
+  worker_extension_cls?: string;
+}
 /**
  * How the vllm feature installs the plan's stack (phase 2). Inherited along the clone chain; every key has the plan's value as default.
  *
@@ -598,9 +1375,32 @@ export interface VllmService {
   start_timeout_sec?: number;
 }
 /**
- * One group of vLLM engine arguments. Keys are vLLM argument names (the dest of the flag, with underscores); a key is valid in any group.
+ * benchmark.sh: the fixed request set run with the FlashInfer sampler on and off. Inherited along the clone chain.
  *
  * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
- * via the `definition` "VllmGroup".
+ * via the `definition` "VllmBenchmark".
  */
-export interface VllmGroup5 {}
+export interface VllmBenchmark {
+  /**
+   * Completion requests per run. Default 16.
+   */
+  requests?: number;
+  /**
+   * Tokens generated per request (end-of-sequence ignored). Default 128.
+   */
+  max_tokens?: number;
+  /**
+   * Prompts, used in turn.
+   *
+   * @minItems 1
+   */
+  prompts?: [string, ...string[]];
+  /**
+   * Expected speed-up of the FlashInfer sampler (the plan: +20%, 0.2).
+   */
+  expected_gain?: number;
+  /**
+   * How long to wait for the API after each restart. Default 900.
+   */
+  wait_seconds?: number;
+}

@@ -3,7 +3,7 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://phoenix-compile.local/phoenix_lxc_configs.schema.json","title":"PhoenixLxcConfigs","description":"The whole Phoenix Hypervisor fleet: host-wide NVIDIA settings and one entry per LXC container (CTID).","type":"object","additionalProperties":false,"required":["lxc_configs"],"properties":{"$schema":{"type":"string","description":"URI or path of the JSON Schema the file was written against. Informational; the compiler always validates against its own schema."},"nvidia_driver_version":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+){1,2}$","description":"NVIDIA driver version installed on the Proxmox host (for example 580.76.05). Containers install the same userspace driver version without the kernel module."},"nvidia_repo_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"NVIDIA CUDA apt repository used inside containers for the CUDA toolkit."},"nvidia_runfile_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+\\.run$","description":"URL of the NVIDIA driver .run installer whose userspace part is installed inside containers."},"cuda_version":{"type":"string","pattern":"^[0-9]+\\.[0-9]+$","default":"12.8","description":"CUDA toolkit version the nvidia feature installs inside containers from nvidia_repo_url (package cuda-toolkit-<major>-<minor>). Default 12.8, as the plan's cu128 PyTorch needs."},"phoenix_scripts_dir":{"type":"string","pattern":"^/[^\\s]*$","default":"/usr/local/phoenix_hypervisor/bin","description":"Host folder holding the user's existing Phoenix scripts (feature installers without a built-in script, non-vLLM application scripts, declared health checks and tests). Default /usr/local/phoenix_hypervisor/bin."},"host_gpus":{"type":"object","description":"The host's GPUs by index (the numbers used in gpu_assignment). Default: the plan's two NVIDIA RTX 5060 Ti, compute capability 12.0.","propertyNames":{"pattern":"^(0|[1-9][0-9]?)$"},"additionalProperties":{"$ref":"#/definitions/HostGpu"}},"external_guests":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"IDs of Proxmox guests that exist outside this file (VMs, containers managed elsewhere) and may be named in dependencies."},"lxc_configs":{"type":"object","description":"Containers by CTID: decimal strings from 100 to 999999999 (the Proxmox range).","propertyNames":{"$ref":"#/definitions/Ctid"},"additionalProperties":{"$ref":"#/definitions/Container"}}},"definitions":{"Ctid":{"type":"string","pattern":"^[1-9][0-9]{2,8}$","description":"A Proxmox container ID: a decimal string from 100 to 999999999 without leading zeros."},"Ipv4":{"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$","description":"An IPv4 address in dotted decimal."},"Ipv4Cidr":{"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$","description":"An IPv4 address with its prefix length (CIDR), for example 10.0.0.221/24."},"AbsolutePath":{"type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f]*$","description":"An absolute path without control characters."},"PlainName":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.+-]*$","description":"A name made of letters, digits, '_', '.', '+' and '-', starting with a letter or digit."},"HostGpu":{"type":"object","additionalProperties":false,"required":["model","compute_capability"],"properties":{"model":{"type":"string","minLength":1,"maxLength":128,"description":"GPU model, for example NVIDIA GeForce RTX 5060 Ti."},"compute_capability":{"type":"string","pattern":"^[1-9][0-9]?\\.[0-9]$","description":"CUDA compute capability as MAJOR.MINOR, for example 12.0 (consumer Blackwell), 9.0 (Hopper), 8.9 (Ada)."}}},"TestEntry":{"type":"object","additionalProperties":false,"required":["name","type","path"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Name shown in reports."},"type":{"type":"string","enum":["script"],"description":"Kind of check; only script is known."},"path":{"type":"string","minLength":1,"pattern":"^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$","description":"Script path relative to the Phoenix scripts folder (phoenix_scripts_dir)."}}},"ZfsVolume":{"type":"object","additionalProperties":false,"required":["name","pool","size_gb","mount_point"],"properties":{"name":{"$ref":"#/definitions/PlainName","description":"Dataset name."},"pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage (ZFS pool) that holds the volume."},"size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Size in GiB."},"mount_point":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."}}},"VllmGroup":{"type":"object","description":"One group of vLLM engine arguments. Keys are vLLM argument names (the dest of the flag, with underscores); a key is valid in any group."},"VllmEngineConfig":{"type":"object","additionalProperties":false,"description":"vLLM engine arguments for this container's server, grouped as the user likes (the plan's ModelConfig, CacheConfig, ParallelConfig, ServerConfig). Each key maps to exactly one command-line flag of vLLM's OpenAI server.","properties":{"ModelConfig":{"$ref":"#/definitions/VllmGroup","description":"Model arguments (model, dtype, max_model_len, trust_remote_code, quantization, served_model_name, ...)."},"CacheConfig":{"$ref":"#/definitions/VllmGroup","description":"KV-cache arguments (gpu_memory_utilization, kv_cache_dtype, ...)."},"ParallelConfig":{"$ref":"#/definitions/VllmGroup","description":"Parallelism arguments (tensor_parallel_size, pipeline_parallel_size, ...)."},"SchedulerConfig":{"$ref":"#/definitions/VllmGroup","description":"Scheduler arguments (max_num_seqs, max_num_batched_tokens, ...)."},"ServerConfig":{"$ref":"#/definitions/VllmGroup","description":"OpenAI server (frontend) arguments (host, port, api_key, ...)."}}},"Container":{"type":"object","additionalProperties":false,"required":["name"],"description":"One LXC container.","properties":{"name":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$","description":"Container name, also its hostname: letters, digits, '.' and '-'. Never inherited by clones."},"clone_from_ctid":{"$ref":"#/definitions/Ctid","description":"CTID of the template this container is cloned from (at that template's template_snapshot_name). Its settings are inherited."},"template":{"$ref":"#/definitions/AbsolutePath","description":"Path of the LXC template tarball used when the container is created rather than cloned."},"template_snapshot_name":{"$ref":"#/definitions/PlainName","description":"Snapshot taken when this container is a template; clones are made from it."},"start_at_boot":{"type":"boolean","description":"Start the container when the host boots (pct --onboot)."},"boot_order":{"type":"integer","minimum":0,"maximum":1000000,"description":"Start-up order at boot (pct --startup order=)."},"boot_delay":{"type":"integer","minimum":0,"maximum":86400,"description":"Seconds to wait after starting this container before starting the next (pct --startup up=)."},"memory_mb":{"type":"integer","minimum":16,"maximum":16777216,"description":"RAM in MiB (pct --memory)."},"swap_mb":{"type":"integer","minimum":0,"maximum":16777216,"description":"Swap in MiB (pct --swap)."},"cores":{"type":"integer","minimum":1,"maximum":8192,"description":"CPU cores (pct --cores)."},"storage_pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage for the root file system."},"storage_size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Root file system size in GiB."},"unprivileged":{"type":"boolean","description":"Run as an unprivileged container."},"network_config":{"type":"object","additionalProperties":false,"required":["name","bridge","ip","gw"],"description":"The container's first interface (net0).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Interface name inside the container, for example eth0."},"bridge":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Host bridge, for example vmbr0."},"ip":{"$ref":"#/definitions/Ipv4Cidr","description":"Static address with prefix length. Never inherited by clones."},"gw":{"$ref":"#/definitions/Ipv4","description":"Default gateway."},"nameservers":{"type":"string","pattern":"^[0-9.]+( [0-9.]+)*$","description":"DNS servers, space separated (pct --nameserver)."}}},"mac_address":{"type":"string","pattern":"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$","description":"MAC address of net0 (hwaddr). Never inherited by clones."},"gpu_assignment":{"type":"string","pattern":"^(none|[0-9]+( *, *[0-9]+)*)$","description":"GPUs passed through: \"none\", or comma-separated host GPU indices such as \"0\", \"0,1\" or \"0, 1\"."},"portainer_role":{"type":"string","enum":["server","agent","none","infrastructure"],"description":"Role in the user's Portainer setup (informational for this compiler)."},"features":{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[a-z0-9][a-z0-9_]*$"},"description":"Feature installers applied in order. Built in: base_setup, nvidia, vllm; any other name runs the user's phoenix_hypervisor_feature_install_<name>.sh. Features accumulate along the clone chain."},"application_script":{"type":"string","pattern":"^[A-Za-z0-9_.-]+\\.sh$","description":"Application step after the features. phoenix_hypervisor_lxc_vllm.sh is compiled into a systemd unit and deploy.sh; any other script is run from phoenix_scripts_dir."},"dependencies":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"CTIDs that must be running before this one."},"ports":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}:[0-9]{1,5}$"},"description":"Port mappings host:container (informational)."},"pct_options":{"type":"array","items":{"type":"string","pattern":"^[a-z_]+=[A-Za-z0-9_.,;=-]+$"},"description":"Proxmox container feature options passed to pct set --features, for example nesting=1."},"lxc_options":{"type":"array","items":{"type":"string","pattern":"^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$"},"description":"Raw LXC lines added to /etc/pve/lxc/<ctid>.conf when absent, for example lxc.apparmor.profile=unconfined."},"apparmor_profile":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"AppArmor profile; unconfined for none."},"apparmor_manages_nesting":{"type":"boolean","description":"The AppArmor profile handles nesting, so nesting=1 is not added."},"health_check":{"type":"object","additionalProperties":false,"required":["command"],"description":"A health check command run on the host.","properties":{"command":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Command run on the host to check the container's health (a script path or a command line such as curl -s --fail http://localhost:6333)."},"retries":{"type":"integer","minimum":0,"maximum":1000,"description":"Attempts before failing."},"interval":{"type":"integer","minimum":0,"maximum":3600,"description":"Seconds between attempts."}}},"tests":{"type":"object","additionalProperties":false,"description":"Checks declared for this container, run by verify.sh from phoenix_scripts_dir.","properties":{"health_checks":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Health checks."},"integration_tests":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Integration tests."}}},"vllm":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Legacy list of vLLM test scripts (08cb921 file)."},"integration_tests":{"type":"object","additionalProperties":false,"required":["script"],"description":"Legacy integration test declaration.","properties":{"script":{"type":"string","pattern":"^[A-Za-z0-9_./-]+$","description":"Script name."}}},"run_integration_tests":{"type":"boolean","description":"Run integration tests after the health check passes."},"firewall":{"type":"object","additionalProperties":false,"description":"Proxmox firewall settings (informational for this compiler).","properties":{"enabled":{"type":"boolean","description":"Firewall on."},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["type","action"],"properties":{"type":{"type":"string","enum":["in","out"],"description":"Direction."},"action":{"type":"string","enum":["ACCEPT","DROP","REJECT"],"description":"Action."},"source":{"type":"string","pattern":"^[0-9./]+$","description":"Source address."},"dest":{"type":"string","pattern":"^[0-9./]+$","description":"Destination address."},"proto":{"type":"string","pattern":"^[a-z0-9-]{1,20}$","description":"Protocol name as Proxmox accepts it (tcp, udp, icmp, ...)."},"port":{"type":"string","pattern":"^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$","description":"Destination port, range (a:b) or comma-separated list."},"comment":{"type":"string","maxLength":200,"description":"Free text."}}},"description":"Rules."}}},"volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated volumes created and mounted into the container."},"zfs_volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated ZFS volumes created and mounted into the container."},"mount_points":{"type":"array","description":"Host folders bind-mounted into the container.","items":{"type":"object","additionalProperties":false,"required":["host_path","container_path"],"properties":{"host_path":{"$ref":"#/definitions/AbsolutePath","description":"Folder on the host."},"container_path":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."},"owner_uid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner uid inside the container."},"owner_gid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner gid inside the container."}}}},"id_maps":{"type":"array","description":"Extra uid/gid mappings for an unprivileged container.","items":{"type":"object","additionalProperties":false,"required":["type","container_id","host_id","size"],"properties":{"type":{"type":"string","enum":["uid","gid"],"description":"Which ids."},"container_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id inside."},"host_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id on the host."},"size":{"type":"integer","minimum":1,"maximum":4294967295,"description":"How many ids."}}}},"traefik_service":{"type":"object","additionalProperties":false,"required":["name","port"],"description":"How the user's Traefik exposes this container (informational).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"Service name."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Backend port."}}},"enable_lifecycle_snapshots":{"type":"boolean","description":"Take lifecycle snapshots (informational)."},"bootstrap_ca_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"URL of the step-ca used to bootstrap trust (informational)."},"trigger_sync_on_completion":{"type":"boolean","description":"Trigger the user's sync after creation (informational)."},"vllm_engine_config":{"$ref":"#/definitions/VllmEngineConfig"},"vllm_install":{"$ref":"#/definitions/VllmInstall"},"vllm_service":{"$ref":"#/definitions/VllmService"},"vllm_model":{"type":"string","minLength":1,"description":"Legacy: vLLM model (use vllm_engine_config.ModelConfig.model)."},"vllm_served_model_name":{"type":"string","minLength":1,"description":"Legacy: served model name."},"vllm_model_type":{"type":"string","enum":["chat","embedding"],"description":"Legacy: chat or embedding (informational)."},"vllm_port":{"type":"integer","minimum":1,"maximum":65535,"description":"Legacy: API port."},"vllm_tensor_parallel_size":{"type":"integer","minimum":1,"maximum":64,"description":"Legacy: tensor parallel size."},"vllm_gpu_memory_utilization":{"type":"number","exclusiveMinimum":0,"maximum":1,"description":"Legacy: GPU memory utilization."},"vllm_max_model_len":{"type":"integer","minimum":1,"maximum":2147483647,"description":"Legacy: max model length."},"vllm_quantization":{"type":"string","minLength":1,"description":"Legacy: quantization method."},"vllm_trust_remote_code":{"type":"boolean","description":"Legacy: trust remote code."},"vllm_parameters":{"type":"object","description":"Legacy: vLLM arguments by name (underscored)."},"vllm_args":{"type":"array","items":{"type":"string"},"description":"Legacy: raw vLLM command-line arguments."}}},"EnvName":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"An environment variable name."},"VllmInstall":{"type":"object","additionalProperties":false,"description":"How the vllm feature installs the plan's stack (phase 2). Inherited along the clone chain; every key has the plan's value as default.","properties":{"venv":{"$ref":"#/definitions/AbsolutePath","default":"/opt/vllm","description":"Python virtual environment for vLLM. Default /opt/vllm."},"python":{"$ref":"#/definitions/AbsolutePath","default":"/usr/bin/python3","description":"Interpreter that creates the venv. Default /usr/bin/python3."},"vllm_version":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$","default":"0.10.2","description":"vLLM release installed with pip (vllm==VERSION); the compiler checks arguments against this version's flag catalog. Default 0.10.2."},"torch_index_url":{"type":"string","pattern":"^https://[^\\s\"'`$\\\\]+$","default":"https://download.pytorch.org/whl/nightly/cu128","description":"pip index for PyTorch (the plan: the cu128 nightly index, for Blackwell)."},"torch_cuda":{"type":"string","pattern":"^[0-9]+\\.[0-9]+$","default":"12.8","description":"CUDA version torch.version.cuda must report. Default 12.8."},"flashinfer":{"type":"boolean","default":true,"description":"Install FlashInfer from source. Default true."},"flashinfer_repo":{"type":"string","pattern":"^https://[^\\s\"'`$\\\\]+$","default":"https://github.com/flashinfer-ai/flashinfer.git","description":"FlashInfer git repository."},"flashinfer_tag":{"type":"string","pattern":"^v[0-9]+\\.[0-9]+\\.[0-9]+$","default":"v0.3.1","description":"FlashInfer tag to build (the plan: v0.3.1; its fallback: v0.3.0). flashinfer.__version__ must equal it without the v."},"flashinfer_src":{"$ref":"#/definitions/AbsolutePath","default":"/opt/flashinfer","description":"Where the FlashInfer source is cloned. Default /opt/flashinfer."}}},"VllmService":{"type":"object","additionalProperties":false,"description":"The vllm_model_server.service unit (phase 3). Inherited along the clone chain; defaults from the plan.","properties":{"flashinfer_sampler":{"type":"boolean","default":true,"description":"VLLM_USE_FLASHINFER_SAMPLER=1 (true) or 0 (false, the plan's fallback: vLLM's PyTorch sampler)."},"cuda_home":{"$ref":"#/definitions/AbsolutePath","default":"/usr/local/cuda-12.8","description":"CUDA_HOME the service sees, whatever the service manager holds. Default /usr/local/cuda-12.8."},"ld_library_path":{"type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f\\s]*$","description":"LD_LIBRARY_PATH the service sees. Default <cuda_home>/lib64."},"environment":{"type":"object","propertyNames":{"$ref":"#/definitions/EnvName"},"additionalProperties":{"type":"string","maxLength":4096},"description":"Extra variables for the service. VLLM_* names must be known to the pinned vLLM; CUDA_HOME, LD_LIBRARY_PATH, PATH and VLLM_USE_FLASHINFER_SAMPLER have their own keys."},"unset_environment":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/EnvName"},"default":["PYTHONHOME","PYTHONPATH"],"description":"Variables removed from the service's environment (UnsetEnvironment=); may not also be set. Default PYTHONHOME, PYTHONPATH."},"restart_sec":{"type":"integer","minimum":1,"maximum":3600,"default":10,"description":"Seconds before a restart after a failure. Default 10."},"start_timeout_sec":{"type":"integer","minimum":60,"maximum":86400,"default":1800,"description":"How long model download and loading may take before systemd gives up. Default 1800."}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://phoenix-compile.local/phoenix_lxc_configs.schema.json","title":"PhoenixLxcConfigs","description":"The whole Phoenix Hypervisor fleet: host-wide NVIDIA settings and one entry per LXC container (CTID).","type":"object","additionalProperties":false,"required":["lxc_configs"],"properties":{"$schema":{"type":"string","description":"URI or path of the JSON Schema the file was written against. Informational; the compiler always validates against its own schema."},"nvidia_driver_version":{"type":"string","pattern":"^[0-9]+(\\.[0-9]+){1,2}$","description":"NVIDIA driver version installed on the Proxmox host (for example 580.76.05). Containers install the same userspace driver version without the kernel module."},"nvidia_repo_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"NVIDIA CUDA apt repository used inside containers for the CUDA toolkit."},"nvidia_runfile_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+\\.run$","description":"URL of the NVIDIA driver .run installer whose userspace part is installed inside containers."},"cuda_version":{"type":"string","pattern":"^[0-9]+\\.[0-9]+$","default":"12.8","description":"CUDA toolkit version the nvidia feature installs inside containers from nvidia_repo_url (package cuda-toolkit-<major>-<minor>). Default 12.8, as the plan's cu128 PyTorch needs."},"phoenix_scripts_dir":{"type":"string","pattern":"^/[^\\s]*$","default":"/usr/local/phoenix_hypervisor/bin","description":"Host folder holding the user's existing Phoenix scripts (feature installers without a built-in script, non-vLLM application scripts, declared health checks and tests). Default /usr/local/phoenix_hypervisor/bin."},"host_gpus":{"type":"object","description":"The host's GPUs by index (the numbers used in gpu_assignment). Default: the plan's two NVIDIA RTX 5060 Ti, compute capability 12.0.","propertyNames":{"pattern":"^(0|[1-9][0-9]?)$"},"additionalProperties":{"$ref":"#/definitions/HostGpu"}},"external_guests":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"IDs of Proxmox guests that exist outside this file (VMs, containers managed elsewhere) and may be named in dependencies."},"lxc_configs":{"type":"object","description":"Containers by CTID: decimal strings from 100 to 999999999 (the Proxmox range).","propertyNames":{"$ref":"#/definitions/Ctid"},"additionalProperties":{"$ref":"#/definitions/Container"}}},"definitions":{"Ctid":{"type":"string","pattern":"^[1-9][0-9]{2,8}$","description":"A Proxmox container ID: a decimal string from 100 to 999999999 without leading zeros."},"Ipv4":{"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$","description":"An IPv4 address in dotted decimal."},"Ipv4Cidr":{"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$","description":"An IPv4 address with its prefix length (CIDR), for example 10.0.0.221/24."},"AbsolutePath":{"type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f]*$","description":"An absolute path without control characters."},"PlainName":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.+-]*$","description":"A name made of letters, digits, '_', '.', '+' and '-', starting with a letter or digit."},"HostGpu":{"type":"object","additionalProperties":false,"required":["model","compute_capability"],"properties":{"model":{"type":"string","minLength":1,"maxLength":128,"description":"GPU model, for example NVIDIA GeForce RTX 5060 Ti."},"compute_capability":{"type":"string","pattern":"^[1-9][0-9]?\\.[0-9]$","description":"CUDA compute capability as MAJOR.MINOR, for example 12.0 (consumer Blackwell), 9.0 (Hopper), 8.9 (Ada)."}}},"TestEntry":{"type":"object","additionalProperties":false,"required":["name","type","path"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Name shown in reports."},"type":{"type":"string","enum":["script"],"description":"Kind of check; only script is known."},"path":{"type":"string","minLength":1,"pattern":"^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$","description":"Script path relative to the Phoenix scripts folder (phoenix_scripts_dir)."}}},"ZfsVolume":{"type":"object","additionalProperties":false,"required":["name","pool","size_gb","mount_point"],"properties":{"name":{"$ref":"#/definitions/PlainName","description":"Dataset name."},"pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage (ZFS pool) that holds the volume."},"size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Size in GiB."},"mount_point":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."}}},"VllmGroup":{"type":"object","additionalProperties":false,"description":"One group of vLLM engine arguments. Keys are vLLM argument names (the dest of the flag, with underscores); a key is valid in any group.","properties":{"additional_config":{"anyOf":[{"type":"object"},{"type":"string"}],"description":"Additional config for specified platform. [vLLM 0.10.2 --additional-config (VllmConfig)]"},"allow_credentials":{"type":"boolean","description":"Allow credentials. [vLLM 0.10.2 --allow-credentials (Frontend)]"},"allowed_headers":{"type":"object","description":"Allowed headers. [vLLM 0.10.2 --allowed-headers (Frontend)]"},"allowed_local_media_path":{"type":"string","description":"Allowing API requests to read local images or videos from directories specified by the server file system. [vLLM 0.10.2 --allowed-local-media-path (ModelConfig)]"},"allowed_methods":{"type":"object","description":"Allowed methods. [vLLM 0.10.2 --allowed-methods (Frontend)]"},"allowed_origins":{"type":"object","description":"Allowed origins. [vLLM 0.10.2 --allowed-origins (Frontend)]"},"api_key":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"},"minItems":1}],"description":"If provided, the server will require one of these keys to be presented in the header. [vLLM 0.10.2 --api-key (Frontend)]"},"api_server_count":{"type":"integer","description":"How many API server processes to run. [vLLM 0.10.2 --api-server-count (options)]"},"async_scheduling":{"type":"boolean","description":"EXPERIMENTAL: If set to True, perform async scheduling. [vLLM 0.10.2 --async-scheduling (SchedulerConfig)]"},"block_size":{"type":"integer","enum":[1,8,16,32,64,128],"description":"Size of a contiguous cache block in number of tokens. [vLLM 0.10.2 --block-size (CacheConfig)]"},"calculate_kv_scales":{"type":"boolean","description":"This enables dynamic calculation of `k_scale` and `v_scale` when kv_cache_dtype is fp8. [vLLM 0.10.2 --calculate-kv-scales (CacheConfig)]"},"chat_template":{"type":"string","description":"The file path to the chat template, or the template in single-line form for the specified model. [vLLM 0.10.2 --chat-template (Frontend)]"},"chat_template_content_format":{"type":"string","enum":["auto","openai","string"],"description":"The format to render message content within a chat template. [vLLM 0.10.2 --chat-template-content-format (Frontend)]"},"code_revision":{"type":"string","description":"The specific revision to use for the model code on the Hugging Face Hub. [vLLM 0.10.2 --code-revision (ModelConfig)]"},"collect_detailed_traces":{"anyOf":[{"type":"string","enum":["all","model","worker","None","model,worker","model,all","worker,model","worker,all","all,model","all,worker"]},{"type":"array","items":{"type":"string","enum":["all","model","worker","None","model,worker","model,all","worker,model","worker,all","all,model","all,worker"]},"minItems":1}],"description":"It makes sense to set this only if `--otlp-traces-endpoint` is set. [vLLM 0.10.2 --collect-detailed-traces (ObservabilityConfig)]"},"compilation_config":{"type":"object","description":"`torch.compile` and cudagraph capture configuration for the model. [vLLM 0.10.2 --compilation-config (VllmConfig)]"},"config":{"type":"string","description":"Read CLI options from a config file. [vLLM 0.10.2 --config (options)]"},"config_format":{"type":"string","description":"The format of the model config to load: [vLLM 0.10.2 --config-format (ModelConfig)]"},"convert":{"type":"string","enum":["auto","classify","embed","none","reward"],"description":"Convert the model using adapters defined in [vllm.model_executor.models.adapters][]. [vLLM 0.10.2 --convert (ModelConfig)]"},"cpu_offload_gb":{"type":"number","description":"The space in GiB to offload to CPU, per GPU. [vLLM 0.10.2 --cpu-offload-gb (CacheConfig)]"},"cuda_graph_sizes":{"anyOf":[{"type":"integer"},{"type":"array","items":{"type":"integer"},"minItems":1}],"description":"Cuda graph capture sizes 1. [vLLM 0.10.2 --cuda-graph-sizes (SchedulerConfig)]"},"data_parallel_address":{"type":"string","description":"Address of data parallel cluster head-node. [vLLM 0.10.2 --data-parallel-address (ParallelConfig)]"},"data_parallel_backend":{"type":"string","description":"Backend for data parallel, either \"mp\" or \"ray\". [vLLM 0.10.2 --data-parallel-backend (ParallelConfig)]"},"data_parallel_hybrid_lb":{"type":"boolean","description":"Whether to use \"hybrid\" DP LB mode. [vLLM 0.10.2 --data-parallel-hybrid-lb (ParallelConfig)]"},"data_parallel_rank":{"type":"integer","description":"Data parallel rank of this instance. [vLLM 0.10.2 --data-parallel-rank (ParallelConfig)]"},"data_parallel_rpc_port":{"type":"integer","description":"Port for data parallel RPC communication. [vLLM 0.10.2 --data-parallel-rpc-port (ParallelConfig)]"},"data_parallel_size":{"type":"integer","description":"Number of data parallel groups. [vLLM 0.10.2 --data-parallel-size (ParallelConfig)]"},"data_parallel_size_local":{"type":"integer","description":"Number of data parallel replicas to run on this node. [vLLM 0.10.2 --data-parallel-size-local (ParallelConfig)]"},"data_parallel_start_rank":{"type":"integer","description":"Starting data parallel rank for secondary nodes. [vLLM 0.10.2 --data-parallel-start-rank (ParallelConfig)]"},"decode_context_parallel_size":{"type":"integer","description":"Number of decode context parallel groups, because the world size does not change by dcp, it simply reuse the GPUs of TP group, and tp_size needs to be divisible by dcp_size. [vLLM 0.10.2 --decode-context-parallel-size (ParallelConfig)]"},"default_mm_loras":{"type":"object","description":"Dictionary mapping specific modalities to LoRA model paths; this field is only applicable to multimodal models and should be leveraged when a model always expects a LoRA to be active when a given modality is present. [vLLM 0.10.2 --default-mm-loras (LoRAConfig)]"},"disable_async_output_proc":{"type":"boolean","description":"Disable async output processing. [vLLM 0.10.2 --disable-async-output-proc (ModelConfig)]"},"disable_cascade_attn":{"type":"boolean","description":"Disable cascade attention for V1. [vLLM 0.10.2 --disable-cascade-attn (ModelConfig)]"},"disable_chunked_mm_input":{"type":"boolean","description":"If set to true and chunked prefill is enabled, we do not want to partially schedule a multimodal item. [vLLM 0.10.2 --disable-chunked-mm-input (SchedulerConfig)]"},"disable_custom_all_reduce":{"type":"boolean","description":"Disable the custom all-reduce kernel and fall back to NCCL. [vLLM 0.10.2 --disable-custom-all-reduce (ParallelConfig)]"},"disable_fastapi_docs":{"type":"boolean","description":"Disable FastAPI's OpenAPI schema, Swagger UI, and ReDoc endpoint. [vLLM 0.10.2 --disable-fastapi-docs (Frontend)]"},"disable_frontend_multiprocessing":{"type":"boolean","description":"If specified, will run the OpenAI frontend server in the same process as the model serving engine. [vLLM 0.10.2 --disable-frontend-multiprocessing (Frontend)]"},"disable_hybrid_kv_cache_manager":{"type":"boolean","description":"If set to True, KV cache manager will allocate the same size of KV cache for all attention layers even if there are multiple type of attention layers like full attention and sliding window attention. [vLLM 0.10.2 --disable-hybrid-kv-cache-manager (SchedulerConfig)]"},"disable_log_requests":{"type":"boolean","description":"[DEPRECATED] Disable logging requests. [vLLM 0.10.2 --disable-log-requests (options)] Deprecated: [DEPRECATED] Disable logging requests.."},"disable_log_stats":{"type":"boolean","description":"Disable logging statistics. [vLLM 0.10.2 --disable-log-stats (options)]"},"disable_mm_preprocessor_cache":{"type":"boolean","description":"[vLLM 0.10.2 --disable-mm-preprocessor-cache (MultiModalConfig)] Deprecated: deprecated (add_argument(..., deprecated=True) at vllm/engine/arg_utils.py:782; vLLM warns \"argument 'disable_mm_preprocessor_cache' is deprecated\" when it is set)."},"disable_sliding_window":{"type":"boolean","description":"Whether to disable sliding window. [vLLM 0.10.2 --disable-sliding-window (ModelConfig)]"},"disable_uvicorn_access_log":{"type":"boolean","description":"Disable uvicorn access log. [vLLM 0.10.2 --disable-uvicorn-access-log (Frontend)]"},"distributed_executor_backend":{"type":"string","description":"Backend to use for distributed model workers, either \"ray\" or \"mp\" (multiprocessing). [vLLM 0.10.2 --distributed-executor-backend (ParallelConfig)]"},"download_dir":{"type":"string","description":"Directory to download and load the weights, default to the default cache directory of Hugging Face. [vLLM 0.10.2 --download-dir (LoadConfig)]"},"dtype":{"type":"string","enum":["auto","bfloat16","float","float16","float32","half"],"description":"Data type for model weights and activations: [vLLM 0.10.2 --dtype (ModelConfig)]"},"enable_auto_tool_choice":{"type":"boolean","description":"Enable auto tool choice for supported models. [vLLM 0.10.2 --enable-auto-tool-choice (Frontend)]"},"enable_chunked_prefill":{"type":"boolean","description":"If True, prefill requests can be chunked based on the remaining max_num_batched_tokens. [vLLM 0.10.2 --enable-chunked-prefill (SchedulerConfig)]"},"enable_eplb":{"type":"boolean","description":"Enable expert parallelism load balancing for MoE layers. [vLLM 0.10.2 --enable-eplb (ParallelConfig)]"},"enable_expert_parallel":{"type":"boolean","description":"Use expert parallelism instead of tensor parallelism for MoE layers. [vLLM 0.10.2 --enable-expert-parallel (ParallelConfig)]"},"enable_force_include_usage":{"type":"boolean","description":"If set to True, including usage on every request. [vLLM 0.10.2 --enable-force-include-usage (Frontend)]"},"enable_log_outputs":{"type":"boolean","description":"If set to True, enable logging of model outputs (generations) in addition to the input logging that is enabled by default. [vLLM 0.10.2 --enable-log-outputs (Frontend)]"},"enable_log_requests":{"type":"boolean","description":"Enable logging requests. [vLLM 0.10.2 --enable-log-requests (options)]"},"enable_lora":{"type":"boolean","description":"If True, enable handling of LoRA adapters. [vLLM 0.10.2 --enable-lora (LoRAConfig)]"},"enable_lora_bias":{"type":"boolean","description":"[DEPRECATED] Enable bias for LoRA adapters. [vLLM 0.10.2 --enable-lora-bias (LoRAConfig)]"},"enable_multimodal_encoder_data_parallel":{"type":"boolean","description":"[vLLM 0.10.2 --enable-multimodal-encoder-data-parallel (ParallelConfig)] Deprecated: deprecated (add_argument(..., deprecated=True) at vllm/engine/arg_utils.py:730; vLLM warns \"argument 'enable_multimodal_encoder_data_parallel' is deprecated\" when it is set)."},"enable_prefix_caching":{"type":"boolean","description":"Whether to enable prefix caching. [vLLM 0.10.2 --enable-prefix-caching (CacheConfig)]"},"enable_prompt_embeds":{"type":"boolean","description":"If `True`, enables passing text embeddings as inputs via the `prompt_embeds` key. [vLLM 0.10.2 --enable-prompt-embeds (ModelConfig)]"},"enable_prompt_tokens_details":{"type":"boolean","description":"If set to True, enable prompt_tokens_details in usage. [vLLM 0.10.2 --enable-prompt-tokens-details (Frontend)]"},"enable_request_id_headers":{"type":"boolean","description":"If specified, API server will add X-Request-Id header to responses. [vLLM 0.10.2 --enable-request-id-headers (Frontend)]"},"enable_server_load_tracking":{"type":"boolean","description":"If set to True, enable tracking server_load_metrics in the app state. [vLLM 0.10.2 --enable-server-load-tracking (Frontend)]"},"enable_sleep_mode":{"type":"boolean","description":"Enable sleep mode for the engine (only cuda platform is supported). [vLLM 0.10.2 --enable-sleep-mode (ModelConfig)]"},"enable_ssl_refresh":{"type":"boolean","description":"Refresh SSL Context when SSL certificate files change [vLLM 0.10.2 --enable-ssl-refresh (Frontend)]"},"enable_tokenizer_info_endpoint":{"type":"boolean","description":"Enable the /get_tokenizer_info endpoint. [vLLM 0.10.2 --enable-tokenizer-info-endpoint (Frontend)]"},"enforce_eager":{"type":"boolean","description":"Whether to always use eager-mode PyTorch. [vLLM 0.10.2 --enforce-eager (ModelConfig)]"},"eplb_config":{"type":"object","description":"Expert parallelism configuration. [vLLM 0.10.2 --eplb-config (ParallelConfig)]"},"eplb_log_balancedness":{"type":"boolean","description":"[DEPRECATED] --eplb-log-balancedness will be removed in v0.12.0. [vLLM 0.10.2 --eplb-log-balancedness (ParallelConfig)] Deprecated: [DEPRECATED] --eplb-log-balancedness will be removed in v0.12.0.."},"eplb_step_interval":{"type":"integer","description":"[DEPRECATED] --eplb-step-interval will be removed in v0.12.0. [vLLM 0.10.2 --eplb-step-interval (ParallelConfig)] Deprecated: [DEPRECATED] --eplb-step-interval will be removed in v0.12.0.."},"eplb_window_size":{"type":"integer","description":"[DEPRECATED] --eplb-window-size will be removed in v0.12.0. [vLLM 0.10.2 --eplb-window-size (ParallelConfig)] Deprecated: [DEPRECATED] --eplb-window-size will be removed in v0.12.0.."},"exclude_tools_when_tool_choice_none":{"type":"boolean","description":"If specified, exclude tool definitions in prompts when tool_choice='none'. [vLLM 0.10.2 --exclude-tools-when-tool-choice-none (Frontend)]"},"fully_sharded_loras":{"type":"boolean","description":"By default, only half of the LoRA computation is sharded with tensor parallelism. [vLLM 0.10.2 --fully-sharded-loras (LoRAConfig)]"},"generation_config":{"type":"string","description":"The folder path to the generation config. [vLLM 0.10.2 --generation-config (ModelConfig)]"},"gpu_memory_utilization":{"type":"number","description":"The fraction of GPU memory to be used for the model executor, which can range from 0 to 1. [vLLM 0.10.2 --gpu-memory-utilization (CacheConfig)]"},"guided_decoding_backend":{"type":"string","enum":["auto","guidance","lm-format-enforcer","outlines","xgrammar"],"description":"Which engine will be used for guided decoding (JSON schema / regex etc) by default. [vLLM 0.10.2 --guided-decoding-backend (DecodingConfig)]"},"guided_decoding_disable_additional_properties":{"type":"boolean","description":"If `True`, the `guidance` backend will not use `additionalProperties` in the JSON schema. [vLLM 0.10.2 --guided-decoding-disable-additional-properties (DecodingConfig)]"},"guided_decoding_disable_any_whitespace":{"type":"boolean","description":"If `True`, the model will not generate any whitespace during guided decoding. [vLLM 0.10.2 --guided-decoding-disable-any-whitespace (DecodingConfig)]"},"guided_decoding_disable_fallback":{"type":"boolean","description":"If `True`, vLLM will not fallback to a different backend on error. [vLLM 0.10.2 --guided-decoding-disable-fallback (DecodingConfig)]"},"h11_max_header_count":{"type":"integer","description":"Maximum number of HTTP headers allowed in a request for h11 parser. [vLLM 0.10.2 --h11-max-header-count (Frontend)]"},"h11_max_incomplete_event_size":{"type":"integer","description":"Maximum size (bytes) of an incomplete HTTP event (header or body) for h11 parser. [vLLM 0.10.2 --h11-max-incomplete-event-size (Frontend)]"},"headless":{"type":"boolean","description":"Run in headless mode. [vLLM 0.10.2 --headless (options)]"},"hf_config_path":{"type":"string","description":"Name or path of the Hugging Face config to use. [vLLM 0.10.2 --hf-config-path (ModelConfig)]"},"hf_overrides":{"anyOf":[{"type":"object"},{"type":"string"}],"description":"If a dictionary, contains arguments to be forwarded to the Hugging Face config. [vLLM 0.10.2 --hf-overrides (ModelConfig)]"},"hf_token":{"type":"string","description":"The token to use as HTTP bearer authorization for remote files . [vLLM 0.10.2 --hf-token (ModelConfig)]"},"host":{"type":"string","description":"Host name. [vLLM 0.10.2 --host (Frontend)]"},"ignore_patterns":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"},"minItems":1}],"description":"The list of patterns to ignore when loading the model. [vLLM 0.10.2 --ignore-patterns (LoadConfig)]"},"interleave_mm_strings":{"type":"boolean","description":"Enable fully interleaved support for multimodal prompts. [vLLM 0.10.2 --interleave-mm-strings (MultiModalConfig)]"},"io_processor_plugin":{"type":"string","description":"IOProcessor plugin name to load at model startup [vLLM 0.10.2 --io-processor-plugin (ModelConfig)]"},"kv_cache_dtype":{"type":"string","enum":["auto","fp8","fp8_e4m3","fp8_e5m2","fp8_inc"],"description":"Data type for kv cache storage. [vLLM 0.10.2 --kv-cache-dtype (CacheConfig)]"},"kv_cache_memory_bytes":{"type":"integer","description":"Size of KV Cache per GPU in bytes. [vLLM 0.10.2 --kv-cache-memory-bytes (CacheConfig)]"},"kv_events_config":{"type":"object","description":"The configurations for event publishing. [vLLM 0.10.2 --kv-events-config (VllmConfig)]"},"kv_sharing_fast_prefill":{"type":"boolean","description":"This feature is work in progress and no prefill optimization takes place with this flag enabled currently. [vLLM 0.10.2 --kv-sharing-fast-prefill (CacheConfig)]"},"kv_transfer_config":{"type":"object","description":"The configurations for distributed KV cache transfer. [vLLM 0.10.2 --kv-transfer-config (VllmConfig)]"},"limit_mm_per_prompt":{"type":"object","description":"The maximum number of input items allowed per prompt for each modality. [vLLM 0.10.2 --limit-mm-per-prompt (MultiModalConfig)]"},"load_format":{"type":"string","description":"The format of the model weights to load: [vLLM 0.10.2 --load-format (LoadConfig)]"},"log_config_file":{"type":"string","description":"Path to logging config JSON file for both vllm and uvicorn [vLLM 0.10.2 --log-config-file (Frontend)]"},"log_error_stack":{"type":"boolean","description":"If set to True, log the stack trace of error responses [vLLM 0.10.2 --log-error-stack (Frontend)]"},"logits_processor_pattern":{"type":"string","description":"Optional regex pattern specifying valid logits processor qualified names that can be passed with the `logits_processors` extra completion argument. [vLLM 0.10.2 --logits-processor-pattern (ModelConfig)]"},"logits_processors":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"},"minItems":1}],"description":"One or more logits processors' fully-qualified class names or class definitions [vLLM 0.10.2 --logits-processors (ModelConfig)]"},"logprobs_mode":{"type":"string","enum":["raw_logits","raw_logprobs","processed_logits","processed_logprobs"],"description":"Indicates the content returned in the logprobs and prompt_logprobs. [vLLM 0.10.2 --logprobs-mode (ModelConfig)]"},"long_prefill_token_threshold":{"type":"integer","description":"For chunked prefill, a request is considered long if the prompt is longer than this number of tokens. [vLLM 0.10.2 --long-prefill-token-threshold (SchedulerConfig)]"},"lora_dtype":{"type":"string","enum":["auto","bfloat16","float16"],"description":"Data type for LoRA. [vLLM 0.10.2 --lora-dtype (LoRAConfig)]"},"lora_extra_vocab_size":{"type":"integer","description":"(Deprecated) Maximum size of extra vocabulary that can be present in a LoRA adapter. [vLLM 0.10.2 --lora-extra-vocab-size (LoRAConfig)]"},"lora_modules":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"},"minItems":1}],"description":"LoRA modules configurations in either 'name=path' format or JSON format or JSON list format. [vLLM 0.10.2 --lora-modules (Frontend)]"},"mamba_cache_dtype":{"type":"string","enum":["auto","float32"],"description":"The data type to use for the Mamba cache (both the conv as well as the ssm state). [vLLM 0.10.2 --mamba-cache-dtype (CacheConfig)]"},"mamba_ssm_cache_dtype":{"type":"string","enum":["auto","float32"],"description":"The data type to use for the Mamba cache (ssm state only, conv state will still be controlled by mamba_cache_dtype). [vLLM 0.10.2 --mamba-ssm-cache-dtype (CacheConfig)]"},"max_cpu_loras":{"type":"integer","description":"Maximum number of LoRAs to store in CPU memory. [vLLM 0.10.2 --max-cpu-loras (LoRAConfig)]"},"max_log_len":{"type":"integer","description":"Max number of prompt characters or prompt ID numbers being printed in log. [vLLM 0.10.2 --max-log-len (Frontend)]"},"max_logprobs":{"type":"integer","description":"Maximum number of log probabilities to return when `logprobs` is specified in `SamplingParams`. [vLLM 0.10.2 --max-logprobs (ModelConfig)]"},"max_long_partial_prefills":{"type":"integer","description":"For chunked prefill, the maximum number of prompts longer than long_prefill_token_threshold that will be prefilled concurrently. [vLLM 0.10.2 --max-long-partial-prefills (SchedulerConfig)]"},"max_lora_rank":{"type":"integer","description":"Max LoRA rank. [vLLM 0.10.2 --max-lora-rank (LoRAConfig)]"},"max_loras":{"type":"integer","description":"Max number of LoRAs in a single batch. [vLLM 0.10.2 --max-loras (LoRAConfig)]"},"max_model_len":{"type":"integer","description":"Model context length (prompt and output). [vLLM 0.10.2 --max-model-len (ModelConfig)]"},"max_num_batched_tokens":{"type":"integer","description":"Maximum number of tokens to be processed in a single iteration. [vLLM 0.10.2 --max-num-batched-tokens (SchedulerConfig)]"},"max_num_partial_prefills":{"type":"integer","description":"For chunked prefill, the maximum number of sequences that can be partially prefilled concurrently. [vLLM 0.10.2 --max-num-partial-prefills (SchedulerConfig)]"},"max_num_seqs":{"type":"integer","description":"Maximum number of sequences to be processed in a single iteration. [vLLM 0.10.2 --max-num-seqs (SchedulerConfig)]"},"max_parallel_loading_workers":{"type":"integer","description":"Maximum number of parallel loading workers when loading model sequentially in multiple batches. [vLLM 0.10.2 --max-parallel-loading-workers (ParallelConfig)]"},"max_seq_len_to_capture":{"type":"integer","description":"Maximum sequence len covered by CUDA graphs. [vLLM 0.10.2 --max-seq-len-to-capture (ModelConfig)]"},"media_io_kwargs":{"type":"object","description":"Additional args passed to process media inputs, keyed by modalities. [vLLM 0.10.2 --media-io-kwargs (MultiModalConfig)]"},"middleware":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"},"minItems":0}],"description":"Additional ASGI middleware to apply to the app. [vLLM 0.10.2 --middleware (Frontend)]"},"mm_encoder_tp_mode":{"type":"string","enum":["data","weights"],"description":"Indicates how to optimize multi-modal encoder inference using tensor parallelism (TP). [vLLM 0.10.2 --mm-encoder-tp-mode (MultiModalConfig)]"},"mm_processor_cache_gb":{"type":"number","description":"The size (in GiB) of the multi-modal processor cache, which is used to [vLLM 0.10.2 --mm-processor-cache-gb (MultiModalConfig)]"},"mm_processor_kwargs":{"type":"object","description":"Overrides for the multi-modal processor obtained from `transformers.AutoProcessor.from_pretrained`. [vLLM 0.10.2 --mm-processor-kwargs (MultiModalConfig)]"},"model":{"type":"string","description":"Name or path of the Hugging Face model to use. [vLLM 0.10.2 --model (ModelConfig)]"},"model_impl":{"type":"string","enum":["auto","vllm","transformers","terratorch"],"description":"Which implementation of the model to use: [vLLM 0.10.2 --model-impl (ModelConfig)]"},"model_loader_extra_config":{"anyOf":[{"type":"object"},{"type":"string"}],"description":"Extra config for model loader. [vLLM 0.10.2 --model-loader-extra-config (LoadConfig)]"},"num_gpu_blocks_override":{"type":"integer","description":"Number of GPU blocks to use. [vLLM 0.10.2 --num-gpu-blocks-override (CacheConfig)]"},"num_lookahead_slots":{"type":"integer","description":"The number of slots to allocate per sequence per step, beyond the known token ids. [vLLM 0.10.2 --num-lookahead-slots (SchedulerConfig)]"},"num_redundant_experts":{"type":"integer","description":"[DEPRECATED] --num-redundant-experts will be removed in v0.12.0. [vLLM 0.10.2 --num-redundant-experts (ParallelConfig)] Deprecated: [DEPRECATED] --num-redundant-experts will be removed in v0.12.0.."},"otlp_traces_endpoint":{"type":"string","description":"Target URL to which OpenTelemetry traces will be sent. [vLLM 0.10.2 --otlp-traces-endpoint (ObservabilityConfig)]"},"override_attention_dtype":{"type":"string","description":"Override dtype for attention [vLLM 0.10.2 --override-attention-dtype (ModelConfig)]"},"override_generation_config":{"type":"object","description":"Overrides or sets generation config. [vLLM 0.10.2 --override-generation-config (ModelConfig)]"},"override_pooler_config":{"anyOf":[{"type":"object"},{"type":"string"}],"description":"Initialize non-default pooling config or override default pooling config for the pooling model. [vLLM 0.10.2 --override-pooler-config (ModelConfig)]"},"pipeline_parallel_size":{"type":"integer","description":"Number of pipeline parallel groups. [vLLM 0.10.2 --pipeline-parallel-size (ParallelConfig)]"},"port":{"type":"integer","description":"Port number. [vLLM 0.10.2 --port (Frontend)]"},"preemption_mode":{"type":"string","enum":["recompute","swap","None"],"description":"Whether to perform preemption by swapping or recomputation. [vLLM 0.10.2 --preemption-mode (SchedulerConfig)]"},"prefix_caching_hash_algo":{"type":"string","enum":["sha256","sha256_cbor"],"description":"Set the hash algorithm for prefix caching: [vLLM 0.10.2 --prefix-caching-hash-algo (CacheConfig)]"},"pt_load_map_location":{"anyOf":[{"type":"object"},{"type":"string"}],"description":"pt_load_map_location: the map location for loading pytorch checkpoint, to support loading checkpoints can only be loaded on certain devices like \"cuda\", this is equivalent to {\"\": \"cuda\"}. [vLLM 0.10.2 --pt-load-map-location (LoadConfig)]"},"quantization":{"type":"string","enum":["awq","deepspeedfp","tpu_int8","fp8","ptpc_fp8","fbgemm_fp8","modelopt","modelopt_fp4","bitblas","gguf","gptq_marlin_24","gptq_marlin","gptq_bitblas","awq_marlin","gptq","compressed-tensors","bitsandbytes","hqq","experts_int8","ipex","quark","moe_wna16","torchao","auto-round","rtn","inc","mxfp4","petit_nvfp4"],"description":"Method used to quantize the weights. [vLLM 0.10.2 --quantization (ModelConfig)]"},"ray_workers_use_nsight":{"type":"boolean","description":"Whether to profile Ray workers with nsight, see https://docs.ray.io/en/latest/ray-observability/user-guides/profiling.html#profiling-nsight-profiler. [vLLM 0.10.2 --ray-workers-use-nsight (ParallelConfig)]"},"reasoning_parser":{"type":"string","enum":["deepseek_r1","glm45","openai_gptoss","granite","hunyuan_a13b","mistral","qwen3","step3"],"description":"Select the reasoning parser depending on the model that you're using. [vLLM 0.10.2 --reasoning-parser (DecodingConfig)]"},"response_role":{"type":"string","description":"The role name to return if `request.add_generation_prompt=true`. [vLLM 0.10.2 --response-role (Frontend)]"},"return_tokens_as_token_ids":{"type":"boolean","description":"When `--max-logprobs` is specified, represents single tokens as strings of the form 'token_id:{token_id}' so that tokens that are not JSON-encodable can be identified. [vLLM 0.10.2 --return-tokens-as-token-ids (Frontend)]"},"revision":{"type":"string","description":"The specific model version to use. [vLLM 0.10.2 --revision (ModelConfig)]"},"root_path":{"type":"string","description":"FastAPI root_path when app is behind a path based routing proxy. [vLLM 0.10.2 --root-path (Frontend)]"},"rope_scaling":{"type":"object","description":"RoPE scaling configuration. [vLLM 0.10.2 --rope-scaling (ModelConfig)]"},"rope_theta":{"type":"number","description":"RoPE theta. [vLLM 0.10.2 --rope-theta (ModelConfig)]"},"runner":{"type":"string","enum":["auto","draft","generate","pooling"],"description":"The type of model runner to use. [vLLM 0.10.2 --runner (ModelConfig)]"},"safetensors_load_strategy":{"type":"string","description":"Specifies the loading strategy for safetensors weights. [vLLM 0.10.2 --safetensors-load-strategy (LoadConfig)]"},"scheduler_cls":{"type":"string","description":"The scheduler class to use. [vLLM 0.10.2 --scheduler-cls (SchedulerConfig)]"},"scheduler_delay_factor":{"type":"number","description":"Apply a delay (of delay factor multiplied by previous prompt latency) before scheduling next prompt. [vLLM 0.10.2 --scheduler-delay-factor (SchedulerConfig)]"},"scheduling_policy":{"type":"string","enum":["fcfs","priority"],"description":"The scheduling policy to use: [vLLM 0.10.2 --scheduling-policy (SchedulerConfig)]"},"seed":{"type":"integer","description":"Random seed for reproducibility. [vLLM 0.10.2 --seed (ModelConfig)]"},"served_model_name":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"},"minItems":1}],"description":"The model name(s) used in the API. [vLLM 0.10.2 --served-model-name (ModelConfig)]"},"show_hidden_metrics_for_version":{"type":"string","description":"Enable deprecated Prometheus metrics that have been hidden since the specified version. [vLLM 0.10.2 --show-hidden-metrics-for-version (ObservabilityConfig)]"},"skip_mm_profiling":{"type":"boolean","description":"When enabled, skips multimodal memory profiling and only profiles with language backbone model during engine initialization. [vLLM 0.10.2 --skip-mm-profiling (MultiModalConfig)]"},"skip_tokenizer_init":{"type":"boolean","description":"Skip initialization of tokenizer and detokenizer. [vLLM 0.10.2 --skip-tokenizer-init (ModelConfig)]"},"speculative_config":{"type":"object","description":"Speculative decoding configuration. [vLLM 0.10.2 --speculative-config (VllmConfig)]"},"ssl_ca_certs":{"type":"string","description":"The CA certificates file. [vLLM 0.10.2 --ssl-ca-certs (Frontend)]"},"ssl_cert_reqs":{"type":"integer","description":"Whether client certificate is required (see stdlib ssl module's). [vLLM 0.10.2 --ssl-cert-reqs (Frontend)]"},"ssl_certfile":{"type":"string","description":"The file path to the SSL cert file. [vLLM 0.10.2 --ssl-certfile (Frontend)]"},"ssl_keyfile":{"type":"string","description":"The file path to the SSL key file. [vLLM 0.10.2 --ssl-keyfile (Frontend)]"},"swap_space":{"type":"number","description":"Size of the CPU swap space per GPU (in GiB). [vLLM 0.10.2 --swap-space (CacheConfig)]"},"task":{"type":"string","enum":["auto","classify","draft","embed","embedding","generate","reward","score","transcription","None"],"description":"[DEPRECATED] The task to use the model for. [vLLM 0.10.2 --task (ModelConfig)] Deprecated: [DEPRECATED] The task to use the model for.."},"tensor_parallel_size":{"type":"integer","description":"Number of tensor parallel groups. [vLLM 0.10.2 --tensor-parallel-size (ParallelConfig)]"},"tokenizer":{"type":"string","description":"Name or path of the Hugging Face tokenizer to use. [vLLM 0.10.2 --tokenizer (ModelConfig)]"},"tokenizer_mode":{"type":"string","enum":["auto","custom","mistral","slow"],"description":"Tokenizer mode: [vLLM 0.10.2 --tokenizer-mode (ModelConfig)]"},"tokenizer_revision":{"type":"string","description":"The specific revision to use for the tokenizer on the Hugging Face Hub. [vLLM 0.10.2 --tokenizer-revision (ModelConfig)]"},"tool_call_parser":{"type":"string","description":"Select the tool call parser depending on the model that you're using. [vLLM 0.10.2 --tool-call-parser (Frontend)]"},"tool_parser_plugin":{"type":"string","description":"Special the tool parser plugin write to parse the model-generated tool into OpenAI API format, the name register in this plugin can be used in `--tool-call-parser`. [vLLM 0.10.2 --tool-parser-plugin (Frontend)]"},"tool_server":{"type":"string","description":"Comma-separated list of host:port pairs (IPv4, IPv6, or hostname). [vLLM 0.10.2 --tool-server (Frontend)]"},"trust_remote_code":{"type":"boolean","description":"Trust remote code (e.g., from HuggingFace) when downloading the model and tokenizer. [vLLM 0.10.2 --trust-remote-code (ModelConfig)]"},"uds":{"type":"string","description":"Unix domain socket path. [vLLM 0.10.2 --uds (Frontend)]"},"use_tqdm_on_load":{"type":"boolean","description":"Whether to enable tqdm for showing progress bar when loading model weights. [vLLM 0.10.2 --use-tqdm-on-load (LoadConfig)]"},"uvicorn_log_level":{"type":"string","enum":["critical","debug","error","info","trace","warning"],"description":"Log level for uvicorn. [vLLM 0.10.2 --uvicorn-log-level (Frontend)]"},"worker_cls":{"type":"string","description":"The full name of the worker class to use. [vLLM 0.10.2 --worker-cls (ParallelConfig)]"},"worker_extension_cls":{"type":"string","description":"The full name of the worker extension class to use. [vLLM 0.10.2 --worker-extension-cls (ParallelConfig)]"}}},"VllmEngineConfig":{"type":"object","additionalProperties":false,"description":"vLLM engine arguments for this container's server, grouped as the user likes: the plan's ModelConfig (model, dtype, max_model_len, trust_remote_code, ...), CacheConfig (gpu_memory_utilization, kv_cache_dtype, ...), ParallelConfig (tensor_parallel_size, ...), SchedulerConfig (max_num_seqs, ...) and ServerConfig (host, port, api_key, ...). Each key is a vLLM argument name and maps to exactly one command-line flag of vLLM's OpenAI server; a key is valid in any group.","properties":{"ModelConfig":{"$ref":"#/definitions/VllmGroup"},"CacheConfig":{"$ref":"#/definitions/VllmGroup"},"ParallelConfig":{"$ref":"#/definitions/VllmGroup"},"SchedulerConfig":{"$ref":"#/definitions/VllmGroup"},"ServerConfig":{"$ref":"#/definitions/VllmGroup"}}},"Container":{"type":"object","additionalProperties":false,"required":["name"],"description":"One LXC container.","properties":{"name":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$","description":"Container name, also its hostname: letters, digits, '.' and '-'. Never inherited by clones."},"clone_from_ctid":{"$ref":"#/definitions/Ctid","description":"CTID of the template this container is cloned from (at that template's template_snapshot_name). Its settings are inherited."},"template":{"$ref":"#/definitions/AbsolutePath","description":"Path of the LXC template tarball used when the container is created rather than cloned."},"template_snapshot_name":{"$ref":"#/definitions/PlainName","description":"Snapshot taken when this container is a template; clones are made from it."},"start_at_boot":{"type":"boolean","description":"Start the container when the host boots (pct --onboot)."},"boot_order":{"type":"integer","minimum":0,"maximum":1000000,"description":"Start-up order at boot (pct --startup order=)."},"boot_delay":{"type":"integer","minimum":0,"maximum":86400,"description":"Seconds to wait after starting this container before starting the next (pct --startup up=)."},"memory_mb":{"type":"integer","minimum":16,"maximum":16777216,"description":"RAM in MiB (pct --memory)."},"swap_mb":{"type":"integer","minimum":0,"maximum":16777216,"description":"Swap in MiB (pct --swap)."},"cores":{"type":"integer","minimum":1,"maximum":8192,"description":"CPU cores (pct --cores)."},"storage_pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage for the root file system."},"storage_size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Root file system size in GiB."},"unprivileged":{"type":"boolean","description":"Run as an unprivileged container."},"network_config":{"type":"object","additionalProperties":false,"required":["name","bridge","ip","gw"],"description":"The container's first interface (net0).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Interface name inside the container, for example eth0."},"bridge":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Host bridge, for example vmbr0."},"ip":{"$ref":"#/definitions/Ipv4Cidr","description":"Static address with prefix length. Never inherited by clones."},"gw":{"$ref":"#/definitions/Ipv4","description":"Default gateway."},"nameservers":{"type":"string","pattern":"^[0-9.]+( [0-9.]+)*$","description":"DNS servers, space separated (pct --nameserver)."}}},"mac_address":{"type":"string","pattern":"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$","description":"MAC address of net0 (hwaddr). Never inherited by clones."},"gpu_assignment":{"type":"string","pattern":"^(none|[0-9]+( *, *[0-9]+)*)$","description":"GPUs passed through: \"none\", or comma-separated host GPU indices such as \"0\", \"0,1\" or \"0, 1\"."},"portainer_role":{"type":"string","enum":["server","agent","none","infrastructure"],"description":"Role in the user's Portainer setup (informational for this compiler)."},"features":{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[a-z0-9][a-z0-9_]*$"},"description":"Feature installers applied in order. Built in: base_setup, nvidia, vllm; any other name runs the user's phoenix_hypervisor_feature_install_<name>.sh. Features accumulate along the clone chain."},"application_script":{"type":"string","pattern":"^[A-Za-z0-9_.-]+\\.sh$","description":"Application step after the features. phoenix_hypervisor_lxc_vllm.sh is compiled into a systemd unit and deploy.sh; any other script is run from phoenix_scripts_dir."},"dependencies":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"CTIDs that must be running before this one."},"ports":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}:[0-9]{1,5}$"},"description":"Port mappings host:container (informational)."},"pct_options":{"type":"array","items":{"type":"string","pattern":"^[a-z_]+=[A-Za-z0-9_.,;=-]+$"},"description":"Proxmox container feature options passed to pct set --features, for example nesting=1."},"lxc_options":{"type":"array","items":{"type":"string","pattern":"^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$"},"description":"Raw LXC lines added to /etc/pve/lxc/<ctid>.conf when absent, for example lxc.apparmor.profile=unconfined."},"apparmor_profile":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"AppArmor profile; unconfined for none."},"apparmor_manages_nesting":{"type":"boolean","description":"The AppArmor profile handles nesting, so nesting=1 is not added."},"health_check":{"type":"object","additionalProperties":false,"required":["command"],"description":"A health check command run on the host.","properties":{"command":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Command run on the host to check the container's health (a script path or a command line such as curl -s --fail http://localhost:6333)."},"retries":{"type":"integer","minimum":0,"maximum":1000,"description":"Attempts before failing."},"interval":{"type":"integer","minimum":0,"maximum":3600,"description":"Seconds between attempts."}}},"tests":{"type":"object","additionalProperties":false,"description":"Checks declared for this container, run by verify.sh from phoenix_scripts_dir.","properties":{"health_checks":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Health checks."},"integration_tests":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Integration tests."}}},"vllm":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Legacy list of vLLM test scripts (08cb921 file)."},"integration_tests":{"type":"object","additionalProperties":false,"required":["script"],"description":"Legacy integration test declaration.","properties":{"script":{"type":"string","pattern":"^[A-Za-z0-9_./-]+$","description":"Script name."}}},"run_integration_tests":{"type":"boolean","description":"Run integration tests after the health check passes."},"firewall":{"type":"object","additionalProperties":false,"description":"Proxmox firewall settings (informational for this compiler).","properties":{"enabled":{"type":"boolean","description":"Firewall on."},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["type","action"],"properties":{"type":{"type":"string","enum":["in","out"],"description":"Direction."},"action":{"type":"string","enum":["ACCEPT","DROP","REJECT"],"description":"Action."},"source":{"type":"string","pattern":"^[0-9./]+$","description":"Source address."},"dest":{"type":"string","pattern":"^[0-9./]+$","description":"Destination address."},"proto":{"type":"string","pattern":"^[a-z0-9-]{1,20}$","description":"Protocol name as Proxmox accepts it (tcp, udp, icmp, ...)."},"port":{"type":"string","pattern":"^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$","description":"Destination port, range (a:b) or comma-separated list."},"comment":{"type":"string","maxLength":200,"description":"Free text."}}},"description":"Rules."}}},"volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated volumes created and mounted into the container."},"zfs_volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated ZFS volumes created and mounted into the container."},"mount_points":{"type":"array","description":"Host folders bind-mounted into the container.","items":{"type":"object","additionalProperties":false,"required":["host_path","container_path"],"properties":{"host_path":{"$ref":"#/definitions/AbsolutePath","description":"Folder on the host."},"container_path":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."},"owner_uid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner uid inside the container."},"owner_gid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner gid inside the container."}}}},"id_maps":{"type":"array","description":"Extra uid/gid mappings for an unprivileged container.","items":{"type":"object","additionalProperties":false,"required":["type","container_id","host_id","size"],"properties":{"type":{"type":"string","enum":["uid","gid"],"description":"Which ids."},"container_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id inside."},"host_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id on the host."},"size":{"type":"integer","minimum":1,"maximum":4294967295,"description":"How many ids."}}}},"traefik_service":{"type":"object","additionalProperties":false,"required":["name","port"],"description":"How the user's Traefik exposes this container (informational).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"Service name."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Backend port."}}},"enable_lifecycle_snapshots":{"type":"boolean","description":"Take lifecycle snapshots (informational)."},"bootstrap_ca_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"URL of the step-ca used to bootstrap trust (informational)."},"trigger_sync_on_completion":{"type":"boolean","description":"Trigger the user's sync after creation (informational)."},"vllm_engine_config":{"$ref":"#/definitions/VllmEngineConfig"},"vllm_install":{"$ref":"#/definitions/VllmInstall"},"vllm_service":{"$ref":"#/definitions/VllmService"},"vllm_benchmark":{"$ref":"#/definitions/VllmBenchmark"},"vllm_model":{"type":"string","minLength":1,"description":"Legacy: vLLM model (use vllm_engine_config.ModelConfig.model)."},"vllm_served_model_name":{"type":"string","minLength":1,"description":"Legacy: served model name."},"vllm_model_type":{"type":"string","enum":["chat","embedding"],"description":"Legacy: chat or embedding (informational)."},"vllm_port":{"type":"integer","minimum":1,"maximum":65535,"description":"Legacy: API port."},"vllm_tensor_parallel_size":{"type":"integer","minimum":1,"maximum":64,"description":"Legacy: tensor parallel size."},"vllm_gpu_memory_utilization":{"type":"number","exclusiveMinimum":0,"maximum":1,"description":"Legacy: GPU memory utilization."},"vllm_max_model_len":{"type":"integer","minimum":1,"maximum":2147483647,"description":"Legacy: max model length."},"vllm_quantization":{"type":"string","minLength":1,"description":"Legacy: quantization method."},"vllm_trust_remote_code":{"type":"boolean","description":"Legacy: trust remote code."},"vllm_parameters":{"type":"object","description":"Legacy: vLLM arguments by name (underscored)."},"vllm_args":{"type":"array","items":{"type":"string"},"description":"Legacy: raw vLLM command-line arguments."}}},"EnvName":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"An environment variable name."},"VllmInstall":{"type":"object","additionalProperties":false,"description":"How the vllm feature installs the plan's stack (phase 2). Inherited along the clone chain; every key has the plan's value as default.","properties":{"venv":{"$ref":"#/definitions/AbsolutePath","default":"/opt/vllm","description":"Python virtual environment for vLLM. Default /opt/vllm."},"python":{"$ref":"#/definitions/AbsolutePath","default":"/usr/bin/python3","description":"Interpreter that creates the venv. Default /usr/bin/python3."},"vllm_version":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$","default":"0.10.2","description":"vLLM release installed with pip (vllm==VERSION); the compiler checks arguments against this version's flag catalog. Default 0.10.2."},"torch_index_url":{"type":"string","pattern":"^https://[^\\s\"'`$\\\\]+$","default":"https://download.pytorch.org/whl/nightly/cu128","description":"pip index for PyTorch (the plan: the cu128 nightly index, for Blackwell)."},"torch_cuda":{"type":"string","pattern":"^[0-9]+\\.[0-9]+$","default":"12.8","description":"CUDA version torch.version.cuda must report. Default 12.8."},"flashinfer":{"type":"boolean","default":true,"description":"Install FlashInfer from source. Default true."},"flashinfer_repo":{"type":"string","pattern":"^https://[^\\s\"'`$\\\\]+$","default":"https://github.com/flashinfer-ai/flashinfer.git","description":"FlashInfer git repository."},"flashinfer_tag":{"type":"string","pattern":"^v[0-9]+\\.[0-9]+\\.[0-9]+$","default":"v0.3.1","description":"FlashInfer tag to build (the plan: v0.3.1; its fallback: v0.3.0). flashinfer.__version__ must equal it without the v."},"flashinfer_src":{"$ref":"#/definitions/AbsolutePath","default":"/opt/flashinfer","description":"Where the FlashInfer source is cloned. Default /opt/flashinfer."}}},"VllmService":{"type":"object","additionalProperties":false,"description":"The vllm_model_server.service unit (phase 3). Inherited along the clone chain; defaults from the plan.","properties":{"flashinfer_sampler":{"type":"boolean","default":true,"description":"VLLM_USE_FLASHINFER_SAMPLER=1 (true) or 0 (false, the plan's fallback: vLLM's PyTorch sampler)."},"cuda_home":{"$ref":"#/definitions/AbsolutePath","default":"/usr/local/cuda-12.8","description":"CUDA_HOME the service sees, whatever the service manager holds. Default /usr/local/cuda-12.8."},"ld_library_path":{"type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f\\s]*$","description":"LD_LIBRARY_PATH the service sees. Default <cuda_home>/lib64."},"environment":{"type":"object","propertyNames":{"$ref":"#/definitions/EnvName"},"additionalProperties":{"type":"string","maxLength":4096},"description":"Extra variables for the service. VLLM_* names must be known to the pinned vLLM; CUDA_HOME, LD_LIBRARY_PATH, PATH and VLLM_USE_FLASHINFER_SAMPLER have their own keys."},"unset_environment":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/EnvName"},"default":["PYTHONHOME","PYTHONPATH"],"description":"Variables removed from the service's environment (UnsetEnvironment=); may not also be set. Default PYTHONHOME, PYTHONPATH."},"restart_sec":{"type":"integer","minimum":1,"maximum":3600,"default":10,"description":"Seconds before a restart after a failure. Default 10."},"start_timeout_sec":{"type":"integer","minimum":60,"maximum":86400,"default":1800,"description":"How long model download and loading may take before systemd gives up. Default 1800."}}},"VllmBenchmark":{"type":"object","additionalProperties":false,"description":"benchmark.sh: the fixed request set run with the FlashInfer sampler on and off. Inherited along the clone chain.","properties":{"requests":{"type":"integer","minimum":1,"maximum":100000,"default":16,"description":"Completion requests per run. Default 16."},"max_tokens":{"type":"integer","minimum":1,"maximum":1000000,"default":128,"description":"Tokens generated per request (end-of-sequence ignored). Default 128."},"prompts":{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"default":["Explain what a hypervisor does in one paragraph.","Write a short poem about graphics cards.","List five uses of a large language model in a home lab.","Summarize the benefits of 8-bit floating point inference."],"description":"Prompts, used in turn."},"expected_gain":{"type":"number","minimum":0,"maximum":10,"default":0.2,"description":"Expected speed-up of the FlashInfer sampler (the plan: +20%, 0.2)."},"wait_seconds":{"type":"integer","minimum":10,"maximum":86400,"default":900,"description":"How long to wait for the API after each restart. Default 900."}}}}};
 const schema12 = {"type":"object","additionalProperties":false,"required":["model","compute_capability"],"properties":{"model":{"type":"string","minLength":1,"maxLength":128,"description":"GPU model, for example NVIDIA GeForce RTX 5060 Ti."},"compute_capability":{"type":"string","pattern":"^[1-9][0-9]?\\.[0-9]$","description":"CUDA compute capability as MAJOR.MINOR, for example 12.0 (consumer Blackwell), 9.0 (Hopper), 8.9 (Ada)."}}};
 const schema13 = {"type":"string","pattern":"^[1-9][0-9]{2,8}$","description":"A Proxmox container ID: a decimal string from 100 to 999999999 without leading zeros."};
 const func2 = Object.prototype.hasOwnProperty;
@@ -17,12 +17,13 @@ const pattern4 = new RegExp("^/[^\\s]*$", "u");
 const pattern5 = new RegExp("^(0|[1-9][0-9]?)$", "u");
 const pattern6 = new RegExp("^[1-9][0-9]?\\.[0-9]$", "u");
 const pattern7 = new RegExp("^[1-9][0-9]{2,8}$", "u");
-const schema15 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One LXC container.","properties":{"name":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$","description":"Container name, also its hostname: letters, digits, '.' and '-'. Never inherited by clones."},"clone_from_ctid":{"$ref":"#/definitions/Ctid","description":"CTID of the template this container is cloned from (at that template's template_snapshot_name). Its settings are inherited."},"template":{"$ref":"#/definitions/AbsolutePath","description":"Path of the LXC template tarball used when the container is created rather than cloned."},"template_snapshot_name":{"$ref":"#/definitions/PlainName","description":"Snapshot taken when this container is a template; clones are made from it."},"start_at_boot":{"type":"boolean","description":"Start the container when the host boots (pct --onboot)."},"boot_order":{"type":"integer","minimum":0,"maximum":1000000,"description":"Start-up order at boot (pct --startup order=)."},"boot_delay":{"type":"integer","minimum":0,"maximum":86400,"description":"Seconds to wait after starting this container before starting the next (pct --startup up=)."},"memory_mb":{"type":"integer","minimum":16,"maximum":16777216,"description":"RAM in MiB (pct --memory)."},"swap_mb":{"type":"integer","minimum":0,"maximum":16777216,"description":"Swap in MiB (pct --swap)."},"cores":{"type":"integer","minimum":1,"maximum":8192,"description":"CPU cores (pct --cores)."},"storage_pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage for the root file system."},"storage_size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Root file system size in GiB."},"unprivileged":{"type":"boolean","description":"Run as an unprivileged container."},"network_config":{"type":"object","additionalProperties":false,"required":["name","bridge","ip","gw"],"description":"The container's first interface (net0).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Interface name inside the container, for example eth0."},"bridge":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Host bridge, for example vmbr0."},"ip":{"$ref":"#/definitions/Ipv4Cidr","description":"Static address with prefix length. Never inherited by clones."},"gw":{"$ref":"#/definitions/Ipv4","description":"Default gateway."},"nameservers":{"type":"string","pattern":"^[0-9.]+( [0-9.]+)*$","description":"DNS servers, space separated (pct --nameserver)."}}},"mac_address":{"type":"string","pattern":"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$","description":"MAC address of net0 (hwaddr). Never inherited by clones."},"gpu_assignment":{"type":"string","pattern":"^(none|[0-9]+( *, *[0-9]+)*)$","description":"GPUs passed through: \"none\", or comma-separated host GPU indices such as \"0\", \"0,1\" or \"0, 1\"."},"portainer_role":{"type":"string","enum":["server","agent","none","infrastructure"],"description":"Role in the user's Portainer setup (informational for this compiler)."},"features":{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[a-z0-9][a-z0-9_]*$"},"description":"Feature installers applied in order. Built in: base_setup, nvidia, vllm; any other name runs the user's phoenix_hypervisor_feature_install_<name>.sh. Features accumulate along the clone chain."},"application_script":{"type":"string","pattern":"^[A-Za-z0-9_.-]+\\.sh$","description":"Application step after the features. phoenix_hypervisor_lxc_vllm.sh is compiled into a systemd unit and deploy.sh; any other script is run from phoenix_scripts_dir."},"dependencies":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"CTIDs that must be running before this one."},"ports":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}:[0-9]{1,5}$"},"description":"Port mappings host:container (informational)."},"pct_options":{"type":"array","items":{"type":"string","pattern":"^[a-z_]+=[A-Za-z0-9_.,;=-]+$"},"description":"Proxmox container feature options passed to pct set --features, for example nesting=1."},"lxc_options":{"type":"array","items":{"type":"string","pattern":"^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$"},"description":"Raw LXC lines added to /etc/pve/lxc/<ctid>.conf when absent, for example lxc.apparmor.profile=unconfined."},"apparmor_profile":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"AppArmor profile; unconfined for none."},"apparmor_manages_nesting":{"type":"boolean","description":"The AppArmor profile handles nesting, so nesting=1 is not added."},"health_check":{"type":"object","additionalProperties":false,"required":["command"],"description":"A health check command run on the host.","properties":{"command":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Command run on the host to check the container's health (a script path or a command line such as curl -s --fail http://localhost:6333)."},"retries":{"type":"integer","minimum":0,"maximum":1000,"description":"Attempts before failing."},"interval":{"type":"integer","minimum":0,"maximum":3600,"description":"Seconds between attempts."}}},"tests":{"type":"object","additionalProperties":false,"description":"Checks declared for this container, run by verify.sh from phoenix_scripts_dir.","properties":{"health_checks":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Health checks."},"integration_tests":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Integration tests."}}},"vllm":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Legacy list of vLLM test scripts (08cb921 file)."},"integration_tests":{"type":"object","additionalProperties":false,"required":["script"],"description":"Legacy integration test declaration.","properties":{"script":{"type":"string","pattern":"^[A-Za-z0-9_./-]+$","description":"Script name."}}},"run_integration_tests":{"type":"boolean","description":"Run integration tests after the health check passes."},"firewall":{"type":"object","additionalProperties":false,"description":"Proxmox firewall settings (informational for this compiler).","properties":{"enabled":{"type":"boolean","description":"Firewall on."},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["type","action"],"properties":{"type":{"type":"string","enum":["in","out"],"description":"Direction."},"action":{"type":"string","enum":["ACCEPT","DROP","REJECT"],"description":"Action."},"source":{"type":"string","pattern":"^[0-9./]+$","description":"Source address."},"dest":{"type":"string","pattern":"^[0-9./]+$","description":"Destination address."},"proto":{"type":"string","pattern":"^[a-z0-9-]{1,20}$","description":"Protocol name as Proxmox accepts it (tcp, udp, icmp, ...)."},"port":{"type":"string","pattern":"^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$","description":"Destination port, range (a:b) or comma-separated list."},"comment":{"type":"string","maxLength":200,"description":"Free text."}}},"description":"Rules."}}},"volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated volumes created and mounted into the container."},"zfs_volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated ZFS volumes created and mounted into the container."},"mount_points":{"type":"array","description":"Host folders bind-mounted into the container.","items":{"type":"object","additionalProperties":false,"required":["host_path","container_path"],"properties":{"host_path":{"$ref":"#/definitions/AbsolutePath","description":"Folder on the host."},"container_path":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."},"owner_uid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner uid inside the container."},"owner_gid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner gid inside the container."}}}},"id_maps":{"type":"array","description":"Extra uid/gid mappings for an unprivileged container.","items":{"type":"object","additionalProperties":false,"required":["type","container_id","host_id","size"],"properties":{"type":{"type":"string","enum":["uid","gid"],"description":"Which ids."},"container_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id inside."},"host_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id on the host."},"size":{"type":"integer","minimum":1,"maximum":4294967295,"description":"How many ids."}}}},"traefik_service":{"type":"object","additionalProperties":false,"required":["name","port"],"description":"How the user's Traefik exposes this container (informational).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"Service name."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Backend port."}}},"enable_lifecycle_snapshots":{"type":"boolean","description":"Take lifecycle snapshots (informational)."},"bootstrap_ca_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"URL of the step-ca used to bootstrap trust (informational)."},"trigger_sync_on_completion":{"type":"boolean","description":"Trigger the user's sync after creation (informational)."},"vllm_engine_config":{"$ref":"#/definitions/VllmEngineConfig"},"vllm_install":{"$ref":"#/definitions/VllmInstall"},"vllm_service":{"$ref":"#/definitions/VllmService"},"vllm_model":{"type":"string","minLength":1,"description":"Legacy: vLLM model (use vllm_engine_config.ModelConfig.model)."},"vllm_served_model_name":{"type":"string","minLength":1,"description":"Legacy: served model name."},"vllm_model_type":{"type":"string","enum":["chat","embedding"],"description":"Legacy: chat or embedding (informational)."},"vllm_port":{"type":"integer","minimum":1,"maximum":65535,"description":"Legacy: API port."},"vllm_tensor_parallel_size":{"type":"integer","minimum":1,"maximum":64,"description":"Legacy: tensor parallel size."},"vllm_gpu_memory_utilization":{"type":"number","exclusiveMinimum":0,"maximum":1,"description":"Legacy: GPU memory utilization."},"vllm_max_model_len":{"type":"integer","minimum":1,"maximum":2147483647,"description":"Legacy: max model length."},"vllm_quantization":{"type":"string","minLength":1,"description":"Legacy: quantization method."},"vllm_trust_remote_code":{"type":"boolean","description":"Legacy: trust remote code."},"vllm_parameters":{"type":"object","description":"Legacy: vLLM arguments by name (underscored)."},"vllm_args":{"type":"array","items":{"type":"string"},"description":"Legacy: raw vLLM command-line arguments."}}};
+const schema15 = {"type":"object","additionalProperties":false,"required":["name"],"description":"One LXC container.","properties":{"name":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$","description":"Container name, also its hostname: letters, digits, '.' and '-'. Never inherited by clones."},"clone_from_ctid":{"$ref":"#/definitions/Ctid","description":"CTID of the template this container is cloned from (at that template's template_snapshot_name). Its settings are inherited."},"template":{"$ref":"#/definitions/AbsolutePath","description":"Path of the LXC template tarball used when the container is created rather than cloned."},"template_snapshot_name":{"$ref":"#/definitions/PlainName","description":"Snapshot taken when this container is a template; clones are made from it."},"start_at_boot":{"type":"boolean","description":"Start the container when the host boots (pct --onboot)."},"boot_order":{"type":"integer","minimum":0,"maximum":1000000,"description":"Start-up order at boot (pct --startup order=)."},"boot_delay":{"type":"integer","minimum":0,"maximum":86400,"description":"Seconds to wait after starting this container before starting the next (pct --startup up=)."},"memory_mb":{"type":"integer","minimum":16,"maximum":16777216,"description":"RAM in MiB (pct --memory)."},"swap_mb":{"type":"integer","minimum":0,"maximum":16777216,"description":"Swap in MiB (pct --swap)."},"cores":{"type":"integer","minimum":1,"maximum":8192,"description":"CPU cores (pct --cores)."},"storage_pool":{"$ref":"#/definitions/PlainName","description":"Proxmox storage for the root file system."},"storage_size_gb":{"type":"integer","minimum":1,"maximum":1048576,"description":"Root file system size in GiB."},"unprivileged":{"type":"boolean","description":"Run as an unprivileged container."},"network_config":{"type":"object","additionalProperties":false,"required":["name","bridge","ip","gw"],"description":"The container's first interface (net0).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Interface name inside the container, for example eth0."},"bridge":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,15}$","description":"Host bridge, for example vmbr0."},"ip":{"$ref":"#/definitions/Ipv4Cidr","description":"Static address with prefix length. Never inherited by clones."},"gw":{"$ref":"#/definitions/Ipv4","description":"Default gateway."},"nameservers":{"type":"string","pattern":"^[0-9.]+( [0-9.]+)*$","description":"DNS servers, space separated (pct --nameserver)."}}},"mac_address":{"type":"string","pattern":"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$","description":"MAC address of net0 (hwaddr). Never inherited by clones."},"gpu_assignment":{"type":"string","pattern":"^(none|[0-9]+( *, *[0-9]+)*)$","description":"GPUs passed through: \"none\", or comma-separated host GPU indices such as \"0\", \"0,1\" or \"0, 1\"."},"portainer_role":{"type":"string","enum":["server","agent","none","infrastructure"],"description":"Role in the user's Portainer setup (informational for this compiler)."},"features":{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[a-z0-9][a-z0-9_]*$"},"description":"Feature installers applied in order. Built in: base_setup, nvidia, vllm; any other name runs the user's phoenix_hypervisor_feature_install_<name>.sh. Features accumulate along the clone chain."},"application_script":{"type":"string","pattern":"^[A-Za-z0-9_.-]+\\.sh$","description":"Application step after the features. phoenix_hypervisor_lxc_vllm.sh is compiled into a systemd unit and deploy.sh; any other script is run from phoenix_scripts_dir."},"dependencies":{"type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/Ctid"},"description":"CTIDs that must be running before this one."},"ports":{"type":"array","items":{"type":"string","pattern":"^[0-9]{1,5}:[0-9]{1,5}$"},"description":"Port mappings host:container (informational)."},"pct_options":{"type":"array","items":{"type":"string","pattern":"^[a-z_]+=[A-Za-z0-9_.,;=-]+$"},"description":"Proxmox container feature options passed to pct set --features, for example nesting=1."},"lxc_options":{"type":"array","items":{"type":"string","pattern":"^lxc\\.[a-z0-9_.]+ *[:=] *[^\\u0000-\\u001f\\u007f]*$"},"description":"Raw LXC lines added to /etc/pve/lxc/<ctid>.conf when absent, for example lxc.apparmor.profile=unconfined."},"apparmor_profile":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"AppArmor profile; unconfined for none."},"apparmor_manages_nesting":{"type":"boolean","description":"The AppArmor profile handles nesting, so nesting=1 is not added."},"health_check":{"type":"object","additionalProperties":false,"required":["command"],"description":"A health check command run on the host.","properties":{"command":{"type":"string","minLength":1,"maxLength":4096,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Command run on the host to check the container's health (a script path or a command line such as curl -s --fail http://localhost:6333)."},"retries":{"type":"integer","minimum":0,"maximum":1000,"description":"Attempts before failing."},"interval":{"type":"integer","minimum":0,"maximum":3600,"description":"Seconds between attempts."}}},"tests":{"type":"object","additionalProperties":false,"description":"Checks declared for this container, run by verify.sh from phoenix_scripts_dir.","properties":{"health_checks":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Health checks."},"integration_tests":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Integration tests."}}},"vllm":{"type":"array","items":{"$ref":"#/definitions/TestEntry"},"description":"Legacy list of vLLM test scripts (08cb921 file)."},"integration_tests":{"type":"object","additionalProperties":false,"required":["script"],"description":"Legacy integration test declaration.","properties":{"script":{"type":"string","pattern":"^[A-Za-z0-9_./-]+$","description":"Script name."}}},"run_integration_tests":{"type":"boolean","description":"Run integration tests after the health check passes."},"firewall":{"type":"object","additionalProperties":false,"description":"Proxmox firewall settings (informational for this compiler).","properties":{"enabled":{"type":"boolean","description":"Firewall on."},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["type","action"],"properties":{"type":{"type":"string","enum":["in","out"],"description":"Direction."},"action":{"type":"string","enum":["ACCEPT","DROP","REJECT"],"description":"Action."},"source":{"type":"string","pattern":"^[0-9./]+$","description":"Source address."},"dest":{"type":"string","pattern":"^[0-9./]+$","description":"Destination address."},"proto":{"type":"string","pattern":"^[a-z0-9-]{1,20}$","description":"Protocol name as Proxmox accepts it (tcp, udp, icmp, ...)."},"port":{"type":"string","pattern":"^[0-9]{1,5}(:[0-9]{1,5})?(,[0-9]{1,5}(:[0-9]{1,5})?)*$","description":"Destination port, range (a:b) or comma-separated list."},"comment":{"type":"string","maxLength":200,"description":"Free text."}}},"description":"Rules."}}},"volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated volumes created and mounted into the container."},"zfs_volumes":{"type":"array","items":{"$ref":"#/definitions/ZfsVolume"},"description":"Dedicated ZFS volumes created and mounted into the container."},"mount_points":{"type":"array","description":"Host folders bind-mounted into the container.","items":{"type":"object","additionalProperties":false,"required":["host_path","container_path"],"properties":{"host_path":{"$ref":"#/definitions/AbsolutePath","description":"Folder on the host."},"container_path":{"$ref":"#/definitions/AbsolutePath","description":"Mount point inside the container."},"owner_uid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner uid inside the container."},"owner_gid":{"type":"integer","minimum":0,"maximum":4294967294,"description":"Owner gid inside the container."}}}},"id_maps":{"type":"array","description":"Extra uid/gid mappings for an unprivileged container.","items":{"type":"object","additionalProperties":false,"required":["type","container_id","host_id","size"],"properties":{"type":{"type":"string","enum":["uid","gid"],"description":"Which ids."},"container_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id inside."},"host_id":{"type":"integer","minimum":0,"maximum":4294967294,"description":"First id on the host."},"size":{"type":"integer","minimum":1,"maximum":4294967295,"description":"How many ids."}}}},"traefik_service":{"type":"object","additionalProperties":false,"required":["name","port"],"description":"How the user's Traefik exposes this container (informational).","properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_.-]+$","description":"Service name."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Backend port."}}},"enable_lifecycle_snapshots":{"type":"boolean","description":"Take lifecycle snapshots (informational)."},"bootstrap_ca_url":{"type":"string","pattern":"^https?://[^\\s\"'`$\\\\]+$","description":"URL of the step-ca used to bootstrap trust (informational)."},"trigger_sync_on_completion":{"type":"boolean","description":"Trigger the user's sync after creation (informational)."},"vllm_engine_config":{"$ref":"#/definitions/VllmEngineConfig"},"vllm_install":{"$ref":"#/definitions/VllmInstall"},"vllm_service":{"$ref":"#/definitions/VllmService"},"vllm_benchmark":{"$ref":"#/definitions/VllmBenchmark"},"vllm_model":{"type":"string","minLength":1,"description":"Legacy: vLLM model (use vllm_engine_config.ModelConfig.model)."},"vllm_served_model_name":{"type":"string","minLength":1,"description":"Legacy: served model name."},"vllm_model_type":{"type":"string","enum":["chat","embedding"],"description":"Legacy: chat or embedding (informational)."},"vllm_port":{"type":"integer","minimum":1,"maximum":65535,"description":"Legacy: API port."},"vllm_tensor_parallel_size":{"type":"integer","minimum":1,"maximum":64,"description":"Legacy: tensor parallel size."},"vllm_gpu_memory_utilization":{"type":"number","exclusiveMinimum":0,"maximum":1,"description":"Legacy: GPU memory utilization."},"vllm_max_model_len":{"type":"integer","minimum":1,"maximum":2147483647,"description":"Legacy: max model length."},"vllm_quantization":{"type":"string","minLength":1,"description":"Legacy: quantization method."},"vllm_trust_remote_code":{"type":"boolean","description":"Legacy: trust remote code."},"vllm_parameters":{"type":"object","description":"Legacy: vLLM arguments by name (underscored)."},"vllm_args":{"type":"array","items":{"type":"string"},"description":"Legacy: raw vLLM command-line arguments."}}};
 const schema17 = {"type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f]*$","description":"An absolute path without control characters."};
 const schema18 = {"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.+-]*$","description":"A name made of letters, digits, '_', '.', '+' and '-', starting with a letter or digit."};
 const schema20 = {"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$","description":"An IPv4 address with its prefix length (CIDR), for example 10.0.0.221/24."};
 const schema21 = {"type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$","description":"An IPv4 address in dotted decimal."};
 const schema23 = {"type":"object","additionalProperties":false,"required":["name","type","path"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"Name shown in reports."},"type":{"type":"string","enum":["script"],"description":"Kind of check; only script is known."},"path":{"type":"string","minLength":1,"pattern":"^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$","description":"Script path relative to the Phoenix scripts folder (phoenix_scripts_dir)."}}};
+const schema46 = {"type":"object","additionalProperties":false,"description":"benchmark.sh: the fixed request set run with the FlashInfer sampler on and off. Inherited along the clone chain.","properties":{"requests":{"type":"integer","minimum":1,"maximum":100000,"default":16,"description":"Completion requests per run. Default 16."},"max_tokens":{"type":"integer","minimum":1,"maximum":1000000,"default":128,"description":"Tokens generated per request (end-of-sequence ignored). Default 128."},"prompts":{"type":"array","minItems":1,"items":{"type":"string","minLength":1,"maxLength":2000,"pattern":"^[^\\u0000-\\u001f\\u007f]*$"},"default":["Explain what a hypervisor does in one paragraph.","Write a short poem about graphics cards.","List five uses of a large language model in a home lab.","Summarize the benefits of 8-bit floating point inference."],"description":"Prompts, used in turn."},"expected_gain":{"type":"number","minimum":0,"maximum":10,"default":0.2,"description":"Expected speed-up of the FlashInfer sampler (the plan: +20%, 0.2)."},"wait_seconds":{"type":"integer","minimum":10,"maximum":86400,"default":900,"description":"How long to wait for the API after each restart. Default 900."}}};
 const pattern9 = new RegExp("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$", "u");
 const pattern11 = new RegExp("^/[^\\u0000-\\u001f\\u007f]*$", "u");
 const pattern12 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.+-]*$", "u");
@@ -267,8 +268,8 @@ validate12.errors = vErrors;
 return errors === 0;
 }
 
-const schema32 = {"type":"object","additionalProperties":false,"description":"vLLM engine arguments for this container's server, grouped as the user likes (the plan's ModelConfig, CacheConfig, ParallelConfig, ServerConfig). Each key maps to exactly one command-line flag of vLLM's OpenAI server.","properties":{"ModelConfig":{"$ref":"#/definitions/VllmGroup","description":"Model arguments (model, dtype, max_model_len, trust_remote_code, quantization, served_model_name, ...)."},"CacheConfig":{"$ref":"#/definitions/VllmGroup","description":"KV-cache arguments (gpu_memory_utilization, kv_cache_dtype, ...)."},"ParallelConfig":{"$ref":"#/definitions/VllmGroup","description":"Parallelism arguments (tensor_parallel_size, pipeline_parallel_size, ...)."},"SchedulerConfig":{"$ref":"#/definitions/VllmGroup","description":"Scheduler arguments (max_num_seqs, max_num_batched_tokens, ...)."},"ServerConfig":{"$ref":"#/definitions/VllmGroup","description":"OpenAI server (frontend) arguments (host, port, api_key, ...)."}}};
-const schema33 = {"type":"object","description":"One group of vLLM engine arguments. Keys are vLLM argument names (the dest of the flag, with underscores); a key is valid in any group."};
+const schema32 = {"type":"object","additionalProperties":false,"description":"vLLM engine arguments for this container's server, grouped as the user likes: the plan's ModelConfig (model, dtype, max_model_len, trust_remote_code, ...), CacheConfig (gpu_memory_utilization, kv_cache_dtype, ...), ParallelConfig (tensor_parallel_size, ...), SchedulerConfig (max_num_seqs, ...) and ServerConfig (host, port, api_key, ...). Each key is a vLLM argument name and maps to exactly one command-line flag of vLLM's OpenAI server; a key is valid in any group.","properties":{"ModelConfig":{"$ref":"#/definitions/VllmGroup"},"CacheConfig":{"$ref":"#/definitions/VllmGroup"},"ParallelConfig":{"$ref":"#/definitions/VllmGroup"},"SchedulerConfig":{"$ref":"#/definitions/VllmGroup"},"ServerConfig":{"$ref":"#/definitions/VllmGroup"}}};
+const schema33 = {"type":"object","additionalProperties":false,"description":"One group of vLLM engine arguments. Keys are vLLM argument names (the dest of the flag, with underscores); a key is valid in any group.","properties":{"additional_config":{"anyOf":[{"type":"object"},{"type":"string"}],"description":"Additional config for specified platform. [vLLM 0.10.2 --additional-config (VllmConfig)]"},"allow_credentials":{"type":"boolean","description":"Allow credentials. [vLLM 0.10.2 --allow-credentials (Frontend)]"},"allowed_headers":{"type":"object","description":"Allowed headers. [vLLM 0.10.2 --allowed-headers (Frontend)]"},"allowed_local_media_path":{"type":"string","description":"Allowing API requests to read local images or videos from directories specified by the server file system. [vLLM 0.10.2 --allowed-local-media-path (ModelConfig)]"},"allowed_methods":{"type":"object","description":"Allowed methods. [vLLM 0.10.2 --allowed-methods (Frontend)]"},"allowed_origins":{"type":"object","description":"Allowed origins. [vLLM 0.10.2 --allowed-origins (Frontend)]"},"api_key":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"},"minItems":1}],"description":"If provided, the server will require one of these keys to be presented in the header. [vLLM 0.10.2 --api-key (Frontend)]"},"api_server_count":{"type":"integer","description":"How many API server processes to run. [vLLM 0.10.2 --api-server-count (options)]"},"async_scheduling":{"type":"boolean","description":"EXPERIMENTAL: If set to True, perform async scheduling. [vLLM 0.10.2 --async-scheduling (SchedulerConfig)]"},"block_size":{"type":"integer","enum":[1,8,16,32,64,128],"description":"Size of a contiguous cache block in number of tokens. [vLLM 0.10.2 --block-size (CacheConfig)]"},"calculate_kv_scales":{"type":"boolean","description":"This enables dynamic calculation of `k_scale` and `v_scale` when kv_cache_dtype is fp8. [vLLM 0.10.2 --calculate-kv-scales (CacheConfig)]"},"chat_template":{"type":"string","description":"The file path to the chat template, or the template in single-line form for the specified model. [vLLM 0.10.2 --chat-template (Frontend)]"},"chat_template_content_format":{"type":"string","enum":["auto","openai","string"],"description":"The format to render message content within a chat template. [vLLM 0.10.2 --chat-template-content-format (Frontend)]"},"code_revision":{"type":"string","description":"The specific revision to use for the model code on the Hugging Face Hub. [vLLM 0.10.2 --code-revision (ModelConfig)]"},"collect_detailed_traces":{"anyOf":[{"type":"string","enum":["all","model","worker","None","model,worker","model,all","worker,model","worker,all","all,model","all,worker"]},{"type":"array","items":{"type":"string","enum":["all","model","worker","None","model,worker","model,all","worker,model","worker,all","all,model","all,worker"]},"minItems":1}],"description":"It makes sense to set this only if `--otlp-traces-endpoint` is set. [vLLM 0.10.2 --collect-detailed-traces (ObservabilityConfig)]"},"compilation_config":{"type":"object","description":"`torch.compile` and cudagraph capture configuration for the model. [vLLM 0.10.2 --compilation-config (VllmConfig)]"},"config":{"type":"string","description":"Read CLI options from a config file. [vLLM 0.10.2 --config (options)]"},"config_format":{"type":"string","description":"The format of the model config to load: [vLLM 0.10.2 --config-format (ModelConfig)]"},"convert":{"type":"string","enum":["auto","classify","embed","none","reward"],"description":"Convert the model using adapters defined in [vllm.model_executor.models.adapters][]. [vLLM 0.10.2 --convert (ModelConfig)]"},"cpu_offload_gb":{"type":"number","description":"The space in GiB to offload to CPU, per GPU. [vLLM 0.10.2 --cpu-offload-gb (CacheConfig)]"},"cuda_graph_sizes":{"anyOf":[{"type":"integer"},{"type":"array","items":{"type":"integer"},"minItems":1}],"description":"Cuda graph capture sizes 1. [vLLM 0.10.2 --cuda-graph-sizes (SchedulerConfig)]"},"data_parallel_address":{"type":"string","description":"Address of data parallel cluster head-node. [vLLM 0.10.2 --data-parallel-address (ParallelConfig)]"},"data_parallel_backend":{"type":"string","description":"Backend for data parallel, either \"mp\" or \"ray\". [vLLM 0.10.2 --data-parallel-backend (ParallelConfig)]"},"data_parallel_hybrid_lb":{"type":"boolean","description":"Whether to use \"hybrid\" DP LB mode. [vLLM 0.10.2 --data-parallel-hybrid-lb (ParallelConfig)]"},"data_parallel_rank":{"type":"integer","description":"Data parallel rank of this instance. [vLLM 0.10.2 --data-parallel-rank (ParallelConfig)]"},"data_parallel_rpc_port":{"type":"integer","description":"Port for data parallel RPC communication. [vLLM 0.10.2 --data-parallel-rpc-port (ParallelConfig)]"},"data_parallel_size":{"type":"integer","description":"Number of data parallel groups. [vLLM 0.10.2 --data-parallel-size (ParallelConfig)]"},"data_parallel_size_local":{"type":"integer","description":"Number of data parallel replicas to run on this node. [vLLM 0.10.2 --data-parallel-size-local (ParallelConfig)]"},"data_parallel_start_rank":{"type":"integer","description":"Starting data parallel rank for secondary nodes. [vLLM 0.10.2 --data-parallel-start-rank (ParallelConfig)]"},"decode_context_parallel_size":{"type":"integer","description":"Number of decode context parallel groups, because the world size does not change by dcp, it simply reuse the GPUs of TP group, and tp_size needs to be divisible by dcp_size. [vLLM 0.10.2 --decode-context-parallel-size (ParallelConfig)]"},"default_mm_loras":{"type":"object","description":"Dictionary mapping specific modalities to LoRA model paths; this field is only applicable to multimodal models and should be leveraged when a model always expects a LoRA to be active when a given modality is present. [vLLM 0.10.2 --default-mm-loras (LoRAConfig)]"},"disable_async_output_proc":{"type":"boolean","description":"Disable async output processing. [vLLM 0.10.2 --disable-async-output-proc (ModelConfig)]"},"disable_cascade_attn":{"type":"boolean","description":"Disable cascade attention for V1. [vLLM 0.10.2 --disable-cascade-attn (ModelConfig)]"},"disable_chunked_mm_input":{"type":"boolean","description":"If set to true and chunked prefill is enabled, we do not want to partially schedule a multimodal item. [vLLM 0.10.2 --disable-chunked-mm-input (SchedulerConfig)]"},"disable_custom_all_reduce":{"type":"boolean","description":"Disable the custom all-reduce kernel and fall back to NCCL. [vLLM 0.10.2 --disable-custom-all-reduce (ParallelConfig)]"},"disable_fastapi_docs":{"type":"boolean","description":"Disable FastAPI's OpenAPI schema, Swagger UI, and ReDoc endpoint. [vLLM 0.10.2 --disable-fastapi-docs (Frontend)]"},"disable_frontend_multiprocessing":{"type":"boolean","description":"If specified, will run the OpenAI frontend server in the same process as the model serving engine. [vLLM 0.10.2 --disable-frontend-multiprocessing (Frontend)]"},"disable_hybrid_kv_cache_manager":{"type":"boolean","description":"If set to True, KV cache manager will allocate the same size of KV cache for all attention layers even if there are multiple type of attention layers like full attention and sliding window attention. [vLLM 0.10.2 --disable-hybrid-kv-cache-manager (SchedulerConfig)]"},"disable_log_requests":{"type":"boolean","description":"[DEPRECATED] Disable logging requests. [vLLM 0.10.2 --disable-log-requests (options)] Deprecated: [DEPRECATED] Disable logging requests.."},"disable_log_stats":{"type":"boolean","description":"Disable logging statistics. [vLLM 0.10.2 --disable-log-stats (options)]"},"disable_mm_preprocessor_cache":{"type":"boolean","description":"[vLLM 0.10.2 --disable-mm-preprocessor-cache (MultiModalConfig)] Deprecated: deprecated (add_argument(..., deprecated=True) at vllm/engine/arg_utils.py:782; vLLM warns \"argument 'disable_mm_preprocessor_cache' is deprecated\" when it is set)."},"disable_sliding_window":{"type":"boolean","description":"Whether to disable sliding window. [vLLM 0.10.2 --disable-sliding-window (ModelConfig)]"},"disable_uvicorn_access_log":{"type":"boolean","description":"Disable uvicorn access log. [vLLM 0.10.2 --disable-uvicorn-access-log (Frontend)]"},"distributed_executor_backend":{"type":"string","description":"Backend to use for distributed model workers, either \"ray\" or \"mp\" (multiprocessing). [vLLM 0.10.2 --distributed-executor-backend (ParallelConfig)]"},"download_dir":{"type":"string","description":"Directory to download and load the weights, default to the default cache directory of Hugging Face. [vLLM 0.10.2 --download-dir (LoadConfig)]"},"dtype":{"type":"string","enum":["auto","bfloat16","float","float16","float32","half"],"description":"Data type for model weights and activations: [vLLM 0.10.2 --dtype (ModelConfig)]"},"enable_auto_tool_choice":{"type":"boolean","description":"Enable auto tool choice for supported models. [vLLM 0.10.2 --enable-auto-tool-choice (Frontend)]"},"enable_chunked_prefill":{"type":"boolean","description":"If True, prefill requests can be chunked based on the remaining max_num_batched_tokens. [vLLM 0.10.2 --enable-chunked-prefill (SchedulerConfig)]"},"enable_eplb":{"type":"boolean","description":"Enable expert parallelism load balancing for MoE layers. [vLLM 0.10.2 --enable-eplb (ParallelConfig)]"},"enable_expert_parallel":{"type":"boolean","description":"Use expert parallelism instead of tensor parallelism for MoE layers. [vLLM 0.10.2 --enable-expert-parallel (ParallelConfig)]"},"enable_force_include_usage":{"type":"boolean","description":"If set to True, including usage on every request. [vLLM 0.10.2 --enable-force-include-usage (Frontend)]"},"enable_log_outputs":{"type":"boolean","description":"If set to True, enable logging of model outputs (generations) in addition to the input logging that is enabled by default. [vLLM 0.10.2 --enable-log-outputs (Frontend)]"},"enable_log_requests":{"type":"boolean","description":"Enable logging requests. [vLLM 0.10.2 --enable-log-requests (options)]"},"enable_lora":{"type":"boolean","description":"If True, enable handling of LoRA adapters. [vLLM 0.10.2 --enable-lora (LoRAConfig)]"},"enable_lora_bias":{"type":"boolean","description":"[DEPRECATED] Enable bias for LoRA adapters. [vLLM 0.10.2 --enable-lora-bias (LoRAConfig)]"},"enable_multimodal_encoder_data_parallel":{"type":"boolean","description":"[vLLM 0.10.2 --enable-multimodal-encoder-data-parallel (ParallelConfig)] Deprecated: deprecated (add_argument(..., deprecated=True) at vllm/engine/arg_utils.py:730; vLLM warns \"argument 'enable_multimodal_encoder_data_parallel' is deprecated\" when it is set)."},"enable_prefix_caching":{"type":"boolean","description":"Whether to enable prefix caching. [vLLM 0.10.2 --enable-prefix-caching (CacheConfig)]"},"enable_prompt_embeds":{"type":"boolean","description":"If `True`, enables passing text embeddings as inputs via the `prompt_embeds` key. [vLLM 0.10.2 --enable-prompt-embeds (ModelConfig)]"},"enable_prompt_tokens_details":{"type":"boolean","description":"If set to True, enable prompt_tokens_details in usage. [vLLM 0.10.2 --enable-prompt-tokens-details (Frontend)]"},"enable_request_id_headers":{"type":"boolean","description":"If specified, API server will add X-Request-Id header to responses. [vLLM 0.10.2 --enable-request-id-headers (Frontend)]"},"enable_server_load_tracking":{"type":"boolean","description":"If set to True, enable tracking server_load_metrics in the app state. [vLLM 0.10.2 --enable-server-load-tracking (Frontend)]"},"enable_sleep_mode":{"type":"boolean","description":"Enable sleep mode for the engine (only cuda platform is supported). [vLLM 0.10.2 --enable-sleep-mode (ModelConfig)]"},"enable_ssl_refresh":{"type":"boolean","description":"Refresh SSL Context when SSL certificate files change [vLLM 0.10.2 --enable-ssl-refresh (Frontend)]"},"enable_tokenizer_info_endpoint":{"type":"boolean","description":"Enable the /get_tokenizer_info endpoint. [vLLM 0.10.2 --enable-tokenizer-info-endpoint (Frontend)]"},"enforce_eager":{"type":"boolean","description":"Whether to always use eager-mode PyTorch. [vLLM 0.10.2 --enforce-eager (ModelConfig)]"},"eplb_config":{"type":"object","description":"Expert parallelism configuration. [vLLM 0.10.2 --eplb-config (ParallelConfig)]"},"eplb_log_balancedness":{"type":"boolean","description":"[DEPRECATED] --eplb-log-balancedness will be removed in v0.12.0. [vLLM 0.10.2 --eplb-log-balancedness (ParallelConfig)] Deprecated: [DEPRECATED] --eplb-log-balancedness will be removed in v0.12.0.."},"eplb_step_interval":{"type":"integer","description":"[DEPRECATED] --eplb-step-interval will be removed in v0.12.0. [vLLM 0.10.2 --eplb-step-interval (ParallelConfig)] Deprecated: [DEPRECATED] --eplb-step-interval will be removed in v0.12.0.."},"eplb_window_size":{"type":"integer","description":"[DEPRECATED] --eplb-window-size will be removed in v0.12.0. [vLLM 0.10.2 --eplb-window-size (ParallelConfig)] Deprecated: [DEPRECATED] --eplb-window-size will be removed in v0.12.0.."},"exclude_tools_when_tool_choice_none":{"type":"boolean","description":"If specified, exclude tool definitions in prompts when tool_choice='none'. [vLLM 0.10.2 --exclude-tools-when-tool-choice-none (Frontend)]"},"fully_sharded_loras":{"type":"boolean","description":"By default, only half of the LoRA computation is sharded with tensor parallelism. [vLLM 0.10.2 --fully-sharded-loras (LoRAConfig)]"},"generation_config":{"type":"string","description":"The folder path to the generation config. [vLLM 0.10.2 --generation-config (ModelConfig)]"},"gpu_memory_utilization":{"type":"number","description":"The fraction of GPU memory to be used for the model executor, which can range from 0 to 1. [vLLM 0.10.2 --gpu-memory-utilization (CacheConfig)]"},"guided_decoding_backend":{"type":"string","enum":["auto","guidance","lm-format-enforcer","outlines","xgrammar"],"description":"Which engine will be used for guided decoding (JSON schema / regex etc) by default. [vLLM 0.10.2 --guided-decoding-backend (DecodingConfig)]"},"guided_decoding_disable_additional_properties":{"type":"boolean","description":"If `True`, the `guidance` backend will not use `additionalProperties` in the JSON schema. [vLLM 0.10.2 --guided-decoding-disable-additional-properties (DecodingConfig)]"},"guided_decoding_disable_any_whitespace":{"type":"boolean","description":"If `True`, the model will not generate any whitespace during guided decoding. [vLLM 0.10.2 --guided-decoding-disable-any-whitespace (DecodingConfig)]"},"guided_decoding_disable_fallback":{"type":"boolean","description":"If `True`, vLLM will not fallback to a different backend on error. [vLLM 0.10.2 --guided-decoding-disable-fallback (DecodingConfig)]"},"h11_max_header_count":{"type":"integer","description":"Maximum number of HTTP headers allowed in a request for h11 parser. [vLLM 0.10.2 --h11-max-header-count (Frontend)]"},"h11_max_incomplete_event_size":{"type":"integer","description":"Maximum size (bytes) of an incomplete HTTP event (header or body) for h11 parser. [vLLM 0.10.2 --h11-max-incomplete-event-size (Frontend)]"},"headless":{"type":"boolean","description":"Run in headless mode. [vLLM 0.10.2 --headless (options)]"},"hf_config_path":{"type":"string","description":"Name or path of the Hugging Face config to use. [vLLM 0.10.2 --hf-config-path (ModelConfig)]"},"hf_overrides":{"anyOf":[{"type":"object"},{"type":"string"}],"description":"If a dictionary, contains arguments to be forwarded to the Hugging Face config. [vLLM 0.10.2 --hf-overrides (ModelConfig)]"},"hf_token":{"type":"string","description":"The token to use as HTTP bearer authorization for remote files . [vLLM 0.10.2 --hf-token (ModelConfig)]"},"host":{"type":"string","description":"Host name. [vLLM 0.10.2 --host (Frontend)]"},"ignore_patterns":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"},"minItems":1}],"description":"The list of patterns to ignore when loading the model. [vLLM 0.10.2 --ignore-patterns (LoadConfig)]"},"interleave_mm_strings":{"type":"boolean","description":"Enable fully interleaved support for multimodal prompts. [vLLM 0.10.2 --interleave-mm-strings (MultiModalConfig)]"},"io_processor_plugin":{"type":"string","description":"IOProcessor plugin name to load at model startup [vLLM 0.10.2 --io-processor-plugin (ModelConfig)]"},"kv_cache_dtype":{"type":"string","enum":["auto","fp8","fp8_e4m3","fp8_e5m2","fp8_inc"],"description":"Data type for kv cache storage. [vLLM 0.10.2 --kv-cache-dtype (CacheConfig)]"},"kv_cache_memory_bytes":{"type":"integer","description":"Size of KV Cache per GPU in bytes. [vLLM 0.10.2 --kv-cache-memory-bytes (CacheConfig)]"},"kv_events_config":{"type":"object","description":"The configurations for event publishing. [vLLM 0.10.2 --kv-events-config (VllmConfig)]"},"kv_sharing_fast_prefill":{"type":"boolean","description":"This feature is work in progress and no prefill optimization takes place with this flag enabled currently. [vLLM 0.10.2 --kv-sharing-fast-prefill (CacheConfig)]"},"kv_transfer_config":{"type":"object","description":"The configurations for distributed KV cache transfer. [vLLM 0.10.2 --kv-transfer-config (VllmConfig)]"},"limit_mm_per_prompt":{"type":"object","description":"The maximum number of input items allowed per prompt for each modality. [vLLM 0.10.2 --limit-mm-per-prompt (MultiModalConfig)]"},"load_format":{"type":"string","description":"The format of the model weights to load: [vLLM 0.10.2 --load-format (LoadConfig)]"},"log_config_file":{"type":"string","description":"Path to logging config JSON file for both vllm and uvicorn [vLLM 0.10.2 --log-config-file (Frontend)]"},"log_error_stack":{"type":"boolean","description":"If set to True, log the stack trace of error responses [vLLM 0.10.2 --log-error-stack (Frontend)]"},"logits_processor_pattern":{"type":"string","description":"Optional regex pattern specifying valid logits processor qualified names that can be passed with the `logits_processors` extra completion argument. [vLLM 0.10.2 --logits-processor-pattern (ModelConfig)]"},"logits_processors":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"},"minItems":1}],"description":"One or more logits processors' fully-qualified class names or class definitions [vLLM 0.10.2 --logits-processors (ModelConfig)]"},"logprobs_mode":{"type":"string","enum":["raw_logits","raw_logprobs","processed_logits","processed_logprobs"],"description":"Indicates the content returned in the logprobs and prompt_logprobs. [vLLM 0.10.2 --logprobs-mode (ModelConfig)]"},"long_prefill_token_threshold":{"type":"integer","description":"For chunked prefill, a request is considered long if the prompt is longer than this number of tokens. [vLLM 0.10.2 --long-prefill-token-threshold (SchedulerConfig)]"},"lora_dtype":{"type":"string","enum":["auto","bfloat16","float16"],"description":"Data type for LoRA. [vLLM 0.10.2 --lora-dtype (LoRAConfig)]"},"lora_extra_vocab_size":{"type":"integer","description":"(Deprecated) Maximum size of extra vocabulary that can be present in a LoRA adapter. [vLLM 0.10.2 --lora-extra-vocab-size (LoRAConfig)]"},"lora_modules":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"},"minItems":1}],"description":"LoRA modules configurations in either 'name=path' format or JSON format or JSON list format. [vLLM 0.10.2 --lora-modules (Frontend)]"},"mamba_cache_dtype":{"type":"string","enum":["auto","float32"],"description":"The data type to use for the Mamba cache (both the conv as well as the ssm state). [vLLM 0.10.2 --mamba-cache-dtype (CacheConfig)]"},"mamba_ssm_cache_dtype":{"type":"string","enum":["auto","float32"],"description":"The data type to use for the Mamba cache (ssm state only, conv state will still be controlled by mamba_cache_dtype). [vLLM 0.10.2 --mamba-ssm-cache-dtype (CacheConfig)]"},"max_cpu_loras":{"type":"integer","description":"Maximum number of LoRAs to store in CPU memory. [vLLM 0.10.2 --max-cpu-loras (LoRAConfig)]"},"max_log_len":{"type":"integer","description":"Max number of prompt characters or prompt ID numbers being printed in log. [vLLM 0.10.2 --max-log-len (Frontend)]"},"max_logprobs":{"type":"integer","description":"Maximum number of log probabilities to return when `logprobs` is specified in `SamplingParams`. [vLLM 0.10.2 --max-logprobs (ModelConfig)]"},"max_long_partial_prefills":{"type":"integer","description":"For chunked prefill, the maximum number of prompts longer than long_prefill_token_threshold that will be prefilled concurrently. [vLLM 0.10.2 --max-long-partial-prefills (SchedulerConfig)]"},"max_lora_rank":{"type":"integer","description":"Max LoRA rank. [vLLM 0.10.2 --max-lora-rank (LoRAConfig)]"},"max_loras":{"type":"integer","description":"Max number of LoRAs in a single batch. [vLLM 0.10.2 --max-loras (LoRAConfig)]"},"max_model_len":{"type":"integer","description":"Model context length (prompt and output). [vLLM 0.10.2 --max-model-len (ModelConfig)]"},"max_num_batched_tokens":{"type":"integer","description":"Maximum number of tokens to be processed in a single iteration. [vLLM 0.10.2 --max-num-batched-tokens (SchedulerConfig)]"},"max_num_partial_prefills":{"type":"integer","description":"For chunked prefill, the maximum number of sequences that can be partially prefilled concurrently. [vLLM 0.10.2 --max-num-partial-prefills (SchedulerConfig)]"},"max_num_seqs":{"type":"integer","description":"Maximum number of sequences to be processed in a single iteration. [vLLM 0.10.2 --max-num-seqs (SchedulerConfig)]"},"max_parallel_loading_workers":{"type":"integer","description":"Maximum number of parallel loading workers when loading model sequentially in multiple batches. [vLLM 0.10.2 --max-parallel-loading-workers (ParallelConfig)]"},"max_seq_len_to_capture":{"type":"integer","description":"Maximum sequence len covered by CUDA graphs. [vLLM 0.10.2 --max-seq-len-to-capture (ModelConfig)]"},"media_io_kwargs":{"type":"object","description":"Additional args passed to process media inputs, keyed by modalities. [vLLM 0.10.2 --media-io-kwargs (MultiModalConfig)]"},"middleware":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"},"minItems":0}],"description":"Additional ASGI middleware to apply to the app. [vLLM 0.10.2 --middleware (Frontend)]"},"mm_encoder_tp_mode":{"type":"string","enum":["data","weights"],"description":"Indicates how to optimize multi-modal encoder inference using tensor parallelism (TP). [vLLM 0.10.2 --mm-encoder-tp-mode (MultiModalConfig)]"},"mm_processor_cache_gb":{"type":"number","description":"The size (in GiB) of the multi-modal processor cache, which is used to [vLLM 0.10.2 --mm-processor-cache-gb (MultiModalConfig)]"},"mm_processor_kwargs":{"type":"object","description":"Overrides for the multi-modal processor obtained from `transformers.AutoProcessor.from_pretrained`. [vLLM 0.10.2 --mm-processor-kwargs (MultiModalConfig)]"},"model":{"type":"string","description":"Name or path of the Hugging Face model to use. [vLLM 0.10.2 --model (ModelConfig)]"},"model_impl":{"type":"string","enum":["auto","vllm","transformers","terratorch"],"description":"Which implementation of the model to use: [vLLM 0.10.2 --model-impl (ModelConfig)]"},"model_loader_extra_config":{"anyOf":[{"type":"object"},{"type":"string"}],"description":"Extra config for model loader. [vLLM 0.10.2 --model-loader-extra-config (LoadConfig)]"},"num_gpu_blocks_override":{"type":"integer","description":"Number of GPU blocks to use. [vLLM 0.10.2 --num-gpu-blocks-override (CacheConfig)]"},"num_lookahead_slots":{"type":"integer","description":"The number of slots to allocate per sequence per step, beyond the known token ids. [vLLM 0.10.2 --num-lookahead-slots (SchedulerConfig)]"},"num_redundant_experts":{"type":"integer","description":"[DEPRECATED] --num-redundant-experts will be removed in v0.12.0. [vLLM 0.10.2 --num-redundant-experts (ParallelConfig)] Deprecated: [DEPRECATED] --num-redundant-experts will be removed in v0.12.0.."},"otlp_traces_endpoint":{"type":"string","description":"Target URL to which OpenTelemetry traces will be sent. [vLLM 0.10.2 --otlp-traces-endpoint (ObservabilityConfig)]"},"override_attention_dtype":{"type":"string","description":"Override dtype for attention [vLLM 0.10.2 --override-attention-dtype (ModelConfig)]"},"override_generation_config":{"type":"object","description":"Overrides or sets generation config. [vLLM 0.10.2 --override-generation-config (ModelConfig)]"},"override_pooler_config":{"anyOf":[{"type":"object"},{"type":"string"}],"description":"Initialize non-default pooling config or override default pooling config for the pooling model. [vLLM 0.10.2 --override-pooler-config (ModelConfig)]"},"pipeline_parallel_size":{"type":"integer","description":"Number of pipeline parallel groups. [vLLM 0.10.2 --pipeline-parallel-size (ParallelConfig)]"},"port":{"type":"integer","description":"Port number. [vLLM 0.10.2 --port (Frontend)]"},"preemption_mode":{"type":"string","enum":["recompute","swap","None"],"description":"Whether to perform preemption by swapping or recomputation. [vLLM 0.10.2 --preemption-mode (SchedulerConfig)]"},"prefix_caching_hash_algo":{"type":"string","enum":["sha256","sha256_cbor"],"description":"Set the hash algorithm for prefix caching: [vLLM 0.10.2 --prefix-caching-hash-algo (CacheConfig)]"},"pt_load_map_location":{"anyOf":[{"type":"object"},{"type":"string"}],"description":"pt_load_map_location: the map location for loading pytorch checkpoint, to support loading checkpoints can only be loaded on certain devices like \"cuda\", this is equivalent to {\"\": \"cuda\"}. [vLLM 0.10.2 --pt-load-map-location (LoadConfig)]"},"quantization":{"type":"string","enum":["awq","deepspeedfp","tpu_int8","fp8","ptpc_fp8","fbgemm_fp8","modelopt","modelopt_fp4","bitblas","gguf","gptq_marlin_24","gptq_marlin","gptq_bitblas","awq_marlin","gptq","compressed-tensors","bitsandbytes","hqq","experts_int8","ipex","quark","moe_wna16","torchao","auto-round","rtn","inc","mxfp4","petit_nvfp4"],"description":"Method used to quantize the weights. [vLLM 0.10.2 --quantization (ModelConfig)]"},"ray_workers_use_nsight":{"type":"boolean","description":"Whether to profile Ray workers with nsight, see https://docs.ray.io/en/latest/ray-observability/user-guides/profiling.html#profiling-nsight-profiler. [vLLM 0.10.2 --ray-workers-use-nsight (ParallelConfig)]"},"reasoning_parser":{"type":"string","enum":["deepseek_r1","glm45","openai_gptoss","granite","hunyuan_a13b","mistral","qwen3","step3"],"description":"Select the reasoning parser depending on the model that you're using. [vLLM 0.10.2 --reasoning-parser (DecodingConfig)]"},"response_role":{"type":"string","description":"The role name to return if `request.add_generation_prompt=true`. [vLLM 0.10.2 --response-role (Frontend)]"},"return_tokens_as_token_ids":{"type":"boolean","description":"When `--max-logprobs` is specified, represents single tokens as strings of the form 'token_id:{token_id}' so that tokens that are not JSON-encodable can be identified. [vLLM 0.10.2 --return-tokens-as-token-ids (Frontend)]"},"revision":{"type":"string","description":"The specific model version to use. [vLLM 0.10.2 --revision (ModelConfig)]"},"root_path":{"type":"string","description":"FastAPI root_path when app is behind a path based routing proxy. [vLLM 0.10.2 --root-path (Frontend)]"},"rope_scaling":{"type":"object","description":"RoPE scaling configuration. [vLLM 0.10.2 --rope-scaling (ModelConfig)]"},"rope_theta":{"type":"number","description":"RoPE theta. [vLLM 0.10.2 --rope-theta (ModelConfig)]"},"runner":{"type":"string","enum":["auto","draft","generate","pooling"],"description":"The type of model runner to use. [vLLM 0.10.2 --runner (ModelConfig)]"},"safetensors_load_strategy":{"type":"string","description":"Specifies the loading strategy for safetensors weights. [vLLM 0.10.2 --safetensors-load-strategy (LoadConfig)]"},"scheduler_cls":{"type":"string","description":"The scheduler class to use. [vLLM 0.10.2 --scheduler-cls (SchedulerConfig)]"},"scheduler_delay_factor":{"type":"number","description":"Apply a delay (of delay factor multiplied by previous prompt latency) before scheduling next prompt. [vLLM 0.10.2 --scheduler-delay-factor (SchedulerConfig)]"},"scheduling_policy":{"type":"string","enum":["fcfs","priority"],"description":"The scheduling policy to use: [vLLM 0.10.2 --scheduling-policy (SchedulerConfig)]"},"seed":{"type":"integer","description":"Random seed for reproducibility. [vLLM 0.10.2 --seed (ModelConfig)]"},"served_model_name":{"anyOf":[{"type":"string"},{"type":"array","items":{"type":"string"},"minItems":1}],"description":"The model name(s) used in the API. [vLLM 0.10.2 --served-model-name (ModelConfig)]"},"show_hidden_metrics_for_version":{"type":"string","description":"Enable deprecated Prometheus metrics that have been hidden since the specified version. [vLLM 0.10.2 --show-hidden-metrics-for-version (ObservabilityConfig)]"},"skip_mm_profiling":{"type":"boolean","description":"When enabled, skips multimodal memory profiling and only profiles with language backbone model during engine initialization. [vLLM 0.10.2 --skip-mm-profiling (MultiModalConfig)]"},"skip_tokenizer_init":{"type":"boolean","description":"Skip initialization of tokenizer and detokenizer. [vLLM 0.10.2 --skip-tokenizer-init (ModelConfig)]"},"speculative_config":{"type":"object","description":"Speculative decoding configuration. [vLLM 0.10.2 --speculative-config (VllmConfig)]"},"ssl_ca_certs":{"type":"string","description":"The CA certificates file. [vLLM 0.10.2 --ssl-ca-certs (Frontend)]"},"ssl_cert_reqs":{"type":"integer","description":"Whether client certificate is required (see stdlib ssl module's). [vLLM 0.10.2 --ssl-cert-reqs (Frontend)]"},"ssl_certfile":{"type":"string","description":"The file path to the SSL cert file. [vLLM 0.10.2 --ssl-certfile (Frontend)]"},"ssl_keyfile":{"type":"string","description":"The file path to the SSL key file. [vLLM 0.10.2 --ssl-keyfile (Frontend)]"},"swap_space":{"type":"number","description":"Size of the CPU swap space per GPU (in GiB). [vLLM 0.10.2 --swap-space (CacheConfig)]"},"task":{"type":"string","enum":["auto","classify","draft","embed","embedding","generate","reward","score","transcription","None"],"description":"[DEPRECATED] The task to use the model for. [vLLM 0.10.2 --task (ModelConfig)] Deprecated: [DEPRECATED] The task to use the model for.."},"tensor_parallel_size":{"type":"integer","description":"Number of tensor parallel groups. [vLLM 0.10.2 --tensor-parallel-size (ParallelConfig)]"},"tokenizer":{"type":"string","description":"Name or path of the Hugging Face tokenizer to use. [vLLM 0.10.2 --tokenizer (ModelConfig)]"},"tokenizer_mode":{"type":"string","enum":["auto","custom","mistral","slow"],"description":"Tokenizer mode: [vLLM 0.10.2 --tokenizer-mode (ModelConfig)]"},"tokenizer_revision":{"type":"string","description":"The specific revision to use for the tokenizer on the Hugging Face Hub. [vLLM 0.10.2 --tokenizer-revision (ModelConfig)]"},"tool_call_parser":{"type":"string","description":"Select the tool call parser depending on the model that you're using. [vLLM 0.10.2 --tool-call-parser (Frontend)]"},"tool_parser_plugin":{"type":"string","description":"Special the tool parser plugin write to parse the model-generated tool into OpenAI API format, the name register in this plugin can be used in `--tool-call-parser`. [vLLM 0.10.2 --tool-parser-plugin (Frontend)]"},"tool_server":{"type":"string","description":"Comma-separated list of host:port pairs (IPv4, IPv6, or hostname). [vLLM 0.10.2 --tool-server (Frontend)]"},"trust_remote_code":{"type":"boolean","description":"Trust remote code (e.g., from HuggingFace) when downloading the model and tokenizer. [vLLM 0.10.2 --trust-remote-code (ModelConfig)]"},"uds":{"type":"string","description":"Unix domain socket path. [vLLM 0.10.2 --uds (Frontend)]"},"use_tqdm_on_load":{"type":"boolean","description":"Whether to enable tqdm for showing progress bar when loading model weights. [vLLM 0.10.2 --use-tqdm-on-load (LoadConfig)]"},"uvicorn_log_level":{"type":"string","enum":["critical","debug","error","info","trace","warning"],"description":"Log level for uvicorn. [vLLM 0.10.2 --uvicorn-log-level (Frontend)]"},"worker_cls":{"type":"string","description":"The full name of the worker class to use. [vLLM 0.10.2 --worker-cls (ParallelConfig)]"},"worker_extension_cls":{"type":"string","description":"The full name of the worker extension class to use. [vLLM 0.10.2 --worker-extension-cls (ParallelConfig)]"}}};
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -288,8 +289,10 @@ errors++;
 }
 if(data.ModelConfig !== undefined){
 let data0 = data.ModelConfig;
-if(!(data0 && typeof data0 == "object" && !Array.isArray(data0))){
-const err1 = {instancePath:instancePath+"/ModelConfig",schemaPath:"#/definitions/VllmGroup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+for(const key1 in data0){
+if(!(func2.call(schema33.properties, key1))){
+const err1 = {instancePath:instancePath+"/ModelConfig",schemaPath:"#/definitions/VllmGroup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -299,10 +302,13 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data.CacheConfig !== undefined){
-let data1 = data.CacheConfig;
+if(data0.additional_config !== undefined){
+let data1 = data0.additional_config;
+const _errs7 = errors;
+let valid3 = false;
+const _errs8 = errors;
 if(!(data1 && typeof data1 == "object" && !Array.isArray(data1))){
-const err2 = {instancePath:instancePath+"/CacheConfig",schemaPath:"#/definitions/VllmGroup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err2 = {instancePath:instancePath+"/ModelConfig/additional_config",schemaPath:"#/definitions/VllmGroup/properties/additional_config/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -311,11 +317,12 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-if(data.ParallelConfig !== undefined){
-let data2 = data.ParallelConfig;
-if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
-const err3 = {instancePath:instancePath+"/ParallelConfig",schemaPath:"#/definitions/VllmGroup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid0 = _errs8 === errors;
+valid3 = valid3 || _valid0;
+if(!valid3){
+const _errs10 = errors;
+if(typeof data1 !== "string"){
+const err3 = {instancePath:instancePath+"/ModelConfig/additional_config",schemaPath:"#/definitions/VllmGroup/properties/additional_config/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -324,11 +331,11 @@ vErrors.push(err3);
 }
 errors++;
 }
+var _valid0 = _errs10 === errors;
+valid3 = valid3 || _valid0;
 }
-if(data.SchedulerConfig !== undefined){
-let data3 = data.SchedulerConfig;
-if(!(data3 && typeof data3 == "object" && !Array.isArray(data3))){
-const err4 = {instancePath:instancePath+"/SchedulerConfig",schemaPath:"#/definitions/VllmGroup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!valid3){
+const err4 = {instancePath:instancePath+"/ModelConfig/additional_config",schemaPath:"#/definitions/VllmGroup/properties/additional_config/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -337,11 +344,21 @@ vErrors.push(err4);
 }
 errors++;
 }
+else {
+errors = _errs7;
+if(vErrors !== null){
+if(_errs7){
+vErrors.length = _errs7;
 }
-if(data.ServerConfig !== undefined){
-let data4 = data.ServerConfig;
-if(!(data4 && typeof data4 == "object" && !Array.isArray(data4))){
-const err5 = {instancePath:instancePath+"/ServerConfig",schemaPath:"#/definitions/VllmGroup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data0.allow_credentials !== undefined){
+if(typeof data0.allow_credentials !== "boolean"){
+const err5 = {instancePath:instancePath+"/ModelConfig/allow_credentials",schemaPath:"#/definitions/VllmGroup/properties/allow_credentials/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -351,14 +368,15893 @@ vErrors.push(err5);
 errors++;
 }
 }
-}
-else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data0.allowed_headers !== undefined){
+let data3 = data0.allowed_headers;
+if(!(data3 && typeof data3 == "object" && !Array.isArray(data3))){
+const err6 = {instancePath:instancePath+"/ModelConfig/allowed_headers",schemaPath:"#/definitions/VllmGroup/properties/allowed_headers/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data0.allowed_local_media_path !== undefined){
+if(typeof data0.allowed_local_media_path !== "string"){
+const err7 = {instancePath:instancePath+"/ModelConfig/allowed_local_media_path",schemaPath:"#/definitions/VllmGroup/properties/allowed_local_media_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data0.allowed_methods !== undefined){
+let data5 = data0.allowed_methods;
+if(!(data5 && typeof data5 == "object" && !Array.isArray(data5))){
+const err8 = {instancePath:instancePath+"/ModelConfig/allowed_methods",schemaPath:"#/definitions/VllmGroup/properties/allowed_methods/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data0.allowed_origins !== undefined){
+let data6 = data0.allowed_origins;
+if(!(data6 && typeof data6 == "object" && !Array.isArray(data6))){
+const err9 = {instancePath:instancePath+"/ModelConfig/allowed_origins",schemaPath:"#/definitions/VllmGroup/properties/allowed_origins/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data0.api_key !== undefined){
+let data7 = data0.api_key;
+const _errs23 = errors;
+let valid4 = false;
+const _errs24 = errors;
+if(typeof data7 !== "string"){
+const err10 = {instancePath:instancePath+"/ModelConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid1 = _errs24 === errors;
+valid4 = valid4 || _valid1;
+if(!valid4){
+const _errs26 = errors;
+if(Array.isArray(data7)){
+if(data7.length < 1){
+const err11 = {instancePath:instancePath+"/ModelConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+const len0 = data7.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data7[i0] !== "string"){
+const err12 = {instancePath:instancePath+"/ModelConfig/api_key/" + i0,schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/ModelConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+var _valid1 = _errs26 === errors;
+valid4 = valid4 || _valid1;
+}
+if(!valid4){
+const err14 = {instancePath:instancePath+"/ModelConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+else {
+errors = _errs23;
+if(vErrors !== null){
+if(_errs23){
+vErrors.length = _errs23;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data0.api_server_count !== undefined){
+let data9 = data0.api_server_count;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err15 = {instancePath:instancePath+"/ModelConfig/api_server_count",schemaPath:"#/definitions/VllmGroup/properties/api_server_count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data0.async_scheduling !== undefined){
+if(typeof data0.async_scheduling !== "boolean"){
+const err16 = {instancePath:instancePath+"/ModelConfig/async_scheduling",schemaPath:"#/definitions/VllmGroup/properties/async_scheduling/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data0.block_size !== undefined){
+let data11 = data0.block_size;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+const err17 = {instancePath:instancePath+"/ModelConfig/block_size",schemaPath:"#/definitions/VllmGroup/properties/block_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if(!((((((data11 === 1) || (data11 === 8)) || (data11 === 16)) || (data11 === 32)) || (data11 === 64)) || (data11 === 128))){
+const err18 = {instancePath:instancePath+"/ModelConfig/block_size",schemaPath:"#/definitions/VllmGroup/properties/block_size/enum",keyword:"enum",params:{allowedValues: schema33.properties.block_size.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data0.calculate_kv_scales !== undefined){
+if(typeof data0.calculate_kv_scales !== "boolean"){
+const err19 = {instancePath:instancePath+"/ModelConfig/calculate_kv_scales",schemaPath:"#/definitions/VllmGroup/properties/calculate_kv_scales/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data0.chat_template !== undefined){
+if(typeof data0.chat_template !== "string"){
+const err20 = {instancePath:instancePath+"/ModelConfig/chat_template",schemaPath:"#/definitions/VllmGroup/properties/chat_template/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data0.chat_template_content_format !== undefined){
+let data14 = data0.chat_template_content_format;
+if(typeof data14 !== "string"){
+const err21 = {instancePath:instancePath+"/ModelConfig/chat_template_content_format",schemaPath:"#/definitions/VllmGroup/properties/chat_template_content_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+if(!(((data14 === "auto") || (data14 === "openai")) || (data14 === "string"))){
+const err22 = {instancePath:instancePath+"/ModelConfig/chat_template_content_format",schemaPath:"#/definitions/VllmGroup/properties/chat_template_content_format/enum",keyword:"enum",params:{allowedValues: schema33.properties.chat_template_content_format.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data0.code_revision !== undefined){
+if(typeof data0.code_revision !== "string"){
+const err23 = {instancePath:instancePath+"/ModelConfig/code_revision",schemaPath:"#/definitions/VllmGroup/properties/code_revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data0.collect_detailed_traces !== undefined){
+let data16 = data0.collect_detailed_traces;
+const _errs45 = errors;
+let valid7 = false;
+const _errs46 = errors;
+if(typeof data16 !== "string"){
+const err24 = {instancePath:instancePath+"/ModelConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+if(!((((((((((data16 === "all") || (data16 === "model")) || (data16 === "worker")) || (data16 === "None")) || (data16 === "model,worker")) || (data16 === "model,all")) || (data16 === "worker,model")) || (data16 === "worker,all")) || (data16 === "all,model")) || (data16 === "all,worker"))){
+const err25 = {instancePath:instancePath+"/ModelConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema33.properties.collect_detailed_traces.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+var _valid2 = _errs46 === errors;
+valid7 = valid7 || _valid2;
+if(!valid7){
+const _errs48 = errors;
+if(Array.isArray(data16)){
+if(data16.length < 1){
+const err26 = {instancePath:instancePath+"/ModelConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+const len1 = data16.length;
+for(let i1=0; i1<len1; i1++){
+let data17 = data16[i1];
+if(typeof data17 !== "string"){
+const err27 = {instancePath:instancePath+"/ModelConfig/collect_detailed_traces/" + i1,schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+if(!((((((((((data17 === "all") || (data17 === "model")) || (data17 === "worker")) || (data17 === "None")) || (data17 === "model,worker")) || (data17 === "model,all")) || (data17 === "worker,model")) || (data17 === "worker,all")) || (data17 === "all,model")) || (data17 === "all,worker"))){
+const err28 = {instancePath:instancePath+"/ModelConfig/collect_detailed_traces/" + i1,schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/items/enum",keyword:"enum",params:{allowedValues: schema33.properties.collect_detailed_traces.anyOf[1].items.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/ModelConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+var _valid2 = _errs48 === errors;
+valid7 = valid7 || _valid2;
+}
+if(!valid7){
+const err30 = {instancePath:instancePath+"/ModelConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+else {
+errors = _errs45;
+if(vErrors !== null){
+if(_errs45){
+vErrors.length = _errs45;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data0.compilation_config !== undefined){
+let data18 = data0.compilation_config;
+if(!(data18 && typeof data18 == "object" && !Array.isArray(data18))){
+const err31 = {instancePath:instancePath+"/ModelConfig/compilation_config",schemaPath:"#/definitions/VllmGroup/properties/compilation_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data0.config !== undefined){
+if(typeof data0.config !== "string"){
+const err32 = {instancePath:instancePath+"/ModelConfig/config",schemaPath:"#/definitions/VllmGroup/properties/config/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data0.config_format !== undefined){
+if(typeof data0.config_format !== "string"){
+const err33 = {instancePath:instancePath+"/ModelConfig/config_format",schemaPath:"#/definitions/VllmGroup/properties/config_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data0.convert !== undefined){
+let data21 = data0.convert;
+if(typeof data21 !== "string"){
+const err34 = {instancePath:instancePath+"/ModelConfig/convert",schemaPath:"#/definitions/VllmGroup/properties/convert/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+if(!(((((data21 === "auto") || (data21 === "classify")) || (data21 === "embed")) || (data21 === "none")) || (data21 === "reward"))){
+const err35 = {instancePath:instancePath+"/ModelConfig/convert",schemaPath:"#/definitions/VllmGroup/properties/convert/enum",keyword:"enum",params:{allowedValues: schema33.properties.convert.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data0.cpu_offload_gb !== undefined){
+let data22 = data0.cpu_offload_gb;
+if(!((typeof data22 == "number") && (isFinite(data22)))){
+const err36 = {instancePath:instancePath+"/ModelConfig/cpu_offload_gb",schemaPath:"#/definitions/VllmGroup/properties/cpu_offload_gb/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data0.cuda_graph_sizes !== undefined){
+let data23 = data0.cuda_graph_sizes;
+const _errs63 = errors;
+let valid10 = false;
+const _errs64 = errors;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+const err37 = {instancePath:instancePath+"/ModelConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+var _valid3 = _errs64 === errors;
+valid10 = valid10 || _valid3;
+if(!valid10){
+const _errs66 = errors;
+if(Array.isArray(data23)){
+if(data23.length < 1){
+const err38 = {instancePath:instancePath+"/ModelConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+const len2 = data23.length;
+for(let i2=0; i2<len2; i2++){
+let data24 = data23[i2];
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err39 = {instancePath:instancePath+"/ModelConfig/cuda_graph_sizes/" + i2,schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/1/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/ModelConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+var _valid3 = _errs66 === errors;
+valid10 = valid10 || _valid3;
+}
+if(!valid10){
+const err41 = {instancePath:instancePath+"/ModelConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+else {
+errors = _errs63;
+if(vErrors !== null){
+if(_errs63){
+vErrors.length = _errs63;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data0.data_parallel_address !== undefined){
+if(typeof data0.data_parallel_address !== "string"){
+const err42 = {instancePath:instancePath+"/ModelConfig/data_parallel_address",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data0.data_parallel_backend !== undefined){
+if(typeof data0.data_parallel_backend !== "string"){
+const err43 = {instancePath:instancePath+"/ModelConfig/data_parallel_backend",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data0.data_parallel_hybrid_lb !== undefined){
+if(typeof data0.data_parallel_hybrid_lb !== "boolean"){
+const err44 = {instancePath:instancePath+"/ModelConfig/data_parallel_hybrid_lb",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_hybrid_lb/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data0.data_parallel_rank !== undefined){
+let data28 = data0.data_parallel_rank;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err45 = {instancePath:instancePath+"/ModelConfig/data_parallel_rank",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_rank/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data0.data_parallel_rpc_port !== undefined){
+let data29 = data0.data_parallel_rpc_port;
+if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
+const err46 = {instancePath:instancePath+"/ModelConfig/data_parallel_rpc_port",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_rpc_port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data0.data_parallel_size !== undefined){
+let data30 = data0.data_parallel_size;
+if(!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30)))){
+const err47 = {instancePath:instancePath+"/ModelConfig/data_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+if(data0.data_parallel_size_local !== undefined){
+let data31 = data0.data_parallel_size_local;
+if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){
+const err48 = {instancePath:instancePath+"/ModelConfig/data_parallel_size_local",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_size_local/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data0.data_parallel_start_rank !== undefined){
+let data32 = data0.data_parallel_start_rank;
+if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
+const err49 = {instancePath:instancePath+"/ModelConfig/data_parallel_start_rank",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_start_rank/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data0.decode_context_parallel_size !== undefined){
+let data33 = data0.decode_context_parallel_size;
+if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
+const err50 = {instancePath:instancePath+"/ModelConfig/decode_context_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/decode_context_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data0.default_mm_loras !== undefined){
+let data34 = data0.default_mm_loras;
+if(!(data34 && typeof data34 == "object" && !Array.isArray(data34))){
+const err51 = {instancePath:instancePath+"/ModelConfig/default_mm_loras",schemaPath:"#/definitions/VllmGroup/properties/default_mm_loras/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data0.disable_async_output_proc !== undefined){
+if(typeof data0.disable_async_output_proc !== "boolean"){
+const err52 = {instancePath:instancePath+"/ModelConfig/disable_async_output_proc",schemaPath:"#/definitions/VllmGroup/properties/disable_async_output_proc/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data0.disable_cascade_attn !== undefined){
+if(typeof data0.disable_cascade_attn !== "boolean"){
+const err53 = {instancePath:instancePath+"/ModelConfig/disable_cascade_attn",schemaPath:"#/definitions/VllmGroup/properties/disable_cascade_attn/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data0.disable_chunked_mm_input !== undefined){
+if(typeof data0.disable_chunked_mm_input !== "boolean"){
+const err54 = {instancePath:instancePath+"/ModelConfig/disable_chunked_mm_input",schemaPath:"#/definitions/VllmGroup/properties/disable_chunked_mm_input/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+if(data0.disable_custom_all_reduce !== undefined){
+if(typeof data0.disable_custom_all_reduce !== "boolean"){
+const err55 = {instancePath:instancePath+"/ModelConfig/disable_custom_all_reduce",schemaPath:"#/definitions/VllmGroup/properties/disable_custom_all_reduce/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data0.disable_fastapi_docs !== undefined){
+if(typeof data0.disable_fastapi_docs !== "boolean"){
+const err56 = {instancePath:instancePath+"/ModelConfig/disable_fastapi_docs",schemaPath:"#/definitions/VllmGroup/properties/disable_fastapi_docs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+if(data0.disable_frontend_multiprocessing !== undefined){
+if(typeof data0.disable_frontend_multiprocessing !== "boolean"){
+const err57 = {instancePath:instancePath+"/ModelConfig/disable_frontend_multiprocessing",schemaPath:"#/definitions/VllmGroup/properties/disable_frontend_multiprocessing/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data0.disable_hybrid_kv_cache_manager !== undefined){
+if(typeof data0.disable_hybrid_kv_cache_manager !== "boolean"){
+const err58 = {instancePath:instancePath+"/ModelConfig/disable_hybrid_kv_cache_manager",schemaPath:"#/definitions/VllmGroup/properties/disable_hybrid_kv_cache_manager/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data0.disable_log_requests !== undefined){
+if(typeof data0.disable_log_requests !== "boolean"){
+const err59 = {instancePath:instancePath+"/ModelConfig/disable_log_requests",schemaPath:"#/definitions/VllmGroup/properties/disable_log_requests/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data0.disable_log_stats !== undefined){
+if(typeof data0.disable_log_stats !== "boolean"){
+const err60 = {instancePath:instancePath+"/ModelConfig/disable_log_stats",schemaPath:"#/definitions/VllmGroup/properties/disable_log_stats/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+if(data0.disable_mm_preprocessor_cache !== undefined){
+if(typeof data0.disable_mm_preprocessor_cache !== "boolean"){
+const err61 = {instancePath:instancePath+"/ModelConfig/disable_mm_preprocessor_cache",schemaPath:"#/definitions/VllmGroup/properties/disable_mm_preprocessor_cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+if(data0.disable_sliding_window !== undefined){
+if(typeof data0.disable_sliding_window !== "boolean"){
+const err62 = {instancePath:instancePath+"/ModelConfig/disable_sliding_window",schemaPath:"#/definitions/VllmGroup/properties/disable_sliding_window/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data0.disable_uvicorn_access_log !== undefined){
+if(typeof data0.disable_uvicorn_access_log !== "boolean"){
+const err63 = {instancePath:instancePath+"/ModelConfig/disable_uvicorn_access_log",schemaPath:"#/definitions/VllmGroup/properties/disable_uvicorn_access_log/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+if(data0.distributed_executor_backend !== undefined){
+if(typeof data0.distributed_executor_backend !== "string"){
+const err64 = {instancePath:instancePath+"/ModelConfig/distributed_executor_backend",schemaPath:"#/definitions/VllmGroup/properties/distributed_executor_backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+if(data0.download_dir !== undefined){
+if(typeof data0.download_dir !== "string"){
+const err65 = {instancePath:instancePath+"/ModelConfig/download_dir",schemaPath:"#/definitions/VllmGroup/properties/download_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data0.dtype !== undefined){
+let data49 = data0.dtype;
+if(typeof data49 !== "string"){
+const err66 = {instancePath:instancePath+"/ModelConfig/dtype",schemaPath:"#/definitions/VllmGroup/properties/dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+if(!((((((data49 === "auto") || (data49 === "bfloat16")) || (data49 === "float")) || (data49 === "float16")) || (data49 === "float32")) || (data49 === "half"))){
+const err67 = {instancePath:instancePath+"/ModelConfig/dtype",schemaPath:"#/definitions/VllmGroup/properties/dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data0.enable_auto_tool_choice !== undefined){
+if(typeof data0.enable_auto_tool_choice !== "boolean"){
+const err68 = {instancePath:instancePath+"/ModelConfig/enable_auto_tool_choice",schemaPath:"#/definitions/VllmGroup/properties/enable_auto_tool_choice/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+if(data0.enable_chunked_prefill !== undefined){
+if(typeof data0.enable_chunked_prefill !== "boolean"){
+const err69 = {instancePath:instancePath+"/ModelConfig/enable_chunked_prefill",schemaPath:"#/definitions/VllmGroup/properties/enable_chunked_prefill/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data0.enable_eplb !== undefined){
+if(typeof data0.enable_eplb !== "boolean"){
+const err70 = {instancePath:instancePath+"/ModelConfig/enable_eplb",schemaPath:"#/definitions/VllmGroup/properties/enable_eplb/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+if(data0.enable_expert_parallel !== undefined){
+if(typeof data0.enable_expert_parallel !== "boolean"){
+const err71 = {instancePath:instancePath+"/ModelConfig/enable_expert_parallel",schemaPath:"#/definitions/VllmGroup/properties/enable_expert_parallel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data0.enable_force_include_usage !== undefined){
+if(typeof data0.enable_force_include_usage !== "boolean"){
+const err72 = {instancePath:instancePath+"/ModelConfig/enable_force_include_usage",schemaPath:"#/definitions/VllmGroup/properties/enable_force_include_usage/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+if(data0.enable_log_outputs !== undefined){
+if(typeof data0.enable_log_outputs !== "boolean"){
+const err73 = {instancePath:instancePath+"/ModelConfig/enable_log_outputs",schemaPath:"#/definitions/VllmGroup/properties/enable_log_outputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data0.enable_log_requests !== undefined){
+if(typeof data0.enable_log_requests !== "boolean"){
+const err74 = {instancePath:instancePath+"/ModelConfig/enable_log_requests",schemaPath:"#/definitions/VllmGroup/properties/enable_log_requests/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data0.enable_lora !== undefined){
+if(typeof data0.enable_lora !== "boolean"){
+const err75 = {instancePath:instancePath+"/ModelConfig/enable_lora",schemaPath:"#/definitions/VllmGroup/properties/enable_lora/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data0.enable_lora_bias !== undefined){
+if(typeof data0.enable_lora_bias !== "boolean"){
+const err76 = {instancePath:instancePath+"/ModelConfig/enable_lora_bias",schemaPath:"#/definitions/VllmGroup/properties/enable_lora_bias/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data0.enable_multimodal_encoder_data_parallel !== undefined){
+if(typeof data0.enable_multimodal_encoder_data_parallel !== "boolean"){
+const err77 = {instancePath:instancePath+"/ModelConfig/enable_multimodal_encoder_data_parallel",schemaPath:"#/definitions/VllmGroup/properties/enable_multimodal_encoder_data_parallel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+if(data0.enable_prefix_caching !== undefined){
+if(typeof data0.enable_prefix_caching !== "boolean"){
+const err78 = {instancePath:instancePath+"/ModelConfig/enable_prefix_caching",schemaPath:"#/definitions/VllmGroup/properties/enable_prefix_caching/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data0.enable_prompt_embeds !== undefined){
+if(typeof data0.enable_prompt_embeds !== "boolean"){
+const err79 = {instancePath:instancePath+"/ModelConfig/enable_prompt_embeds",schemaPath:"#/definitions/VllmGroup/properties/enable_prompt_embeds/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+if(data0.enable_prompt_tokens_details !== undefined){
+if(typeof data0.enable_prompt_tokens_details !== "boolean"){
+const err80 = {instancePath:instancePath+"/ModelConfig/enable_prompt_tokens_details",schemaPath:"#/definitions/VllmGroup/properties/enable_prompt_tokens_details/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data0.enable_request_id_headers !== undefined){
+if(typeof data0.enable_request_id_headers !== "boolean"){
+const err81 = {instancePath:instancePath+"/ModelConfig/enable_request_id_headers",schemaPath:"#/definitions/VllmGroup/properties/enable_request_id_headers/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+if(data0.enable_server_load_tracking !== undefined){
+if(typeof data0.enable_server_load_tracking !== "boolean"){
+const err82 = {instancePath:instancePath+"/ModelConfig/enable_server_load_tracking",schemaPath:"#/definitions/VllmGroup/properties/enable_server_load_tracking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+if(data0.enable_sleep_mode !== undefined){
+if(typeof data0.enable_sleep_mode !== "boolean"){
+const err83 = {instancePath:instancePath+"/ModelConfig/enable_sleep_mode",schemaPath:"#/definitions/VllmGroup/properties/enable_sleep_mode/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data0.enable_ssl_refresh !== undefined){
+if(typeof data0.enable_ssl_refresh !== "boolean"){
+const err84 = {instancePath:instancePath+"/ModelConfig/enable_ssl_refresh",schemaPath:"#/definitions/VllmGroup/properties/enable_ssl_refresh/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+if(data0.enable_tokenizer_info_endpoint !== undefined){
+if(typeof data0.enable_tokenizer_info_endpoint !== "boolean"){
+const err85 = {instancePath:instancePath+"/ModelConfig/enable_tokenizer_info_endpoint",schemaPath:"#/definitions/VllmGroup/properties/enable_tokenizer_info_endpoint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+if(data0.enforce_eager !== undefined){
+if(typeof data0.enforce_eager !== "boolean"){
+const err86 = {instancePath:instancePath+"/ModelConfig/enforce_eager",schemaPath:"#/definitions/VllmGroup/properties/enforce_eager/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+if(data0.eplb_config !== undefined){
+let data69 = data0.eplb_config;
+if(!(data69 && typeof data69 == "object" && !Array.isArray(data69))){
+const err87 = {instancePath:instancePath+"/ModelConfig/eplb_config",schemaPath:"#/definitions/VllmGroup/properties/eplb_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+if(data0.eplb_log_balancedness !== undefined){
+if(typeof data0.eplb_log_balancedness !== "boolean"){
+const err88 = {instancePath:instancePath+"/ModelConfig/eplb_log_balancedness",schemaPath:"#/definitions/VllmGroup/properties/eplb_log_balancedness/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+if(data0.eplb_step_interval !== undefined){
+let data71 = data0.eplb_step_interval;
+if(!(((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71))) && (isFinite(data71)))){
+const err89 = {instancePath:instancePath+"/ModelConfig/eplb_step_interval",schemaPath:"#/definitions/VllmGroup/properties/eplb_step_interval/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+if(data0.eplb_window_size !== undefined){
+let data72 = data0.eplb_window_size;
+if(!(((typeof data72 == "number") && (!(data72 % 1) && !isNaN(data72))) && (isFinite(data72)))){
+const err90 = {instancePath:instancePath+"/ModelConfig/eplb_window_size",schemaPath:"#/definitions/VllmGroup/properties/eplb_window_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+if(data0.exclude_tools_when_tool_choice_none !== undefined){
+if(typeof data0.exclude_tools_when_tool_choice_none !== "boolean"){
+const err91 = {instancePath:instancePath+"/ModelConfig/exclude_tools_when_tool_choice_none",schemaPath:"#/definitions/VllmGroup/properties/exclude_tools_when_tool_choice_none/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+if(data0.fully_sharded_loras !== undefined){
+if(typeof data0.fully_sharded_loras !== "boolean"){
+const err92 = {instancePath:instancePath+"/ModelConfig/fully_sharded_loras",schemaPath:"#/definitions/VllmGroup/properties/fully_sharded_loras/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+if(data0.generation_config !== undefined){
+if(typeof data0.generation_config !== "string"){
+const err93 = {instancePath:instancePath+"/ModelConfig/generation_config",schemaPath:"#/definitions/VllmGroup/properties/generation_config/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+if(data0.gpu_memory_utilization !== undefined){
+let data76 = data0.gpu_memory_utilization;
+if(!((typeof data76 == "number") && (isFinite(data76)))){
+const err94 = {instancePath:instancePath+"/ModelConfig/gpu_memory_utilization",schemaPath:"#/definitions/VllmGroup/properties/gpu_memory_utilization/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+if(data0.guided_decoding_backend !== undefined){
+let data77 = data0.guided_decoding_backend;
+if(typeof data77 !== "string"){
+const err95 = {instancePath:instancePath+"/ModelConfig/guided_decoding_backend",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+if(!(((((data77 === "auto") || (data77 === "guidance")) || (data77 === "lm-format-enforcer")) || (data77 === "outlines")) || (data77 === "xgrammar"))){
+const err96 = {instancePath:instancePath+"/ModelConfig/guided_decoding_backend",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_backend/enum",keyword:"enum",params:{allowedValues: schema33.properties.guided_decoding_backend.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+if(data0.guided_decoding_disable_additional_properties !== undefined){
+if(typeof data0.guided_decoding_disable_additional_properties !== "boolean"){
+const err97 = {instancePath:instancePath+"/ModelConfig/guided_decoding_disable_additional_properties",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_disable_additional_properties/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data0.guided_decoding_disable_any_whitespace !== undefined){
+if(typeof data0.guided_decoding_disable_any_whitespace !== "boolean"){
+const err98 = {instancePath:instancePath+"/ModelConfig/guided_decoding_disable_any_whitespace",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_disable_any_whitespace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+if(data0.guided_decoding_disable_fallback !== undefined){
+if(typeof data0.guided_decoding_disable_fallback !== "boolean"){
+const err99 = {instancePath:instancePath+"/ModelConfig/guided_decoding_disable_fallback",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_disable_fallback/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+if(data0.h11_max_header_count !== undefined){
+let data81 = data0.h11_max_header_count;
+if(!(((typeof data81 == "number") && (!(data81 % 1) && !isNaN(data81))) && (isFinite(data81)))){
+const err100 = {instancePath:instancePath+"/ModelConfig/h11_max_header_count",schemaPath:"#/definitions/VllmGroup/properties/h11_max_header_count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+if(data0.h11_max_incomplete_event_size !== undefined){
+let data82 = data0.h11_max_incomplete_event_size;
+if(!(((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82))) && (isFinite(data82)))){
+const err101 = {instancePath:instancePath+"/ModelConfig/h11_max_incomplete_event_size",schemaPath:"#/definitions/VllmGroup/properties/h11_max_incomplete_event_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+if(data0.headless !== undefined){
+if(typeof data0.headless !== "boolean"){
+const err102 = {instancePath:instancePath+"/ModelConfig/headless",schemaPath:"#/definitions/VllmGroup/properties/headless/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+if(data0.hf_config_path !== undefined){
+if(typeof data0.hf_config_path !== "string"){
+const err103 = {instancePath:instancePath+"/ModelConfig/hf_config_path",schemaPath:"#/definitions/VllmGroup/properties/hf_config_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+if(data0.hf_overrides !== undefined){
+let data85 = data0.hf_overrides;
+const _errs191 = errors;
+let valid13 = false;
+const _errs192 = errors;
+if(!(data85 && typeof data85 == "object" && !Array.isArray(data85))){
+const err104 = {instancePath:instancePath+"/ModelConfig/hf_overrides",schemaPath:"#/definitions/VllmGroup/properties/hf_overrides/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+var _valid4 = _errs192 === errors;
+valid13 = valid13 || _valid4;
+if(!valid13){
+const _errs194 = errors;
+if(typeof data85 !== "string"){
+const err105 = {instancePath:instancePath+"/ModelConfig/hf_overrides",schemaPath:"#/definitions/VllmGroup/properties/hf_overrides/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+var _valid4 = _errs194 === errors;
+valid13 = valid13 || _valid4;
+}
+if(!valid13){
+const err106 = {instancePath:instancePath+"/ModelConfig/hf_overrides",schemaPath:"#/definitions/VllmGroup/properties/hf_overrides/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+else {
+errors = _errs191;
+if(vErrors !== null){
+if(_errs191){
+vErrors.length = _errs191;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data0.hf_token !== undefined){
+if(typeof data0.hf_token !== "string"){
+const err107 = {instancePath:instancePath+"/ModelConfig/hf_token",schemaPath:"#/definitions/VllmGroup/properties/hf_token/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+if(data0.host !== undefined){
+if(typeof data0.host !== "string"){
+const err108 = {instancePath:instancePath+"/ModelConfig/host",schemaPath:"#/definitions/VllmGroup/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+if(data0.ignore_patterns !== undefined){
+let data88 = data0.ignore_patterns;
+const _errs201 = errors;
+let valid14 = false;
+const _errs202 = errors;
+if(typeof data88 !== "string"){
+const err109 = {instancePath:instancePath+"/ModelConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+var _valid5 = _errs202 === errors;
+valid14 = valid14 || _valid5;
+if(!valid14){
+const _errs204 = errors;
+if(Array.isArray(data88)){
+if(data88.length < 1){
+const err110 = {instancePath:instancePath+"/ModelConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+const len3 = data88.length;
+for(let i3=0; i3<len3; i3++){
+if(typeof data88[i3] !== "string"){
+const err111 = {instancePath:instancePath+"/ModelConfig/ignore_patterns/" + i3,schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+}
+else {
+const err112 = {instancePath:instancePath+"/ModelConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+var _valid5 = _errs204 === errors;
+valid14 = valid14 || _valid5;
+}
+if(!valid14){
+const err113 = {instancePath:instancePath+"/ModelConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+else {
+errors = _errs201;
+if(vErrors !== null){
+if(_errs201){
+vErrors.length = _errs201;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data0.interleave_mm_strings !== undefined){
+if(typeof data0.interleave_mm_strings !== "boolean"){
+const err114 = {instancePath:instancePath+"/ModelConfig/interleave_mm_strings",schemaPath:"#/definitions/VllmGroup/properties/interleave_mm_strings/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+if(data0.io_processor_plugin !== undefined){
+if(typeof data0.io_processor_plugin !== "string"){
+const err115 = {instancePath:instancePath+"/ModelConfig/io_processor_plugin",schemaPath:"#/definitions/VllmGroup/properties/io_processor_plugin/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+if(data0.kv_cache_dtype !== undefined){
+let data92 = data0.kv_cache_dtype;
+if(typeof data92 !== "string"){
+const err116 = {instancePath:instancePath+"/ModelConfig/kv_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/kv_cache_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+if(!(((((data92 === "auto") || (data92 === "fp8")) || (data92 === "fp8_e4m3")) || (data92 === "fp8_e5m2")) || (data92 === "fp8_inc"))){
+const err117 = {instancePath:instancePath+"/ModelConfig/kv_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/kv_cache_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.kv_cache_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+}
+if(data0.kv_cache_memory_bytes !== undefined){
+let data93 = data0.kv_cache_memory_bytes;
+if(!(((typeof data93 == "number") && (!(data93 % 1) && !isNaN(data93))) && (isFinite(data93)))){
+const err118 = {instancePath:instancePath+"/ModelConfig/kv_cache_memory_bytes",schemaPath:"#/definitions/VllmGroup/properties/kv_cache_memory_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+if(data0.kv_events_config !== undefined){
+let data94 = data0.kv_events_config;
+if(!(data94 && typeof data94 == "object" && !Array.isArray(data94))){
+const err119 = {instancePath:instancePath+"/ModelConfig/kv_events_config",schemaPath:"#/definitions/VllmGroup/properties/kv_events_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+if(data0.kv_sharing_fast_prefill !== undefined){
+if(typeof data0.kv_sharing_fast_prefill !== "boolean"){
+const err120 = {instancePath:instancePath+"/ModelConfig/kv_sharing_fast_prefill",schemaPath:"#/definitions/VllmGroup/properties/kv_sharing_fast_prefill/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+if(data0.kv_transfer_config !== undefined){
+let data96 = data0.kv_transfer_config;
+if(!(data96 && typeof data96 == "object" && !Array.isArray(data96))){
+const err121 = {instancePath:instancePath+"/ModelConfig/kv_transfer_config",schemaPath:"#/definitions/VllmGroup/properties/kv_transfer_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+if(data0.limit_mm_per_prompt !== undefined){
+let data97 = data0.limit_mm_per_prompt;
+if(!(data97 && typeof data97 == "object" && !Array.isArray(data97))){
+const err122 = {instancePath:instancePath+"/ModelConfig/limit_mm_per_prompt",schemaPath:"#/definitions/VllmGroup/properties/limit_mm_per_prompt/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+}
+if(data0.load_format !== undefined){
+if(typeof data0.load_format !== "string"){
+const err123 = {instancePath:instancePath+"/ModelConfig/load_format",schemaPath:"#/definitions/VllmGroup/properties/load_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+}
+if(data0.log_config_file !== undefined){
+if(typeof data0.log_config_file !== "string"){
+const err124 = {instancePath:instancePath+"/ModelConfig/log_config_file",schemaPath:"#/definitions/VllmGroup/properties/log_config_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+if(data0.log_error_stack !== undefined){
+if(typeof data0.log_error_stack !== "boolean"){
+const err125 = {instancePath:instancePath+"/ModelConfig/log_error_stack",schemaPath:"#/definitions/VllmGroup/properties/log_error_stack/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+if(data0.logits_processor_pattern !== undefined){
+if(typeof data0.logits_processor_pattern !== "string"){
+const err126 = {instancePath:instancePath+"/ModelConfig/logits_processor_pattern",schemaPath:"#/definitions/VllmGroup/properties/logits_processor_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+if(data0.logits_processors !== undefined){
+let data102 = data0.logits_processors;
+const _errs233 = errors;
+let valid17 = false;
+const _errs234 = errors;
+if(typeof data102 !== "string"){
+const err127 = {instancePath:instancePath+"/ModelConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+var _valid6 = _errs234 === errors;
+valid17 = valid17 || _valid6;
+if(!valid17){
+const _errs236 = errors;
+if(Array.isArray(data102)){
+if(data102.length < 1){
+const err128 = {instancePath:instancePath+"/ModelConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+const len4 = data102.length;
+for(let i4=0; i4<len4; i4++){
+if(typeof data102[i4] !== "string"){
+const err129 = {instancePath:instancePath+"/ModelConfig/logits_processors/" + i4,schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+}
+}
+else {
+const err130 = {instancePath:instancePath+"/ModelConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+var _valid6 = _errs236 === errors;
+valid17 = valid17 || _valid6;
+}
+if(!valid17){
+const err131 = {instancePath:instancePath+"/ModelConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+else {
+errors = _errs233;
+if(vErrors !== null){
+if(_errs233){
+vErrors.length = _errs233;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data0.logprobs_mode !== undefined){
+let data104 = data0.logprobs_mode;
+if(typeof data104 !== "string"){
+const err132 = {instancePath:instancePath+"/ModelConfig/logprobs_mode",schemaPath:"#/definitions/VllmGroup/properties/logprobs_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+if(!((((data104 === "raw_logits") || (data104 === "raw_logprobs")) || (data104 === "processed_logits")) || (data104 === "processed_logprobs"))){
+const err133 = {instancePath:instancePath+"/ModelConfig/logprobs_mode",schemaPath:"#/definitions/VllmGroup/properties/logprobs_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.logprobs_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+if(data0.long_prefill_token_threshold !== undefined){
+let data105 = data0.long_prefill_token_threshold;
+if(!(((typeof data105 == "number") && (!(data105 % 1) && !isNaN(data105))) && (isFinite(data105)))){
+const err134 = {instancePath:instancePath+"/ModelConfig/long_prefill_token_threshold",schemaPath:"#/definitions/VllmGroup/properties/long_prefill_token_threshold/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+if(data0.lora_dtype !== undefined){
+let data106 = data0.lora_dtype;
+if(typeof data106 !== "string"){
+const err135 = {instancePath:instancePath+"/ModelConfig/lora_dtype",schemaPath:"#/definitions/VllmGroup/properties/lora_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+if(!(((data106 === "auto") || (data106 === "bfloat16")) || (data106 === "float16"))){
+const err136 = {instancePath:instancePath+"/ModelConfig/lora_dtype",schemaPath:"#/definitions/VllmGroup/properties/lora_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.lora_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+}
+if(data0.lora_extra_vocab_size !== undefined){
+let data107 = data0.lora_extra_vocab_size;
+if(!(((typeof data107 == "number") && (!(data107 % 1) && !isNaN(data107))) && (isFinite(data107)))){
+const err137 = {instancePath:instancePath+"/ModelConfig/lora_extra_vocab_size",schemaPath:"#/definitions/VllmGroup/properties/lora_extra_vocab_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+}
+if(data0.lora_modules !== undefined){
+let data108 = data0.lora_modules;
+const _errs249 = errors;
+let valid20 = false;
+const _errs250 = errors;
+if(typeof data108 !== "string"){
+const err138 = {instancePath:instancePath+"/ModelConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+var _valid7 = _errs250 === errors;
+valid20 = valid20 || _valid7;
+if(!valid20){
+const _errs252 = errors;
+if(Array.isArray(data108)){
+if(data108.length < 1){
+const err139 = {instancePath:instancePath+"/ModelConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+const len5 = data108.length;
+for(let i5=0; i5<len5; i5++){
+if(typeof data108[i5] !== "string"){
+const err140 = {instancePath:instancePath+"/ModelConfig/lora_modules/" + i5,schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+}
+}
+else {
+const err141 = {instancePath:instancePath+"/ModelConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+var _valid7 = _errs252 === errors;
+valid20 = valid20 || _valid7;
+}
+if(!valid20){
+const err142 = {instancePath:instancePath+"/ModelConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+else {
+errors = _errs249;
+if(vErrors !== null){
+if(_errs249){
+vErrors.length = _errs249;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data0.mamba_cache_dtype !== undefined){
+let data110 = data0.mamba_cache_dtype;
+if(typeof data110 !== "string"){
+const err143 = {instancePath:instancePath+"/ModelConfig/mamba_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_cache_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+if(!((data110 === "auto") || (data110 === "float32"))){
+const err144 = {instancePath:instancePath+"/ModelConfig/mamba_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_cache_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.mamba_cache_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+}
+if(data0.mamba_ssm_cache_dtype !== undefined){
+let data111 = data0.mamba_ssm_cache_dtype;
+if(typeof data111 !== "string"){
+const err145 = {instancePath:instancePath+"/ModelConfig/mamba_ssm_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_ssm_cache_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+if(!((data111 === "auto") || (data111 === "float32"))){
+const err146 = {instancePath:instancePath+"/ModelConfig/mamba_ssm_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_ssm_cache_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.mamba_ssm_cache_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+}
+if(data0.max_cpu_loras !== undefined){
+let data112 = data0.max_cpu_loras;
+if(!(((typeof data112 == "number") && (!(data112 % 1) && !isNaN(data112))) && (isFinite(data112)))){
+const err147 = {instancePath:instancePath+"/ModelConfig/max_cpu_loras",schemaPath:"#/definitions/VllmGroup/properties/max_cpu_loras/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+}
+if(data0.max_log_len !== undefined){
+let data113 = data0.max_log_len;
+if(!(((typeof data113 == "number") && (!(data113 % 1) && !isNaN(data113))) && (isFinite(data113)))){
+const err148 = {instancePath:instancePath+"/ModelConfig/max_log_len",schemaPath:"#/definitions/VllmGroup/properties/max_log_len/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+}
+if(data0.max_logprobs !== undefined){
+let data114 = data0.max_logprobs;
+if(!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114)))){
+const err149 = {instancePath:instancePath+"/ModelConfig/max_logprobs",schemaPath:"#/definitions/VllmGroup/properties/max_logprobs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+if(data0.max_long_partial_prefills !== undefined){
+let data115 = data0.max_long_partial_prefills;
+if(!(((typeof data115 == "number") && (!(data115 % 1) && !isNaN(data115))) && (isFinite(data115)))){
+const err150 = {instancePath:instancePath+"/ModelConfig/max_long_partial_prefills",schemaPath:"#/definitions/VllmGroup/properties/max_long_partial_prefills/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+}
+if(data0.max_lora_rank !== undefined){
+let data116 = data0.max_lora_rank;
+if(!(((typeof data116 == "number") && (!(data116 % 1) && !isNaN(data116))) && (isFinite(data116)))){
+const err151 = {instancePath:instancePath+"/ModelConfig/max_lora_rank",schemaPath:"#/definitions/VllmGroup/properties/max_lora_rank/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+}
+if(data0.max_loras !== undefined){
+let data117 = data0.max_loras;
+if(!(((typeof data117 == "number") && (!(data117 % 1) && !isNaN(data117))) && (isFinite(data117)))){
+const err152 = {instancePath:instancePath+"/ModelConfig/max_loras",schemaPath:"#/definitions/VllmGroup/properties/max_loras/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+}
+if(data0.max_model_len !== undefined){
+let data118 = data0.max_model_len;
+if(!(((typeof data118 == "number") && (!(data118 % 1) && !isNaN(data118))) && (isFinite(data118)))){
+const err153 = {instancePath:instancePath+"/ModelConfig/max_model_len",schemaPath:"#/definitions/VllmGroup/properties/max_model_len/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+}
+if(data0.max_num_batched_tokens !== undefined){
+let data119 = data0.max_num_batched_tokens;
+if(!(((typeof data119 == "number") && (!(data119 % 1) && !isNaN(data119))) && (isFinite(data119)))){
+const err154 = {instancePath:instancePath+"/ModelConfig/max_num_batched_tokens",schemaPath:"#/definitions/VllmGroup/properties/max_num_batched_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+}
+if(data0.max_num_partial_prefills !== undefined){
+let data120 = data0.max_num_partial_prefills;
+if(!(((typeof data120 == "number") && (!(data120 % 1) && !isNaN(data120))) && (isFinite(data120)))){
+const err155 = {instancePath:instancePath+"/ModelConfig/max_num_partial_prefills",schemaPath:"#/definitions/VllmGroup/properties/max_num_partial_prefills/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err155];
+}
+else {
+vErrors.push(err155);
+}
+errors++;
+}
+}
+if(data0.max_num_seqs !== undefined){
+let data121 = data0.max_num_seqs;
+if(!(((typeof data121 == "number") && (!(data121 % 1) && !isNaN(data121))) && (isFinite(data121)))){
+const err156 = {instancePath:instancePath+"/ModelConfig/max_num_seqs",schemaPath:"#/definitions/VllmGroup/properties/max_num_seqs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+}
+if(data0.max_parallel_loading_workers !== undefined){
+let data122 = data0.max_parallel_loading_workers;
+if(!(((typeof data122 == "number") && (!(data122 % 1) && !isNaN(data122))) && (isFinite(data122)))){
+const err157 = {instancePath:instancePath+"/ModelConfig/max_parallel_loading_workers",schemaPath:"#/definitions/VllmGroup/properties/max_parallel_loading_workers/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
+}
+errors++;
+}
+}
+if(data0.max_seq_len_to_capture !== undefined){
+let data123 = data0.max_seq_len_to_capture;
+if(!(((typeof data123 == "number") && (!(data123 % 1) && !isNaN(data123))) && (isFinite(data123)))){
+const err158 = {instancePath:instancePath+"/ModelConfig/max_seq_len_to_capture",schemaPath:"#/definitions/VllmGroup/properties/max_seq_len_to_capture/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
+}
+errors++;
+}
+}
+if(data0.media_io_kwargs !== undefined){
+let data124 = data0.media_io_kwargs;
+if(!(data124 && typeof data124 == "object" && !Array.isArray(data124))){
+const err159 = {instancePath:instancePath+"/ModelConfig/media_io_kwargs",schemaPath:"#/definitions/VllmGroup/properties/media_io_kwargs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err159];
+}
+else {
+vErrors.push(err159);
+}
+errors++;
+}
+}
+if(data0.middleware !== undefined){
+let data125 = data0.middleware;
+const _errs287 = errors;
+let valid23 = false;
+const _errs288 = errors;
+if(typeof data125 !== "string"){
+const err160 = {instancePath:instancePath+"/ModelConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+var _valid8 = _errs288 === errors;
+valid23 = valid23 || _valid8;
+if(!valid23){
+const _errs290 = errors;
+if(Array.isArray(data125)){
+if(data125.length < 0){
+const err161 = {instancePath:instancePath+"/ModelConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/1/minItems",keyword:"minItems",params:{limit: 0},message:"must NOT have fewer than 0 items"};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+const len6 = data125.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data125[i6] !== "string"){
+const err162 = {instancePath:instancePath+"/ModelConfig/middleware/" + i6,schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+}
+}
+else {
+const err163 = {instancePath:instancePath+"/ModelConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+var _valid8 = _errs290 === errors;
+valid23 = valid23 || _valid8;
+}
+if(!valid23){
+const err164 = {instancePath:instancePath+"/ModelConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+else {
+errors = _errs287;
+if(vErrors !== null){
+if(_errs287){
+vErrors.length = _errs287;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data0.mm_encoder_tp_mode !== undefined){
+let data127 = data0.mm_encoder_tp_mode;
+if(typeof data127 !== "string"){
+const err165 = {instancePath:instancePath+"/ModelConfig/mm_encoder_tp_mode",schemaPath:"#/definitions/VllmGroup/properties/mm_encoder_tp_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+if(!((data127 === "data") || (data127 === "weights"))){
+const err166 = {instancePath:instancePath+"/ModelConfig/mm_encoder_tp_mode",schemaPath:"#/definitions/VllmGroup/properties/mm_encoder_tp_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.mm_encoder_tp_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+}
+if(data0.mm_processor_cache_gb !== undefined){
+let data128 = data0.mm_processor_cache_gb;
+if(!((typeof data128 == "number") && (isFinite(data128)))){
+const err167 = {instancePath:instancePath+"/ModelConfig/mm_processor_cache_gb",schemaPath:"#/definitions/VllmGroup/properties/mm_processor_cache_gb/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+}
+if(data0.mm_processor_kwargs !== undefined){
+let data129 = data0.mm_processor_kwargs;
+if(!(data129 && typeof data129 == "object" && !Array.isArray(data129))){
+const err168 = {instancePath:instancePath+"/ModelConfig/mm_processor_kwargs",schemaPath:"#/definitions/VllmGroup/properties/mm_processor_kwargs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+}
+if(data0.model !== undefined){
+if(typeof data0.model !== "string"){
+const err169 = {instancePath:instancePath+"/ModelConfig/model",schemaPath:"#/definitions/VllmGroup/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err169];
+}
+else {
+vErrors.push(err169);
+}
+errors++;
+}
+}
+if(data0.model_impl !== undefined){
+let data131 = data0.model_impl;
+if(typeof data131 !== "string"){
+const err170 = {instancePath:instancePath+"/ModelConfig/model_impl",schemaPath:"#/definitions/VllmGroup/properties/model_impl/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err170];
+}
+else {
+vErrors.push(err170);
+}
+errors++;
+}
+if(!((((data131 === "auto") || (data131 === "vllm")) || (data131 === "transformers")) || (data131 === "terratorch"))){
+const err171 = {instancePath:instancePath+"/ModelConfig/model_impl",schemaPath:"#/definitions/VllmGroup/properties/model_impl/enum",keyword:"enum",params:{allowedValues: schema33.properties.model_impl.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err171];
+}
+else {
+vErrors.push(err171);
+}
+errors++;
+}
+}
+if(data0.model_loader_extra_config !== undefined){
+let data132 = data0.model_loader_extra_config;
+const _errs305 = errors;
+let valid26 = false;
+const _errs306 = errors;
+if(!(data132 && typeof data132 == "object" && !Array.isArray(data132))){
+const err172 = {instancePath:instancePath+"/ModelConfig/model_loader_extra_config",schemaPath:"#/definitions/VllmGroup/properties/model_loader_extra_config/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err172];
+}
+else {
+vErrors.push(err172);
+}
+errors++;
+}
+var _valid9 = _errs306 === errors;
+valid26 = valid26 || _valid9;
+if(!valid26){
+const _errs308 = errors;
+if(typeof data132 !== "string"){
+const err173 = {instancePath:instancePath+"/ModelConfig/model_loader_extra_config",schemaPath:"#/definitions/VllmGroup/properties/model_loader_extra_config/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err173];
+}
+else {
+vErrors.push(err173);
+}
+errors++;
+}
+var _valid9 = _errs308 === errors;
+valid26 = valid26 || _valid9;
+}
+if(!valid26){
+const err174 = {instancePath:instancePath+"/ModelConfig/model_loader_extra_config",schemaPath:"#/definitions/VllmGroup/properties/model_loader_extra_config/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err174];
+}
+else {
+vErrors.push(err174);
+}
+errors++;
+}
+else {
+errors = _errs305;
+if(vErrors !== null){
+if(_errs305){
+vErrors.length = _errs305;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data0.num_gpu_blocks_override !== undefined){
+let data133 = data0.num_gpu_blocks_override;
+if(!(((typeof data133 == "number") && (!(data133 % 1) && !isNaN(data133))) && (isFinite(data133)))){
+const err175 = {instancePath:instancePath+"/ModelConfig/num_gpu_blocks_override",schemaPath:"#/definitions/VllmGroup/properties/num_gpu_blocks_override/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err175];
+}
+else {
+vErrors.push(err175);
+}
+errors++;
+}
+}
+if(data0.num_lookahead_slots !== undefined){
+let data134 = data0.num_lookahead_slots;
+if(!(((typeof data134 == "number") && (!(data134 % 1) && !isNaN(data134))) && (isFinite(data134)))){
+const err176 = {instancePath:instancePath+"/ModelConfig/num_lookahead_slots",schemaPath:"#/definitions/VllmGroup/properties/num_lookahead_slots/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err176];
+}
+else {
+vErrors.push(err176);
+}
+errors++;
+}
+}
+if(data0.num_redundant_experts !== undefined){
+let data135 = data0.num_redundant_experts;
+if(!(((typeof data135 == "number") && (!(data135 % 1) && !isNaN(data135))) && (isFinite(data135)))){
+const err177 = {instancePath:instancePath+"/ModelConfig/num_redundant_experts",schemaPath:"#/definitions/VllmGroup/properties/num_redundant_experts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+}
+if(data0.otlp_traces_endpoint !== undefined){
+if(typeof data0.otlp_traces_endpoint !== "string"){
+const err178 = {instancePath:instancePath+"/ModelConfig/otlp_traces_endpoint",schemaPath:"#/definitions/VllmGroup/properties/otlp_traces_endpoint/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
+}
+errors++;
+}
+}
+if(data0.override_attention_dtype !== undefined){
+if(typeof data0.override_attention_dtype !== "string"){
+const err179 = {instancePath:instancePath+"/ModelConfig/override_attention_dtype",schemaPath:"#/definitions/VllmGroup/properties/override_attention_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err179];
+}
+else {
+vErrors.push(err179);
+}
+errors++;
+}
+}
+if(data0.override_generation_config !== undefined){
+let data138 = data0.override_generation_config;
+if(!(data138 && typeof data138 == "object" && !Array.isArray(data138))){
+const err180 = {instancePath:instancePath+"/ModelConfig/override_generation_config",schemaPath:"#/definitions/VllmGroup/properties/override_generation_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err180];
+}
+else {
+vErrors.push(err180);
+}
+errors++;
+}
+}
+if(data0.override_pooler_config !== undefined){
+let data139 = data0.override_pooler_config;
+const _errs323 = errors;
+let valid27 = false;
+const _errs324 = errors;
+if(!(data139 && typeof data139 == "object" && !Array.isArray(data139))){
+const err181 = {instancePath:instancePath+"/ModelConfig/override_pooler_config",schemaPath:"#/definitions/VllmGroup/properties/override_pooler_config/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err181];
+}
+else {
+vErrors.push(err181);
+}
+errors++;
+}
+var _valid10 = _errs324 === errors;
+valid27 = valid27 || _valid10;
+if(!valid27){
+const _errs326 = errors;
+if(typeof data139 !== "string"){
+const err182 = {instancePath:instancePath+"/ModelConfig/override_pooler_config",schemaPath:"#/definitions/VllmGroup/properties/override_pooler_config/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err182];
+}
+else {
+vErrors.push(err182);
+}
+errors++;
+}
+var _valid10 = _errs326 === errors;
+valid27 = valid27 || _valid10;
+}
+if(!valid27){
+const err183 = {instancePath:instancePath+"/ModelConfig/override_pooler_config",schemaPath:"#/definitions/VllmGroup/properties/override_pooler_config/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err183];
+}
+else {
+vErrors.push(err183);
+}
+errors++;
+}
+else {
+errors = _errs323;
+if(vErrors !== null){
+if(_errs323){
+vErrors.length = _errs323;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data0.pipeline_parallel_size !== undefined){
+let data140 = data0.pipeline_parallel_size;
+if(!(((typeof data140 == "number") && (!(data140 % 1) && !isNaN(data140))) && (isFinite(data140)))){
+const err184 = {instancePath:instancePath+"/ModelConfig/pipeline_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/pipeline_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err184];
+}
+else {
+vErrors.push(err184);
+}
+errors++;
+}
+}
+if(data0.port !== undefined){
+let data141 = data0.port;
+if(!(((typeof data141 == "number") && (!(data141 % 1) && !isNaN(data141))) && (isFinite(data141)))){
+const err185 = {instancePath:instancePath+"/ModelConfig/port",schemaPath:"#/definitions/VllmGroup/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err185];
+}
+else {
+vErrors.push(err185);
+}
+errors++;
+}
+}
+if(data0.preemption_mode !== undefined){
+let data142 = data0.preemption_mode;
+if(typeof data142 !== "string"){
+const err186 = {instancePath:instancePath+"/ModelConfig/preemption_mode",schemaPath:"#/definitions/VllmGroup/properties/preemption_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err186];
+}
+else {
+vErrors.push(err186);
+}
+errors++;
+}
+if(!(((data142 === "recompute") || (data142 === "swap")) || (data142 === "None"))){
+const err187 = {instancePath:instancePath+"/ModelConfig/preemption_mode",schemaPath:"#/definitions/VllmGroup/properties/preemption_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.preemption_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err187];
+}
+else {
+vErrors.push(err187);
+}
+errors++;
+}
+}
+if(data0.prefix_caching_hash_algo !== undefined){
+let data143 = data0.prefix_caching_hash_algo;
+if(typeof data143 !== "string"){
+const err188 = {instancePath:instancePath+"/ModelConfig/prefix_caching_hash_algo",schemaPath:"#/definitions/VllmGroup/properties/prefix_caching_hash_algo/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err188];
+}
+else {
+vErrors.push(err188);
+}
+errors++;
+}
+if(!((data143 === "sha256") || (data143 === "sha256_cbor"))){
+const err189 = {instancePath:instancePath+"/ModelConfig/prefix_caching_hash_algo",schemaPath:"#/definitions/VllmGroup/properties/prefix_caching_hash_algo/enum",keyword:"enum",params:{allowedValues: schema33.properties.prefix_caching_hash_algo.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err189];
+}
+else {
+vErrors.push(err189);
+}
+errors++;
+}
+}
+if(data0.pt_load_map_location !== undefined){
+let data144 = data0.pt_load_map_location;
+const _errs337 = errors;
+let valid28 = false;
+const _errs338 = errors;
+if(!(data144 && typeof data144 == "object" && !Array.isArray(data144))){
+const err190 = {instancePath:instancePath+"/ModelConfig/pt_load_map_location",schemaPath:"#/definitions/VllmGroup/properties/pt_load_map_location/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err190];
+}
+else {
+vErrors.push(err190);
+}
+errors++;
+}
+var _valid11 = _errs338 === errors;
+valid28 = valid28 || _valid11;
+if(!valid28){
+const _errs340 = errors;
+if(typeof data144 !== "string"){
+const err191 = {instancePath:instancePath+"/ModelConfig/pt_load_map_location",schemaPath:"#/definitions/VllmGroup/properties/pt_load_map_location/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err191];
+}
+else {
+vErrors.push(err191);
+}
+errors++;
+}
+var _valid11 = _errs340 === errors;
+valid28 = valid28 || _valid11;
+}
+if(!valid28){
+const err192 = {instancePath:instancePath+"/ModelConfig/pt_load_map_location",schemaPath:"#/definitions/VllmGroup/properties/pt_load_map_location/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err192];
+}
+else {
+vErrors.push(err192);
+}
+errors++;
+}
+else {
+errors = _errs337;
+if(vErrors !== null){
+if(_errs337){
+vErrors.length = _errs337;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data0.quantization !== undefined){
+let data145 = data0.quantization;
+if(typeof data145 !== "string"){
+const err193 = {instancePath:instancePath+"/ModelConfig/quantization",schemaPath:"#/definitions/VllmGroup/properties/quantization/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err193];
+}
+else {
+vErrors.push(err193);
+}
+errors++;
+}
+if(!((((((((((((((((((((((((((((data145 === "awq") || (data145 === "deepspeedfp")) || (data145 === "tpu_int8")) || (data145 === "fp8")) || (data145 === "ptpc_fp8")) || (data145 === "fbgemm_fp8")) || (data145 === "modelopt")) || (data145 === "modelopt_fp4")) || (data145 === "bitblas")) || (data145 === "gguf")) || (data145 === "gptq_marlin_24")) || (data145 === "gptq_marlin")) || (data145 === "gptq_bitblas")) || (data145 === "awq_marlin")) || (data145 === "gptq")) || (data145 === "compressed-tensors")) || (data145 === "bitsandbytes")) || (data145 === "hqq")) || (data145 === "experts_int8")) || (data145 === "ipex")) || (data145 === "quark")) || (data145 === "moe_wna16")) || (data145 === "torchao")) || (data145 === "auto-round")) || (data145 === "rtn")) || (data145 === "inc")) || (data145 === "mxfp4")) || (data145 === "petit_nvfp4"))){
+const err194 = {instancePath:instancePath+"/ModelConfig/quantization",schemaPath:"#/definitions/VllmGroup/properties/quantization/enum",keyword:"enum",params:{allowedValues: schema33.properties.quantization.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err194];
+}
+else {
+vErrors.push(err194);
+}
+errors++;
+}
+}
+if(data0.ray_workers_use_nsight !== undefined){
+if(typeof data0.ray_workers_use_nsight !== "boolean"){
+const err195 = {instancePath:instancePath+"/ModelConfig/ray_workers_use_nsight",schemaPath:"#/definitions/VllmGroup/properties/ray_workers_use_nsight/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err195];
+}
+else {
+vErrors.push(err195);
+}
+errors++;
+}
+}
+if(data0.reasoning_parser !== undefined){
+let data147 = data0.reasoning_parser;
+if(typeof data147 !== "string"){
+const err196 = {instancePath:instancePath+"/ModelConfig/reasoning_parser",schemaPath:"#/definitions/VllmGroup/properties/reasoning_parser/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err196];
+}
+else {
+vErrors.push(err196);
+}
+errors++;
+}
+if(!((((((((data147 === "deepseek_r1") || (data147 === "glm45")) || (data147 === "openai_gptoss")) || (data147 === "granite")) || (data147 === "hunyuan_a13b")) || (data147 === "mistral")) || (data147 === "qwen3")) || (data147 === "step3"))){
+const err197 = {instancePath:instancePath+"/ModelConfig/reasoning_parser",schemaPath:"#/definitions/VllmGroup/properties/reasoning_parser/enum",keyword:"enum",params:{allowedValues: schema33.properties.reasoning_parser.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err197];
+}
+else {
+vErrors.push(err197);
+}
+errors++;
+}
+}
+if(data0.response_role !== undefined){
+if(typeof data0.response_role !== "string"){
+const err198 = {instancePath:instancePath+"/ModelConfig/response_role",schemaPath:"#/definitions/VllmGroup/properties/response_role/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
+}
+errors++;
+}
+}
+if(data0.return_tokens_as_token_ids !== undefined){
+if(typeof data0.return_tokens_as_token_ids !== "boolean"){
+const err199 = {instancePath:instancePath+"/ModelConfig/return_tokens_as_token_ids",schemaPath:"#/definitions/VllmGroup/properties/return_tokens_as_token_ids/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err199];
+}
+else {
+vErrors.push(err199);
+}
+errors++;
+}
+}
+if(data0.revision !== undefined){
+if(typeof data0.revision !== "string"){
+const err200 = {instancePath:instancePath+"/ModelConfig/revision",schemaPath:"#/definitions/VllmGroup/properties/revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err200];
+}
+else {
+vErrors.push(err200);
+}
+errors++;
+}
+}
+if(data0.root_path !== undefined){
+if(typeof data0.root_path !== "string"){
+const err201 = {instancePath:instancePath+"/ModelConfig/root_path",schemaPath:"#/definitions/VllmGroup/properties/root_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err201];
+}
+else {
+vErrors.push(err201);
+}
+errors++;
+}
+}
+if(data0.rope_scaling !== undefined){
+let data152 = data0.rope_scaling;
+if(!(data152 && typeof data152 == "object" && !Array.isArray(data152))){
+const err202 = {instancePath:instancePath+"/ModelConfig/rope_scaling",schemaPath:"#/definitions/VllmGroup/properties/rope_scaling/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err202];
+}
+else {
+vErrors.push(err202);
+}
+errors++;
+}
+}
+if(data0.rope_theta !== undefined){
+let data153 = data0.rope_theta;
+if(!((typeof data153 == "number") && (isFinite(data153)))){
+const err203 = {instancePath:instancePath+"/ModelConfig/rope_theta",schemaPath:"#/definitions/VllmGroup/properties/rope_theta/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err203];
+}
+else {
+vErrors.push(err203);
+}
+errors++;
+}
+}
+if(data0.runner !== undefined){
+let data154 = data0.runner;
+if(typeof data154 !== "string"){
+const err204 = {instancePath:instancePath+"/ModelConfig/runner",schemaPath:"#/definitions/VllmGroup/properties/runner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err204];
+}
+else {
+vErrors.push(err204);
+}
+errors++;
+}
+if(!((((data154 === "auto") || (data154 === "draft")) || (data154 === "generate")) || (data154 === "pooling"))){
+const err205 = {instancePath:instancePath+"/ModelConfig/runner",schemaPath:"#/definitions/VllmGroup/properties/runner/enum",keyword:"enum",params:{allowedValues: schema33.properties.runner.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err205];
+}
+else {
+vErrors.push(err205);
+}
+errors++;
+}
+}
+if(data0.safetensors_load_strategy !== undefined){
+if(typeof data0.safetensors_load_strategy !== "string"){
+const err206 = {instancePath:instancePath+"/ModelConfig/safetensors_load_strategy",schemaPath:"#/definitions/VllmGroup/properties/safetensors_load_strategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err206];
+}
+else {
+vErrors.push(err206);
+}
+errors++;
+}
+}
+if(data0.scheduler_cls !== undefined){
+if(typeof data0.scheduler_cls !== "string"){
+const err207 = {instancePath:instancePath+"/ModelConfig/scheduler_cls",schemaPath:"#/definitions/VllmGroup/properties/scheduler_cls/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err207];
+}
+else {
+vErrors.push(err207);
+}
+errors++;
+}
+}
+if(data0.scheduler_delay_factor !== undefined){
+let data157 = data0.scheduler_delay_factor;
+if(!((typeof data157 == "number") && (isFinite(data157)))){
+const err208 = {instancePath:instancePath+"/ModelConfig/scheduler_delay_factor",schemaPath:"#/definitions/VllmGroup/properties/scheduler_delay_factor/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err208];
+}
+else {
+vErrors.push(err208);
+}
+errors++;
+}
+}
+if(data0.scheduling_policy !== undefined){
+let data158 = data0.scheduling_policy;
+if(typeof data158 !== "string"){
+const err209 = {instancePath:instancePath+"/ModelConfig/scheduling_policy",schemaPath:"#/definitions/VllmGroup/properties/scheduling_policy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err209];
+}
+else {
+vErrors.push(err209);
+}
+errors++;
+}
+if(!((data158 === "fcfs") || (data158 === "priority"))){
+const err210 = {instancePath:instancePath+"/ModelConfig/scheduling_policy",schemaPath:"#/definitions/VllmGroup/properties/scheduling_policy/enum",keyword:"enum",params:{allowedValues: schema33.properties.scheduling_policy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err210];
+}
+else {
+vErrors.push(err210);
+}
+errors++;
+}
+}
+if(data0.seed !== undefined){
+let data159 = data0.seed;
+if(!(((typeof data159 == "number") && (!(data159 % 1) && !isNaN(data159))) && (isFinite(data159)))){
+const err211 = {instancePath:instancePath+"/ModelConfig/seed",schemaPath:"#/definitions/VllmGroup/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err211];
+}
+else {
+vErrors.push(err211);
+}
+errors++;
+}
+}
+if(data0.served_model_name !== undefined){
+let data160 = data0.served_model_name;
+const _errs373 = errors;
+let valid29 = false;
+const _errs374 = errors;
+if(typeof data160 !== "string"){
+const err212 = {instancePath:instancePath+"/ModelConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err212];
+}
+else {
+vErrors.push(err212);
+}
+errors++;
+}
+var _valid12 = _errs374 === errors;
+valid29 = valid29 || _valid12;
+if(!valid29){
+const _errs376 = errors;
+if(Array.isArray(data160)){
+if(data160.length < 1){
+const err213 = {instancePath:instancePath+"/ModelConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err213];
+}
+else {
+vErrors.push(err213);
+}
+errors++;
+}
+const len7 = data160.length;
+for(let i7=0; i7<len7; i7++){
+if(typeof data160[i7] !== "string"){
+const err214 = {instancePath:instancePath+"/ModelConfig/served_model_name/" + i7,schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err214];
+}
+else {
+vErrors.push(err214);
+}
+errors++;
+}
+}
+}
+else {
+const err215 = {instancePath:instancePath+"/ModelConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err215];
+}
+else {
+vErrors.push(err215);
+}
+errors++;
+}
+var _valid12 = _errs376 === errors;
+valid29 = valid29 || _valid12;
+}
+if(!valid29){
+const err216 = {instancePath:instancePath+"/ModelConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err216];
+}
+else {
+vErrors.push(err216);
+}
+errors++;
+}
+else {
+errors = _errs373;
+if(vErrors !== null){
+if(_errs373){
+vErrors.length = _errs373;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data0.show_hidden_metrics_for_version !== undefined){
+if(typeof data0.show_hidden_metrics_for_version !== "string"){
+const err217 = {instancePath:instancePath+"/ModelConfig/show_hidden_metrics_for_version",schemaPath:"#/definitions/VllmGroup/properties/show_hidden_metrics_for_version/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err217];
+}
+else {
+vErrors.push(err217);
+}
+errors++;
+}
+}
+if(data0.skip_mm_profiling !== undefined){
+if(typeof data0.skip_mm_profiling !== "boolean"){
+const err218 = {instancePath:instancePath+"/ModelConfig/skip_mm_profiling",schemaPath:"#/definitions/VllmGroup/properties/skip_mm_profiling/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err218];
+}
+else {
+vErrors.push(err218);
+}
+errors++;
+}
+}
+if(data0.skip_tokenizer_init !== undefined){
+if(typeof data0.skip_tokenizer_init !== "boolean"){
+const err219 = {instancePath:instancePath+"/ModelConfig/skip_tokenizer_init",schemaPath:"#/definitions/VllmGroup/properties/skip_tokenizer_init/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err219];
+}
+else {
+vErrors.push(err219);
+}
+errors++;
+}
+}
+if(data0.speculative_config !== undefined){
+let data165 = data0.speculative_config;
+if(!(data165 && typeof data165 == "object" && !Array.isArray(data165))){
+const err220 = {instancePath:instancePath+"/ModelConfig/speculative_config",schemaPath:"#/definitions/VllmGroup/properties/speculative_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err220];
+}
+else {
+vErrors.push(err220);
+}
+errors++;
+}
+}
+if(data0.ssl_ca_certs !== undefined){
+if(typeof data0.ssl_ca_certs !== "string"){
+const err221 = {instancePath:instancePath+"/ModelConfig/ssl_ca_certs",schemaPath:"#/definitions/VllmGroup/properties/ssl_ca_certs/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err221];
+}
+else {
+vErrors.push(err221);
+}
+errors++;
+}
+}
+if(data0.ssl_cert_reqs !== undefined){
+let data167 = data0.ssl_cert_reqs;
+if(!(((typeof data167 == "number") && (!(data167 % 1) && !isNaN(data167))) && (isFinite(data167)))){
+const err222 = {instancePath:instancePath+"/ModelConfig/ssl_cert_reqs",schemaPath:"#/definitions/VllmGroup/properties/ssl_cert_reqs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err222];
+}
+else {
+vErrors.push(err222);
+}
+errors++;
+}
+}
+if(data0.ssl_certfile !== undefined){
+if(typeof data0.ssl_certfile !== "string"){
+const err223 = {instancePath:instancePath+"/ModelConfig/ssl_certfile",schemaPath:"#/definitions/VllmGroup/properties/ssl_certfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err223];
+}
+else {
+vErrors.push(err223);
+}
+errors++;
+}
+}
+if(data0.ssl_keyfile !== undefined){
+if(typeof data0.ssl_keyfile !== "string"){
+const err224 = {instancePath:instancePath+"/ModelConfig/ssl_keyfile",schemaPath:"#/definitions/VllmGroup/properties/ssl_keyfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err224];
+}
+else {
+vErrors.push(err224);
+}
+errors++;
+}
+}
+if(data0.swap_space !== undefined){
+let data170 = data0.swap_space;
+if(!((typeof data170 == "number") && (isFinite(data170)))){
+const err225 = {instancePath:instancePath+"/ModelConfig/swap_space",schemaPath:"#/definitions/VllmGroup/properties/swap_space/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err225];
+}
+else {
+vErrors.push(err225);
+}
+errors++;
+}
+}
+if(data0.task !== undefined){
+let data171 = data0.task;
+if(typeof data171 !== "string"){
+const err226 = {instancePath:instancePath+"/ModelConfig/task",schemaPath:"#/definitions/VllmGroup/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err226];
+}
+else {
+vErrors.push(err226);
+}
+errors++;
+}
+if(!((((((((((data171 === "auto") || (data171 === "classify")) || (data171 === "draft")) || (data171 === "embed")) || (data171 === "embedding")) || (data171 === "generate")) || (data171 === "reward")) || (data171 === "score")) || (data171 === "transcription")) || (data171 === "None"))){
+const err227 = {instancePath:instancePath+"/ModelConfig/task",schemaPath:"#/definitions/VllmGroup/properties/task/enum",keyword:"enum",params:{allowedValues: schema33.properties.task.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err227];
+}
+else {
+vErrors.push(err227);
+}
+errors++;
+}
+}
+if(data0.tensor_parallel_size !== undefined){
+let data172 = data0.tensor_parallel_size;
+if(!(((typeof data172 == "number") && (!(data172 % 1) && !isNaN(data172))) && (isFinite(data172)))){
+const err228 = {instancePath:instancePath+"/ModelConfig/tensor_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/tensor_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err228];
+}
+else {
+vErrors.push(err228);
+}
+errors++;
+}
+}
+if(data0.tokenizer !== undefined){
+if(typeof data0.tokenizer !== "string"){
+const err229 = {instancePath:instancePath+"/ModelConfig/tokenizer",schemaPath:"#/definitions/VllmGroup/properties/tokenizer/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err229];
+}
+else {
+vErrors.push(err229);
+}
+errors++;
+}
+}
+if(data0.tokenizer_mode !== undefined){
+let data174 = data0.tokenizer_mode;
+if(typeof data174 !== "string"){
+const err230 = {instancePath:instancePath+"/ModelConfig/tokenizer_mode",schemaPath:"#/definitions/VllmGroup/properties/tokenizer_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err230];
+}
+else {
+vErrors.push(err230);
+}
+errors++;
+}
+if(!((((data174 === "auto") || (data174 === "custom")) || (data174 === "mistral")) || (data174 === "slow"))){
+const err231 = {instancePath:instancePath+"/ModelConfig/tokenizer_mode",schemaPath:"#/definitions/VllmGroup/properties/tokenizer_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.tokenizer_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err231];
+}
+else {
+vErrors.push(err231);
+}
+errors++;
+}
+}
+if(data0.tokenizer_revision !== undefined){
+if(typeof data0.tokenizer_revision !== "string"){
+const err232 = {instancePath:instancePath+"/ModelConfig/tokenizer_revision",schemaPath:"#/definitions/VllmGroup/properties/tokenizer_revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err232];
+}
+else {
+vErrors.push(err232);
+}
+errors++;
+}
+}
+if(data0.tool_call_parser !== undefined){
+if(typeof data0.tool_call_parser !== "string"){
+const err233 = {instancePath:instancePath+"/ModelConfig/tool_call_parser",schemaPath:"#/definitions/VllmGroup/properties/tool_call_parser/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err233];
+}
+else {
+vErrors.push(err233);
+}
+errors++;
+}
+}
+if(data0.tool_parser_plugin !== undefined){
+if(typeof data0.tool_parser_plugin !== "string"){
+const err234 = {instancePath:instancePath+"/ModelConfig/tool_parser_plugin",schemaPath:"#/definitions/VllmGroup/properties/tool_parser_plugin/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err234];
+}
+else {
+vErrors.push(err234);
+}
+errors++;
+}
+}
+if(data0.tool_server !== undefined){
+if(typeof data0.tool_server !== "string"){
+const err235 = {instancePath:instancePath+"/ModelConfig/tool_server",schemaPath:"#/definitions/VllmGroup/properties/tool_server/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err235];
+}
+else {
+vErrors.push(err235);
+}
+errors++;
+}
+}
+if(data0.trust_remote_code !== undefined){
+if(typeof data0.trust_remote_code !== "boolean"){
+const err236 = {instancePath:instancePath+"/ModelConfig/trust_remote_code",schemaPath:"#/definitions/VllmGroup/properties/trust_remote_code/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err236];
+}
+else {
+vErrors.push(err236);
+}
+errors++;
+}
+}
+if(data0.uds !== undefined){
+if(typeof data0.uds !== "string"){
+const err237 = {instancePath:instancePath+"/ModelConfig/uds",schemaPath:"#/definitions/VllmGroup/properties/uds/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err237];
+}
+else {
+vErrors.push(err237);
+}
+errors++;
+}
+}
+if(data0.use_tqdm_on_load !== undefined){
+if(typeof data0.use_tqdm_on_load !== "boolean"){
+const err238 = {instancePath:instancePath+"/ModelConfig/use_tqdm_on_load",schemaPath:"#/definitions/VllmGroup/properties/use_tqdm_on_load/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err238];
+}
+else {
+vErrors.push(err238);
+}
+errors++;
+}
+}
+if(data0.uvicorn_log_level !== undefined){
+let data182 = data0.uvicorn_log_level;
+if(typeof data182 !== "string"){
+const err239 = {instancePath:instancePath+"/ModelConfig/uvicorn_log_level",schemaPath:"#/definitions/VllmGroup/properties/uvicorn_log_level/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err239];
+}
+else {
+vErrors.push(err239);
+}
+errors++;
+}
+if(!((((((data182 === "critical") || (data182 === "debug")) || (data182 === "error")) || (data182 === "info")) || (data182 === "trace")) || (data182 === "warning"))){
+const err240 = {instancePath:instancePath+"/ModelConfig/uvicorn_log_level",schemaPath:"#/definitions/VllmGroup/properties/uvicorn_log_level/enum",keyword:"enum",params:{allowedValues: schema33.properties.uvicorn_log_level.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err240];
+}
+else {
+vErrors.push(err240);
+}
+errors++;
+}
+}
+if(data0.worker_cls !== undefined){
+if(typeof data0.worker_cls !== "string"){
+const err241 = {instancePath:instancePath+"/ModelConfig/worker_cls",schemaPath:"#/definitions/VllmGroup/properties/worker_cls/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err241];
+}
+else {
+vErrors.push(err241);
+}
+errors++;
+}
+}
+if(data0.worker_extension_cls !== undefined){
+if(typeof data0.worker_extension_cls !== "string"){
+const err242 = {instancePath:instancePath+"/ModelConfig/worker_extension_cls",schemaPath:"#/definitions/VllmGroup/properties/worker_extension_cls/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err242];
+}
+else {
+vErrors.push(err242);
+}
+errors++;
+}
+}
+}
+else {
+const err243 = {instancePath:instancePath+"/ModelConfig",schemaPath:"#/definitions/VllmGroup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err243];
+}
+else {
+vErrors.push(err243);
+}
+errors++;
+}
+}
+if(data.CacheConfig !== undefined){
+let data185 = data.CacheConfig;
+if(data185 && typeof data185 == "object" && !Array.isArray(data185)){
+for(const key2 in data185){
+if(!(func2.call(schema33.properties, key2))){
+const err244 = {instancePath:instancePath+"/CacheConfig",schemaPath:"#/definitions/VllmGroup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err244];
+}
+else {
+vErrors.push(err244);
+}
+errors++;
+}
+}
+if(data185.additional_config !== undefined){
+let data186 = data185.additional_config;
+const _errs431 = errors;
+let valid34 = false;
+const _errs432 = errors;
+if(!(data186 && typeof data186 == "object" && !Array.isArray(data186))){
+const err245 = {instancePath:instancePath+"/CacheConfig/additional_config",schemaPath:"#/definitions/VllmGroup/properties/additional_config/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err245];
+}
+else {
+vErrors.push(err245);
+}
+errors++;
+}
+var _valid13 = _errs432 === errors;
+valid34 = valid34 || _valid13;
+if(!valid34){
+const _errs434 = errors;
+if(typeof data186 !== "string"){
+const err246 = {instancePath:instancePath+"/CacheConfig/additional_config",schemaPath:"#/definitions/VllmGroup/properties/additional_config/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err246];
+}
+else {
+vErrors.push(err246);
+}
+errors++;
+}
+var _valid13 = _errs434 === errors;
+valid34 = valid34 || _valid13;
+}
+if(!valid34){
+const err247 = {instancePath:instancePath+"/CacheConfig/additional_config",schemaPath:"#/definitions/VllmGroup/properties/additional_config/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err247];
+}
+else {
+vErrors.push(err247);
+}
+errors++;
+}
+else {
+errors = _errs431;
+if(vErrors !== null){
+if(_errs431){
+vErrors.length = _errs431;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data185.allow_credentials !== undefined){
+if(typeof data185.allow_credentials !== "boolean"){
+const err248 = {instancePath:instancePath+"/CacheConfig/allow_credentials",schemaPath:"#/definitions/VllmGroup/properties/allow_credentials/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err248];
+}
+else {
+vErrors.push(err248);
+}
+errors++;
+}
+}
+if(data185.allowed_headers !== undefined){
+let data188 = data185.allowed_headers;
+if(!(data188 && typeof data188 == "object" && !Array.isArray(data188))){
+const err249 = {instancePath:instancePath+"/CacheConfig/allowed_headers",schemaPath:"#/definitions/VllmGroup/properties/allowed_headers/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err249];
+}
+else {
+vErrors.push(err249);
+}
+errors++;
+}
+}
+if(data185.allowed_local_media_path !== undefined){
+if(typeof data185.allowed_local_media_path !== "string"){
+const err250 = {instancePath:instancePath+"/CacheConfig/allowed_local_media_path",schemaPath:"#/definitions/VllmGroup/properties/allowed_local_media_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err250];
+}
+else {
+vErrors.push(err250);
+}
+errors++;
+}
+}
+if(data185.allowed_methods !== undefined){
+let data190 = data185.allowed_methods;
+if(!(data190 && typeof data190 == "object" && !Array.isArray(data190))){
+const err251 = {instancePath:instancePath+"/CacheConfig/allowed_methods",schemaPath:"#/definitions/VllmGroup/properties/allowed_methods/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err251];
+}
+else {
+vErrors.push(err251);
+}
+errors++;
+}
+}
+if(data185.allowed_origins !== undefined){
+let data191 = data185.allowed_origins;
+if(!(data191 && typeof data191 == "object" && !Array.isArray(data191))){
+const err252 = {instancePath:instancePath+"/CacheConfig/allowed_origins",schemaPath:"#/definitions/VllmGroup/properties/allowed_origins/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err252];
+}
+else {
+vErrors.push(err252);
+}
+errors++;
+}
+}
+if(data185.api_key !== undefined){
+let data192 = data185.api_key;
+const _errs447 = errors;
+let valid35 = false;
+const _errs448 = errors;
+if(typeof data192 !== "string"){
+const err253 = {instancePath:instancePath+"/CacheConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err253];
+}
+else {
+vErrors.push(err253);
+}
+errors++;
+}
+var _valid14 = _errs448 === errors;
+valid35 = valid35 || _valid14;
+if(!valid35){
+const _errs450 = errors;
+if(Array.isArray(data192)){
+if(data192.length < 1){
+const err254 = {instancePath:instancePath+"/CacheConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err254];
+}
+else {
+vErrors.push(err254);
+}
+errors++;
+}
+const len8 = data192.length;
+for(let i8=0; i8<len8; i8++){
+if(typeof data192[i8] !== "string"){
+const err255 = {instancePath:instancePath+"/CacheConfig/api_key/" + i8,schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err255];
+}
+else {
+vErrors.push(err255);
+}
+errors++;
+}
+}
+}
+else {
+const err256 = {instancePath:instancePath+"/CacheConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err256];
+}
+else {
+vErrors.push(err256);
+}
+errors++;
+}
+var _valid14 = _errs450 === errors;
+valid35 = valid35 || _valid14;
+}
+if(!valid35){
+const err257 = {instancePath:instancePath+"/CacheConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err257];
+}
+else {
+vErrors.push(err257);
+}
+errors++;
+}
+else {
+errors = _errs447;
+if(vErrors !== null){
+if(_errs447){
+vErrors.length = _errs447;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data185.api_server_count !== undefined){
+let data194 = data185.api_server_count;
+if(!(((typeof data194 == "number") && (!(data194 % 1) && !isNaN(data194))) && (isFinite(data194)))){
+const err258 = {instancePath:instancePath+"/CacheConfig/api_server_count",schemaPath:"#/definitions/VllmGroup/properties/api_server_count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err258];
+}
+else {
+vErrors.push(err258);
+}
+errors++;
+}
+}
+if(data185.async_scheduling !== undefined){
+if(typeof data185.async_scheduling !== "boolean"){
+const err259 = {instancePath:instancePath+"/CacheConfig/async_scheduling",schemaPath:"#/definitions/VllmGroup/properties/async_scheduling/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err259];
+}
+else {
+vErrors.push(err259);
+}
+errors++;
+}
+}
+if(data185.block_size !== undefined){
+let data196 = data185.block_size;
+if(!(((typeof data196 == "number") && (!(data196 % 1) && !isNaN(data196))) && (isFinite(data196)))){
+const err260 = {instancePath:instancePath+"/CacheConfig/block_size",schemaPath:"#/definitions/VllmGroup/properties/block_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err260];
+}
+else {
+vErrors.push(err260);
+}
+errors++;
+}
+if(!((((((data196 === 1) || (data196 === 8)) || (data196 === 16)) || (data196 === 32)) || (data196 === 64)) || (data196 === 128))){
+const err261 = {instancePath:instancePath+"/CacheConfig/block_size",schemaPath:"#/definitions/VllmGroup/properties/block_size/enum",keyword:"enum",params:{allowedValues: schema33.properties.block_size.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err261];
+}
+else {
+vErrors.push(err261);
+}
+errors++;
+}
+}
+if(data185.calculate_kv_scales !== undefined){
+if(typeof data185.calculate_kv_scales !== "boolean"){
+const err262 = {instancePath:instancePath+"/CacheConfig/calculate_kv_scales",schemaPath:"#/definitions/VllmGroup/properties/calculate_kv_scales/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err262];
+}
+else {
+vErrors.push(err262);
+}
+errors++;
+}
+}
+if(data185.chat_template !== undefined){
+if(typeof data185.chat_template !== "string"){
+const err263 = {instancePath:instancePath+"/CacheConfig/chat_template",schemaPath:"#/definitions/VllmGroup/properties/chat_template/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err263];
+}
+else {
+vErrors.push(err263);
+}
+errors++;
+}
+}
+if(data185.chat_template_content_format !== undefined){
+let data199 = data185.chat_template_content_format;
+if(typeof data199 !== "string"){
+const err264 = {instancePath:instancePath+"/CacheConfig/chat_template_content_format",schemaPath:"#/definitions/VllmGroup/properties/chat_template_content_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err264];
+}
+else {
+vErrors.push(err264);
+}
+errors++;
+}
+if(!(((data199 === "auto") || (data199 === "openai")) || (data199 === "string"))){
+const err265 = {instancePath:instancePath+"/CacheConfig/chat_template_content_format",schemaPath:"#/definitions/VllmGroup/properties/chat_template_content_format/enum",keyword:"enum",params:{allowedValues: schema33.properties.chat_template_content_format.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err265];
+}
+else {
+vErrors.push(err265);
+}
+errors++;
+}
+}
+if(data185.code_revision !== undefined){
+if(typeof data185.code_revision !== "string"){
+const err266 = {instancePath:instancePath+"/CacheConfig/code_revision",schemaPath:"#/definitions/VllmGroup/properties/code_revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err266];
+}
+else {
+vErrors.push(err266);
+}
+errors++;
+}
+}
+if(data185.collect_detailed_traces !== undefined){
+let data201 = data185.collect_detailed_traces;
+const _errs469 = errors;
+let valid38 = false;
+const _errs470 = errors;
+if(typeof data201 !== "string"){
+const err267 = {instancePath:instancePath+"/CacheConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err267];
+}
+else {
+vErrors.push(err267);
+}
+errors++;
+}
+if(!((((((((((data201 === "all") || (data201 === "model")) || (data201 === "worker")) || (data201 === "None")) || (data201 === "model,worker")) || (data201 === "model,all")) || (data201 === "worker,model")) || (data201 === "worker,all")) || (data201 === "all,model")) || (data201 === "all,worker"))){
+const err268 = {instancePath:instancePath+"/CacheConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema33.properties.collect_detailed_traces.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err268];
+}
+else {
+vErrors.push(err268);
+}
+errors++;
+}
+var _valid15 = _errs470 === errors;
+valid38 = valid38 || _valid15;
+if(!valid38){
+const _errs472 = errors;
+if(Array.isArray(data201)){
+if(data201.length < 1){
+const err269 = {instancePath:instancePath+"/CacheConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err269];
+}
+else {
+vErrors.push(err269);
+}
+errors++;
+}
+const len9 = data201.length;
+for(let i9=0; i9<len9; i9++){
+let data202 = data201[i9];
+if(typeof data202 !== "string"){
+const err270 = {instancePath:instancePath+"/CacheConfig/collect_detailed_traces/" + i9,schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err270];
+}
+else {
+vErrors.push(err270);
+}
+errors++;
+}
+if(!((((((((((data202 === "all") || (data202 === "model")) || (data202 === "worker")) || (data202 === "None")) || (data202 === "model,worker")) || (data202 === "model,all")) || (data202 === "worker,model")) || (data202 === "worker,all")) || (data202 === "all,model")) || (data202 === "all,worker"))){
+const err271 = {instancePath:instancePath+"/CacheConfig/collect_detailed_traces/" + i9,schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/items/enum",keyword:"enum",params:{allowedValues: schema33.properties.collect_detailed_traces.anyOf[1].items.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err271];
+}
+else {
+vErrors.push(err271);
+}
+errors++;
+}
+}
+}
+else {
+const err272 = {instancePath:instancePath+"/CacheConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err272];
+}
+else {
+vErrors.push(err272);
+}
+errors++;
+}
+var _valid15 = _errs472 === errors;
+valid38 = valid38 || _valid15;
+}
+if(!valid38){
+const err273 = {instancePath:instancePath+"/CacheConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err273];
+}
+else {
+vErrors.push(err273);
+}
+errors++;
+}
+else {
+errors = _errs469;
+if(vErrors !== null){
+if(_errs469){
+vErrors.length = _errs469;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data185.compilation_config !== undefined){
+let data203 = data185.compilation_config;
+if(!(data203 && typeof data203 == "object" && !Array.isArray(data203))){
+const err274 = {instancePath:instancePath+"/CacheConfig/compilation_config",schemaPath:"#/definitions/VllmGroup/properties/compilation_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err274];
+}
+else {
+vErrors.push(err274);
+}
+errors++;
+}
+}
+if(data185.config !== undefined){
+if(typeof data185.config !== "string"){
+const err275 = {instancePath:instancePath+"/CacheConfig/config",schemaPath:"#/definitions/VllmGroup/properties/config/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err275];
+}
+else {
+vErrors.push(err275);
+}
+errors++;
+}
+}
+if(data185.config_format !== undefined){
+if(typeof data185.config_format !== "string"){
+const err276 = {instancePath:instancePath+"/CacheConfig/config_format",schemaPath:"#/definitions/VllmGroup/properties/config_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err276];
+}
+else {
+vErrors.push(err276);
+}
+errors++;
+}
+}
+if(data185.convert !== undefined){
+let data206 = data185.convert;
+if(typeof data206 !== "string"){
+const err277 = {instancePath:instancePath+"/CacheConfig/convert",schemaPath:"#/definitions/VllmGroup/properties/convert/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err277];
+}
+else {
+vErrors.push(err277);
+}
+errors++;
+}
+if(!(((((data206 === "auto") || (data206 === "classify")) || (data206 === "embed")) || (data206 === "none")) || (data206 === "reward"))){
+const err278 = {instancePath:instancePath+"/CacheConfig/convert",schemaPath:"#/definitions/VllmGroup/properties/convert/enum",keyword:"enum",params:{allowedValues: schema33.properties.convert.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err278];
+}
+else {
+vErrors.push(err278);
+}
+errors++;
+}
+}
+if(data185.cpu_offload_gb !== undefined){
+let data207 = data185.cpu_offload_gb;
+if(!((typeof data207 == "number") && (isFinite(data207)))){
+const err279 = {instancePath:instancePath+"/CacheConfig/cpu_offload_gb",schemaPath:"#/definitions/VllmGroup/properties/cpu_offload_gb/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err279];
+}
+else {
+vErrors.push(err279);
+}
+errors++;
+}
+}
+if(data185.cuda_graph_sizes !== undefined){
+let data208 = data185.cuda_graph_sizes;
+const _errs487 = errors;
+let valid41 = false;
+const _errs488 = errors;
+if(!(((typeof data208 == "number") && (!(data208 % 1) && !isNaN(data208))) && (isFinite(data208)))){
+const err280 = {instancePath:instancePath+"/CacheConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err280];
+}
+else {
+vErrors.push(err280);
+}
+errors++;
+}
+var _valid16 = _errs488 === errors;
+valid41 = valid41 || _valid16;
+if(!valid41){
+const _errs490 = errors;
+if(Array.isArray(data208)){
+if(data208.length < 1){
+const err281 = {instancePath:instancePath+"/CacheConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err281];
+}
+else {
+vErrors.push(err281);
+}
+errors++;
+}
+const len10 = data208.length;
+for(let i10=0; i10<len10; i10++){
+let data209 = data208[i10];
+if(!(((typeof data209 == "number") && (!(data209 % 1) && !isNaN(data209))) && (isFinite(data209)))){
+const err282 = {instancePath:instancePath+"/CacheConfig/cuda_graph_sizes/" + i10,schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/1/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err282];
+}
+else {
+vErrors.push(err282);
+}
+errors++;
+}
+}
+}
+else {
+const err283 = {instancePath:instancePath+"/CacheConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err283];
+}
+else {
+vErrors.push(err283);
+}
+errors++;
+}
+var _valid16 = _errs490 === errors;
+valid41 = valid41 || _valid16;
+}
+if(!valid41){
+const err284 = {instancePath:instancePath+"/CacheConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err284];
+}
+else {
+vErrors.push(err284);
+}
+errors++;
+}
+else {
+errors = _errs487;
+if(vErrors !== null){
+if(_errs487){
+vErrors.length = _errs487;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data185.data_parallel_address !== undefined){
+if(typeof data185.data_parallel_address !== "string"){
+const err285 = {instancePath:instancePath+"/CacheConfig/data_parallel_address",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err285];
+}
+else {
+vErrors.push(err285);
+}
+errors++;
+}
+}
+if(data185.data_parallel_backend !== undefined){
+if(typeof data185.data_parallel_backend !== "string"){
+const err286 = {instancePath:instancePath+"/CacheConfig/data_parallel_backend",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err286];
+}
+else {
+vErrors.push(err286);
+}
+errors++;
+}
+}
+if(data185.data_parallel_hybrid_lb !== undefined){
+if(typeof data185.data_parallel_hybrid_lb !== "boolean"){
+const err287 = {instancePath:instancePath+"/CacheConfig/data_parallel_hybrid_lb",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_hybrid_lb/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err287];
+}
+else {
+vErrors.push(err287);
+}
+errors++;
+}
+}
+if(data185.data_parallel_rank !== undefined){
+let data213 = data185.data_parallel_rank;
+if(!(((typeof data213 == "number") && (!(data213 % 1) && !isNaN(data213))) && (isFinite(data213)))){
+const err288 = {instancePath:instancePath+"/CacheConfig/data_parallel_rank",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_rank/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err288];
+}
+else {
+vErrors.push(err288);
+}
+errors++;
+}
+}
+if(data185.data_parallel_rpc_port !== undefined){
+let data214 = data185.data_parallel_rpc_port;
+if(!(((typeof data214 == "number") && (!(data214 % 1) && !isNaN(data214))) && (isFinite(data214)))){
+const err289 = {instancePath:instancePath+"/CacheConfig/data_parallel_rpc_port",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_rpc_port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err289];
+}
+else {
+vErrors.push(err289);
+}
+errors++;
+}
+}
+if(data185.data_parallel_size !== undefined){
+let data215 = data185.data_parallel_size;
+if(!(((typeof data215 == "number") && (!(data215 % 1) && !isNaN(data215))) && (isFinite(data215)))){
+const err290 = {instancePath:instancePath+"/CacheConfig/data_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err290];
+}
+else {
+vErrors.push(err290);
+}
+errors++;
+}
+}
+if(data185.data_parallel_size_local !== undefined){
+let data216 = data185.data_parallel_size_local;
+if(!(((typeof data216 == "number") && (!(data216 % 1) && !isNaN(data216))) && (isFinite(data216)))){
+const err291 = {instancePath:instancePath+"/CacheConfig/data_parallel_size_local",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_size_local/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err291];
+}
+else {
+vErrors.push(err291);
+}
+errors++;
+}
+}
+if(data185.data_parallel_start_rank !== undefined){
+let data217 = data185.data_parallel_start_rank;
+if(!(((typeof data217 == "number") && (!(data217 % 1) && !isNaN(data217))) && (isFinite(data217)))){
+const err292 = {instancePath:instancePath+"/CacheConfig/data_parallel_start_rank",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_start_rank/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err292];
+}
+else {
+vErrors.push(err292);
+}
+errors++;
+}
+}
+if(data185.decode_context_parallel_size !== undefined){
+let data218 = data185.decode_context_parallel_size;
+if(!(((typeof data218 == "number") && (!(data218 % 1) && !isNaN(data218))) && (isFinite(data218)))){
+const err293 = {instancePath:instancePath+"/CacheConfig/decode_context_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/decode_context_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err293];
+}
+else {
+vErrors.push(err293);
+}
+errors++;
+}
+}
+if(data185.default_mm_loras !== undefined){
+let data219 = data185.default_mm_loras;
+if(!(data219 && typeof data219 == "object" && !Array.isArray(data219))){
+const err294 = {instancePath:instancePath+"/CacheConfig/default_mm_loras",schemaPath:"#/definitions/VllmGroup/properties/default_mm_loras/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err294];
+}
+else {
+vErrors.push(err294);
+}
+errors++;
+}
+}
+if(data185.disable_async_output_proc !== undefined){
+if(typeof data185.disable_async_output_proc !== "boolean"){
+const err295 = {instancePath:instancePath+"/CacheConfig/disable_async_output_proc",schemaPath:"#/definitions/VllmGroup/properties/disable_async_output_proc/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err295];
+}
+else {
+vErrors.push(err295);
+}
+errors++;
+}
+}
+if(data185.disable_cascade_attn !== undefined){
+if(typeof data185.disable_cascade_attn !== "boolean"){
+const err296 = {instancePath:instancePath+"/CacheConfig/disable_cascade_attn",schemaPath:"#/definitions/VllmGroup/properties/disable_cascade_attn/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err296];
+}
+else {
+vErrors.push(err296);
+}
+errors++;
+}
+}
+if(data185.disable_chunked_mm_input !== undefined){
+if(typeof data185.disable_chunked_mm_input !== "boolean"){
+const err297 = {instancePath:instancePath+"/CacheConfig/disable_chunked_mm_input",schemaPath:"#/definitions/VllmGroup/properties/disable_chunked_mm_input/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err297];
+}
+else {
+vErrors.push(err297);
+}
+errors++;
+}
+}
+if(data185.disable_custom_all_reduce !== undefined){
+if(typeof data185.disable_custom_all_reduce !== "boolean"){
+const err298 = {instancePath:instancePath+"/CacheConfig/disable_custom_all_reduce",schemaPath:"#/definitions/VllmGroup/properties/disable_custom_all_reduce/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err298];
+}
+else {
+vErrors.push(err298);
+}
+errors++;
+}
+}
+if(data185.disable_fastapi_docs !== undefined){
+if(typeof data185.disable_fastapi_docs !== "boolean"){
+const err299 = {instancePath:instancePath+"/CacheConfig/disable_fastapi_docs",schemaPath:"#/definitions/VllmGroup/properties/disable_fastapi_docs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err299];
+}
+else {
+vErrors.push(err299);
+}
+errors++;
+}
+}
+if(data185.disable_frontend_multiprocessing !== undefined){
+if(typeof data185.disable_frontend_multiprocessing !== "boolean"){
+const err300 = {instancePath:instancePath+"/CacheConfig/disable_frontend_multiprocessing",schemaPath:"#/definitions/VllmGroup/properties/disable_frontend_multiprocessing/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err300];
+}
+else {
+vErrors.push(err300);
+}
+errors++;
+}
+}
+if(data185.disable_hybrid_kv_cache_manager !== undefined){
+if(typeof data185.disable_hybrid_kv_cache_manager !== "boolean"){
+const err301 = {instancePath:instancePath+"/CacheConfig/disable_hybrid_kv_cache_manager",schemaPath:"#/definitions/VllmGroup/properties/disable_hybrid_kv_cache_manager/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err301];
+}
+else {
+vErrors.push(err301);
+}
+errors++;
+}
+}
+if(data185.disable_log_requests !== undefined){
+if(typeof data185.disable_log_requests !== "boolean"){
+const err302 = {instancePath:instancePath+"/CacheConfig/disable_log_requests",schemaPath:"#/definitions/VllmGroup/properties/disable_log_requests/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err302];
+}
+else {
+vErrors.push(err302);
+}
+errors++;
+}
+}
+if(data185.disable_log_stats !== undefined){
+if(typeof data185.disable_log_stats !== "boolean"){
+const err303 = {instancePath:instancePath+"/CacheConfig/disable_log_stats",schemaPath:"#/definitions/VllmGroup/properties/disable_log_stats/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err303];
+}
+else {
+vErrors.push(err303);
+}
+errors++;
+}
+}
+if(data185.disable_mm_preprocessor_cache !== undefined){
+if(typeof data185.disable_mm_preprocessor_cache !== "boolean"){
+const err304 = {instancePath:instancePath+"/CacheConfig/disable_mm_preprocessor_cache",schemaPath:"#/definitions/VllmGroup/properties/disable_mm_preprocessor_cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err304];
+}
+else {
+vErrors.push(err304);
+}
+errors++;
+}
+}
+if(data185.disable_sliding_window !== undefined){
+if(typeof data185.disable_sliding_window !== "boolean"){
+const err305 = {instancePath:instancePath+"/CacheConfig/disable_sliding_window",schemaPath:"#/definitions/VllmGroup/properties/disable_sliding_window/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err305];
+}
+else {
+vErrors.push(err305);
+}
+errors++;
+}
+}
+if(data185.disable_uvicorn_access_log !== undefined){
+if(typeof data185.disable_uvicorn_access_log !== "boolean"){
+const err306 = {instancePath:instancePath+"/CacheConfig/disable_uvicorn_access_log",schemaPath:"#/definitions/VllmGroup/properties/disable_uvicorn_access_log/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err306];
+}
+else {
+vErrors.push(err306);
+}
+errors++;
+}
+}
+if(data185.distributed_executor_backend !== undefined){
+if(typeof data185.distributed_executor_backend !== "string"){
+const err307 = {instancePath:instancePath+"/CacheConfig/distributed_executor_backend",schemaPath:"#/definitions/VllmGroup/properties/distributed_executor_backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err307];
+}
+else {
+vErrors.push(err307);
+}
+errors++;
+}
+}
+if(data185.download_dir !== undefined){
+if(typeof data185.download_dir !== "string"){
+const err308 = {instancePath:instancePath+"/CacheConfig/download_dir",schemaPath:"#/definitions/VllmGroup/properties/download_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err308];
+}
+else {
+vErrors.push(err308);
+}
+errors++;
+}
+}
+if(data185.dtype !== undefined){
+let data234 = data185.dtype;
+if(typeof data234 !== "string"){
+const err309 = {instancePath:instancePath+"/CacheConfig/dtype",schemaPath:"#/definitions/VllmGroup/properties/dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err309];
+}
+else {
+vErrors.push(err309);
+}
+errors++;
+}
+if(!((((((data234 === "auto") || (data234 === "bfloat16")) || (data234 === "float")) || (data234 === "float16")) || (data234 === "float32")) || (data234 === "half"))){
+const err310 = {instancePath:instancePath+"/CacheConfig/dtype",schemaPath:"#/definitions/VllmGroup/properties/dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err310];
+}
+else {
+vErrors.push(err310);
+}
+errors++;
+}
+}
+if(data185.enable_auto_tool_choice !== undefined){
+if(typeof data185.enable_auto_tool_choice !== "boolean"){
+const err311 = {instancePath:instancePath+"/CacheConfig/enable_auto_tool_choice",schemaPath:"#/definitions/VllmGroup/properties/enable_auto_tool_choice/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err311];
+}
+else {
+vErrors.push(err311);
+}
+errors++;
+}
+}
+if(data185.enable_chunked_prefill !== undefined){
+if(typeof data185.enable_chunked_prefill !== "boolean"){
+const err312 = {instancePath:instancePath+"/CacheConfig/enable_chunked_prefill",schemaPath:"#/definitions/VllmGroup/properties/enable_chunked_prefill/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err312];
+}
+else {
+vErrors.push(err312);
+}
+errors++;
+}
+}
+if(data185.enable_eplb !== undefined){
+if(typeof data185.enable_eplb !== "boolean"){
+const err313 = {instancePath:instancePath+"/CacheConfig/enable_eplb",schemaPath:"#/definitions/VllmGroup/properties/enable_eplb/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err313];
+}
+else {
+vErrors.push(err313);
+}
+errors++;
+}
+}
+if(data185.enable_expert_parallel !== undefined){
+if(typeof data185.enable_expert_parallel !== "boolean"){
+const err314 = {instancePath:instancePath+"/CacheConfig/enable_expert_parallel",schemaPath:"#/definitions/VllmGroup/properties/enable_expert_parallel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err314];
+}
+else {
+vErrors.push(err314);
+}
+errors++;
+}
+}
+if(data185.enable_force_include_usage !== undefined){
+if(typeof data185.enable_force_include_usage !== "boolean"){
+const err315 = {instancePath:instancePath+"/CacheConfig/enable_force_include_usage",schemaPath:"#/definitions/VllmGroup/properties/enable_force_include_usage/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err315];
+}
+else {
+vErrors.push(err315);
+}
+errors++;
+}
+}
+if(data185.enable_log_outputs !== undefined){
+if(typeof data185.enable_log_outputs !== "boolean"){
+const err316 = {instancePath:instancePath+"/CacheConfig/enable_log_outputs",schemaPath:"#/definitions/VllmGroup/properties/enable_log_outputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err316];
+}
+else {
+vErrors.push(err316);
+}
+errors++;
+}
+}
+if(data185.enable_log_requests !== undefined){
+if(typeof data185.enable_log_requests !== "boolean"){
+const err317 = {instancePath:instancePath+"/CacheConfig/enable_log_requests",schemaPath:"#/definitions/VllmGroup/properties/enable_log_requests/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err317];
+}
+else {
+vErrors.push(err317);
+}
+errors++;
+}
+}
+if(data185.enable_lora !== undefined){
+if(typeof data185.enable_lora !== "boolean"){
+const err318 = {instancePath:instancePath+"/CacheConfig/enable_lora",schemaPath:"#/definitions/VllmGroup/properties/enable_lora/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err318];
+}
+else {
+vErrors.push(err318);
+}
+errors++;
+}
+}
+if(data185.enable_lora_bias !== undefined){
+if(typeof data185.enable_lora_bias !== "boolean"){
+const err319 = {instancePath:instancePath+"/CacheConfig/enable_lora_bias",schemaPath:"#/definitions/VllmGroup/properties/enable_lora_bias/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err319];
+}
+else {
+vErrors.push(err319);
+}
+errors++;
+}
+}
+if(data185.enable_multimodal_encoder_data_parallel !== undefined){
+if(typeof data185.enable_multimodal_encoder_data_parallel !== "boolean"){
+const err320 = {instancePath:instancePath+"/CacheConfig/enable_multimodal_encoder_data_parallel",schemaPath:"#/definitions/VllmGroup/properties/enable_multimodal_encoder_data_parallel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err320];
+}
+else {
+vErrors.push(err320);
+}
+errors++;
+}
+}
+if(data185.enable_prefix_caching !== undefined){
+if(typeof data185.enable_prefix_caching !== "boolean"){
+const err321 = {instancePath:instancePath+"/CacheConfig/enable_prefix_caching",schemaPath:"#/definitions/VllmGroup/properties/enable_prefix_caching/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err321];
+}
+else {
+vErrors.push(err321);
+}
+errors++;
+}
+}
+if(data185.enable_prompt_embeds !== undefined){
+if(typeof data185.enable_prompt_embeds !== "boolean"){
+const err322 = {instancePath:instancePath+"/CacheConfig/enable_prompt_embeds",schemaPath:"#/definitions/VllmGroup/properties/enable_prompt_embeds/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err322];
+}
+else {
+vErrors.push(err322);
+}
+errors++;
+}
+}
+if(data185.enable_prompt_tokens_details !== undefined){
+if(typeof data185.enable_prompt_tokens_details !== "boolean"){
+const err323 = {instancePath:instancePath+"/CacheConfig/enable_prompt_tokens_details",schemaPath:"#/definitions/VllmGroup/properties/enable_prompt_tokens_details/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err323];
+}
+else {
+vErrors.push(err323);
+}
+errors++;
+}
+}
+if(data185.enable_request_id_headers !== undefined){
+if(typeof data185.enable_request_id_headers !== "boolean"){
+const err324 = {instancePath:instancePath+"/CacheConfig/enable_request_id_headers",schemaPath:"#/definitions/VllmGroup/properties/enable_request_id_headers/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err324];
+}
+else {
+vErrors.push(err324);
+}
+errors++;
+}
+}
+if(data185.enable_server_load_tracking !== undefined){
+if(typeof data185.enable_server_load_tracking !== "boolean"){
+const err325 = {instancePath:instancePath+"/CacheConfig/enable_server_load_tracking",schemaPath:"#/definitions/VllmGroup/properties/enable_server_load_tracking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err325];
+}
+else {
+vErrors.push(err325);
+}
+errors++;
+}
+}
+if(data185.enable_sleep_mode !== undefined){
+if(typeof data185.enable_sleep_mode !== "boolean"){
+const err326 = {instancePath:instancePath+"/CacheConfig/enable_sleep_mode",schemaPath:"#/definitions/VllmGroup/properties/enable_sleep_mode/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err326];
+}
+else {
+vErrors.push(err326);
+}
+errors++;
+}
+}
+if(data185.enable_ssl_refresh !== undefined){
+if(typeof data185.enable_ssl_refresh !== "boolean"){
+const err327 = {instancePath:instancePath+"/CacheConfig/enable_ssl_refresh",schemaPath:"#/definitions/VllmGroup/properties/enable_ssl_refresh/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err327];
+}
+else {
+vErrors.push(err327);
+}
+errors++;
+}
+}
+if(data185.enable_tokenizer_info_endpoint !== undefined){
+if(typeof data185.enable_tokenizer_info_endpoint !== "boolean"){
+const err328 = {instancePath:instancePath+"/CacheConfig/enable_tokenizer_info_endpoint",schemaPath:"#/definitions/VllmGroup/properties/enable_tokenizer_info_endpoint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err328];
+}
+else {
+vErrors.push(err328);
+}
+errors++;
+}
+}
+if(data185.enforce_eager !== undefined){
+if(typeof data185.enforce_eager !== "boolean"){
+const err329 = {instancePath:instancePath+"/CacheConfig/enforce_eager",schemaPath:"#/definitions/VllmGroup/properties/enforce_eager/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err329];
+}
+else {
+vErrors.push(err329);
+}
+errors++;
+}
+}
+if(data185.eplb_config !== undefined){
+let data254 = data185.eplb_config;
+if(!(data254 && typeof data254 == "object" && !Array.isArray(data254))){
+const err330 = {instancePath:instancePath+"/CacheConfig/eplb_config",schemaPath:"#/definitions/VllmGroup/properties/eplb_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err330];
+}
+else {
+vErrors.push(err330);
+}
+errors++;
+}
+}
+if(data185.eplb_log_balancedness !== undefined){
+if(typeof data185.eplb_log_balancedness !== "boolean"){
+const err331 = {instancePath:instancePath+"/CacheConfig/eplb_log_balancedness",schemaPath:"#/definitions/VllmGroup/properties/eplb_log_balancedness/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err331];
+}
+else {
+vErrors.push(err331);
+}
+errors++;
+}
+}
+if(data185.eplb_step_interval !== undefined){
+let data256 = data185.eplb_step_interval;
+if(!(((typeof data256 == "number") && (!(data256 % 1) && !isNaN(data256))) && (isFinite(data256)))){
+const err332 = {instancePath:instancePath+"/CacheConfig/eplb_step_interval",schemaPath:"#/definitions/VllmGroup/properties/eplb_step_interval/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err332];
+}
+else {
+vErrors.push(err332);
+}
+errors++;
+}
+}
+if(data185.eplb_window_size !== undefined){
+let data257 = data185.eplb_window_size;
+if(!(((typeof data257 == "number") && (!(data257 % 1) && !isNaN(data257))) && (isFinite(data257)))){
+const err333 = {instancePath:instancePath+"/CacheConfig/eplb_window_size",schemaPath:"#/definitions/VllmGroup/properties/eplb_window_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err333];
+}
+else {
+vErrors.push(err333);
+}
+errors++;
+}
+}
+if(data185.exclude_tools_when_tool_choice_none !== undefined){
+if(typeof data185.exclude_tools_when_tool_choice_none !== "boolean"){
+const err334 = {instancePath:instancePath+"/CacheConfig/exclude_tools_when_tool_choice_none",schemaPath:"#/definitions/VllmGroup/properties/exclude_tools_when_tool_choice_none/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err334];
+}
+else {
+vErrors.push(err334);
+}
+errors++;
+}
+}
+if(data185.fully_sharded_loras !== undefined){
+if(typeof data185.fully_sharded_loras !== "boolean"){
+const err335 = {instancePath:instancePath+"/CacheConfig/fully_sharded_loras",schemaPath:"#/definitions/VllmGroup/properties/fully_sharded_loras/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err335];
+}
+else {
+vErrors.push(err335);
+}
+errors++;
+}
+}
+if(data185.generation_config !== undefined){
+if(typeof data185.generation_config !== "string"){
+const err336 = {instancePath:instancePath+"/CacheConfig/generation_config",schemaPath:"#/definitions/VllmGroup/properties/generation_config/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err336];
+}
+else {
+vErrors.push(err336);
+}
+errors++;
+}
+}
+if(data185.gpu_memory_utilization !== undefined){
+let data261 = data185.gpu_memory_utilization;
+if(!((typeof data261 == "number") && (isFinite(data261)))){
+const err337 = {instancePath:instancePath+"/CacheConfig/gpu_memory_utilization",schemaPath:"#/definitions/VllmGroup/properties/gpu_memory_utilization/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err337];
+}
+else {
+vErrors.push(err337);
+}
+errors++;
+}
+}
+if(data185.guided_decoding_backend !== undefined){
+let data262 = data185.guided_decoding_backend;
+if(typeof data262 !== "string"){
+const err338 = {instancePath:instancePath+"/CacheConfig/guided_decoding_backend",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err338];
+}
+else {
+vErrors.push(err338);
+}
+errors++;
+}
+if(!(((((data262 === "auto") || (data262 === "guidance")) || (data262 === "lm-format-enforcer")) || (data262 === "outlines")) || (data262 === "xgrammar"))){
+const err339 = {instancePath:instancePath+"/CacheConfig/guided_decoding_backend",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_backend/enum",keyword:"enum",params:{allowedValues: schema33.properties.guided_decoding_backend.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err339];
+}
+else {
+vErrors.push(err339);
+}
+errors++;
+}
+}
+if(data185.guided_decoding_disable_additional_properties !== undefined){
+if(typeof data185.guided_decoding_disable_additional_properties !== "boolean"){
+const err340 = {instancePath:instancePath+"/CacheConfig/guided_decoding_disable_additional_properties",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_disable_additional_properties/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err340];
+}
+else {
+vErrors.push(err340);
+}
+errors++;
+}
+}
+if(data185.guided_decoding_disable_any_whitespace !== undefined){
+if(typeof data185.guided_decoding_disable_any_whitespace !== "boolean"){
+const err341 = {instancePath:instancePath+"/CacheConfig/guided_decoding_disable_any_whitespace",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_disable_any_whitespace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err341];
+}
+else {
+vErrors.push(err341);
+}
+errors++;
+}
+}
+if(data185.guided_decoding_disable_fallback !== undefined){
+if(typeof data185.guided_decoding_disable_fallback !== "boolean"){
+const err342 = {instancePath:instancePath+"/CacheConfig/guided_decoding_disable_fallback",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_disable_fallback/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err342];
+}
+else {
+vErrors.push(err342);
+}
+errors++;
+}
+}
+if(data185.h11_max_header_count !== undefined){
+let data266 = data185.h11_max_header_count;
+if(!(((typeof data266 == "number") && (!(data266 % 1) && !isNaN(data266))) && (isFinite(data266)))){
+const err343 = {instancePath:instancePath+"/CacheConfig/h11_max_header_count",schemaPath:"#/definitions/VllmGroup/properties/h11_max_header_count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err343];
+}
+else {
+vErrors.push(err343);
+}
+errors++;
+}
+}
+if(data185.h11_max_incomplete_event_size !== undefined){
+let data267 = data185.h11_max_incomplete_event_size;
+if(!(((typeof data267 == "number") && (!(data267 % 1) && !isNaN(data267))) && (isFinite(data267)))){
+const err344 = {instancePath:instancePath+"/CacheConfig/h11_max_incomplete_event_size",schemaPath:"#/definitions/VllmGroup/properties/h11_max_incomplete_event_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err344];
+}
+else {
+vErrors.push(err344);
+}
+errors++;
+}
+}
+if(data185.headless !== undefined){
+if(typeof data185.headless !== "boolean"){
+const err345 = {instancePath:instancePath+"/CacheConfig/headless",schemaPath:"#/definitions/VllmGroup/properties/headless/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err345];
+}
+else {
+vErrors.push(err345);
+}
+errors++;
+}
+}
+if(data185.hf_config_path !== undefined){
+if(typeof data185.hf_config_path !== "string"){
+const err346 = {instancePath:instancePath+"/CacheConfig/hf_config_path",schemaPath:"#/definitions/VllmGroup/properties/hf_config_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err346];
+}
+else {
+vErrors.push(err346);
+}
+errors++;
+}
+}
+if(data185.hf_overrides !== undefined){
+let data270 = data185.hf_overrides;
+const _errs615 = errors;
+let valid44 = false;
+const _errs616 = errors;
+if(!(data270 && typeof data270 == "object" && !Array.isArray(data270))){
+const err347 = {instancePath:instancePath+"/CacheConfig/hf_overrides",schemaPath:"#/definitions/VllmGroup/properties/hf_overrides/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err347];
+}
+else {
+vErrors.push(err347);
+}
+errors++;
+}
+var _valid17 = _errs616 === errors;
+valid44 = valid44 || _valid17;
+if(!valid44){
+const _errs618 = errors;
+if(typeof data270 !== "string"){
+const err348 = {instancePath:instancePath+"/CacheConfig/hf_overrides",schemaPath:"#/definitions/VllmGroup/properties/hf_overrides/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err348];
+}
+else {
+vErrors.push(err348);
+}
+errors++;
+}
+var _valid17 = _errs618 === errors;
+valid44 = valid44 || _valid17;
+}
+if(!valid44){
+const err349 = {instancePath:instancePath+"/CacheConfig/hf_overrides",schemaPath:"#/definitions/VllmGroup/properties/hf_overrides/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err349];
+}
+else {
+vErrors.push(err349);
+}
+errors++;
+}
+else {
+errors = _errs615;
+if(vErrors !== null){
+if(_errs615){
+vErrors.length = _errs615;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data185.hf_token !== undefined){
+if(typeof data185.hf_token !== "string"){
+const err350 = {instancePath:instancePath+"/CacheConfig/hf_token",schemaPath:"#/definitions/VllmGroup/properties/hf_token/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err350];
+}
+else {
+vErrors.push(err350);
+}
+errors++;
+}
+}
+if(data185.host !== undefined){
+if(typeof data185.host !== "string"){
+const err351 = {instancePath:instancePath+"/CacheConfig/host",schemaPath:"#/definitions/VllmGroup/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err351];
+}
+else {
+vErrors.push(err351);
+}
+errors++;
+}
+}
+if(data185.ignore_patterns !== undefined){
+let data273 = data185.ignore_patterns;
+const _errs625 = errors;
+let valid45 = false;
+const _errs626 = errors;
+if(typeof data273 !== "string"){
+const err352 = {instancePath:instancePath+"/CacheConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err352];
+}
+else {
+vErrors.push(err352);
+}
+errors++;
+}
+var _valid18 = _errs626 === errors;
+valid45 = valid45 || _valid18;
+if(!valid45){
+const _errs628 = errors;
+if(Array.isArray(data273)){
+if(data273.length < 1){
+const err353 = {instancePath:instancePath+"/CacheConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err353];
+}
+else {
+vErrors.push(err353);
+}
+errors++;
+}
+const len11 = data273.length;
+for(let i11=0; i11<len11; i11++){
+if(typeof data273[i11] !== "string"){
+const err354 = {instancePath:instancePath+"/CacheConfig/ignore_patterns/" + i11,schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err354];
+}
+else {
+vErrors.push(err354);
+}
+errors++;
+}
+}
+}
+else {
+const err355 = {instancePath:instancePath+"/CacheConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err355];
+}
+else {
+vErrors.push(err355);
+}
+errors++;
+}
+var _valid18 = _errs628 === errors;
+valid45 = valid45 || _valid18;
+}
+if(!valid45){
+const err356 = {instancePath:instancePath+"/CacheConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err356];
+}
+else {
+vErrors.push(err356);
+}
+errors++;
+}
+else {
+errors = _errs625;
+if(vErrors !== null){
+if(_errs625){
+vErrors.length = _errs625;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data185.interleave_mm_strings !== undefined){
+if(typeof data185.interleave_mm_strings !== "boolean"){
+const err357 = {instancePath:instancePath+"/CacheConfig/interleave_mm_strings",schemaPath:"#/definitions/VllmGroup/properties/interleave_mm_strings/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err357];
+}
+else {
+vErrors.push(err357);
+}
+errors++;
+}
+}
+if(data185.io_processor_plugin !== undefined){
+if(typeof data185.io_processor_plugin !== "string"){
+const err358 = {instancePath:instancePath+"/CacheConfig/io_processor_plugin",schemaPath:"#/definitions/VllmGroup/properties/io_processor_plugin/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err358];
+}
+else {
+vErrors.push(err358);
+}
+errors++;
+}
+}
+if(data185.kv_cache_dtype !== undefined){
+let data277 = data185.kv_cache_dtype;
+if(typeof data277 !== "string"){
+const err359 = {instancePath:instancePath+"/CacheConfig/kv_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/kv_cache_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err359];
+}
+else {
+vErrors.push(err359);
+}
+errors++;
+}
+if(!(((((data277 === "auto") || (data277 === "fp8")) || (data277 === "fp8_e4m3")) || (data277 === "fp8_e5m2")) || (data277 === "fp8_inc"))){
+const err360 = {instancePath:instancePath+"/CacheConfig/kv_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/kv_cache_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.kv_cache_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err360];
+}
+else {
+vErrors.push(err360);
+}
+errors++;
+}
+}
+if(data185.kv_cache_memory_bytes !== undefined){
+let data278 = data185.kv_cache_memory_bytes;
+if(!(((typeof data278 == "number") && (!(data278 % 1) && !isNaN(data278))) && (isFinite(data278)))){
+const err361 = {instancePath:instancePath+"/CacheConfig/kv_cache_memory_bytes",schemaPath:"#/definitions/VllmGroup/properties/kv_cache_memory_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err361];
+}
+else {
+vErrors.push(err361);
+}
+errors++;
+}
+}
+if(data185.kv_events_config !== undefined){
+let data279 = data185.kv_events_config;
+if(!(data279 && typeof data279 == "object" && !Array.isArray(data279))){
+const err362 = {instancePath:instancePath+"/CacheConfig/kv_events_config",schemaPath:"#/definitions/VllmGroup/properties/kv_events_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err362];
+}
+else {
+vErrors.push(err362);
+}
+errors++;
+}
+}
+if(data185.kv_sharing_fast_prefill !== undefined){
+if(typeof data185.kv_sharing_fast_prefill !== "boolean"){
+const err363 = {instancePath:instancePath+"/CacheConfig/kv_sharing_fast_prefill",schemaPath:"#/definitions/VllmGroup/properties/kv_sharing_fast_prefill/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err363];
+}
+else {
+vErrors.push(err363);
+}
+errors++;
+}
+}
+if(data185.kv_transfer_config !== undefined){
+let data281 = data185.kv_transfer_config;
+if(!(data281 && typeof data281 == "object" && !Array.isArray(data281))){
+const err364 = {instancePath:instancePath+"/CacheConfig/kv_transfer_config",schemaPath:"#/definitions/VllmGroup/properties/kv_transfer_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err364];
+}
+else {
+vErrors.push(err364);
+}
+errors++;
+}
+}
+if(data185.limit_mm_per_prompt !== undefined){
+let data282 = data185.limit_mm_per_prompt;
+if(!(data282 && typeof data282 == "object" && !Array.isArray(data282))){
+const err365 = {instancePath:instancePath+"/CacheConfig/limit_mm_per_prompt",schemaPath:"#/definitions/VllmGroup/properties/limit_mm_per_prompt/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err365];
+}
+else {
+vErrors.push(err365);
+}
+errors++;
+}
+}
+if(data185.load_format !== undefined){
+if(typeof data185.load_format !== "string"){
+const err366 = {instancePath:instancePath+"/CacheConfig/load_format",schemaPath:"#/definitions/VllmGroup/properties/load_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err366];
+}
+else {
+vErrors.push(err366);
+}
+errors++;
+}
+}
+if(data185.log_config_file !== undefined){
+if(typeof data185.log_config_file !== "string"){
+const err367 = {instancePath:instancePath+"/CacheConfig/log_config_file",schemaPath:"#/definitions/VllmGroup/properties/log_config_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err367];
+}
+else {
+vErrors.push(err367);
+}
+errors++;
+}
+}
+if(data185.log_error_stack !== undefined){
+if(typeof data185.log_error_stack !== "boolean"){
+const err368 = {instancePath:instancePath+"/CacheConfig/log_error_stack",schemaPath:"#/definitions/VllmGroup/properties/log_error_stack/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err368];
+}
+else {
+vErrors.push(err368);
+}
+errors++;
+}
+}
+if(data185.logits_processor_pattern !== undefined){
+if(typeof data185.logits_processor_pattern !== "string"){
+const err369 = {instancePath:instancePath+"/CacheConfig/logits_processor_pattern",schemaPath:"#/definitions/VllmGroup/properties/logits_processor_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err369];
+}
+else {
+vErrors.push(err369);
+}
+errors++;
+}
+}
+if(data185.logits_processors !== undefined){
+let data287 = data185.logits_processors;
+const _errs657 = errors;
+let valid48 = false;
+const _errs658 = errors;
+if(typeof data287 !== "string"){
+const err370 = {instancePath:instancePath+"/CacheConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err370];
+}
+else {
+vErrors.push(err370);
+}
+errors++;
+}
+var _valid19 = _errs658 === errors;
+valid48 = valid48 || _valid19;
+if(!valid48){
+const _errs660 = errors;
+if(Array.isArray(data287)){
+if(data287.length < 1){
+const err371 = {instancePath:instancePath+"/CacheConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err371];
+}
+else {
+vErrors.push(err371);
+}
+errors++;
+}
+const len12 = data287.length;
+for(let i12=0; i12<len12; i12++){
+if(typeof data287[i12] !== "string"){
+const err372 = {instancePath:instancePath+"/CacheConfig/logits_processors/" + i12,schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err372];
+}
+else {
+vErrors.push(err372);
+}
+errors++;
+}
+}
+}
+else {
+const err373 = {instancePath:instancePath+"/CacheConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err373];
+}
+else {
+vErrors.push(err373);
+}
+errors++;
+}
+var _valid19 = _errs660 === errors;
+valid48 = valid48 || _valid19;
+}
+if(!valid48){
+const err374 = {instancePath:instancePath+"/CacheConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err374];
+}
+else {
+vErrors.push(err374);
+}
+errors++;
+}
+else {
+errors = _errs657;
+if(vErrors !== null){
+if(_errs657){
+vErrors.length = _errs657;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data185.logprobs_mode !== undefined){
+let data289 = data185.logprobs_mode;
+if(typeof data289 !== "string"){
+const err375 = {instancePath:instancePath+"/CacheConfig/logprobs_mode",schemaPath:"#/definitions/VllmGroup/properties/logprobs_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err375];
+}
+else {
+vErrors.push(err375);
+}
+errors++;
+}
+if(!((((data289 === "raw_logits") || (data289 === "raw_logprobs")) || (data289 === "processed_logits")) || (data289 === "processed_logprobs"))){
+const err376 = {instancePath:instancePath+"/CacheConfig/logprobs_mode",schemaPath:"#/definitions/VllmGroup/properties/logprobs_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.logprobs_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err376];
+}
+else {
+vErrors.push(err376);
+}
+errors++;
+}
+}
+if(data185.long_prefill_token_threshold !== undefined){
+let data290 = data185.long_prefill_token_threshold;
+if(!(((typeof data290 == "number") && (!(data290 % 1) && !isNaN(data290))) && (isFinite(data290)))){
+const err377 = {instancePath:instancePath+"/CacheConfig/long_prefill_token_threshold",schemaPath:"#/definitions/VllmGroup/properties/long_prefill_token_threshold/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err377];
+}
+else {
+vErrors.push(err377);
+}
+errors++;
+}
+}
+if(data185.lora_dtype !== undefined){
+let data291 = data185.lora_dtype;
+if(typeof data291 !== "string"){
+const err378 = {instancePath:instancePath+"/CacheConfig/lora_dtype",schemaPath:"#/definitions/VllmGroup/properties/lora_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err378];
+}
+else {
+vErrors.push(err378);
+}
+errors++;
+}
+if(!(((data291 === "auto") || (data291 === "bfloat16")) || (data291 === "float16"))){
+const err379 = {instancePath:instancePath+"/CacheConfig/lora_dtype",schemaPath:"#/definitions/VllmGroup/properties/lora_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.lora_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err379];
+}
+else {
+vErrors.push(err379);
+}
+errors++;
+}
+}
+if(data185.lora_extra_vocab_size !== undefined){
+let data292 = data185.lora_extra_vocab_size;
+if(!(((typeof data292 == "number") && (!(data292 % 1) && !isNaN(data292))) && (isFinite(data292)))){
+const err380 = {instancePath:instancePath+"/CacheConfig/lora_extra_vocab_size",schemaPath:"#/definitions/VllmGroup/properties/lora_extra_vocab_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err380];
+}
+else {
+vErrors.push(err380);
+}
+errors++;
+}
+}
+if(data185.lora_modules !== undefined){
+let data293 = data185.lora_modules;
+const _errs673 = errors;
+let valid51 = false;
+const _errs674 = errors;
+if(typeof data293 !== "string"){
+const err381 = {instancePath:instancePath+"/CacheConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err381];
+}
+else {
+vErrors.push(err381);
+}
+errors++;
+}
+var _valid20 = _errs674 === errors;
+valid51 = valid51 || _valid20;
+if(!valid51){
+const _errs676 = errors;
+if(Array.isArray(data293)){
+if(data293.length < 1){
+const err382 = {instancePath:instancePath+"/CacheConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err382];
+}
+else {
+vErrors.push(err382);
+}
+errors++;
+}
+const len13 = data293.length;
+for(let i13=0; i13<len13; i13++){
+if(typeof data293[i13] !== "string"){
+const err383 = {instancePath:instancePath+"/CacheConfig/lora_modules/" + i13,schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err383];
+}
+else {
+vErrors.push(err383);
+}
+errors++;
+}
+}
+}
+else {
+const err384 = {instancePath:instancePath+"/CacheConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err384];
+}
+else {
+vErrors.push(err384);
+}
+errors++;
+}
+var _valid20 = _errs676 === errors;
+valid51 = valid51 || _valid20;
+}
+if(!valid51){
+const err385 = {instancePath:instancePath+"/CacheConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err385];
+}
+else {
+vErrors.push(err385);
+}
+errors++;
+}
+else {
+errors = _errs673;
+if(vErrors !== null){
+if(_errs673){
+vErrors.length = _errs673;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data185.mamba_cache_dtype !== undefined){
+let data295 = data185.mamba_cache_dtype;
+if(typeof data295 !== "string"){
+const err386 = {instancePath:instancePath+"/CacheConfig/mamba_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_cache_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err386];
+}
+else {
+vErrors.push(err386);
+}
+errors++;
+}
+if(!((data295 === "auto") || (data295 === "float32"))){
+const err387 = {instancePath:instancePath+"/CacheConfig/mamba_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_cache_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.mamba_cache_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err387];
+}
+else {
+vErrors.push(err387);
+}
+errors++;
+}
+}
+if(data185.mamba_ssm_cache_dtype !== undefined){
+let data296 = data185.mamba_ssm_cache_dtype;
+if(typeof data296 !== "string"){
+const err388 = {instancePath:instancePath+"/CacheConfig/mamba_ssm_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_ssm_cache_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err388];
+}
+else {
+vErrors.push(err388);
+}
+errors++;
+}
+if(!((data296 === "auto") || (data296 === "float32"))){
+const err389 = {instancePath:instancePath+"/CacheConfig/mamba_ssm_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_ssm_cache_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.mamba_ssm_cache_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err389];
+}
+else {
+vErrors.push(err389);
+}
+errors++;
+}
+}
+if(data185.max_cpu_loras !== undefined){
+let data297 = data185.max_cpu_loras;
+if(!(((typeof data297 == "number") && (!(data297 % 1) && !isNaN(data297))) && (isFinite(data297)))){
+const err390 = {instancePath:instancePath+"/CacheConfig/max_cpu_loras",schemaPath:"#/definitions/VllmGroup/properties/max_cpu_loras/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err390];
+}
+else {
+vErrors.push(err390);
+}
+errors++;
+}
+}
+if(data185.max_log_len !== undefined){
+let data298 = data185.max_log_len;
+if(!(((typeof data298 == "number") && (!(data298 % 1) && !isNaN(data298))) && (isFinite(data298)))){
+const err391 = {instancePath:instancePath+"/CacheConfig/max_log_len",schemaPath:"#/definitions/VllmGroup/properties/max_log_len/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err391];
+}
+else {
+vErrors.push(err391);
+}
+errors++;
+}
+}
+if(data185.max_logprobs !== undefined){
+let data299 = data185.max_logprobs;
+if(!(((typeof data299 == "number") && (!(data299 % 1) && !isNaN(data299))) && (isFinite(data299)))){
+const err392 = {instancePath:instancePath+"/CacheConfig/max_logprobs",schemaPath:"#/definitions/VllmGroup/properties/max_logprobs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err392];
+}
+else {
+vErrors.push(err392);
+}
+errors++;
+}
+}
+if(data185.max_long_partial_prefills !== undefined){
+let data300 = data185.max_long_partial_prefills;
+if(!(((typeof data300 == "number") && (!(data300 % 1) && !isNaN(data300))) && (isFinite(data300)))){
+const err393 = {instancePath:instancePath+"/CacheConfig/max_long_partial_prefills",schemaPath:"#/definitions/VllmGroup/properties/max_long_partial_prefills/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err393];
+}
+else {
+vErrors.push(err393);
+}
+errors++;
+}
+}
+if(data185.max_lora_rank !== undefined){
+let data301 = data185.max_lora_rank;
+if(!(((typeof data301 == "number") && (!(data301 % 1) && !isNaN(data301))) && (isFinite(data301)))){
+const err394 = {instancePath:instancePath+"/CacheConfig/max_lora_rank",schemaPath:"#/definitions/VllmGroup/properties/max_lora_rank/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err394];
+}
+else {
+vErrors.push(err394);
+}
+errors++;
+}
+}
+if(data185.max_loras !== undefined){
+let data302 = data185.max_loras;
+if(!(((typeof data302 == "number") && (!(data302 % 1) && !isNaN(data302))) && (isFinite(data302)))){
+const err395 = {instancePath:instancePath+"/CacheConfig/max_loras",schemaPath:"#/definitions/VllmGroup/properties/max_loras/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err395];
+}
+else {
+vErrors.push(err395);
+}
+errors++;
+}
+}
+if(data185.max_model_len !== undefined){
+let data303 = data185.max_model_len;
+if(!(((typeof data303 == "number") && (!(data303 % 1) && !isNaN(data303))) && (isFinite(data303)))){
+const err396 = {instancePath:instancePath+"/CacheConfig/max_model_len",schemaPath:"#/definitions/VllmGroup/properties/max_model_len/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err396];
+}
+else {
+vErrors.push(err396);
+}
+errors++;
+}
+}
+if(data185.max_num_batched_tokens !== undefined){
+let data304 = data185.max_num_batched_tokens;
+if(!(((typeof data304 == "number") && (!(data304 % 1) && !isNaN(data304))) && (isFinite(data304)))){
+const err397 = {instancePath:instancePath+"/CacheConfig/max_num_batched_tokens",schemaPath:"#/definitions/VllmGroup/properties/max_num_batched_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err397];
+}
+else {
+vErrors.push(err397);
+}
+errors++;
+}
+}
+if(data185.max_num_partial_prefills !== undefined){
+let data305 = data185.max_num_partial_prefills;
+if(!(((typeof data305 == "number") && (!(data305 % 1) && !isNaN(data305))) && (isFinite(data305)))){
+const err398 = {instancePath:instancePath+"/CacheConfig/max_num_partial_prefills",schemaPath:"#/definitions/VllmGroup/properties/max_num_partial_prefills/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err398];
+}
+else {
+vErrors.push(err398);
+}
+errors++;
+}
+}
+if(data185.max_num_seqs !== undefined){
+let data306 = data185.max_num_seqs;
+if(!(((typeof data306 == "number") && (!(data306 % 1) && !isNaN(data306))) && (isFinite(data306)))){
+const err399 = {instancePath:instancePath+"/CacheConfig/max_num_seqs",schemaPath:"#/definitions/VllmGroup/properties/max_num_seqs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err399];
+}
+else {
+vErrors.push(err399);
+}
+errors++;
+}
+}
+if(data185.max_parallel_loading_workers !== undefined){
+let data307 = data185.max_parallel_loading_workers;
+if(!(((typeof data307 == "number") && (!(data307 % 1) && !isNaN(data307))) && (isFinite(data307)))){
+const err400 = {instancePath:instancePath+"/CacheConfig/max_parallel_loading_workers",schemaPath:"#/definitions/VllmGroup/properties/max_parallel_loading_workers/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err400];
+}
+else {
+vErrors.push(err400);
+}
+errors++;
+}
+}
+if(data185.max_seq_len_to_capture !== undefined){
+let data308 = data185.max_seq_len_to_capture;
+if(!(((typeof data308 == "number") && (!(data308 % 1) && !isNaN(data308))) && (isFinite(data308)))){
+const err401 = {instancePath:instancePath+"/CacheConfig/max_seq_len_to_capture",schemaPath:"#/definitions/VllmGroup/properties/max_seq_len_to_capture/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err401];
+}
+else {
+vErrors.push(err401);
+}
+errors++;
+}
+}
+if(data185.media_io_kwargs !== undefined){
+let data309 = data185.media_io_kwargs;
+if(!(data309 && typeof data309 == "object" && !Array.isArray(data309))){
+const err402 = {instancePath:instancePath+"/CacheConfig/media_io_kwargs",schemaPath:"#/definitions/VllmGroup/properties/media_io_kwargs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err402];
+}
+else {
+vErrors.push(err402);
+}
+errors++;
+}
+}
+if(data185.middleware !== undefined){
+let data310 = data185.middleware;
+const _errs711 = errors;
+let valid54 = false;
+const _errs712 = errors;
+if(typeof data310 !== "string"){
+const err403 = {instancePath:instancePath+"/CacheConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err403];
+}
+else {
+vErrors.push(err403);
+}
+errors++;
+}
+var _valid21 = _errs712 === errors;
+valid54 = valid54 || _valid21;
+if(!valid54){
+const _errs714 = errors;
+if(Array.isArray(data310)){
+if(data310.length < 0){
+const err404 = {instancePath:instancePath+"/CacheConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/1/minItems",keyword:"minItems",params:{limit: 0},message:"must NOT have fewer than 0 items"};
+if(vErrors === null){
+vErrors = [err404];
+}
+else {
+vErrors.push(err404);
+}
+errors++;
+}
+const len14 = data310.length;
+for(let i14=0; i14<len14; i14++){
+if(typeof data310[i14] !== "string"){
+const err405 = {instancePath:instancePath+"/CacheConfig/middleware/" + i14,schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err405];
+}
+else {
+vErrors.push(err405);
+}
+errors++;
+}
+}
+}
+else {
+const err406 = {instancePath:instancePath+"/CacheConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err406];
+}
+else {
+vErrors.push(err406);
+}
+errors++;
+}
+var _valid21 = _errs714 === errors;
+valid54 = valid54 || _valid21;
+}
+if(!valid54){
+const err407 = {instancePath:instancePath+"/CacheConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err407];
+}
+else {
+vErrors.push(err407);
+}
+errors++;
+}
+else {
+errors = _errs711;
+if(vErrors !== null){
+if(_errs711){
+vErrors.length = _errs711;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data185.mm_encoder_tp_mode !== undefined){
+let data312 = data185.mm_encoder_tp_mode;
+if(typeof data312 !== "string"){
+const err408 = {instancePath:instancePath+"/CacheConfig/mm_encoder_tp_mode",schemaPath:"#/definitions/VllmGroup/properties/mm_encoder_tp_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err408];
+}
+else {
+vErrors.push(err408);
+}
+errors++;
+}
+if(!((data312 === "data") || (data312 === "weights"))){
+const err409 = {instancePath:instancePath+"/CacheConfig/mm_encoder_tp_mode",schemaPath:"#/definitions/VllmGroup/properties/mm_encoder_tp_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.mm_encoder_tp_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err409];
+}
+else {
+vErrors.push(err409);
+}
+errors++;
+}
+}
+if(data185.mm_processor_cache_gb !== undefined){
+let data313 = data185.mm_processor_cache_gb;
+if(!((typeof data313 == "number") && (isFinite(data313)))){
+const err410 = {instancePath:instancePath+"/CacheConfig/mm_processor_cache_gb",schemaPath:"#/definitions/VllmGroup/properties/mm_processor_cache_gb/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err410];
+}
+else {
+vErrors.push(err410);
+}
+errors++;
+}
+}
+if(data185.mm_processor_kwargs !== undefined){
+let data314 = data185.mm_processor_kwargs;
+if(!(data314 && typeof data314 == "object" && !Array.isArray(data314))){
+const err411 = {instancePath:instancePath+"/CacheConfig/mm_processor_kwargs",schemaPath:"#/definitions/VllmGroup/properties/mm_processor_kwargs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err411];
+}
+else {
+vErrors.push(err411);
+}
+errors++;
+}
+}
+if(data185.model !== undefined){
+if(typeof data185.model !== "string"){
+const err412 = {instancePath:instancePath+"/CacheConfig/model",schemaPath:"#/definitions/VllmGroup/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err412];
+}
+else {
+vErrors.push(err412);
+}
+errors++;
+}
+}
+if(data185.model_impl !== undefined){
+let data316 = data185.model_impl;
+if(typeof data316 !== "string"){
+const err413 = {instancePath:instancePath+"/CacheConfig/model_impl",schemaPath:"#/definitions/VllmGroup/properties/model_impl/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err413];
+}
+else {
+vErrors.push(err413);
+}
+errors++;
+}
+if(!((((data316 === "auto") || (data316 === "vllm")) || (data316 === "transformers")) || (data316 === "terratorch"))){
+const err414 = {instancePath:instancePath+"/CacheConfig/model_impl",schemaPath:"#/definitions/VllmGroup/properties/model_impl/enum",keyword:"enum",params:{allowedValues: schema33.properties.model_impl.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err414];
+}
+else {
+vErrors.push(err414);
+}
+errors++;
+}
+}
+if(data185.model_loader_extra_config !== undefined){
+let data317 = data185.model_loader_extra_config;
+const _errs729 = errors;
+let valid57 = false;
+const _errs730 = errors;
+if(!(data317 && typeof data317 == "object" && !Array.isArray(data317))){
+const err415 = {instancePath:instancePath+"/CacheConfig/model_loader_extra_config",schemaPath:"#/definitions/VllmGroup/properties/model_loader_extra_config/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err415];
+}
+else {
+vErrors.push(err415);
+}
+errors++;
+}
+var _valid22 = _errs730 === errors;
+valid57 = valid57 || _valid22;
+if(!valid57){
+const _errs732 = errors;
+if(typeof data317 !== "string"){
+const err416 = {instancePath:instancePath+"/CacheConfig/model_loader_extra_config",schemaPath:"#/definitions/VllmGroup/properties/model_loader_extra_config/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err416];
+}
+else {
+vErrors.push(err416);
+}
+errors++;
+}
+var _valid22 = _errs732 === errors;
+valid57 = valid57 || _valid22;
+}
+if(!valid57){
+const err417 = {instancePath:instancePath+"/CacheConfig/model_loader_extra_config",schemaPath:"#/definitions/VllmGroup/properties/model_loader_extra_config/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err417];
+}
+else {
+vErrors.push(err417);
+}
+errors++;
+}
+else {
+errors = _errs729;
+if(vErrors !== null){
+if(_errs729){
+vErrors.length = _errs729;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data185.num_gpu_blocks_override !== undefined){
+let data318 = data185.num_gpu_blocks_override;
+if(!(((typeof data318 == "number") && (!(data318 % 1) && !isNaN(data318))) && (isFinite(data318)))){
+const err418 = {instancePath:instancePath+"/CacheConfig/num_gpu_blocks_override",schemaPath:"#/definitions/VllmGroup/properties/num_gpu_blocks_override/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err418];
+}
+else {
+vErrors.push(err418);
+}
+errors++;
+}
+}
+if(data185.num_lookahead_slots !== undefined){
+let data319 = data185.num_lookahead_slots;
+if(!(((typeof data319 == "number") && (!(data319 % 1) && !isNaN(data319))) && (isFinite(data319)))){
+const err419 = {instancePath:instancePath+"/CacheConfig/num_lookahead_slots",schemaPath:"#/definitions/VllmGroup/properties/num_lookahead_slots/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err419];
+}
+else {
+vErrors.push(err419);
+}
+errors++;
+}
+}
+if(data185.num_redundant_experts !== undefined){
+let data320 = data185.num_redundant_experts;
+if(!(((typeof data320 == "number") && (!(data320 % 1) && !isNaN(data320))) && (isFinite(data320)))){
+const err420 = {instancePath:instancePath+"/CacheConfig/num_redundant_experts",schemaPath:"#/definitions/VllmGroup/properties/num_redundant_experts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err420];
+}
+else {
+vErrors.push(err420);
+}
+errors++;
+}
+}
+if(data185.otlp_traces_endpoint !== undefined){
+if(typeof data185.otlp_traces_endpoint !== "string"){
+const err421 = {instancePath:instancePath+"/CacheConfig/otlp_traces_endpoint",schemaPath:"#/definitions/VllmGroup/properties/otlp_traces_endpoint/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err421];
+}
+else {
+vErrors.push(err421);
+}
+errors++;
+}
+}
+if(data185.override_attention_dtype !== undefined){
+if(typeof data185.override_attention_dtype !== "string"){
+const err422 = {instancePath:instancePath+"/CacheConfig/override_attention_dtype",schemaPath:"#/definitions/VllmGroup/properties/override_attention_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err422];
+}
+else {
+vErrors.push(err422);
+}
+errors++;
+}
+}
+if(data185.override_generation_config !== undefined){
+let data323 = data185.override_generation_config;
+if(!(data323 && typeof data323 == "object" && !Array.isArray(data323))){
+const err423 = {instancePath:instancePath+"/CacheConfig/override_generation_config",schemaPath:"#/definitions/VllmGroup/properties/override_generation_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err423];
+}
+else {
+vErrors.push(err423);
+}
+errors++;
+}
+}
+if(data185.override_pooler_config !== undefined){
+let data324 = data185.override_pooler_config;
+const _errs747 = errors;
+let valid58 = false;
+const _errs748 = errors;
+if(!(data324 && typeof data324 == "object" && !Array.isArray(data324))){
+const err424 = {instancePath:instancePath+"/CacheConfig/override_pooler_config",schemaPath:"#/definitions/VllmGroup/properties/override_pooler_config/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err424];
+}
+else {
+vErrors.push(err424);
+}
+errors++;
+}
+var _valid23 = _errs748 === errors;
+valid58 = valid58 || _valid23;
+if(!valid58){
+const _errs750 = errors;
+if(typeof data324 !== "string"){
+const err425 = {instancePath:instancePath+"/CacheConfig/override_pooler_config",schemaPath:"#/definitions/VllmGroup/properties/override_pooler_config/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err425];
+}
+else {
+vErrors.push(err425);
+}
+errors++;
+}
+var _valid23 = _errs750 === errors;
+valid58 = valid58 || _valid23;
+}
+if(!valid58){
+const err426 = {instancePath:instancePath+"/CacheConfig/override_pooler_config",schemaPath:"#/definitions/VllmGroup/properties/override_pooler_config/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err426];
+}
+else {
+vErrors.push(err426);
+}
+errors++;
+}
+else {
+errors = _errs747;
+if(vErrors !== null){
+if(_errs747){
+vErrors.length = _errs747;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data185.pipeline_parallel_size !== undefined){
+let data325 = data185.pipeline_parallel_size;
+if(!(((typeof data325 == "number") && (!(data325 % 1) && !isNaN(data325))) && (isFinite(data325)))){
+const err427 = {instancePath:instancePath+"/CacheConfig/pipeline_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/pipeline_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err427];
+}
+else {
+vErrors.push(err427);
+}
+errors++;
+}
+}
+if(data185.port !== undefined){
+let data326 = data185.port;
+if(!(((typeof data326 == "number") && (!(data326 % 1) && !isNaN(data326))) && (isFinite(data326)))){
+const err428 = {instancePath:instancePath+"/CacheConfig/port",schemaPath:"#/definitions/VllmGroup/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err428];
+}
+else {
+vErrors.push(err428);
+}
+errors++;
+}
+}
+if(data185.preemption_mode !== undefined){
+let data327 = data185.preemption_mode;
+if(typeof data327 !== "string"){
+const err429 = {instancePath:instancePath+"/CacheConfig/preemption_mode",schemaPath:"#/definitions/VllmGroup/properties/preemption_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err429];
+}
+else {
+vErrors.push(err429);
+}
+errors++;
+}
+if(!(((data327 === "recompute") || (data327 === "swap")) || (data327 === "None"))){
+const err430 = {instancePath:instancePath+"/CacheConfig/preemption_mode",schemaPath:"#/definitions/VllmGroup/properties/preemption_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.preemption_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err430];
+}
+else {
+vErrors.push(err430);
+}
+errors++;
+}
+}
+if(data185.prefix_caching_hash_algo !== undefined){
+let data328 = data185.prefix_caching_hash_algo;
+if(typeof data328 !== "string"){
+const err431 = {instancePath:instancePath+"/CacheConfig/prefix_caching_hash_algo",schemaPath:"#/definitions/VllmGroup/properties/prefix_caching_hash_algo/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err431];
+}
+else {
+vErrors.push(err431);
+}
+errors++;
+}
+if(!((data328 === "sha256") || (data328 === "sha256_cbor"))){
+const err432 = {instancePath:instancePath+"/CacheConfig/prefix_caching_hash_algo",schemaPath:"#/definitions/VllmGroup/properties/prefix_caching_hash_algo/enum",keyword:"enum",params:{allowedValues: schema33.properties.prefix_caching_hash_algo.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err432];
+}
+else {
+vErrors.push(err432);
+}
+errors++;
+}
+}
+if(data185.pt_load_map_location !== undefined){
+let data329 = data185.pt_load_map_location;
+const _errs761 = errors;
+let valid59 = false;
+const _errs762 = errors;
+if(!(data329 && typeof data329 == "object" && !Array.isArray(data329))){
+const err433 = {instancePath:instancePath+"/CacheConfig/pt_load_map_location",schemaPath:"#/definitions/VllmGroup/properties/pt_load_map_location/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err433];
+}
+else {
+vErrors.push(err433);
+}
+errors++;
+}
+var _valid24 = _errs762 === errors;
+valid59 = valid59 || _valid24;
+if(!valid59){
+const _errs764 = errors;
+if(typeof data329 !== "string"){
+const err434 = {instancePath:instancePath+"/CacheConfig/pt_load_map_location",schemaPath:"#/definitions/VllmGroup/properties/pt_load_map_location/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err434];
+}
+else {
+vErrors.push(err434);
+}
+errors++;
+}
+var _valid24 = _errs764 === errors;
+valid59 = valid59 || _valid24;
+}
+if(!valid59){
+const err435 = {instancePath:instancePath+"/CacheConfig/pt_load_map_location",schemaPath:"#/definitions/VllmGroup/properties/pt_load_map_location/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err435];
+}
+else {
+vErrors.push(err435);
+}
+errors++;
+}
+else {
+errors = _errs761;
+if(vErrors !== null){
+if(_errs761){
+vErrors.length = _errs761;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data185.quantization !== undefined){
+let data330 = data185.quantization;
+if(typeof data330 !== "string"){
+const err436 = {instancePath:instancePath+"/CacheConfig/quantization",schemaPath:"#/definitions/VllmGroup/properties/quantization/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err436];
+}
+else {
+vErrors.push(err436);
+}
+errors++;
+}
+if(!((((((((((((((((((((((((((((data330 === "awq") || (data330 === "deepspeedfp")) || (data330 === "tpu_int8")) || (data330 === "fp8")) || (data330 === "ptpc_fp8")) || (data330 === "fbgemm_fp8")) || (data330 === "modelopt")) || (data330 === "modelopt_fp4")) || (data330 === "bitblas")) || (data330 === "gguf")) || (data330 === "gptq_marlin_24")) || (data330 === "gptq_marlin")) || (data330 === "gptq_bitblas")) || (data330 === "awq_marlin")) || (data330 === "gptq")) || (data330 === "compressed-tensors")) || (data330 === "bitsandbytes")) || (data330 === "hqq")) || (data330 === "experts_int8")) || (data330 === "ipex")) || (data330 === "quark")) || (data330 === "moe_wna16")) || (data330 === "torchao")) || (data330 === "auto-round")) || (data330 === "rtn")) || (data330 === "inc")) || (data330 === "mxfp4")) || (data330 === "petit_nvfp4"))){
+const err437 = {instancePath:instancePath+"/CacheConfig/quantization",schemaPath:"#/definitions/VllmGroup/properties/quantization/enum",keyword:"enum",params:{allowedValues: schema33.properties.quantization.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err437];
+}
+else {
+vErrors.push(err437);
+}
+errors++;
+}
+}
+if(data185.ray_workers_use_nsight !== undefined){
+if(typeof data185.ray_workers_use_nsight !== "boolean"){
+const err438 = {instancePath:instancePath+"/CacheConfig/ray_workers_use_nsight",schemaPath:"#/definitions/VllmGroup/properties/ray_workers_use_nsight/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err438];
+}
+else {
+vErrors.push(err438);
+}
+errors++;
+}
+}
+if(data185.reasoning_parser !== undefined){
+let data332 = data185.reasoning_parser;
+if(typeof data332 !== "string"){
+const err439 = {instancePath:instancePath+"/CacheConfig/reasoning_parser",schemaPath:"#/definitions/VllmGroup/properties/reasoning_parser/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err439];
+}
+else {
+vErrors.push(err439);
+}
+errors++;
+}
+if(!((((((((data332 === "deepseek_r1") || (data332 === "glm45")) || (data332 === "openai_gptoss")) || (data332 === "granite")) || (data332 === "hunyuan_a13b")) || (data332 === "mistral")) || (data332 === "qwen3")) || (data332 === "step3"))){
+const err440 = {instancePath:instancePath+"/CacheConfig/reasoning_parser",schemaPath:"#/definitions/VllmGroup/properties/reasoning_parser/enum",keyword:"enum",params:{allowedValues: schema33.properties.reasoning_parser.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err440];
+}
+else {
+vErrors.push(err440);
+}
+errors++;
+}
+}
+if(data185.response_role !== undefined){
+if(typeof data185.response_role !== "string"){
+const err441 = {instancePath:instancePath+"/CacheConfig/response_role",schemaPath:"#/definitions/VllmGroup/properties/response_role/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err441];
+}
+else {
+vErrors.push(err441);
+}
+errors++;
+}
+}
+if(data185.return_tokens_as_token_ids !== undefined){
+if(typeof data185.return_tokens_as_token_ids !== "boolean"){
+const err442 = {instancePath:instancePath+"/CacheConfig/return_tokens_as_token_ids",schemaPath:"#/definitions/VllmGroup/properties/return_tokens_as_token_ids/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err442];
+}
+else {
+vErrors.push(err442);
+}
+errors++;
+}
+}
+if(data185.revision !== undefined){
+if(typeof data185.revision !== "string"){
+const err443 = {instancePath:instancePath+"/CacheConfig/revision",schemaPath:"#/definitions/VllmGroup/properties/revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err443];
+}
+else {
+vErrors.push(err443);
+}
+errors++;
+}
+}
+if(data185.root_path !== undefined){
+if(typeof data185.root_path !== "string"){
+const err444 = {instancePath:instancePath+"/CacheConfig/root_path",schemaPath:"#/definitions/VllmGroup/properties/root_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err444];
+}
+else {
+vErrors.push(err444);
+}
+errors++;
+}
+}
+if(data185.rope_scaling !== undefined){
+let data337 = data185.rope_scaling;
+if(!(data337 && typeof data337 == "object" && !Array.isArray(data337))){
+const err445 = {instancePath:instancePath+"/CacheConfig/rope_scaling",schemaPath:"#/definitions/VllmGroup/properties/rope_scaling/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err445];
+}
+else {
+vErrors.push(err445);
+}
+errors++;
+}
+}
+if(data185.rope_theta !== undefined){
+let data338 = data185.rope_theta;
+if(!((typeof data338 == "number") && (isFinite(data338)))){
+const err446 = {instancePath:instancePath+"/CacheConfig/rope_theta",schemaPath:"#/definitions/VllmGroup/properties/rope_theta/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err446];
+}
+else {
+vErrors.push(err446);
+}
+errors++;
+}
+}
+if(data185.runner !== undefined){
+let data339 = data185.runner;
+if(typeof data339 !== "string"){
+const err447 = {instancePath:instancePath+"/CacheConfig/runner",schemaPath:"#/definitions/VllmGroup/properties/runner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err447];
+}
+else {
+vErrors.push(err447);
+}
+errors++;
+}
+if(!((((data339 === "auto") || (data339 === "draft")) || (data339 === "generate")) || (data339 === "pooling"))){
+const err448 = {instancePath:instancePath+"/CacheConfig/runner",schemaPath:"#/definitions/VllmGroup/properties/runner/enum",keyword:"enum",params:{allowedValues: schema33.properties.runner.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err448];
+}
+else {
+vErrors.push(err448);
+}
+errors++;
+}
+}
+if(data185.safetensors_load_strategy !== undefined){
+if(typeof data185.safetensors_load_strategy !== "string"){
+const err449 = {instancePath:instancePath+"/CacheConfig/safetensors_load_strategy",schemaPath:"#/definitions/VllmGroup/properties/safetensors_load_strategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err449];
+}
+else {
+vErrors.push(err449);
+}
+errors++;
+}
+}
+if(data185.scheduler_cls !== undefined){
+if(typeof data185.scheduler_cls !== "string"){
+const err450 = {instancePath:instancePath+"/CacheConfig/scheduler_cls",schemaPath:"#/definitions/VllmGroup/properties/scheduler_cls/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err450];
+}
+else {
+vErrors.push(err450);
+}
+errors++;
+}
+}
+if(data185.scheduler_delay_factor !== undefined){
+let data342 = data185.scheduler_delay_factor;
+if(!((typeof data342 == "number") && (isFinite(data342)))){
+const err451 = {instancePath:instancePath+"/CacheConfig/scheduler_delay_factor",schemaPath:"#/definitions/VllmGroup/properties/scheduler_delay_factor/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err451];
+}
+else {
+vErrors.push(err451);
+}
+errors++;
+}
+}
+if(data185.scheduling_policy !== undefined){
+let data343 = data185.scheduling_policy;
+if(typeof data343 !== "string"){
+const err452 = {instancePath:instancePath+"/CacheConfig/scheduling_policy",schemaPath:"#/definitions/VllmGroup/properties/scheduling_policy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err452];
+}
+else {
+vErrors.push(err452);
+}
+errors++;
+}
+if(!((data343 === "fcfs") || (data343 === "priority"))){
+const err453 = {instancePath:instancePath+"/CacheConfig/scheduling_policy",schemaPath:"#/definitions/VllmGroup/properties/scheduling_policy/enum",keyword:"enum",params:{allowedValues: schema33.properties.scheduling_policy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err453];
+}
+else {
+vErrors.push(err453);
+}
+errors++;
+}
+}
+if(data185.seed !== undefined){
+let data344 = data185.seed;
+if(!(((typeof data344 == "number") && (!(data344 % 1) && !isNaN(data344))) && (isFinite(data344)))){
+const err454 = {instancePath:instancePath+"/CacheConfig/seed",schemaPath:"#/definitions/VllmGroup/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err454];
+}
+else {
+vErrors.push(err454);
+}
+errors++;
+}
+}
+if(data185.served_model_name !== undefined){
+let data345 = data185.served_model_name;
+const _errs797 = errors;
+let valid60 = false;
+const _errs798 = errors;
+if(typeof data345 !== "string"){
+const err455 = {instancePath:instancePath+"/CacheConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err455];
+}
+else {
+vErrors.push(err455);
+}
+errors++;
+}
+var _valid25 = _errs798 === errors;
+valid60 = valid60 || _valid25;
+if(!valid60){
+const _errs800 = errors;
+if(Array.isArray(data345)){
+if(data345.length < 1){
+const err456 = {instancePath:instancePath+"/CacheConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err456];
+}
+else {
+vErrors.push(err456);
+}
+errors++;
+}
+const len15 = data345.length;
+for(let i15=0; i15<len15; i15++){
+if(typeof data345[i15] !== "string"){
+const err457 = {instancePath:instancePath+"/CacheConfig/served_model_name/" + i15,schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err457];
+}
+else {
+vErrors.push(err457);
+}
+errors++;
+}
+}
+}
+else {
+const err458 = {instancePath:instancePath+"/CacheConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err458];
+}
+else {
+vErrors.push(err458);
+}
+errors++;
+}
+var _valid25 = _errs800 === errors;
+valid60 = valid60 || _valid25;
+}
+if(!valid60){
+const err459 = {instancePath:instancePath+"/CacheConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err459];
+}
+else {
+vErrors.push(err459);
+}
+errors++;
+}
+else {
+errors = _errs797;
+if(vErrors !== null){
+if(_errs797){
+vErrors.length = _errs797;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data185.show_hidden_metrics_for_version !== undefined){
+if(typeof data185.show_hidden_metrics_for_version !== "string"){
+const err460 = {instancePath:instancePath+"/CacheConfig/show_hidden_metrics_for_version",schemaPath:"#/definitions/VllmGroup/properties/show_hidden_metrics_for_version/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err460];
+}
+else {
+vErrors.push(err460);
+}
+errors++;
+}
+}
+if(data185.skip_mm_profiling !== undefined){
+if(typeof data185.skip_mm_profiling !== "boolean"){
+const err461 = {instancePath:instancePath+"/CacheConfig/skip_mm_profiling",schemaPath:"#/definitions/VllmGroup/properties/skip_mm_profiling/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err461];
+}
+else {
+vErrors.push(err461);
+}
+errors++;
+}
+}
+if(data185.skip_tokenizer_init !== undefined){
+if(typeof data185.skip_tokenizer_init !== "boolean"){
+const err462 = {instancePath:instancePath+"/CacheConfig/skip_tokenizer_init",schemaPath:"#/definitions/VllmGroup/properties/skip_tokenizer_init/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err462];
+}
+else {
+vErrors.push(err462);
+}
+errors++;
+}
+}
+if(data185.speculative_config !== undefined){
+let data350 = data185.speculative_config;
+if(!(data350 && typeof data350 == "object" && !Array.isArray(data350))){
+const err463 = {instancePath:instancePath+"/CacheConfig/speculative_config",schemaPath:"#/definitions/VllmGroup/properties/speculative_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err463];
+}
+else {
+vErrors.push(err463);
+}
+errors++;
+}
+}
+if(data185.ssl_ca_certs !== undefined){
+if(typeof data185.ssl_ca_certs !== "string"){
+const err464 = {instancePath:instancePath+"/CacheConfig/ssl_ca_certs",schemaPath:"#/definitions/VllmGroup/properties/ssl_ca_certs/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err464];
+}
+else {
+vErrors.push(err464);
+}
+errors++;
+}
+}
+if(data185.ssl_cert_reqs !== undefined){
+let data352 = data185.ssl_cert_reqs;
+if(!(((typeof data352 == "number") && (!(data352 % 1) && !isNaN(data352))) && (isFinite(data352)))){
+const err465 = {instancePath:instancePath+"/CacheConfig/ssl_cert_reqs",schemaPath:"#/definitions/VllmGroup/properties/ssl_cert_reqs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err465];
+}
+else {
+vErrors.push(err465);
+}
+errors++;
+}
+}
+if(data185.ssl_certfile !== undefined){
+if(typeof data185.ssl_certfile !== "string"){
+const err466 = {instancePath:instancePath+"/CacheConfig/ssl_certfile",schemaPath:"#/definitions/VllmGroup/properties/ssl_certfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err466];
+}
+else {
+vErrors.push(err466);
+}
+errors++;
+}
+}
+if(data185.ssl_keyfile !== undefined){
+if(typeof data185.ssl_keyfile !== "string"){
+const err467 = {instancePath:instancePath+"/CacheConfig/ssl_keyfile",schemaPath:"#/definitions/VllmGroup/properties/ssl_keyfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err467];
+}
+else {
+vErrors.push(err467);
+}
+errors++;
+}
+}
+if(data185.swap_space !== undefined){
+let data355 = data185.swap_space;
+if(!((typeof data355 == "number") && (isFinite(data355)))){
+const err468 = {instancePath:instancePath+"/CacheConfig/swap_space",schemaPath:"#/definitions/VllmGroup/properties/swap_space/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err468];
+}
+else {
+vErrors.push(err468);
+}
+errors++;
+}
+}
+if(data185.task !== undefined){
+let data356 = data185.task;
+if(typeof data356 !== "string"){
+const err469 = {instancePath:instancePath+"/CacheConfig/task",schemaPath:"#/definitions/VllmGroup/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err469];
+}
+else {
+vErrors.push(err469);
+}
+errors++;
+}
+if(!((((((((((data356 === "auto") || (data356 === "classify")) || (data356 === "draft")) || (data356 === "embed")) || (data356 === "embedding")) || (data356 === "generate")) || (data356 === "reward")) || (data356 === "score")) || (data356 === "transcription")) || (data356 === "None"))){
+const err470 = {instancePath:instancePath+"/CacheConfig/task",schemaPath:"#/definitions/VllmGroup/properties/task/enum",keyword:"enum",params:{allowedValues: schema33.properties.task.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err470];
+}
+else {
+vErrors.push(err470);
+}
+errors++;
+}
+}
+if(data185.tensor_parallel_size !== undefined){
+let data357 = data185.tensor_parallel_size;
+if(!(((typeof data357 == "number") && (!(data357 % 1) && !isNaN(data357))) && (isFinite(data357)))){
+const err471 = {instancePath:instancePath+"/CacheConfig/tensor_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/tensor_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err471];
+}
+else {
+vErrors.push(err471);
+}
+errors++;
+}
+}
+if(data185.tokenizer !== undefined){
+if(typeof data185.tokenizer !== "string"){
+const err472 = {instancePath:instancePath+"/CacheConfig/tokenizer",schemaPath:"#/definitions/VllmGroup/properties/tokenizer/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err472];
+}
+else {
+vErrors.push(err472);
+}
+errors++;
+}
+}
+if(data185.tokenizer_mode !== undefined){
+let data359 = data185.tokenizer_mode;
+if(typeof data359 !== "string"){
+const err473 = {instancePath:instancePath+"/CacheConfig/tokenizer_mode",schemaPath:"#/definitions/VllmGroup/properties/tokenizer_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err473];
+}
+else {
+vErrors.push(err473);
+}
+errors++;
+}
+if(!((((data359 === "auto") || (data359 === "custom")) || (data359 === "mistral")) || (data359 === "slow"))){
+const err474 = {instancePath:instancePath+"/CacheConfig/tokenizer_mode",schemaPath:"#/definitions/VllmGroup/properties/tokenizer_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.tokenizer_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err474];
+}
+else {
+vErrors.push(err474);
+}
+errors++;
+}
+}
+if(data185.tokenizer_revision !== undefined){
+if(typeof data185.tokenizer_revision !== "string"){
+const err475 = {instancePath:instancePath+"/CacheConfig/tokenizer_revision",schemaPath:"#/definitions/VllmGroup/properties/tokenizer_revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err475];
+}
+else {
+vErrors.push(err475);
+}
+errors++;
+}
+}
+if(data185.tool_call_parser !== undefined){
+if(typeof data185.tool_call_parser !== "string"){
+const err476 = {instancePath:instancePath+"/CacheConfig/tool_call_parser",schemaPath:"#/definitions/VllmGroup/properties/tool_call_parser/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err476];
+}
+else {
+vErrors.push(err476);
+}
+errors++;
+}
+}
+if(data185.tool_parser_plugin !== undefined){
+if(typeof data185.tool_parser_plugin !== "string"){
+const err477 = {instancePath:instancePath+"/CacheConfig/tool_parser_plugin",schemaPath:"#/definitions/VllmGroup/properties/tool_parser_plugin/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err477];
+}
+else {
+vErrors.push(err477);
+}
+errors++;
+}
+}
+if(data185.tool_server !== undefined){
+if(typeof data185.tool_server !== "string"){
+const err478 = {instancePath:instancePath+"/CacheConfig/tool_server",schemaPath:"#/definitions/VllmGroup/properties/tool_server/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err478];
+}
+else {
+vErrors.push(err478);
+}
+errors++;
+}
+}
+if(data185.trust_remote_code !== undefined){
+if(typeof data185.trust_remote_code !== "boolean"){
+const err479 = {instancePath:instancePath+"/CacheConfig/trust_remote_code",schemaPath:"#/definitions/VllmGroup/properties/trust_remote_code/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err479];
+}
+else {
+vErrors.push(err479);
+}
+errors++;
+}
+}
+if(data185.uds !== undefined){
+if(typeof data185.uds !== "string"){
+const err480 = {instancePath:instancePath+"/CacheConfig/uds",schemaPath:"#/definitions/VllmGroup/properties/uds/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err480];
+}
+else {
+vErrors.push(err480);
+}
+errors++;
+}
+}
+if(data185.use_tqdm_on_load !== undefined){
+if(typeof data185.use_tqdm_on_load !== "boolean"){
+const err481 = {instancePath:instancePath+"/CacheConfig/use_tqdm_on_load",schemaPath:"#/definitions/VllmGroup/properties/use_tqdm_on_load/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err481];
+}
+else {
+vErrors.push(err481);
+}
+errors++;
+}
+}
+if(data185.uvicorn_log_level !== undefined){
+let data367 = data185.uvicorn_log_level;
+if(typeof data367 !== "string"){
+const err482 = {instancePath:instancePath+"/CacheConfig/uvicorn_log_level",schemaPath:"#/definitions/VllmGroup/properties/uvicorn_log_level/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err482];
+}
+else {
+vErrors.push(err482);
+}
+errors++;
+}
+if(!((((((data367 === "critical") || (data367 === "debug")) || (data367 === "error")) || (data367 === "info")) || (data367 === "trace")) || (data367 === "warning"))){
+const err483 = {instancePath:instancePath+"/CacheConfig/uvicorn_log_level",schemaPath:"#/definitions/VllmGroup/properties/uvicorn_log_level/enum",keyword:"enum",params:{allowedValues: schema33.properties.uvicorn_log_level.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err483];
+}
+else {
+vErrors.push(err483);
+}
+errors++;
+}
+}
+if(data185.worker_cls !== undefined){
+if(typeof data185.worker_cls !== "string"){
+const err484 = {instancePath:instancePath+"/CacheConfig/worker_cls",schemaPath:"#/definitions/VllmGroup/properties/worker_cls/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err484];
+}
+else {
+vErrors.push(err484);
+}
+errors++;
+}
+}
+if(data185.worker_extension_cls !== undefined){
+if(typeof data185.worker_extension_cls !== "string"){
+const err485 = {instancePath:instancePath+"/CacheConfig/worker_extension_cls",schemaPath:"#/definitions/VllmGroup/properties/worker_extension_cls/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err485];
+}
+else {
+vErrors.push(err485);
+}
+errors++;
+}
+}
+}
+else {
+const err486 = {instancePath:instancePath+"/CacheConfig",schemaPath:"#/definitions/VllmGroup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err486];
+}
+else {
+vErrors.push(err486);
+}
+errors++;
+}
+}
+if(data.ParallelConfig !== undefined){
+let data370 = data.ParallelConfig;
+if(data370 && typeof data370 == "object" && !Array.isArray(data370)){
+for(const key3 in data370){
+if(!(func2.call(schema33.properties, key3))){
+const err487 = {instancePath:instancePath+"/ParallelConfig",schemaPath:"#/definitions/VllmGroup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err487];
+}
+else {
+vErrors.push(err487);
+}
+errors++;
+}
+}
+if(data370.additional_config !== undefined){
+let data371 = data370.additional_config;
+const _errs855 = errors;
+let valid65 = false;
+const _errs856 = errors;
+if(!(data371 && typeof data371 == "object" && !Array.isArray(data371))){
+const err488 = {instancePath:instancePath+"/ParallelConfig/additional_config",schemaPath:"#/definitions/VllmGroup/properties/additional_config/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err488];
+}
+else {
+vErrors.push(err488);
+}
+errors++;
+}
+var _valid26 = _errs856 === errors;
+valid65 = valid65 || _valid26;
+if(!valid65){
+const _errs858 = errors;
+if(typeof data371 !== "string"){
+const err489 = {instancePath:instancePath+"/ParallelConfig/additional_config",schemaPath:"#/definitions/VllmGroup/properties/additional_config/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err489];
+}
+else {
+vErrors.push(err489);
+}
+errors++;
+}
+var _valid26 = _errs858 === errors;
+valid65 = valid65 || _valid26;
+}
+if(!valid65){
+const err490 = {instancePath:instancePath+"/ParallelConfig/additional_config",schemaPath:"#/definitions/VllmGroup/properties/additional_config/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err490];
+}
+else {
+vErrors.push(err490);
+}
+errors++;
+}
+else {
+errors = _errs855;
+if(vErrors !== null){
+if(_errs855){
+vErrors.length = _errs855;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data370.allow_credentials !== undefined){
+if(typeof data370.allow_credentials !== "boolean"){
+const err491 = {instancePath:instancePath+"/ParallelConfig/allow_credentials",schemaPath:"#/definitions/VllmGroup/properties/allow_credentials/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err491];
+}
+else {
+vErrors.push(err491);
+}
+errors++;
+}
+}
+if(data370.allowed_headers !== undefined){
+let data373 = data370.allowed_headers;
+if(!(data373 && typeof data373 == "object" && !Array.isArray(data373))){
+const err492 = {instancePath:instancePath+"/ParallelConfig/allowed_headers",schemaPath:"#/definitions/VllmGroup/properties/allowed_headers/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err492];
+}
+else {
+vErrors.push(err492);
+}
+errors++;
+}
+}
+if(data370.allowed_local_media_path !== undefined){
+if(typeof data370.allowed_local_media_path !== "string"){
+const err493 = {instancePath:instancePath+"/ParallelConfig/allowed_local_media_path",schemaPath:"#/definitions/VllmGroup/properties/allowed_local_media_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err493];
+}
+else {
+vErrors.push(err493);
+}
+errors++;
+}
+}
+if(data370.allowed_methods !== undefined){
+let data375 = data370.allowed_methods;
+if(!(data375 && typeof data375 == "object" && !Array.isArray(data375))){
+const err494 = {instancePath:instancePath+"/ParallelConfig/allowed_methods",schemaPath:"#/definitions/VllmGroup/properties/allowed_methods/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err494];
+}
+else {
+vErrors.push(err494);
+}
+errors++;
+}
+}
+if(data370.allowed_origins !== undefined){
+let data376 = data370.allowed_origins;
+if(!(data376 && typeof data376 == "object" && !Array.isArray(data376))){
+const err495 = {instancePath:instancePath+"/ParallelConfig/allowed_origins",schemaPath:"#/definitions/VllmGroup/properties/allowed_origins/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err495];
+}
+else {
+vErrors.push(err495);
+}
+errors++;
+}
+}
+if(data370.api_key !== undefined){
+let data377 = data370.api_key;
+const _errs871 = errors;
+let valid66 = false;
+const _errs872 = errors;
+if(typeof data377 !== "string"){
+const err496 = {instancePath:instancePath+"/ParallelConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err496];
+}
+else {
+vErrors.push(err496);
+}
+errors++;
+}
+var _valid27 = _errs872 === errors;
+valid66 = valid66 || _valid27;
+if(!valid66){
+const _errs874 = errors;
+if(Array.isArray(data377)){
+if(data377.length < 1){
+const err497 = {instancePath:instancePath+"/ParallelConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err497];
+}
+else {
+vErrors.push(err497);
+}
+errors++;
+}
+const len16 = data377.length;
+for(let i16=0; i16<len16; i16++){
+if(typeof data377[i16] !== "string"){
+const err498 = {instancePath:instancePath+"/ParallelConfig/api_key/" + i16,schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err498];
+}
+else {
+vErrors.push(err498);
+}
+errors++;
+}
+}
+}
+else {
+const err499 = {instancePath:instancePath+"/ParallelConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err499];
+}
+else {
+vErrors.push(err499);
+}
+errors++;
+}
+var _valid27 = _errs874 === errors;
+valid66 = valid66 || _valid27;
+}
+if(!valid66){
+const err500 = {instancePath:instancePath+"/ParallelConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err500];
+}
+else {
+vErrors.push(err500);
+}
+errors++;
+}
+else {
+errors = _errs871;
+if(vErrors !== null){
+if(_errs871){
+vErrors.length = _errs871;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data370.api_server_count !== undefined){
+let data379 = data370.api_server_count;
+if(!(((typeof data379 == "number") && (!(data379 % 1) && !isNaN(data379))) && (isFinite(data379)))){
+const err501 = {instancePath:instancePath+"/ParallelConfig/api_server_count",schemaPath:"#/definitions/VllmGroup/properties/api_server_count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err501];
+}
+else {
+vErrors.push(err501);
+}
+errors++;
+}
+}
+if(data370.async_scheduling !== undefined){
+if(typeof data370.async_scheduling !== "boolean"){
+const err502 = {instancePath:instancePath+"/ParallelConfig/async_scheduling",schemaPath:"#/definitions/VllmGroup/properties/async_scheduling/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err502];
+}
+else {
+vErrors.push(err502);
+}
+errors++;
+}
+}
+if(data370.block_size !== undefined){
+let data381 = data370.block_size;
+if(!(((typeof data381 == "number") && (!(data381 % 1) && !isNaN(data381))) && (isFinite(data381)))){
+const err503 = {instancePath:instancePath+"/ParallelConfig/block_size",schemaPath:"#/definitions/VllmGroup/properties/block_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err503];
+}
+else {
+vErrors.push(err503);
+}
+errors++;
+}
+if(!((((((data381 === 1) || (data381 === 8)) || (data381 === 16)) || (data381 === 32)) || (data381 === 64)) || (data381 === 128))){
+const err504 = {instancePath:instancePath+"/ParallelConfig/block_size",schemaPath:"#/definitions/VllmGroup/properties/block_size/enum",keyword:"enum",params:{allowedValues: schema33.properties.block_size.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err504];
+}
+else {
+vErrors.push(err504);
+}
+errors++;
+}
+}
+if(data370.calculate_kv_scales !== undefined){
+if(typeof data370.calculate_kv_scales !== "boolean"){
+const err505 = {instancePath:instancePath+"/ParallelConfig/calculate_kv_scales",schemaPath:"#/definitions/VllmGroup/properties/calculate_kv_scales/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err505];
+}
+else {
+vErrors.push(err505);
+}
+errors++;
+}
+}
+if(data370.chat_template !== undefined){
+if(typeof data370.chat_template !== "string"){
+const err506 = {instancePath:instancePath+"/ParallelConfig/chat_template",schemaPath:"#/definitions/VllmGroup/properties/chat_template/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err506];
+}
+else {
+vErrors.push(err506);
+}
+errors++;
+}
+}
+if(data370.chat_template_content_format !== undefined){
+let data384 = data370.chat_template_content_format;
+if(typeof data384 !== "string"){
+const err507 = {instancePath:instancePath+"/ParallelConfig/chat_template_content_format",schemaPath:"#/definitions/VllmGroup/properties/chat_template_content_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err507];
+}
+else {
+vErrors.push(err507);
+}
+errors++;
+}
+if(!(((data384 === "auto") || (data384 === "openai")) || (data384 === "string"))){
+const err508 = {instancePath:instancePath+"/ParallelConfig/chat_template_content_format",schemaPath:"#/definitions/VllmGroup/properties/chat_template_content_format/enum",keyword:"enum",params:{allowedValues: schema33.properties.chat_template_content_format.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err508];
+}
+else {
+vErrors.push(err508);
+}
+errors++;
+}
+}
+if(data370.code_revision !== undefined){
+if(typeof data370.code_revision !== "string"){
+const err509 = {instancePath:instancePath+"/ParallelConfig/code_revision",schemaPath:"#/definitions/VllmGroup/properties/code_revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err509];
+}
+else {
+vErrors.push(err509);
+}
+errors++;
+}
+}
+if(data370.collect_detailed_traces !== undefined){
+let data386 = data370.collect_detailed_traces;
+const _errs893 = errors;
+let valid69 = false;
+const _errs894 = errors;
+if(typeof data386 !== "string"){
+const err510 = {instancePath:instancePath+"/ParallelConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err510];
+}
+else {
+vErrors.push(err510);
+}
+errors++;
+}
+if(!((((((((((data386 === "all") || (data386 === "model")) || (data386 === "worker")) || (data386 === "None")) || (data386 === "model,worker")) || (data386 === "model,all")) || (data386 === "worker,model")) || (data386 === "worker,all")) || (data386 === "all,model")) || (data386 === "all,worker"))){
+const err511 = {instancePath:instancePath+"/ParallelConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema33.properties.collect_detailed_traces.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err511];
+}
+else {
+vErrors.push(err511);
+}
+errors++;
+}
+var _valid28 = _errs894 === errors;
+valid69 = valid69 || _valid28;
+if(!valid69){
+const _errs896 = errors;
+if(Array.isArray(data386)){
+if(data386.length < 1){
+const err512 = {instancePath:instancePath+"/ParallelConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err512];
+}
+else {
+vErrors.push(err512);
+}
+errors++;
+}
+const len17 = data386.length;
+for(let i17=0; i17<len17; i17++){
+let data387 = data386[i17];
+if(typeof data387 !== "string"){
+const err513 = {instancePath:instancePath+"/ParallelConfig/collect_detailed_traces/" + i17,schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err513];
+}
+else {
+vErrors.push(err513);
+}
+errors++;
+}
+if(!((((((((((data387 === "all") || (data387 === "model")) || (data387 === "worker")) || (data387 === "None")) || (data387 === "model,worker")) || (data387 === "model,all")) || (data387 === "worker,model")) || (data387 === "worker,all")) || (data387 === "all,model")) || (data387 === "all,worker"))){
+const err514 = {instancePath:instancePath+"/ParallelConfig/collect_detailed_traces/" + i17,schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/items/enum",keyword:"enum",params:{allowedValues: schema33.properties.collect_detailed_traces.anyOf[1].items.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err514];
+}
+else {
+vErrors.push(err514);
+}
+errors++;
+}
+}
+}
+else {
+const err515 = {instancePath:instancePath+"/ParallelConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err515];
+}
+else {
+vErrors.push(err515);
+}
+errors++;
+}
+var _valid28 = _errs896 === errors;
+valid69 = valid69 || _valid28;
+}
+if(!valid69){
+const err516 = {instancePath:instancePath+"/ParallelConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err516];
+}
+else {
+vErrors.push(err516);
+}
+errors++;
+}
+else {
+errors = _errs893;
+if(vErrors !== null){
+if(_errs893){
+vErrors.length = _errs893;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data370.compilation_config !== undefined){
+let data388 = data370.compilation_config;
+if(!(data388 && typeof data388 == "object" && !Array.isArray(data388))){
+const err517 = {instancePath:instancePath+"/ParallelConfig/compilation_config",schemaPath:"#/definitions/VllmGroup/properties/compilation_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err517];
+}
+else {
+vErrors.push(err517);
+}
+errors++;
+}
+}
+if(data370.config !== undefined){
+if(typeof data370.config !== "string"){
+const err518 = {instancePath:instancePath+"/ParallelConfig/config",schemaPath:"#/definitions/VllmGroup/properties/config/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err518];
+}
+else {
+vErrors.push(err518);
+}
+errors++;
+}
+}
+if(data370.config_format !== undefined){
+if(typeof data370.config_format !== "string"){
+const err519 = {instancePath:instancePath+"/ParallelConfig/config_format",schemaPath:"#/definitions/VllmGroup/properties/config_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err519];
+}
+else {
+vErrors.push(err519);
+}
+errors++;
+}
+}
+if(data370.convert !== undefined){
+let data391 = data370.convert;
+if(typeof data391 !== "string"){
+const err520 = {instancePath:instancePath+"/ParallelConfig/convert",schemaPath:"#/definitions/VllmGroup/properties/convert/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err520];
+}
+else {
+vErrors.push(err520);
+}
+errors++;
+}
+if(!(((((data391 === "auto") || (data391 === "classify")) || (data391 === "embed")) || (data391 === "none")) || (data391 === "reward"))){
+const err521 = {instancePath:instancePath+"/ParallelConfig/convert",schemaPath:"#/definitions/VllmGroup/properties/convert/enum",keyword:"enum",params:{allowedValues: schema33.properties.convert.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err521];
+}
+else {
+vErrors.push(err521);
+}
+errors++;
+}
+}
+if(data370.cpu_offload_gb !== undefined){
+let data392 = data370.cpu_offload_gb;
+if(!((typeof data392 == "number") && (isFinite(data392)))){
+const err522 = {instancePath:instancePath+"/ParallelConfig/cpu_offload_gb",schemaPath:"#/definitions/VllmGroup/properties/cpu_offload_gb/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err522];
+}
+else {
+vErrors.push(err522);
+}
+errors++;
+}
+}
+if(data370.cuda_graph_sizes !== undefined){
+let data393 = data370.cuda_graph_sizes;
+const _errs911 = errors;
+let valid72 = false;
+const _errs912 = errors;
+if(!(((typeof data393 == "number") && (!(data393 % 1) && !isNaN(data393))) && (isFinite(data393)))){
+const err523 = {instancePath:instancePath+"/ParallelConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err523];
+}
+else {
+vErrors.push(err523);
+}
+errors++;
+}
+var _valid29 = _errs912 === errors;
+valid72 = valid72 || _valid29;
+if(!valid72){
+const _errs914 = errors;
+if(Array.isArray(data393)){
+if(data393.length < 1){
+const err524 = {instancePath:instancePath+"/ParallelConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err524];
+}
+else {
+vErrors.push(err524);
+}
+errors++;
+}
+const len18 = data393.length;
+for(let i18=0; i18<len18; i18++){
+let data394 = data393[i18];
+if(!(((typeof data394 == "number") && (!(data394 % 1) && !isNaN(data394))) && (isFinite(data394)))){
+const err525 = {instancePath:instancePath+"/ParallelConfig/cuda_graph_sizes/" + i18,schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/1/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err525];
+}
+else {
+vErrors.push(err525);
+}
+errors++;
+}
+}
+}
+else {
+const err526 = {instancePath:instancePath+"/ParallelConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err526];
+}
+else {
+vErrors.push(err526);
+}
+errors++;
+}
+var _valid29 = _errs914 === errors;
+valid72 = valid72 || _valid29;
+}
+if(!valid72){
+const err527 = {instancePath:instancePath+"/ParallelConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err527];
+}
+else {
+vErrors.push(err527);
+}
+errors++;
+}
+else {
+errors = _errs911;
+if(vErrors !== null){
+if(_errs911){
+vErrors.length = _errs911;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data370.data_parallel_address !== undefined){
+if(typeof data370.data_parallel_address !== "string"){
+const err528 = {instancePath:instancePath+"/ParallelConfig/data_parallel_address",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err528];
+}
+else {
+vErrors.push(err528);
+}
+errors++;
+}
+}
+if(data370.data_parallel_backend !== undefined){
+if(typeof data370.data_parallel_backend !== "string"){
+const err529 = {instancePath:instancePath+"/ParallelConfig/data_parallel_backend",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err529];
+}
+else {
+vErrors.push(err529);
+}
+errors++;
+}
+}
+if(data370.data_parallel_hybrid_lb !== undefined){
+if(typeof data370.data_parallel_hybrid_lb !== "boolean"){
+const err530 = {instancePath:instancePath+"/ParallelConfig/data_parallel_hybrid_lb",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_hybrid_lb/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err530];
+}
+else {
+vErrors.push(err530);
+}
+errors++;
+}
+}
+if(data370.data_parallel_rank !== undefined){
+let data398 = data370.data_parallel_rank;
+if(!(((typeof data398 == "number") && (!(data398 % 1) && !isNaN(data398))) && (isFinite(data398)))){
+const err531 = {instancePath:instancePath+"/ParallelConfig/data_parallel_rank",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_rank/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err531];
+}
+else {
+vErrors.push(err531);
+}
+errors++;
+}
+}
+if(data370.data_parallel_rpc_port !== undefined){
+let data399 = data370.data_parallel_rpc_port;
+if(!(((typeof data399 == "number") && (!(data399 % 1) && !isNaN(data399))) && (isFinite(data399)))){
+const err532 = {instancePath:instancePath+"/ParallelConfig/data_parallel_rpc_port",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_rpc_port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err532];
+}
+else {
+vErrors.push(err532);
+}
+errors++;
+}
+}
+if(data370.data_parallel_size !== undefined){
+let data400 = data370.data_parallel_size;
+if(!(((typeof data400 == "number") && (!(data400 % 1) && !isNaN(data400))) && (isFinite(data400)))){
+const err533 = {instancePath:instancePath+"/ParallelConfig/data_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err533];
+}
+else {
+vErrors.push(err533);
+}
+errors++;
+}
+}
+if(data370.data_parallel_size_local !== undefined){
+let data401 = data370.data_parallel_size_local;
+if(!(((typeof data401 == "number") && (!(data401 % 1) && !isNaN(data401))) && (isFinite(data401)))){
+const err534 = {instancePath:instancePath+"/ParallelConfig/data_parallel_size_local",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_size_local/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err534];
+}
+else {
+vErrors.push(err534);
+}
+errors++;
+}
+}
+if(data370.data_parallel_start_rank !== undefined){
+let data402 = data370.data_parallel_start_rank;
+if(!(((typeof data402 == "number") && (!(data402 % 1) && !isNaN(data402))) && (isFinite(data402)))){
+const err535 = {instancePath:instancePath+"/ParallelConfig/data_parallel_start_rank",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_start_rank/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err535];
+}
+else {
+vErrors.push(err535);
+}
+errors++;
+}
+}
+if(data370.decode_context_parallel_size !== undefined){
+let data403 = data370.decode_context_parallel_size;
+if(!(((typeof data403 == "number") && (!(data403 % 1) && !isNaN(data403))) && (isFinite(data403)))){
+const err536 = {instancePath:instancePath+"/ParallelConfig/decode_context_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/decode_context_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err536];
+}
+else {
+vErrors.push(err536);
+}
+errors++;
+}
+}
+if(data370.default_mm_loras !== undefined){
+let data404 = data370.default_mm_loras;
+if(!(data404 && typeof data404 == "object" && !Array.isArray(data404))){
+const err537 = {instancePath:instancePath+"/ParallelConfig/default_mm_loras",schemaPath:"#/definitions/VllmGroup/properties/default_mm_loras/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err537];
+}
+else {
+vErrors.push(err537);
+}
+errors++;
+}
+}
+if(data370.disable_async_output_proc !== undefined){
+if(typeof data370.disable_async_output_proc !== "boolean"){
+const err538 = {instancePath:instancePath+"/ParallelConfig/disable_async_output_proc",schemaPath:"#/definitions/VllmGroup/properties/disable_async_output_proc/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err538];
+}
+else {
+vErrors.push(err538);
+}
+errors++;
+}
+}
+if(data370.disable_cascade_attn !== undefined){
+if(typeof data370.disable_cascade_attn !== "boolean"){
+const err539 = {instancePath:instancePath+"/ParallelConfig/disable_cascade_attn",schemaPath:"#/definitions/VllmGroup/properties/disable_cascade_attn/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err539];
+}
+else {
+vErrors.push(err539);
+}
+errors++;
+}
+}
+if(data370.disable_chunked_mm_input !== undefined){
+if(typeof data370.disable_chunked_mm_input !== "boolean"){
+const err540 = {instancePath:instancePath+"/ParallelConfig/disable_chunked_mm_input",schemaPath:"#/definitions/VllmGroup/properties/disable_chunked_mm_input/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err540];
+}
+else {
+vErrors.push(err540);
+}
+errors++;
+}
+}
+if(data370.disable_custom_all_reduce !== undefined){
+if(typeof data370.disable_custom_all_reduce !== "boolean"){
+const err541 = {instancePath:instancePath+"/ParallelConfig/disable_custom_all_reduce",schemaPath:"#/definitions/VllmGroup/properties/disable_custom_all_reduce/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err541];
+}
+else {
+vErrors.push(err541);
+}
+errors++;
+}
+}
+if(data370.disable_fastapi_docs !== undefined){
+if(typeof data370.disable_fastapi_docs !== "boolean"){
+const err542 = {instancePath:instancePath+"/ParallelConfig/disable_fastapi_docs",schemaPath:"#/definitions/VllmGroup/properties/disable_fastapi_docs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err542];
+}
+else {
+vErrors.push(err542);
+}
+errors++;
+}
+}
+if(data370.disable_frontend_multiprocessing !== undefined){
+if(typeof data370.disable_frontend_multiprocessing !== "boolean"){
+const err543 = {instancePath:instancePath+"/ParallelConfig/disable_frontend_multiprocessing",schemaPath:"#/definitions/VllmGroup/properties/disable_frontend_multiprocessing/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err543];
+}
+else {
+vErrors.push(err543);
+}
+errors++;
+}
+}
+if(data370.disable_hybrid_kv_cache_manager !== undefined){
+if(typeof data370.disable_hybrid_kv_cache_manager !== "boolean"){
+const err544 = {instancePath:instancePath+"/ParallelConfig/disable_hybrid_kv_cache_manager",schemaPath:"#/definitions/VllmGroup/properties/disable_hybrid_kv_cache_manager/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err544];
+}
+else {
+vErrors.push(err544);
+}
+errors++;
+}
+}
+if(data370.disable_log_requests !== undefined){
+if(typeof data370.disable_log_requests !== "boolean"){
+const err545 = {instancePath:instancePath+"/ParallelConfig/disable_log_requests",schemaPath:"#/definitions/VllmGroup/properties/disable_log_requests/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err545];
+}
+else {
+vErrors.push(err545);
+}
+errors++;
+}
+}
+if(data370.disable_log_stats !== undefined){
+if(typeof data370.disable_log_stats !== "boolean"){
+const err546 = {instancePath:instancePath+"/ParallelConfig/disable_log_stats",schemaPath:"#/definitions/VllmGroup/properties/disable_log_stats/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err546];
+}
+else {
+vErrors.push(err546);
+}
+errors++;
+}
+}
+if(data370.disable_mm_preprocessor_cache !== undefined){
+if(typeof data370.disable_mm_preprocessor_cache !== "boolean"){
+const err547 = {instancePath:instancePath+"/ParallelConfig/disable_mm_preprocessor_cache",schemaPath:"#/definitions/VllmGroup/properties/disable_mm_preprocessor_cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err547];
+}
+else {
+vErrors.push(err547);
+}
+errors++;
+}
+}
+if(data370.disable_sliding_window !== undefined){
+if(typeof data370.disable_sliding_window !== "boolean"){
+const err548 = {instancePath:instancePath+"/ParallelConfig/disable_sliding_window",schemaPath:"#/definitions/VllmGroup/properties/disable_sliding_window/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err548];
+}
+else {
+vErrors.push(err548);
+}
+errors++;
+}
+}
+if(data370.disable_uvicorn_access_log !== undefined){
+if(typeof data370.disable_uvicorn_access_log !== "boolean"){
+const err549 = {instancePath:instancePath+"/ParallelConfig/disable_uvicorn_access_log",schemaPath:"#/definitions/VllmGroup/properties/disable_uvicorn_access_log/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err549];
+}
+else {
+vErrors.push(err549);
+}
+errors++;
+}
+}
+if(data370.distributed_executor_backend !== undefined){
+if(typeof data370.distributed_executor_backend !== "string"){
+const err550 = {instancePath:instancePath+"/ParallelConfig/distributed_executor_backend",schemaPath:"#/definitions/VllmGroup/properties/distributed_executor_backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err550];
+}
+else {
+vErrors.push(err550);
+}
+errors++;
+}
+}
+if(data370.download_dir !== undefined){
+if(typeof data370.download_dir !== "string"){
+const err551 = {instancePath:instancePath+"/ParallelConfig/download_dir",schemaPath:"#/definitions/VllmGroup/properties/download_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err551];
+}
+else {
+vErrors.push(err551);
+}
+errors++;
+}
+}
+if(data370.dtype !== undefined){
+let data419 = data370.dtype;
+if(typeof data419 !== "string"){
+const err552 = {instancePath:instancePath+"/ParallelConfig/dtype",schemaPath:"#/definitions/VllmGroup/properties/dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err552];
+}
+else {
+vErrors.push(err552);
+}
+errors++;
+}
+if(!((((((data419 === "auto") || (data419 === "bfloat16")) || (data419 === "float")) || (data419 === "float16")) || (data419 === "float32")) || (data419 === "half"))){
+const err553 = {instancePath:instancePath+"/ParallelConfig/dtype",schemaPath:"#/definitions/VllmGroup/properties/dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err553];
+}
+else {
+vErrors.push(err553);
+}
+errors++;
+}
+}
+if(data370.enable_auto_tool_choice !== undefined){
+if(typeof data370.enable_auto_tool_choice !== "boolean"){
+const err554 = {instancePath:instancePath+"/ParallelConfig/enable_auto_tool_choice",schemaPath:"#/definitions/VllmGroup/properties/enable_auto_tool_choice/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err554];
+}
+else {
+vErrors.push(err554);
+}
+errors++;
+}
+}
+if(data370.enable_chunked_prefill !== undefined){
+if(typeof data370.enable_chunked_prefill !== "boolean"){
+const err555 = {instancePath:instancePath+"/ParallelConfig/enable_chunked_prefill",schemaPath:"#/definitions/VllmGroup/properties/enable_chunked_prefill/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err555];
+}
+else {
+vErrors.push(err555);
+}
+errors++;
+}
+}
+if(data370.enable_eplb !== undefined){
+if(typeof data370.enable_eplb !== "boolean"){
+const err556 = {instancePath:instancePath+"/ParallelConfig/enable_eplb",schemaPath:"#/definitions/VllmGroup/properties/enable_eplb/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err556];
+}
+else {
+vErrors.push(err556);
+}
+errors++;
+}
+}
+if(data370.enable_expert_parallel !== undefined){
+if(typeof data370.enable_expert_parallel !== "boolean"){
+const err557 = {instancePath:instancePath+"/ParallelConfig/enable_expert_parallel",schemaPath:"#/definitions/VllmGroup/properties/enable_expert_parallel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err557];
+}
+else {
+vErrors.push(err557);
+}
+errors++;
+}
+}
+if(data370.enable_force_include_usage !== undefined){
+if(typeof data370.enable_force_include_usage !== "boolean"){
+const err558 = {instancePath:instancePath+"/ParallelConfig/enable_force_include_usage",schemaPath:"#/definitions/VllmGroup/properties/enable_force_include_usage/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err558];
+}
+else {
+vErrors.push(err558);
+}
+errors++;
+}
+}
+if(data370.enable_log_outputs !== undefined){
+if(typeof data370.enable_log_outputs !== "boolean"){
+const err559 = {instancePath:instancePath+"/ParallelConfig/enable_log_outputs",schemaPath:"#/definitions/VllmGroup/properties/enable_log_outputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err559];
+}
+else {
+vErrors.push(err559);
+}
+errors++;
+}
+}
+if(data370.enable_log_requests !== undefined){
+if(typeof data370.enable_log_requests !== "boolean"){
+const err560 = {instancePath:instancePath+"/ParallelConfig/enable_log_requests",schemaPath:"#/definitions/VllmGroup/properties/enable_log_requests/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err560];
+}
+else {
+vErrors.push(err560);
+}
+errors++;
+}
+}
+if(data370.enable_lora !== undefined){
+if(typeof data370.enable_lora !== "boolean"){
+const err561 = {instancePath:instancePath+"/ParallelConfig/enable_lora",schemaPath:"#/definitions/VllmGroup/properties/enable_lora/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err561];
+}
+else {
+vErrors.push(err561);
+}
+errors++;
+}
+}
+if(data370.enable_lora_bias !== undefined){
+if(typeof data370.enable_lora_bias !== "boolean"){
+const err562 = {instancePath:instancePath+"/ParallelConfig/enable_lora_bias",schemaPath:"#/definitions/VllmGroup/properties/enable_lora_bias/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err562];
+}
+else {
+vErrors.push(err562);
+}
+errors++;
+}
+}
+if(data370.enable_multimodal_encoder_data_parallel !== undefined){
+if(typeof data370.enable_multimodal_encoder_data_parallel !== "boolean"){
+const err563 = {instancePath:instancePath+"/ParallelConfig/enable_multimodal_encoder_data_parallel",schemaPath:"#/definitions/VllmGroup/properties/enable_multimodal_encoder_data_parallel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err563];
+}
+else {
+vErrors.push(err563);
+}
+errors++;
+}
+}
+if(data370.enable_prefix_caching !== undefined){
+if(typeof data370.enable_prefix_caching !== "boolean"){
+const err564 = {instancePath:instancePath+"/ParallelConfig/enable_prefix_caching",schemaPath:"#/definitions/VllmGroup/properties/enable_prefix_caching/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err564];
+}
+else {
+vErrors.push(err564);
+}
+errors++;
+}
+}
+if(data370.enable_prompt_embeds !== undefined){
+if(typeof data370.enable_prompt_embeds !== "boolean"){
+const err565 = {instancePath:instancePath+"/ParallelConfig/enable_prompt_embeds",schemaPath:"#/definitions/VllmGroup/properties/enable_prompt_embeds/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err565];
+}
+else {
+vErrors.push(err565);
+}
+errors++;
+}
+}
+if(data370.enable_prompt_tokens_details !== undefined){
+if(typeof data370.enable_prompt_tokens_details !== "boolean"){
+const err566 = {instancePath:instancePath+"/ParallelConfig/enable_prompt_tokens_details",schemaPath:"#/definitions/VllmGroup/properties/enable_prompt_tokens_details/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err566];
+}
+else {
+vErrors.push(err566);
+}
+errors++;
+}
+}
+if(data370.enable_request_id_headers !== undefined){
+if(typeof data370.enable_request_id_headers !== "boolean"){
+const err567 = {instancePath:instancePath+"/ParallelConfig/enable_request_id_headers",schemaPath:"#/definitions/VllmGroup/properties/enable_request_id_headers/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err567];
+}
+else {
+vErrors.push(err567);
+}
+errors++;
+}
+}
+if(data370.enable_server_load_tracking !== undefined){
+if(typeof data370.enable_server_load_tracking !== "boolean"){
+const err568 = {instancePath:instancePath+"/ParallelConfig/enable_server_load_tracking",schemaPath:"#/definitions/VllmGroup/properties/enable_server_load_tracking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err568];
+}
+else {
+vErrors.push(err568);
+}
+errors++;
+}
+}
+if(data370.enable_sleep_mode !== undefined){
+if(typeof data370.enable_sleep_mode !== "boolean"){
+const err569 = {instancePath:instancePath+"/ParallelConfig/enable_sleep_mode",schemaPath:"#/definitions/VllmGroup/properties/enable_sleep_mode/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err569];
+}
+else {
+vErrors.push(err569);
+}
+errors++;
+}
+}
+if(data370.enable_ssl_refresh !== undefined){
+if(typeof data370.enable_ssl_refresh !== "boolean"){
+const err570 = {instancePath:instancePath+"/ParallelConfig/enable_ssl_refresh",schemaPath:"#/definitions/VllmGroup/properties/enable_ssl_refresh/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err570];
+}
+else {
+vErrors.push(err570);
+}
+errors++;
+}
+}
+if(data370.enable_tokenizer_info_endpoint !== undefined){
+if(typeof data370.enable_tokenizer_info_endpoint !== "boolean"){
+const err571 = {instancePath:instancePath+"/ParallelConfig/enable_tokenizer_info_endpoint",schemaPath:"#/definitions/VllmGroup/properties/enable_tokenizer_info_endpoint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err571];
+}
+else {
+vErrors.push(err571);
+}
+errors++;
+}
+}
+if(data370.enforce_eager !== undefined){
+if(typeof data370.enforce_eager !== "boolean"){
+const err572 = {instancePath:instancePath+"/ParallelConfig/enforce_eager",schemaPath:"#/definitions/VllmGroup/properties/enforce_eager/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err572];
+}
+else {
+vErrors.push(err572);
+}
+errors++;
+}
+}
+if(data370.eplb_config !== undefined){
+let data439 = data370.eplb_config;
+if(!(data439 && typeof data439 == "object" && !Array.isArray(data439))){
+const err573 = {instancePath:instancePath+"/ParallelConfig/eplb_config",schemaPath:"#/definitions/VllmGroup/properties/eplb_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err573];
+}
+else {
+vErrors.push(err573);
+}
+errors++;
+}
+}
+if(data370.eplb_log_balancedness !== undefined){
+if(typeof data370.eplb_log_balancedness !== "boolean"){
+const err574 = {instancePath:instancePath+"/ParallelConfig/eplb_log_balancedness",schemaPath:"#/definitions/VllmGroup/properties/eplb_log_balancedness/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err574];
+}
+else {
+vErrors.push(err574);
+}
+errors++;
+}
+}
+if(data370.eplb_step_interval !== undefined){
+let data441 = data370.eplb_step_interval;
+if(!(((typeof data441 == "number") && (!(data441 % 1) && !isNaN(data441))) && (isFinite(data441)))){
+const err575 = {instancePath:instancePath+"/ParallelConfig/eplb_step_interval",schemaPath:"#/definitions/VllmGroup/properties/eplb_step_interval/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err575];
+}
+else {
+vErrors.push(err575);
+}
+errors++;
+}
+}
+if(data370.eplb_window_size !== undefined){
+let data442 = data370.eplb_window_size;
+if(!(((typeof data442 == "number") && (!(data442 % 1) && !isNaN(data442))) && (isFinite(data442)))){
+const err576 = {instancePath:instancePath+"/ParallelConfig/eplb_window_size",schemaPath:"#/definitions/VllmGroup/properties/eplb_window_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err576];
+}
+else {
+vErrors.push(err576);
+}
+errors++;
+}
+}
+if(data370.exclude_tools_when_tool_choice_none !== undefined){
+if(typeof data370.exclude_tools_when_tool_choice_none !== "boolean"){
+const err577 = {instancePath:instancePath+"/ParallelConfig/exclude_tools_when_tool_choice_none",schemaPath:"#/definitions/VllmGroup/properties/exclude_tools_when_tool_choice_none/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err577];
+}
+else {
+vErrors.push(err577);
+}
+errors++;
+}
+}
+if(data370.fully_sharded_loras !== undefined){
+if(typeof data370.fully_sharded_loras !== "boolean"){
+const err578 = {instancePath:instancePath+"/ParallelConfig/fully_sharded_loras",schemaPath:"#/definitions/VllmGroup/properties/fully_sharded_loras/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err578];
+}
+else {
+vErrors.push(err578);
+}
+errors++;
+}
+}
+if(data370.generation_config !== undefined){
+if(typeof data370.generation_config !== "string"){
+const err579 = {instancePath:instancePath+"/ParallelConfig/generation_config",schemaPath:"#/definitions/VllmGroup/properties/generation_config/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err579];
+}
+else {
+vErrors.push(err579);
+}
+errors++;
+}
+}
+if(data370.gpu_memory_utilization !== undefined){
+let data446 = data370.gpu_memory_utilization;
+if(!((typeof data446 == "number") && (isFinite(data446)))){
+const err580 = {instancePath:instancePath+"/ParallelConfig/gpu_memory_utilization",schemaPath:"#/definitions/VllmGroup/properties/gpu_memory_utilization/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err580];
+}
+else {
+vErrors.push(err580);
+}
+errors++;
+}
+}
+if(data370.guided_decoding_backend !== undefined){
+let data447 = data370.guided_decoding_backend;
+if(typeof data447 !== "string"){
+const err581 = {instancePath:instancePath+"/ParallelConfig/guided_decoding_backend",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err581];
+}
+else {
+vErrors.push(err581);
+}
+errors++;
+}
+if(!(((((data447 === "auto") || (data447 === "guidance")) || (data447 === "lm-format-enforcer")) || (data447 === "outlines")) || (data447 === "xgrammar"))){
+const err582 = {instancePath:instancePath+"/ParallelConfig/guided_decoding_backend",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_backend/enum",keyword:"enum",params:{allowedValues: schema33.properties.guided_decoding_backend.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err582];
+}
+else {
+vErrors.push(err582);
+}
+errors++;
+}
+}
+if(data370.guided_decoding_disable_additional_properties !== undefined){
+if(typeof data370.guided_decoding_disable_additional_properties !== "boolean"){
+const err583 = {instancePath:instancePath+"/ParallelConfig/guided_decoding_disable_additional_properties",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_disable_additional_properties/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err583];
+}
+else {
+vErrors.push(err583);
+}
+errors++;
+}
+}
+if(data370.guided_decoding_disable_any_whitespace !== undefined){
+if(typeof data370.guided_decoding_disable_any_whitespace !== "boolean"){
+const err584 = {instancePath:instancePath+"/ParallelConfig/guided_decoding_disable_any_whitespace",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_disable_any_whitespace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err584];
+}
+else {
+vErrors.push(err584);
+}
+errors++;
+}
+}
+if(data370.guided_decoding_disable_fallback !== undefined){
+if(typeof data370.guided_decoding_disable_fallback !== "boolean"){
+const err585 = {instancePath:instancePath+"/ParallelConfig/guided_decoding_disable_fallback",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_disable_fallback/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err585];
+}
+else {
+vErrors.push(err585);
+}
+errors++;
+}
+}
+if(data370.h11_max_header_count !== undefined){
+let data451 = data370.h11_max_header_count;
+if(!(((typeof data451 == "number") && (!(data451 % 1) && !isNaN(data451))) && (isFinite(data451)))){
+const err586 = {instancePath:instancePath+"/ParallelConfig/h11_max_header_count",schemaPath:"#/definitions/VllmGroup/properties/h11_max_header_count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err586];
+}
+else {
+vErrors.push(err586);
+}
+errors++;
+}
+}
+if(data370.h11_max_incomplete_event_size !== undefined){
+let data452 = data370.h11_max_incomplete_event_size;
+if(!(((typeof data452 == "number") && (!(data452 % 1) && !isNaN(data452))) && (isFinite(data452)))){
+const err587 = {instancePath:instancePath+"/ParallelConfig/h11_max_incomplete_event_size",schemaPath:"#/definitions/VllmGroup/properties/h11_max_incomplete_event_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err587];
+}
+else {
+vErrors.push(err587);
+}
+errors++;
+}
+}
+if(data370.headless !== undefined){
+if(typeof data370.headless !== "boolean"){
+const err588 = {instancePath:instancePath+"/ParallelConfig/headless",schemaPath:"#/definitions/VllmGroup/properties/headless/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err588];
+}
+else {
+vErrors.push(err588);
+}
+errors++;
+}
+}
+if(data370.hf_config_path !== undefined){
+if(typeof data370.hf_config_path !== "string"){
+const err589 = {instancePath:instancePath+"/ParallelConfig/hf_config_path",schemaPath:"#/definitions/VllmGroup/properties/hf_config_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err589];
+}
+else {
+vErrors.push(err589);
+}
+errors++;
+}
+}
+if(data370.hf_overrides !== undefined){
+let data455 = data370.hf_overrides;
+const _errs1039 = errors;
+let valid75 = false;
+const _errs1040 = errors;
+if(!(data455 && typeof data455 == "object" && !Array.isArray(data455))){
+const err590 = {instancePath:instancePath+"/ParallelConfig/hf_overrides",schemaPath:"#/definitions/VllmGroup/properties/hf_overrides/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err590];
+}
+else {
+vErrors.push(err590);
+}
+errors++;
+}
+var _valid30 = _errs1040 === errors;
+valid75 = valid75 || _valid30;
+if(!valid75){
+const _errs1042 = errors;
+if(typeof data455 !== "string"){
+const err591 = {instancePath:instancePath+"/ParallelConfig/hf_overrides",schemaPath:"#/definitions/VllmGroup/properties/hf_overrides/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err591];
+}
+else {
+vErrors.push(err591);
+}
+errors++;
+}
+var _valid30 = _errs1042 === errors;
+valid75 = valid75 || _valid30;
+}
+if(!valid75){
+const err592 = {instancePath:instancePath+"/ParallelConfig/hf_overrides",schemaPath:"#/definitions/VllmGroup/properties/hf_overrides/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err592];
+}
+else {
+vErrors.push(err592);
+}
+errors++;
+}
+else {
+errors = _errs1039;
+if(vErrors !== null){
+if(_errs1039){
+vErrors.length = _errs1039;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data370.hf_token !== undefined){
+if(typeof data370.hf_token !== "string"){
+const err593 = {instancePath:instancePath+"/ParallelConfig/hf_token",schemaPath:"#/definitions/VllmGroup/properties/hf_token/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err593];
+}
+else {
+vErrors.push(err593);
+}
+errors++;
+}
+}
+if(data370.host !== undefined){
+if(typeof data370.host !== "string"){
+const err594 = {instancePath:instancePath+"/ParallelConfig/host",schemaPath:"#/definitions/VllmGroup/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err594];
+}
+else {
+vErrors.push(err594);
+}
+errors++;
+}
+}
+if(data370.ignore_patterns !== undefined){
+let data458 = data370.ignore_patterns;
+const _errs1049 = errors;
+let valid76 = false;
+const _errs1050 = errors;
+if(typeof data458 !== "string"){
+const err595 = {instancePath:instancePath+"/ParallelConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err595];
+}
+else {
+vErrors.push(err595);
+}
+errors++;
+}
+var _valid31 = _errs1050 === errors;
+valid76 = valid76 || _valid31;
+if(!valid76){
+const _errs1052 = errors;
+if(Array.isArray(data458)){
+if(data458.length < 1){
+const err596 = {instancePath:instancePath+"/ParallelConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err596];
+}
+else {
+vErrors.push(err596);
+}
+errors++;
+}
+const len19 = data458.length;
+for(let i19=0; i19<len19; i19++){
+if(typeof data458[i19] !== "string"){
+const err597 = {instancePath:instancePath+"/ParallelConfig/ignore_patterns/" + i19,schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err597];
+}
+else {
+vErrors.push(err597);
+}
+errors++;
+}
+}
+}
+else {
+const err598 = {instancePath:instancePath+"/ParallelConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err598];
+}
+else {
+vErrors.push(err598);
+}
+errors++;
+}
+var _valid31 = _errs1052 === errors;
+valid76 = valid76 || _valid31;
+}
+if(!valid76){
+const err599 = {instancePath:instancePath+"/ParallelConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err599];
+}
+else {
+vErrors.push(err599);
+}
+errors++;
+}
+else {
+errors = _errs1049;
+if(vErrors !== null){
+if(_errs1049){
+vErrors.length = _errs1049;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data370.interleave_mm_strings !== undefined){
+if(typeof data370.interleave_mm_strings !== "boolean"){
+const err600 = {instancePath:instancePath+"/ParallelConfig/interleave_mm_strings",schemaPath:"#/definitions/VllmGroup/properties/interleave_mm_strings/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err600];
+}
+else {
+vErrors.push(err600);
+}
+errors++;
+}
+}
+if(data370.io_processor_plugin !== undefined){
+if(typeof data370.io_processor_plugin !== "string"){
+const err601 = {instancePath:instancePath+"/ParallelConfig/io_processor_plugin",schemaPath:"#/definitions/VllmGroup/properties/io_processor_plugin/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err601];
+}
+else {
+vErrors.push(err601);
+}
+errors++;
+}
+}
+if(data370.kv_cache_dtype !== undefined){
+let data462 = data370.kv_cache_dtype;
+if(typeof data462 !== "string"){
+const err602 = {instancePath:instancePath+"/ParallelConfig/kv_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/kv_cache_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err602];
+}
+else {
+vErrors.push(err602);
+}
+errors++;
+}
+if(!(((((data462 === "auto") || (data462 === "fp8")) || (data462 === "fp8_e4m3")) || (data462 === "fp8_e5m2")) || (data462 === "fp8_inc"))){
+const err603 = {instancePath:instancePath+"/ParallelConfig/kv_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/kv_cache_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.kv_cache_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err603];
+}
+else {
+vErrors.push(err603);
+}
+errors++;
+}
+}
+if(data370.kv_cache_memory_bytes !== undefined){
+let data463 = data370.kv_cache_memory_bytes;
+if(!(((typeof data463 == "number") && (!(data463 % 1) && !isNaN(data463))) && (isFinite(data463)))){
+const err604 = {instancePath:instancePath+"/ParallelConfig/kv_cache_memory_bytes",schemaPath:"#/definitions/VllmGroup/properties/kv_cache_memory_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err604];
+}
+else {
+vErrors.push(err604);
+}
+errors++;
+}
+}
+if(data370.kv_events_config !== undefined){
+let data464 = data370.kv_events_config;
+if(!(data464 && typeof data464 == "object" && !Array.isArray(data464))){
+const err605 = {instancePath:instancePath+"/ParallelConfig/kv_events_config",schemaPath:"#/definitions/VllmGroup/properties/kv_events_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err605];
+}
+else {
+vErrors.push(err605);
+}
+errors++;
+}
+}
+if(data370.kv_sharing_fast_prefill !== undefined){
+if(typeof data370.kv_sharing_fast_prefill !== "boolean"){
+const err606 = {instancePath:instancePath+"/ParallelConfig/kv_sharing_fast_prefill",schemaPath:"#/definitions/VllmGroup/properties/kv_sharing_fast_prefill/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err606];
+}
+else {
+vErrors.push(err606);
+}
+errors++;
+}
+}
+if(data370.kv_transfer_config !== undefined){
+let data466 = data370.kv_transfer_config;
+if(!(data466 && typeof data466 == "object" && !Array.isArray(data466))){
+const err607 = {instancePath:instancePath+"/ParallelConfig/kv_transfer_config",schemaPath:"#/definitions/VllmGroup/properties/kv_transfer_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err607];
+}
+else {
+vErrors.push(err607);
+}
+errors++;
+}
+}
+if(data370.limit_mm_per_prompt !== undefined){
+let data467 = data370.limit_mm_per_prompt;
+if(!(data467 && typeof data467 == "object" && !Array.isArray(data467))){
+const err608 = {instancePath:instancePath+"/ParallelConfig/limit_mm_per_prompt",schemaPath:"#/definitions/VllmGroup/properties/limit_mm_per_prompt/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err608];
+}
+else {
+vErrors.push(err608);
+}
+errors++;
+}
+}
+if(data370.load_format !== undefined){
+if(typeof data370.load_format !== "string"){
+const err609 = {instancePath:instancePath+"/ParallelConfig/load_format",schemaPath:"#/definitions/VllmGroup/properties/load_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err609];
+}
+else {
+vErrors.push(err609);
+}
+errors++;
+}
+}
+if(data370.log_config_file !== undefined){
+if(typeof data370.log_config_file !== "string"){
+const err610 = {instancePath:instancePath+"/ParallelConfig/log_config_file",schemaPath:"#/definitions/VllmGroup/properties/log_config_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err610];
+}
+else {
+vErrors.push(err610);
+}
+errors++;
+}
+}
+if(data370.log_error_stack !== undefined){
+if(typeof data370.log_error_stack !== "boolean"){
+const err611 = {instancePath:instancePath+"/ParallelConfig/log_error_stack",schemaPath:"#/definitions/VllmGroup/properties/log_error_stack/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err611];
+}
+else {
+vErrors.push(err611);
+}
+errors++;
+}
+}
+if(data370.logits_processor_pattern !== undefined){
+if(typeof data370.logits_processor_pattern !== "string"){
+const err612 = {instancePath:instancePath+"/ParallelConfig/logits_processor_pattern",schemaPath:"#/definitions/VllmGroup/properties/logits_processor_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err612];
+}
+else {
+vErrors.push(err612);
+}
+errors++;
+}
+}
+if(data370.logits_processors !== undefined){
+let data472 = data370.logits_processors;
+const _errs1081 = errors;
+let valid79 = false;
+const _errs1082 = errors;
+if(typeof data472 !== "string"){
+const err613 = {instancePath:instancePath+"/ParallelConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err613];
+}
+else {
+vErrors.push(err613);
+}
+errors++;
+}
+var _valid32 = _errs1082 === errors;
+valid79 = valid79 || _valid32;
+if(!valid79){
+const _errs1084 = errors;
+if(Array.isArray(data472)){
+if(data472.length < 1){
+const err614 = {instancePath:instancePath+"/ParallelConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err614];
+}
+else {
+vErrors.push(err614);
+}
+errors++;
+}
+const len20 = data472.length;
+for(let i20=0; i20<len20; i20++){
+if(typeof data472[i20] !== "string"){
+const err615 = {instancePath:instancePath+"/ParallelConfig/logits_processors/" + i20,schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err615];
+}
+else {
+vErrors.push(err615);
+}
+errors++;
+}
+}
+}
+else {
+const err616 = {instancePath:instancePath+"/ParallelConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err616];
+}
+else {
+vErrors.push(err616);
+}
+errors++;
+}
+var _valid32 = _errs1084 === errors;
+valid79 = valid79 || _valid32;
+}
+if(!valid79){
+const err617 = {instancePath:instancePath+"/ParallelConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err617];
+}
+else {
+vErrors.push(err617);
+}
+errors++;
+}
+else {
+errors = _errs1081;
+if(vErrors !== null){
+if(_errs1081){
+vErrors.length = _errs1081;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data370.logprobs_mode !== undefined){
+let data474 = data370.logprobs_mode;
+if(typeof data474 !== "string"){
+const err618 = {instancePath:instancePath+"/ParallelConfig/logprobs_mode",schemaPath:"#/definitions/VllmGroup/properties/logprobs_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err618];
+}
+else {
+vErrors.push(err618);
+}
+errors++;
+}
+if(!((((data474 === "raw_logits") || (data474 === "raw_logprobs")) || (data474 === "processed_logits")) || (data474 === "processed_logprobs"))){
+const err619 = {instancePath:instancePath+"/ParallelConfig/logprobs_mode",schemaPath:"#/definitions/VllmGroup/properties/logprobs_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.logprobs_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err619];
+}
+else {
+vErrors.push(err619);
+}
+errors++;
+}
+}
+if(data370.long_prefill_token_threshold !== undefined){
+let data475 = data370.long_prefill_token_threshold;
+if(!(((typeof data475 == "number") && (!(data475 % 1) && !isNaN(data475))) && (isFinite(data475)))){
+const err620 = {instancePath:instancePath+"/ParallelConfig/long_prefill_token_threshold",schemaPath:"#/definitions/VllmGroup/properties/long_prefill_token_threshold/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err620];
+}
+else {
+vErrors.push(err620);
+}
+errors++;
+}
+}
+if(data370.lora_dtype !== undefined){
+let data476 = data370.lora_dtype;
+if(typeof data476 !== "string"){
+const err621 = {instancePath:instancePath+"/ParallelConfig/lora_dtype",schemaPath:"#/definitions/VllmGroup/properties/lora_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err621];
+}
+else {
+vErrors.push(err621);
+}
+errors++;
+}
+if(!(((data476 === "auto") || (data476 === "bfloat16")) || (data476 === "float16"))){
+const err622 = {instancePath:instancePath+"/ParallelConfig/lora_dtype",schemaPath:"#/definitions/VllmGroup/properties/lora_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.lora_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err622];
+}
+else {
+vErrors.push(err622);
+}
+errors++;
+}
+}
+if(data370.lora_extra_vocab_size !== undefined){
+let data477 = data370.lora_extra_vocab_size;
+if(!(((typeof data477 == "number") && (!(data477 % 1) && !isNaN(data477))) && (isFinite(data477)))){
+const err623 = {instancePath:instancePath+"/ParallelConfig/lora_extra_vocab_size",schemaPath:"#/definitions/VllmGroup/properties/lora_extra_vocab_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err623];
+}
+else {
+vErrors.push(err623);
+}
+errors++;
+}
+}
+if(data370.lora_modules !== undefined){
+let data478 = data370.lora_modules;
+const _errs1097 = errors;
+let valid82 = false;
+const _errs1098 = errors;
+if(typeof data478 !== "string"){
+const err624 = {instancePath:instancePath+"/ParallelConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err624];
+}
+else {
+vErrors.push(err624);
+}
+errors++;
+}
+var _valid33 = _errs1098 === errors;
+valid82 = valid82 || _valid33;
+if(!valid82){
+const _errs1100 = errors;
+if(Array.isArray(data478)){
+if(data478.length < 1){
+const err625 = {instancePath:instancePath+"/ParallelConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err625];
+}
+else {
+vErrors.push(err625);
+}
+errors++;
+}
+const len21 = data478.length;
+for(let i21=0; i21<len21; i21++){
+if(typeof data478[i21] !== "string"){
+const err626 = {instancePath:instancePath+"/ParallelConfig/lora_modules/" + i21,schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err626];
+}
+else {
+vErrors.push(err626);
+}
+errors++;
+}
+}
+}
+else {
+const err627 = {instancePath:instancePath+"/ParallelConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err627];
+}
+else {
+vErrors.push(err627);
+}
+errors++;
+}
+var _valid33 = _errs1100 === errors;
+valid82 = valid82 || _valid33;
+}
+if(!valid82){
+const err628 = {instancePath:instancePath+"/ParallelConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err628];
+}
+else {
+vErrors.push(err628);
+}
+errors++;
+}
+else {
+errors = _errs1097;
+if(vErrors !== null){
+if(_errs1097){
+vErrors.length = _errs1097;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data370.mamba_cache_dtype !== undefined){
+let data480 = data370.mamba_cache_dtype;
+if(typeof data480 !== "string"){
+const err629 = {instancePath:instancePath+"/ParallelConfig/mamba_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_cache_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err629];
+}
+else {
+vErrors.push(err629);
+}
+errors++;
+}
+if(!((data480 === "auto") || (data480 === "float32"))){
+const err630 = {instancePath:instancePath+"/ParallelConfig/mamba_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_cache_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.mamba_cache_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err630];
+}
+else {
+vErrors.push(err630);
+}
+errors++;
+}
+}
+if(data370.mamba_ssm_cache_dtype !== undefined){
+let data481 = data370.mamba_ssm_cache_dtype;
+if(typeof data481 !== "string"){
+const err631 = {instancePath:instancePath+"/ParallelConfig/mamba_ssm_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_ssm_cache_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err631];
+}
+else {
+vErrors.push(err631);
+}
+errors++;
+}
+if(!((data481 === "auto") || (data481 === "float32"))){
+const err632 = {instancePath:instancePath+"/ParallelConfig/mamba_ssm_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_ssm_cache_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.mamba_ssm_cache_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err632];
+}
+else {
+vErrors.push(err632);
+}
+errors++;
+}
+}
+if(data370.max_cpu_loras !== undefined){
+let data482 = data370.max_cpu_loras;
+if(!(((typeof data482 == "number") && (!(data482 % 1) && !isNaN(data482))) && (isFinite(data482)))){
+const err633 = {instancePath:instancePath+"/ParallelConfig/max_cpu_loras",schemaPath:"#/definitions/VllmGroup/properties/max_cpu_loras/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err633];
+}
+else {
+vErrors.push(err633);
+}
+errors++;
+}
+}
+if(data370.max_log_len !== undefined){
+let data483 = data370.max_log_len;
+if(!(((typeof data483 == "number") && (!(data483 % 1) && !isNaN(data483))) && (isFinite(data483)))){
+const err634 = {instancePath:instancePath+"/ParallelConfig/max_log_len",schemaPath:"#/definitions/VllmGroup/properties/max_log_len/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err634];
+}
+else {
+vErrors.push(err634);
+}
+errors++;
+}
+}
+if(data370.max_logprobs !== undefined){
+let data484 = data370.max_logprobs;
+if(!(((typeof data484 == "number") && (!(data484 % 1) && !isNaN(data484))) && (isFinite(data484)))){
+const err635 = {instancePath:instancePath+"/ParallelConfig/max_logprobs",schemaPath:"#/definitions/VllmGroup/properties/max_logprobs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err635];
+}
+else {
+vErrors.push(err635);
+}
+errors++;
+}
+}
+if(data370.max_long_partial_prefills !== undefined){
+let data485 = data370.max_long_partial_prefills;
+if(!(((typeof data485 == "number") && (!(data485 % 1) && !isNaN(data485))) && (isFinite(data485)))){
+const err636 = {instancePath:instancePath+"/ParallelConfig/max_long_partial_prefills",schemaPath:"#/definitions/VllmGroup/properties/max_long_partial_prefills/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err636];
+}
+else {
+vErrors.push(err636);
+}
+errors++;
+}
+}
+if(data370.max_lora_rank !== undefined){
+let data486 = data370.max_lora_rank;
+if(!(((typeof data486 == "number") && (!(data486 % 1) && !isNaN(data486))) && (isFinite(data486)))){
+const err637 = {instancePath:instancePath+"/ParallelConfig/max_lora_rank",schemaPath:"#/definitions/VllmGroup/properties/max_lora_rank/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err637];
+}
+else {
+vErrors.push(err637);
+}
+errors++;
+}
+}
+if(data370.max_loras !== undefined){
+let data487 = data370.max_loras;
+if(!(((typeof data487 == "number") && (!(data487 % 1) && !isNaN(data487))) && (isFinite(data487)))){
+const err638 = {instancePath:instancePath+"/ParallelConfig/max_loras",schemaPath:"#/definitions/VllmGroup/properties/max_loras/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err638];
+}
+else {
+vErrors.push(err638);
+}
+errors++;
+}
+}
+if(data370.max_model_len !== undefined){
+let data488 = data370.max_model_len;
+if(!(((typeof data488 == "number") && (!(data488 % 1) && !isNaN(data488))) && (isFinite(data488)))){
+const err639 = {instancePath:instancePath+"/ParallelConfig/max_model_len",schemaPath:"#/definitions/VllmGroup/properties/max_model_len/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err639];
+}
+else {
+vErrors.push(err639);
+}
+errors++;
+}
+}
+if(data370.max_num_batched_tokens !== undefined){
+let data489 = data370.max_num_batched_tokens;
+if(!(((typeof data489 == "number") && (!(data489 % 1) && !isNaN(data489))) && (isFinite(data489)))){
+const err640 = {instancePath:instancePath+"/ParallelConfig/max_num_batched_tokens",schemaPath:"#/definitions/VllmGroup/properties/max_num_batched_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err640];
+}
+else {
+vErrors.push(err640);
+}
+errors++;
+}
+}
+if(data370.max_num_partial_prefills !== undefined){
+let data490 = data370.max_num_partial_prefills;
+if(!(((typeof data490 == "number") && (!(data490 % 1) && !isNaN(data490))) && (isFinite(data490)))){
+const err641 = {instancePath:instancePath+"/ParallelConfig/max_num_partial_prefills",schemaPath:"#/definitions/VllmGroup/properties/max_num_partial_prefills/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err641];
+}
+else {
+vErrors.push(err641);
+}
+errors++;
+}
+}
+if(data370.max_num_seqs !== undefined){
+let data491 = data370.max_num_seqs;
+if(!(((typeof data491 == "number") && (!(data491 % 1) && !isNaN(data491))) && (isFinite(data491)))){
+const err642 = {instancePath:instancePath+"/ParallelConfig/max_num_seqs",schemaPath:"#/definitions/VllmGroup/properties/max_num_seqs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err642];
+}
+else {
+vErrors.push(err642);
+}
+errors++;
+}
+}
+if(data370.max_parallel_loading_workers !== undefined){
+let data492 = data370.max_parallel_loading_workers;
+if(!(((typeof data492 == "number") && (!(data492 % 1) && !isNaN(data492))) && (isFinite(data492)))){
+const err643 = {instancePath:instancePath+"/ParallelConfig/max_parallel_loading_workers",schemaPath:"#/definitions/VllmGroup/properties/max_parallel_loading_workers/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err643];
+}
+else {
+vErrors.push(err643);
+}
+errors++;
+}
+}
+if(data370.max_seq_len_to_capture !== undefined){
+let data493 = data370.max_seq_len_to_capture;
+if(!(((typeof data493 == "number") && (!(data493 % 1) && !isNaN(data493))) && (isFinite(data493)))){
+const err644 = {instancePath:instancePath+"/ParallelConfig/max_seq_len_to_capture",schemaPath:"#/definitions/VllmGroup/properties/max_seq_len_to_capture/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err644];
+}
+else {
+vErrors.push(err644);
+}
+errors++;
+}
+}
+if(data370.media_io_kwargs !== undefined){
+let data494 = data370.media_io_kwargs;
+if(!(data494 && typeof data494 == "object" && !Array.isArray(data494))){
+const err645 = {instancePath:instancePath+"/ParallelConfig/media_io_kwargs",schemaPath:"#/definitions/VllmGroup/properties/media_io_kwargs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err645];
+}
+else {
+vErrors.push(err645);
+}
+errors++;
+}
+}
+if(data370.middleware !== undefined){
+let data495 = data370.middleware;
+const _errs1135 = errors;
+let valid85 = false;
+const _errs1136 = errors;
+if(typeof data495 !== "string"){
+const err646 = {instancePath:instancePath+"/ParallelConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err646];
+}
+else {
+vErrors.push(err646);
+}
+errors++;
+}
+var _valid34 = _errs1136 === errors;
+valid85 = valid85 || _valid34;
+if(!valid85){
+const _errs1138 = errors;
+if(Array.isArray(data495)){
+if(data495.length < 0){
+const err647 = {instancePath:instancePath+"/ParallelConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/1/minItems",keyword:"minItems",params:{limit: 0},message:"must NOT have fewer than 0 items"};
+if(vErrors === null){
+vErrors = [err647];
+}
+else {
+vErrors.push(err647);
+}
+errors++;
+}
+const len22 = data495.length;
+for(let i22=0; i22<len22; i22++){
+if(typeof data495[i22] !== "string"){
+const err648 = {instancePath:instancePath+"/ParallelConfig/middleware/" + i22,schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err648];
+}
+else {
+vErrors.push(err648);
+}
+errors++;
+}
+}
+}
+else {
+const err649 = {instancePath:instancePath+"/ParallelConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err649];
+}
+else {
+vErrors.push(err649);
+}
+errors++;
+}
+var _valid34 = _errs1138 === errors;
+valid85 = valid85 || _valid34;
+}
+if(!valid85){
+const err650 = {instancePath:instancePath+"/ParallelConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err650];
+}
+else {
+vErrors.push(err650);
+}
+errors++;
+}
+else {
+errors = _errs1135;
+if(vErrors !== null){
+if(_errs1135){
+vErrors.length = _errs1135;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data370.mm_encoder_tp_mode !== undefined){
+let data497 = data370.mm_encoder_tp_mode;
+if(typeof data497 !== "string"){
+const err651 = {instancePath:instancePath+"/ParallelConfig/mm_encoder_tp_mode",schemaPath:"#/definitions/VllmGroup/properties/mm_encoder_tp_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err651];
+}
+else {
+vErrors.push(err651);
+}
+errors++;
+}
+if(!((data497 === "data") || (data497 === "weights"))){
+const err652 = {instancePath:instancePath+"/ParallelConfig/mm_encoder_tp_mode",schemaPath:"#/definitions/VllmGroup/properties/mm_encoder_tp_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.mm_encoder_tp_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err652];
+}
+else {
+vErrors.push(err652);
+}
+errors++;
+}
+}
+if(data370.mm_processor_cache_gb !== undefined){
+let data498 = data370.mm_processor_cache_gb;
+if(!((typeof data498 == "number") && (isFinite(data498)))){
+const err653 = {instancePath:instancePath+"/ParallelConfig/mm_processor_cache_gb",schemaPath:"#/definitions/VllmGroup/properties/mm_processor_cache_gb/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err653];
+}
+else {
+vErrors.push(err653);
+}
+errors++;
+}
+}
+if(data370.mm_processor_kwargs !== undefined){
+let data499 = data370.mm_processor_kwargs;
+if(!(data499 && typeof data499 == "object" && !Array.isArray(data499))){
+const err654 = {instancePath:instancePath+"/ParallelConfig/mm_processor_kwargs",schemaPath:"#/definitions/VllmGroup/properties/mm_processor_kwargs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err654];
+}
+else {
+vErrors.push(err654);
+}
+errors++;
+}
+}
+if(data370.model !== undefined){
+if(typeof data370.model !== "string"){
+const err655 = {instancePath:instancePath+"/ParallelConfig/model",schemaPath:"#/definitions/VllmGroup/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err655];
+}
+else {
+vErrors.push(err655);
+}
+errors++;
+}
+}
+if(data370.model_impl !== undefined){
+let data501 = data370.model_impl;
+if(typeof data501 !== "string"){
+const err656 = {instancePath:instancePath+"/ParallelConfig/model_impl",schemaPath:"#/definitions/VllmGroup/properties/model_impl/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err656];
+}
+else {
+vErrors.push(err656);
+}
+errors++;
+}
+if(!((((data501 === "auto") || (data501 === "vllm")) || (data501 === "transformers")) || (data501 === "terratorch"))){
+const err657 = {instancePath:instancePath+"/ParallelConfig/model_impl",schemaPath:"#/definitions/VllmGroup/properties/model_impl/enum",keyword:"enum",params:{allowedValues: schema33.properties.model_impl.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err657];
+}
+else {
+vErrors.push(err657);
+}
+errors++;
+}
+}
+if(data370.model_loader_extra_config !== undefined){
+let data502 = data370.model_loader_extra_config;
+const _errs1153 = errors;
+let valid88 = false;
+const _errs1154 = errors;
+if(!(data502 && typeof data502 == "object" && !Array.isArray(data502))){
+const err658 = {instancePath:instancePath+"/ParallelConfig/model_loader_extra_config",schemaPath:"#/definitions/VllmGroup/properties/model_loader_extra_config/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err658];
+}
+else {
+vErrors.push(err658);
+}
+errors++;
+}
+var _valid35 = _errs1154 === errors;
+valid88 = valid88 || _valid35;
+if(!valid88){
+const _errs1156 = errors;
+if(typeof data502 !== "string"){
+const err659 = {instancePath:instancePath+"/ParallelConfig/model_loader_extra_config",schemaPath:"#/definitions/VllmGroup/properties/model_loader_extra_config/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err659];
+}
+else {
+vErrors.push(err659);
+}
+errors++;
+}
+var _valid35 = _errs1156 === errors;
+valid88 = valid88 || _valid35;
+}
+if(!valid88){
+const err660 = {instancePath:instancePath+"/ParallelConfig/model_loader_extra_config",schemaPath:"#/definitions/VllmGroup/properties/model_loader_extra_config/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err660];
+}
+else {
+vErrors.push(err660);
+}
+errors++;
+}
+else {
+errors = _errs1153;
+if(vErrors !== null){
+if(_errs1153){
+vErrors.length = _errs1153;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data370.num_gpu_blocks_override !== undefined){
+let data503 = data370.num_gpu_blocks_override;
+if(!(((typeof data503 == "number") && (!(data503 % 1) && !isNaN(data503))) && (isFinite(data503)))){
+const err661 = {instancePath:instancePath+"/ParallelConfig/num_gpu_blocks_override",schemaPath:"#/definitions/VllmGroup/properties/num_gpu_blocks_override/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err661];
+}
+else {
+vErrors.push(err661);
+}
+errors++;
+}
+}
+if(data370.num_lookahead_slots !== undefined){
+let data504 = data370.num_lookahead_slots;
+if(!(((typeof data504 == "number") && (!(data504 % 1) && !isNaN(data504))) && (isFinite(data504)))){
+const err662 = {instancePath:instancePath+"/ParallelConfig/num_lookahead_slots",schemaPath:"#/definitions/VllmGroup/properties/num_lookahead_slots/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err662];
+}
+else {
+vErrors.push(err662);
+}
+errors++;
+}
+}
+if(data370.num_redundant_experts !== undefined){
+let data505 = data370.num_redundant_experts;
+if(!(((typeof data505 == "number") && (!(data505 % 1) && !isNaN(data505))) && (isFinite(data505)))){
+const err663 = {instancePath:instancePath+"/ParallelConfig/num_redundant_experts",schemaPath:"#/definitions/VllmGroup/properties/num_redundant_experts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err663];
+}
+else {
+vErrors.push(err663);
+}
+errors++;
+}
+}
+if(data370.otlp_traces_endpoint !== undefined){
+if(typeof data370.otlp_traces_endpoint !== "string"){
+const err664 = {instancePath:instancePath+"/ParallelConfig/otlp_traces_endpoint",schemaPath:"#/definitions/VllmGroup/properties/otlp_traces_endpoint/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err664];
+}
+else {
+vErrors.push(err664);
+}
+errors++;
+}
+}
+if(data370.override_attention_dtype !== undefined){
+if(typeof data370.override_attention_dtype !== "string"){
+const err665 = {instancePath:instancePath+"/ParallelConfig/override_attention_dtype",schemaPath:"#/definitions/VllmGroup/properties/override_attention_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err665];
+}
+else {
+vErrors.push(err665);
+}
+errors++;
+}
+}
+if(data370.override_generation_config !== undefined){
+let data508 = data370.override_generation_config;
+if(!(data508 && typeof data508 == "object" && !Array.isArray(data508))){
+const err666 = {instancePath:instancePath+"/ParallelConfig/override_generation_config",schemaPath:"#/definitions/VllmGroup/properties/override_generation_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err666];
+}
+else {
+vErrors.push(err666);
+}
+errors++;
+}
+}
+if(data370.override_pooler_config !== undefined){
+let data509 = data370.override_pooler_config;
+const _errs1171 = errors;
+let valid89 = false;
+const _errs1172 = errors;
+if(!(data509 && typeof data509 == "object" && !Array.isArray(data509))){
+const err667 = {instancePath:instancePath+"/ParallelConfig/override_pooler_config",schemaPath:"#/definitions/VllmGroup/properties/override_pooler_config/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err667];
+}
+else {
+vErrors.push(err667);
+}
+errors++;
+}
+var _valid36 = _errs1172 === errors;
+valid89 = valid89 || _valid36;
+if(!valid89){
+const _errs1174 = errors;
+if(typeof data509 !== "string"){
+const err668 = {instancePath:instancePath+"/ParallelConfig/override_pooler_config",schemaPath:"#/definitions/VllmGroup/properties/override_pooler_config/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err668];
+}
+else {
+vErrors.push(err668);
+}
+errors++;
+}
+var _valid36 = _errs1174 === errors;
+valid89 = valid89 || _valid36;
+}
+if(!valid89){
+const err669 = {instancePath:instancePath+"/ParallelConfig/override_pooler_config",schemaPath:"#/definitions/VllmGroup/properties/override_pooler_config/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err669];
+}
+else {
+vErrors.push(err669);
+}
+errors++;
+}
+else {
+errors = _errs1171;
+if(vErrors !== null){
+if(_errs1171){
+vErrors.length = _errs1171;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data370.pipeline_parallel_size !== undefined){
+let data510 = data370.pipeline_parallel_size;
+if(!(((typeof data510 == "number") && (!(data510 % 1) && !isNaN(data510))) && (isFinite(data510)))){
+const err670 = {instancePath:instancePath+"/ParallelConfig/pipeline_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/pipeline_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err670];
+}
+else {
+vErrors.push(err670);
+}
+errors++;
+}
+}
+if(data370.port !== undefined){
+let data511 = data370.port;
+if(!(((typeof data511 == "number") && (!(data511 % 1) && !isNaN(data511))) && (isFinite(data511)))){
+const err671 = {instancePath:instancePath+"/ParallelConfig/port",schemaPath:"#/definitions/VllmGroup/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err671];
+}
+else {
+vErrors.push(err671);
+}
+errors++;
+}
+}
+if(data370.preemption_mode !== undefined){
+let data512 = data370.preemption_mode;
+if(typeof data512 !== "string"){
+const err672 = {instancePath:instancePath+"/ParallelConfig/preemption_mode",schemaPath:"#/definitions/VllmGroup/properties/preemption_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err672];
+}
+else {
+vErrors.push(err672);
+}
+errors++;
+}
+if(!(((data512 === "recompute") || (data512 === "swap")) || (data512 === "None"))){
+const err673 = {instancePath:instancePath+"/ParallelConfig/preemption_mode",schemaPath:"#/definitions/VllmGroup/properties/preemption_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.preemption_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err673];
+}
+else {
+vErrors.push(err673);
+}
+errors++;
+}
+}
+if(data370.prefix_caching_hash_algo !== undefined){
+let data513 = data370.prefix_caching_hash_algo;
+if(typeof data513 !== "string"){
+const err674 = {instancePath:instancePath+"/ParallelConfig/prefix_caching_hash_algo",schemaPath:"#/definitions/VllmGroup/properties/prefix_caching_hash_algo/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err674];
+}
+else {
+vErrors.push(err674);
+}
+errors++;
+}
+if(!((data513 === "sha256") || (data513 === "sha256_cbor"))){
+const err675 = {instancePath:instancePath+"/ParallelConfig/prefix_caching_hash_algo",schemaPath:"#/definitions/VllmGroup/properties/prefix_caching_hash_algo/enum",keyword:"enum",params:{allowedValues: schema33.properties.prefix_caching_hash_algo.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err675];
+}
+else {
+vErrors.push(err675);
+}
+errors++;
+}
+}
+if(data370.pt_load_map_location !== undefined){
+let data514 = data370.pt_load_map_location;
+const _errs1185 = errors;
+let valid90 = false;
+const _errs1186 = errors;
+if(!(data514 && typeof data514 == "object" && !Array.isArray(data514))){
+const err676 = {instancePath:instancePath+"/ParallelConfig/pt_load_map_location",schemaPath:"#/definitions/VllmGroup/properties/pt_load_map_location/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err676];
+}
+else {
+vErrors.push(err676);
+}
+errors++;
+}
+var _valid37 = _errs1186 === errors;
+valid90 = valid90 || _valid37;
+if(!valid90){
+const _errs1188 = errors;
+if(typeof data514 !== "string"){
+const err677 = {instancePath:instancePath+"/ParallelConfig/pt_load_map_location",schemaPath:"#/definitions/VllmGroup/properties/pt_load_map_location/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err677];
+}
+else {
+vErrors.push(err677);
+}
+errors++;
+}
+var _valid37 = _errs1188 === errors;
+valid90 = valid90 || _valid37;
+}
+if(!valid90){
+const err678 = {instancePath:instancePath+"/ParallelConfig/pt_load_map_location",schemaPath:"#/definitions/VllmGroup/properties/pt_load_map_location/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err678];
+}
+else {
+vErrors.push(err678);
+}
+errors++;
+}
+else {
+errors = _errs1185;
+if(vErrors !== null){
+if(_errs1185){
+vErrors.length = _errs1185;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data370.quantization !== undefined){
+let data515 = data370.quantization;
+if(typeof data515 !== "string"){
+const err679 = {instancePath:instancePath+"/ParallelConfig/quantization",schemaPath:"#/definitions/VllmGroup/properties/quantization/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err679];
+}
+else {
+vErrors.push(err679);
+}
+errors++;
+}
+if(!((((((((((((((((((((((((((((data515 === "awq") || (data515 === "deepspeedfp")) || (data515 === "tpu_int8")) || (data515 === "fp8")) || (data515 === "ptpc_fp8")) || (data515 === "fbgemm_fp8")) || (data515 === "modelopt")) || (data515 === "modelopt_fp4")) || (data515 === "bitblas")) || (data515 === "gguf")) || (data515 === "gptq_marlin_24")) || (data515 === "gptq_marlin")) || (data515 === "gptq_bitblas")) || (data515 === "awq_marlin")) || (data515 === "gptq")) || (data515 === "compressed-tensors")) || (data515 === "bitsandbytes")) || (data515 === "hqq")) || (data515 === "experts_int8")) || (data515 === "ipex")) || (data515 === "quark")) || (data515 === "moe_wna16")) || (data515 === "torchao")) || (data515 === "auto-round")) || (data515 === "rtn")) || (data515 === "inc")) || (data515 === "mxfp4")) || (data515 === "petit_nvfp4"))){
+const err680 = {instancePath:instancePath+"/ParallelConfig/quantization",schemaPath:"#/definitions/VllmGroup/properties/quantization/enum",keyword:"enum",params:{allowedValues: schema33.properties.quantization.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err680];
+}
+else {
+vErrors.push(err680);
+}
+errors++;
+}
+}
+if(data370.ray_workers_use_nsight !== undefined){
+if(typeof data370.ray_workers_use_nsight !== "boolean"){
+const err681 = {instancePath:instancePath+"/ParallelConfig/ray_workers_use_nsight",schemaPath:"#/definitions/VllmGroup/properties/ray_workers_use_nsight/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err681];
+}
+else {
+vErrors.push(err681);
+}
+errors++;
+}
+}
+if(data370.reasoning_parser !== undefined){
+let data517 = data370.reasoning_parser;
+if(typeof data517 !== "string"){
+const err682 = {instancePath:instancePath+"/ParallelConfig/reasoning_parser",schemaPath:"#/definitions/VllmGroup/properties/reasoning_parser/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err682];
+}
+else {
+vErrors.push(err682);
+}
+errors++;
+}
+if(!((((((((data517 === "deepseek_r1") || (data517 === "glm45")) || (data517 === "openai_gptoss")) || (data517 === "granite")) || (data517 === "hunyuan_a13b")) || (data517 === "mistral")) || (data517 === "qwen3")) || (data517 === "step3"))){
+const err683 = {instancePath:instancePath+"/ParallelConfig/reasoning_parser",schemaPath:"#/definitions/VllmGroup/properties/reasoning_parser/enum",keyword:"enum",params:{allowedValues: schema33.properties.reasoning_parser.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err683];
+}
+else {
+vErrors.push(err683);
+}
+errors++;
+}
+}
+if(data370.response_role !== undefined){
+if(typeof data370.response_role !== "string"){
+const err684 = {instancePath:instancePath+"/ParallelConfig/response_role",schemaPath:"#/definitions/VllmGroup/properties/response_role/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err684];
+}
+else {
+vErrors.push(err684);
+}
+errors++;
+}
+}
+if(data370.return_tokens_as_token_ids !== undefined){
+if(typeof data370.return_tokens_as_token_ids !== "boolean"){
+const err685 = {instancePath:instancePath+"/ParallelConfig/return_tokens_as_token_ids",schemaPath:"#/definitions/VllmGroup/properties/return_tokens_as_token_ids/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err685];
+}
+else {
+vErrors.push(err685);
+}
+errors++;
+}
+}
+if(data370.revision !== undefined){
+if(typeof data370.revision !== "string"){
+const err686 = {instancePath:instancePath+"/ParallelConfig/revision",schemaPath:"#/definitions/VllmGroup/properties/revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err686];
+}
+else {
+vErrors.push(err686);
+}
+errors++;
+}
+}
+if(data370.root_path !== undefined){
+if(typeof data370.root_path !== "string"){
+const err687 = {instancePath:instancePath+"/ParallelConfig/root_path",schemaPath:"#/definitions/VllmGroup/properties/root_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err687];
+}
+else {
+vErrors.push(err687);
+}
+errors++;
+}
+}
+if(data370.rope_scaling !== undefined){
+let data522 = data370.rope_scaling;
+if(!(data522 && typeof data522 == "object" && !Array.isArray(data522))){
+const err688 = {instancePath:instancePath+"/ParallelConfig/rope_scaling",schemaPath:"#/definitions/VllmGroup/properties/rope_scaling/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err688];
+}
+else {
+vErrors.push(err688);
+}
+errors++;
+}
+}
+if(data370.rope_theta !== undefined){
+let data523 = data370.rope_theta;
+if(!((typeof data523 == "number") && (isFinite(data523)))){
+const err689 = {instancePath:instancePath+"/ParallelConfig/rope_theta",schemaPath:"#/definitions/VllmGroup/properties/rope_theta/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err689];
+}
+else {
+vErrors.push(err689);
+}
+errors++;
+}
+}
+if(data370.runner !== undefined){
+let data524 = data370.runner;
+if(typeof data524 !== "string"){
+const err690 = {instancePath:instancePath+"/ParallelConfig/runner",schemaPath:"#/definitions/VllmGroup/properties/runner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err690];
+}
+else {
+vErrors.push(err690);
+}
+errors++;
+}
+if(!((((data524 === "auto") || (data524 === "draft")) || (data524 === "generate")) || (data524 === "pooling"))){
+const err691 = {instancePath:instancePath+"/ParallelConfig/runner",schemaPath:"#/definitions/VllmGroup/properties/runner/enum",keyword:"enum",params:{allowedValues: schema33.properties.runner.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err691];
+}
+else {
+vErrors.push(err691);
+}
+errors++;
+}
+}
+if(data370.safetensors_load_strategy !== undefined){
+if(typeof data370.safetensors_load_strategy !== "string"){
+const err692 = {instancePath:instancePath+"/ParallelConfig/safetensors_load_strategy",schemaPath:"#/definitions/VllmGroup/properties/safetensors_load_strategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err692];
+}
+else {
+vErrors.push(err692);
+}
+errors++;
+}
+}
+if(data370.scheduler_cls !== undefined){
+if(typeof data370.scheduler_cls !== "string"){
+const err693 = {instancePath:instancePath+"/ParallelConfig/scheduler_cls",schemaPath:"#/definitions/VllmGroup/properties/scheduler_cls/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err693];
+}
+else {
+vErrors.push(err693);
+}
+errors++;
+}
+}
+if(data370.scheduler_delay_factor !== undefined){
+let data527 = data370.scheduler_delay_factor;
+if(!((typeof data527 == "number") && (isFinite(data527)))){
+const err694 = {instancePath:instancePath+"/ParallelConfig/scheduler_delay_factor",schemaPath:"#/definitions/VllmGroup/properties/scheduler_delay_factor/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err694];
+}
+else {
+vErrors.push(err694);
+}
+errors++;
+}
+}
+if(data370.scheduling_policy !== undefined){
+let data528 = data370.scheduling_policy;
+if(typeof data528 !== "string"){
+const err695 = {instancePath:instancePath+"/ParallelConfig/scheduling_policy",schemaPath:"#/definitions/VllmGroup/properties/scheduling_policy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err695];
+}
+else {
+vErrors.push(err695);
+}
+errors++;
+}
+if(!((data528 === "fcfs") || (data528 === "priority"))){
+const err696 = {instancePath:instancePath+"/ParallelConfig/scheduling_policy",schemaPath:"#/definitions/VllmGroup/properties/scheduling_policy/enum",keyword:"enum",params:{allowedValues: schema33.properties.scheduling_policy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err696];
+}
+else {
+vErrors.push(err696);
+}
+errors++;
+}
+}
+if(data370.seed !== undefined){
+let data529 = data370.seed;
+if(!(((typeof data529 == "number") && (!(data529 % 1) && !isNaN(data529))) && (isFinite(data529)))){
+const err697 = {instancePath:instancePath+"/ParallelConfig/seed",schemaPath:"#/definitions/VllmGroup/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err697];
+}
+else {
+vErrors.push(err697);
+}
+errors++;
+}
+}
+if(data370.served_model_name !== undefined){
+let data530 = data370.served_model_name;
+const _errs1221 = errors;
+let valid91 = false;
+const _errs1222 = errors;
+if(typeof data530 !== "string"){
+const err698 = {instancePath:instancePath+"/ParallelConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err698];
+}
+else {
+vErrors.push(err698);
+}
+errors++;
+}
+var _valid38 = _errs1222 === errors;
+valid91 = valid91 || _valid38;
+if(!valid91){
+const _errs1224 = errors;
+if(Array.isArray(data530)){
+if(data530.length < 1){
+const err699 = {instancePath:instancePath+"/ParallelConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err699];
+}
+else {
+vErrors.push(err699);
+}
+errors++;
+}
+const len23 = data530.length;
+for(let i23=0; i23<len23; i23++){
+if(typeof data530[i23] !== "string"){
+const err700 = {instancePath:instancePath+"/ParallelConfig/served_model_name/" + i23,schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err700];
+}
+else {
+vErrors.push(err700);
+}
+errors++;
+}
+}
+}
+else {
+const err701 = {instancePath:instancePath+"/ParallelConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err701];
+}
+else {
+vErrors.push(err701);
+}
+errors++;
+}
+var _valid38 = _errs1224 === errors;
+valid91 = valid91 || _valid38;
+}
+if(!valid91){
+const err702 = {instancePath:instancePath+"/ParallelConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err702];
+}
+else {
+vErrors.push(err702);
+}
+errors++;
+}
+else {
+errors = _errs1221;
+if(vErrors !== null){
+if(_errs1221){
+vErrors.length = _errs1221;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data370.show_hidden_metrics_for_version !== undefined){
+if(typeof data370.show_hidden_metrics_for_version !== "string"){
+const err703 = {instancePath:instancePath+"/ParallelConfig/show_hidden_metrics_for_version",schemaPath:"#/definitions/VllmGroup/properties/show_hidden_metrics_for_version/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err703];
+}
+else {
+vErrors.push(err703);
+}
+errors++;
+}
+}
+if(data370.skip_mm_profiling !== undefined){
+if(typeof data370.skip_mm_profiling !== "boolean"){
+const err704 = {instancePath:instancePath+"/ParallelConfig/skip_mm_profiling",schemaPath:"#/definitions/VllmGroup/properties/skip_mm_profiling/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err704];
+}
+else {
+vErrors.push(err704);
+}
+errors++;
+}
+}
+if(data370.skip_tokenizer_init !== undefined){
+if(typeof data370.skip_tokenizer_init !== "boolean"){
+const err705 = {instancePath:instancePath+"/ParallelConfig/skip_tokenizer_init",schemaPath:"#/definitions/VllmGroup/properties/skip_tokenizer_init/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err705];
+}
+else {
+vErrors.push(err705);
+}
+errors++;
+}
+}
+if(data370.speculative_config !== undefined){
+let data535 = data370.speculative_config;
+if(!(data535 && typeof data535 == "object" && !Array.isArray(data535))){
+const err706 = {instancePath:instancePath+"/ParallelConfig/speculative_config",schemaPath:"#/definitions/VllmGroup/properties/speculative_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err706];
+}
+else {
+vErrors.push(err706);
+}
+errors++;
+}
+}
+if(data370.ssl_ca_certs !== undefined){
+if(typeof data370.ssl_ca_certs !== "string"){
+const err707 = {instancePath:instancePath+"/ParallelConfig/ssl_ca_certs",schemaPath:"#/definitions/VllmGroup/properties/ssl_ca_certs/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err707];
+}
+else {
+vErrors.push(err707);
+}
+errors++;
+}
+}
+if(data370.ssl_cert_reqs !== undefined){
+let data537 = data370.ssl_cert_reqs;
+if(!(((typeof data537 == "number") && (!(data537 % 1) && !isNaN(data537))) && (isFinite(data537)))){
+const err708 = {instancePath:instancePath+"/ParallelConfig/ssl_cert_reqs",schemaPath:"#/definitions/VllmGroup/properties/ssl_cert_reqs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err708];
+}
+else {
+vErrors.push(err708);
+}
+errors++;
+}
+}
+if(data370.ssl_certfile !== undefined){
+if(typeof data370.ssl_certfile !== "string"){
+const err709 = {instancePath:instancePath+"/ParallelConfig/ssl_certfile",schemaPath:"#/definitions/VllmGroup/properties/ssl_certfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err709];
+}
+else {
+vErrors.push(err709);
+}
+errors++;
+}
+}
+if(data370.ssl_keyfile !== undefined){
+if(typeof data370.ssl_keyfile !== "string"){
+const err710 = {instancePath:instancePath+"/ParallelConfig/ssl_keyfile",schemaPath:"#/definitions/VllmGroup/properties/ssl_keyfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err710];
+}
+else {
+vErrors.push(err710);
+}
+errors++;
+}
+}
+if(data370.swap_space !== undefined){
+let data540 = data370.swap_space;
+if(!((typeof data540 == "number") && (isFinite(data540)))){
+const err711 = {instancePath:instancePath+"/ParallelConfig/swap_space",schemaPath:"#/definitions/VllmGroup/properties/swap_space/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err711];
+}
+else {
+vErrors.push(err711);
+}
+errors++;
+}
+}
+if(data370.task !== undefined){
+let data541 = data370.task;
+if(typeof data541 !== "string"){
+const err712 = {instancePath:instancePath+"/ParallelConfig/task",schemaPath:"#/definitions/VllmGroup/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err712];
+}
+else {
+vErrors.push(err712);
+}
+errors++;
+}
+if(!((((((((((data541 === "auto") || (data541 === "classify")) || (data541 === "draft")) || (data541 === "embed")) || (data541 === "embedding")) || (data541 === "generate")) || (data541 === "reward")) || (data541 === "score")) || (data541 === "transcription")) || (data541 === "None"))){
+const err713 = {instancePath:instancePath+"/ParallelConfig/task",schemaPath:"#/definitions/VllmGroup/properties/task/enum",keyword:"enum",params:{allowedValues: schema33.properties.task.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err713];
+}
+else {
+vErrors.push(err713);
+}
+errors++;
+}
+}
+if(data370.tensor_parallel_size !== undefined){
+let data542 = data370.tensor_parallel_size;
+if(!(((typeof data542 == "number") && (!(data542 % 1) && !isNaN(data542))) && (isFinite(data542)))){
+const err714 = {instancePath:instancePath+"/ParallelConfig/tensor_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/tensor_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err714];
+}
+else {
+vErrors.push(err714);
+}
+errors++;
+}
+}
+if(data370.tokenizer !== undefined){
+if(typeof data370.tokenizer !== "string"){
+const err715 = {instancePath:instancePath+"/ParallelConfig/tokenizer",schemaPath:"#/definitions/VllmGroup/properties/tokenizer/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err715];
+}
+else {
+vErrors.push(err715);
+}
+errors++;
+}
+}
+if(data370.tokenizer_mode !== undefined){
+let data544 = data370.tokenizer_mode;
+if(typeof data544 !== "string"){
+const err716 = {instancePath:instancePath+"/ParallelConfig/tokenizer_mode",schemaPath:"#/definitions/VllmGroup/properties/tokenizer_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err716];
+}
+else {
+vErrors.push(err716);
+}
+errors++;
+}
+if(!((((data544 === "auto") || (data544 === "custom")) || (data544 === "mistral")) || (data544 === "slow"))){
+const err717 = {instancePath:instancePath+"/ParallelConfig/tokenizer_mode",schemaPath:"#/definitions/VllmGroup/properties/tokenizer_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.tokenizer_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err717];
+}
+else {
+vErrors.push(err717);
+}
+errors++;
+}
+}
+if(data370.tokenizer_revision !== undefined){
+if(typeof data370.tokenizer_revision !== "string"){
+const err718 = {instancePath:instancePath+"/ParallelConfig/tokenizer_revision",schemaPath:"#/definitions/VllmGroup/properties/tokenizer_revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err718];
+}
+else {
+vErrors.push(err718);
+}
+errors++;
+}
+}
+if(data370.tool_call_parser !== undefined){
+if(typeof data370.tool_call_parser !== "string"){
+const err719 = {instancePath:instancePath+"/ParallelConfig/tool_call_parser",schemaPath:"#/definitions/VllmGroup/properties/tool_call_parser/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err719];
+}
+else {
+vErrors.push(err719);
+}
+errors++;
+}
+}
+if(data370.tool_parser_plugin !== undefined){
+if(typeof data370.tool_parser_plugin !== "string"){
+const err720 = {instancePath:instancePath+"/ParallelConfig/tool_parser_plugin",schemaPath:"#/definitions/VllmGroup/properties/tool_parser_plugin/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err720];
+}
+else {
+vErrors.push(err720);
+}
+errors++;
+}
+}
+if(data370.tool_server !== undefined){
+if(typeof data370.tool_server !== "string"){
+const err721 = {instancePath:instancePath+"/ParallelConfig/tool_server",schemaPath:"#/definitions/VllmGroup/properties/tool_server/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err721];
+}
+else {
+vErrors.push(err721);
+}
+errors++;
+}
+}
+if(data370.trust_remote_code !== undefined){
+if(typeof data370.trust_remote_code !== "boolean"){
+const err722 = {instancePath:instancePath+"/ParallelConfig/trust_remote_code",schemaPath:"#/definitions/VllmGroup/properties/trust_remote_code/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err722];
+}
+else {
+vErrors.push(err722);
+}
+errors++;
+}
+}
+if(data370.uds !== undefined){
+if(typeof data370.uds !== "string"){
+const err723 = {instancePath:instancePath+"/ParallelConfig/uds",schemaPath:"#/definitions/VllmGroup/properties/uds/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err723];
+}
+else {
+vErrors.push(err723);
+}
+errors++;
+}
+}
+if(data370.use_tqdm_on_load !== undefined){
+if(typeof data370.use_tqdm_on_load !== "boolean"){
+const err724 = {instancePath:instancePath+"/ParallelConfig/use_tqdm_on_load",schemaPath:"#/definitions/VllmGroup/properties/use_tqdm_on_load/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err724];
+}
+else {
+vErrors.push(err724);
+}
+errors++;
+}
+}
+if(data370.uvicorn_log_level !== undefined){
+let data552 = data370.uvicorn_log_level;
+if(typeof data552 !== "string"){
+const err725 = {instancePath:instancePath+"/ParallelConfig/uvicorn_log_level",schemaPath:"#/definitions/VllmGroup/properties/uvicorn_log_level/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err725];
+}
+else {
+vErrors.push(err725);
+}
+errors++;
+}
+if(!((((((data552 === "critical") || (data552 === "debug")) || (data552 === "error")) || (data552 === "info")) || (data552 === "trace")) || (data552 === "warning"))){
+const err726 = {instancePath:instancePath+"/ParallelConfig/uvicorn_log_level",schemaPath:"#/definitions/VllmGroup/properties/uvicorn_log_level/enum",keyword:"enum",params:{allowedValues: schema33.properties.uvicorn_log_level.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err726];
+}
+else {
+vErrors.push(err726);
+}
+errors++;
+}
+}
+if(data370.worker_cls !== undefined){
+if(typeof data370.worker_cls !== "string"){
+const err727 = {instancePath:instancePath+"/ParallelConfig/worker_cls",schemaPath:"#/definitions/VllmGroup/properties/worker_cls/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err727];
+}
+else {
+vErrors.push(err727);
+}
+errors++;
+}
+}
+if(data370.worker_extension_cls !== undefined){
+if(typeof data370.worker_extension_cls !== "string"){
+const err728 = {instancePath:instancePath+"/ParallelConfig/worker_extension_cls",schemaPath:"#/definitions/VllmGroup/properties/worker_extension_cls/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err728];
+}
+else {
+vErrors.push(err728);
+}
+errors++;
+}
+}
+}
+else {
+const err729 = {instancePath:instancePath+"/ParallelConfig",schemaPath:"#/definitions/VllmGroup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err729];
+}
+else {
+vErrors.push(err729);
+}
+errors++;
+}
+}
+if(data.SchedulerConfig !== undefined){
+let data555 = data.SchedulerConfig;
+if(data555 && typeof data555 == "object" && !Array.isArray(data555)){
+for(const key4 in data555){
+if(!(func2.call(schema33.properties, key4))){
+const err730 = {instancePath:instancePath+"/SchedulerConfig",schemaPath:"#/definitions/VllmGroup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err730];
+}
+else {
+vErrors.push(err730);
+}
+errors++;
+}
+}
+if(data555.additional_config !== undefined){
+let data556 = data555.additional_config;
+const _errs1279 = errors;
+let valid96 = false;
+const _errs1280 = errors;
+if(!(data556 && typeof data556 == "object" && !Array.isArray(data556))){
+const err731 = {instancePath:instancePath+"/SchedulerConfig/additional_config",schemaPath:"#/definitions/VllmGroup/properties/additional_config/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err731];
+}
+else {
+vErrors.push(err731);
+}
+errors++;
+}
+var _valid39 = _errs1280 === errors;
+valid96 = valid96 || _valid39;
+if(!valid96){
+const _errs1282 = errors;
+if(typeof data556 !== "string"){
+const err732 = {instancePath:instancePath+"/SchedulerConfig/additional_config",schemaPath:"#/definitions/VllmGroup/properties/additional_config/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err732];
+}
+else {
+vErrors.push(err732);
+}
+errors++;
+}
+var _valid39 = _errs1282 === errors;
+valid96 = valid96 || _valid39;
+}
+if(!valid96){
+const err733 = {instancePath:instancePath+"/SchedulerConfig/additional_config",schemaPath:"#/definitions/VllmGroup/properties/additional_config/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err733];
+}
+else {
+vErrors.push(err733);
+}
+errors++;
+}
+else {
+errors = _errs1279;
+if(vErrors !== null){
+if(_errs1279){
+vErrors.length = _errs1279;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data555.allow_credentials !== undefined){
+if(typeof data555.allow_credentials !== "boolean"){
+const err734 = {instancePath:instancePath+"/SchedulerConfig/allow_credentials",schemaPath:"#/definitions/VllmGroup/properties/allow_credentials/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err734];
+}
+else {
+vErrors.push(err734);
+}
+errors++;
+}
+}
+if(data555.allowed_headers !== undefined){
+let data558 = data555.allowed_headers;
+if(!(data558 && typeof data558 == "object" && !Array.isArray(data558))){
+const err735 = {instancePath:instancePath+"/SchedulerConfig/allowed_headers",schemaPath:"#/definitions/VllmGroup/properties/allowed_headers/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err735];
+}
+else {
+vErrors.push(err735);
+}
+errors++;
+}
+}
+if(data555.allowed_local_media_path !== undefined){
+if(typeof data555.allowed_local_media_path !== "string"){
+const err736 = {instancePath:instancePath+"/SchedulerConfig/allowed_local_media_path",schemaPath:"#/definitions/VllmGroup/properties/allowed_local_media_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err736];
+}
+else {
+vErrors.push(err736);
+}
+errors++;
+}
+}
+if(data555.allowed_methods !== undefined){
+let data560 = data555.allowed_methods;
+if(!(data560 && typeof data560 == "object" && !Array.isArray(data560))){
+const err737 = {instancePath:instancePath+"/SchedulerConfig/allowed_methods",schemaPath:"#/definitions/VllmGroup/properties/allowed_methods/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err737];
+}
+else {
+vErrors.push(err737);
+}
+errors++;
+}
+}
+if(data555.allowed_origins !== undefined){
+let data561 = data555.allowed_origins;
+if(!(data561 && typeof data561 == "object" && !Array.isArray(data561))){
+const err738 = {instancePath:instancePath+"/SchedulerConfig/allowed_origins",schemaPath:"#/definitions/VllmGroup/properties/allowed_origins/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err738];
+}
+else {
+vErrors.push(err738);
+}
+errors++;
+}
+}
+if(data555.api_key !== undefined){
+let data562 = data555.api_key;
+const _errs1295 = errors;
+let valid97 = false;
+const _errs1296 = errors;
+if(typeof data562 !== "string"){
+const err739 = {instancePath:instancePath+"/SchedulerConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err739];
+}
+else {
+vErrors.push(err739);
+}
+errors++;
+}
+var _valid40 = _errs1296 === errors;
+valid97 = valid97 || _valid40;
+if(!valid97){
+const _errs1298 = errors;
+if(Array.isArray(data562)){
+if(data562.length < 1){
+const err740 = {instancePath:instancePath+"/SchedulerConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err740];
+}
+else {
+vErrors.push(err740);
+}
+errors++;
+}
+const len24 = data562.length;
+for(let i24=0; i24<len24; i24++){
+if(typeof data562[i24] !== "string"){
+const err741 = {instancePath:instancePath+"/SchedulerConfig/api_key/" + i24,schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err741];
+}
+else {
+vErrors.push(err741);
+}
+errors++;
+}
+}
+}
+else {
+const err742 = {instancePath:instancePath+"/SchedulerConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err742];
+}
+else {
+vErrors.push(err742);
+}
+errors++;
+}
+var _valid40 = _errs1298 === errors;
+valid97 = valid97 || _valid40;
+}
+if(!valid97){
+const err743 = {instancePath:instancePath+"/SchedulerConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err743];
+}
+else {
+vErrors.push(err743);
+}
+errors++;
+}
+else {
+errors = _errs1295;
+if(vErrors !== null){
+if(_errs1295){
+vErrors.length = _errs1295;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data555.api_server_count !== undefined){
+let data564 = data555.api_server_count;
+if(!(((typeof data564 == "number") && (!(data564 % 1) && !isNaN(data564))) && (isFinite(data564)))){
+const err744 = {instancePath:instancePath+"/SchedulerConfig/api_server_count",schemaPath:"#/definitions/VllmGroup/properties/api_server_count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err744];
+}
+else {
+vErrors.push(err744);
+}
+errors++;
+}
+}
+if(data555.async_scheduling !== undefined){
+if(typeof data555.async_scheduling !== "boolean"){
+const err745 = {instancePath:instancePath+"/SchedulerConfig/async_scheduling",schemaPath:"#/definitions/VllmGroup/properties/async_scheduling/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err745];
+}
+else {
+vErrors.push(err745);
+}
+errors++;
+}
+}
+if(data555.block_size !== undefined){
+let data566 = data555.block_size;
+if(!(((typeof data566 == "number") && (!(data566 % 1) && !isNaN(data566))) && (isFinite(data566)))){
+const err746 = {instancePath:instancePath+"/SchedulerConfig/block_size",schemaPath:"#/definitions/VllmGroup/properties/block_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err746];
+}
+else {
+vErrors.push(err746);
+}
+errors++;
+}
+if(!((((((data566 === 1) || (data566 === 8)) || (data566 === 16)) || (data566 === 32)) || (data566 === 64)) || (data566 === 128))){
+const err747 = {instancePath:instancePath+"/SchedulerConfig/block_size",schemaPath:"#/definitions/VllmGroup/properties/block_size/enum",keyword:"enum",params:{allowedValues: schema33.properties.block_size.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err747];
+}
+else {
+vErrors.push(err747);
+}
+errors++;
+}
+}
+if(data555.calculate_kv_scales !== undefined){
+if(typeof data555.calculate_kv_scales !== "boolean"){
+const err748 = {instancePath:instancePath+"/SchedulerConfig/calculate_kv_scales",schemaPath:"#/definitions/VllmGroup/properties/calculate_kv_scales/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err748];
+}
+else {
+vErrors.push(err748);
+}
+errors++;
+}
+}
+if(data555.chat_template !== undefined){
+if(typeof data555.chat_template !== "string"){
+const err749 = {instancePath:instancePath+"/SchedulerConfig/chat_template",schemaPath:"#/definitions/VllmGroup/properties/chat_template/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err749];
+}
+else {
+vErrors.push(err749);
+}
+errors++;
+}
+}
+if(data555.chat_template_content_format !== undefined){
+let data569 = data555.chat_template_content_format;
+if(typeof data569 !== "string"){
+const err750 = {instancePath:instancePath+"/SchedulerConfig/chat_template_content_format",schemaPath:"#/definitions/VllmGroup/properties/chat_template_content_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err750];
+}
+else {
+vErrors.push(err750);
+}
+errors++;
+}
+if(!(((data569 === "auto") || (data569 === "openai")) || (data569 === "string"))){
+const err751 = {instancePath:instancePath+"/SchedulerConfig/chat_template_content_format",schemaPath:"#/definitions/VllmGroup/properties/chat_template_content_format/enum",keyword:"enum",params:{allowedValues: schema33.properties.chat_template_content_format.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err751];
+}
+else {
+vErrors.push(err751);
+}
+errors++;
+}
+}
+if(data555.code_revision !== undefined){
+if(typeof data555.code_revision !== "string"){
+const err752 = {instancePath:instancePath+"/SchedulerConfig/code_revision",schemaPath:"#/definitions/VllmGroup/properties/code_revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err752];
+}
+else {
+vErrors.push(err752);
+}
+errors++;
+}
+}
+if(data555.collect_detailed_traces !== undefined){
+let data571 = data555.collect_detailed_traces;
+const _errs1317 = errors;
+let valid100 = false;
+const _errs1318 = errors;
+if(typeof data571 !== "string"){
+const err753 = {instancePath:instancePath+"/SchedulerConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err753];
+}
+else {
+vErrors.push(err753);
+}
+errors++;
+}
+if(!((((((((((data571 === "all") || (data571 === "model")) || (data571 === "worker")) || (data571 === "None")) || (data571 === "model,worker")) || (data571 === "model,all")) || (data571 === "worker,model")) || (data571 === "worker,all")) || (data571 === "all,model")) || (data571 === "all,worker"))){
+const err754 = {instancePath:instancePath+"/SchedulerConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema33.properties.collect_detailed_traces.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err754];
+}
+else {
+vErrors.push(err754);
+}
+errors++;
+}
+var _valid41 = _errs1318 === errors;
+valid100 = valid100 || _valid41;
+if(!valid100){
+const _errs1320 = errors;
+if(Array.isArray(data571)){
+if(data571.length < 1){
+const err755 = {instancePath:instancePath+"/SchedulerConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err755];
+}
+else {
+vErrors.push(err755);
+}
+errors++;
+}
+const len25 = data571.length;
+for(let i25=0; i25<len25; i25++){
+let data572 = data571[i25];
+if(typeof data572 !== "string"){
+const err756 = {instancePath:instancePath+"/SchedulerConfig/collect_detailed_traces/" + i25,schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err756];
+}
+else {
+vErrors.push(err756);
+}
+errors++;
+}
+if(!((((((((((data572 === "all") || (data572 === "model")) || (data572 === "worker")) || (data572 === "None")) || (data572 === "model,worker")) || (data572 === "model,all")) || (data572 === "worker,model")) || (data572 === "worker,all")) || (data572 === "all,model")) || (data572 === "all,worker"))){
+const err757 = {instancePath:instancePath+"/SchedulerConfig/collect_detailed_traces/" + i25,schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/items/enum",keyword:"enum",params:{allowedValues: schema33.properties.collect_detailed_traces.anyOf[1].items.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err757];
+}
+else {
+vErrors.push(err757);
+}
+errors++;
+}
+}
+}
+else {
+const err758 = {instancePath:instancePath+"/SchedulerConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err758];
+}
+else {
+vErrors.push(err758);
+}
+errors++;
+}
+var _valid41 = _errs1320 === errors;
+valid100 = valid100 || _valid41;
+}
+if(!valid100){
+const err759 = {instancePath:instancePath+"/SchedulerConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err759];
+}
+else {
+vErrors.push(err759);
+}
+errors++;
+}
+else {
+errors = _errs1317;
+if(vErrors !== null){
+if(_errs1317){
+vErrors.length = _errs1317;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data555.compilation_config !== undefined){
+let data573 = data555.compilation_config;
+if(!(data573 && typeof data573 == "object" && !Array.isArray(data573))){
+const err760 = {instancePath:instancePath+"/SchedulerConfig/compilation_config",schemaPath:"#/definitions/VllmGroup/properties/compilation_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err760];
+}
+else {
+vErrors.push(err760);
+}
+errors++;
+}
+}
+if(data555.config !== undefined){
+if(typeof data555.config !== "string"){
+const err761 = {instancePath:instancePath+"/SchedulerConfig/config",schemaPath:"#/definitions/VllmGroup/properties/config/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err761];
+}
+else {
+vErrors.push(err761);
+}
+errors++;
+}
+}
+if(data555.config_format !== undefined){
+if(typeof data555.config_format !== "string"){
+const err762 = {instancePath:instancePath+"/SchedulerConfig/config_format",schemaPath:"#/definitions/VllmGroup/properties/config_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err762];
+}
+else {
+vErrors.push(err762);
+}
+errors++;
+}
+}
+if(data555.convert !== undefined){
+let data576 = data555.convert;
+if(typeof data576 !== "string"){
+const err763 = {instancePath:instancePath+"/SchedulerConfig/convert",schemaPath:"#/definitions/VllmGroup/properties/convert/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err763];
+}
+else {
+vErrors.push(err763);
+}
+errors++;
+}
+if(!(((((data576 === "auto") || (data576 === "classify")) || (data576 === "embed")) || (data576 === "none")) || (data576 === "reward"))){
+const err764 = {instancePath:instancePath+"/SchedulerConfig/convert",schemaPath:"#/definitions/VllmGroup/properties/convert/enum",keyword:"enum",params:{allowedValues: schema33.properties.convert.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err764];
+}
+else {
+vErrors.push(err764);
+}
+errors++;
+}
+}
+if(data555.cpu_offload_gb !== undefined){
+let data577 = data555.cpu_offload_gb;
+if(!((typeof data577 == "number") && (isFinite(data577)))){
+const err765 = {instancePath:instancePath+"/SchedulerConfig/cpu_offload_gb",schemaPath:"#/definitions/VllmGroup/properties/cpu_offload_gb/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err765];
+}
+else {
+vErrors.push(err765);
+}
+errors++;
+}
+}
+if(data555.cuda_graph_sizes !== undefined){
+let data578 = data555.cuda_graph_sizes;
+const _errs1335 = errors;
+let valid103 = false;
+const _errs1336 = errors;
+if(!(((typeof data578 == "number") && (!(data578 % 1) && !isNaN(data578))) && (isFinite(data578)))){
+const err766 = {instancePath:instancePath+"/SchedulerConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err766];
+}
+else {
+vErrors.push(err766);
+}
+errors++;
+}
+var _valid42 = _errs1336 === errors;
+valid103 = valid103 || _valid42;
+if(!valid103){
+const _errs1338 = errors;
+if(Array.isArray(data578)){
+if(data578.length < 1){
+const err767 = {instancePath:instancePath+"/SchedulerConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err767];
+}
+else {
+vErrors.push(err767);
+}
+errors++;
+}
+const len26 = data578.length;
+for(let i26=0; i26<len26; i26++){
+let data579 = data578[i26];
+if(!(((typeof data579 == "number") && (!(data579 % 1) && !isNaN(data579))) && (isFinite(data579)))){
+const err768 = {instancePath:instancePath+"/SchedulerConfig/cuda_graph_sizes/" + i26,schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/1/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err768];
+}
+else {
+vErrors.push(err768);
+}
+errors++;
+}
+}
+}
+else {
+const err769 = {instancePath:instancePath+"/SchedulerConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err769];
+}
+else {
+vErrors.push(err769);
+}
+errors++;
+}
+var _valid42 = _errs1338 === errors;
+valid103 = valid103 || _valid42;
+}
+if(!valid103){
+const err770 = {instancePath:instancePath+"/SchedulerConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err770];
+}
+else {
+vErrors.push(err770);
+}
+errors++;
+}
+else {
+errors = _errs1335;
+if(vErrors !== null){
+if(_errs1335){
+vErrors.length = _errs1335;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data555.data_parallel_address !== undefined){
+if(typeof data555.data_parallel_address !== "string"){
+const err771 = {instancePath:instancePath+"/SchedulerConfig/data_parallel_address",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err771];
+}
+else {
+vErrors.push(err771);
+}
+errors++;
+}
+}
+if(data555.data_parallel_backend !== undefined){
+if(typeof data555.data_parallel_backend !== "string"){
+const err772 = {instancePath:instancePath+"/SchedulerConfig/data_parallel_backend",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err772];
+}
+else {
+vErrors.push(err772);
+}
+errors++;
+}
+}
+if(data555.data_parallel_hybrid_lb !== undefined){
+if(typeof data555.data_parallel_hybrid_lb !== "boolean"){
+const err773 = {instancePath:instancePath+"/SchedulerConfig/data_parallel_hybrid_lb",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_hybrid_lb/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err773];
+}
+else {
+vErrors.push(err773);
+}
+errors++;
+}
+}
+if(data555.data_parallel_rank !== undefined){
+let data583 = data555.data_parallel_rank;
+if(!(((typeof data583 == "number") && (!(data583 % 1) && !isNaN(data583))) && (isFinite(data583)))){
+const err774 = {instancePath:instancePath+"/SchedulerConfig/data_parallel_rank",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_rank/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err774];
+}
+else {
+vErrors.push(err774);
+}
+errors++;
+}
+}
+if(data555.data_parallel_rpc_port !== undefined){
+let data584 = data555.data_parallel_rpc_port;
+if(!(((typeof data584 == "number") && (!(data584 % 1) && !isNaN(data584))) && (isFinite(data584)))){
+const err775 = {instancePath:instancePath+"/SchedulerConfig/data_parallel_rpc_port",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_rpc_port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err775];
+}
+else {
+vErrors.push(err775);
+}
+errors++;
+}
+}
+if(data555.data_parallel_size !== undefined){
+let data585 = data555.data_parallel_size;
+if(!(((typeof data585 == "number") && (!(data585 % 1) && !isNaN(data585))) && (isFinite(data585)))){
+const err776 = {instancePath:instancePath+"/SchedulerConfig/data_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err776];
+}
+else {
+vErrors.push(err776);
+}
+errors++;
+}
+}
+if(data555.data_parallel_size_local !== undefined){
+let data586 = data555.data_parallel_size_local;
+if(!(((typeof data586 == "number") && (!(data586 % 1) && !isNaN(data586))) && (isFinite(data586)))){
+const err777 = {instancePath:instancePath+"/SchedulerConfig/data_parallel_size_local",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_size_local/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err777];
+}
+else {
+vErrors.push(err777);
+}
+errors++;
+}
+}
+if(data555.data_parallel_start_rank !== undefined){
+let data587 = data555.data_parallel_start_rank;
+if(!(((typeof data587 == "number") && (!(data587 % 1) && !isNaN(data587))) && (isFinite(data587)))){
+const err778 = {instancePath:instancePath+"/SchedulerConfig/data_parallel_start_rank",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_start_rank/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err778];
+}
+else {
+vErrors.push(err778);
+}
+errors++;
+}
+}
+if(data555.decode_context_parallel_size !== undefined){
+let data588 = data555.decode_context_parallel_size;
+if(!(((typeof data588 == "number") && (!(data588 % 1) && !isNaN(data588))) && (isFinite(data588)))){
+const err779 = {instancePath:instancePath+"/SchedulerConfig/decode_context_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/decode_context_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err779];
+}
+else {
+vErrors.push(err779);
+}
+errors++;
+}
+}
+if(data555.default_mm_loras !== undefined){
+let data589 = data555.default_mm_loras;
+if(!(data589 && typeof data589 == "object" && !Array.isArray(data589))){
+const err780 = {instancePath:instancePath+"/SchedulerConfig/default_mm_loras",schemaPath:"#/definitions/VllmGroup/properties/default_mm_loras/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err780];
+}
+else {
+vErrors.push(err780);
+}
+errors++;
+}
+}
+if(data555.disable_async_output_proc !== undefined){
+if(typeof data555.disable_async_output_proc !== "boolean"){
+const err781 = {instancePath:instancePath+"/SchedulerConfig/disable_async_output_proc",schemaPath:"#/definitions/VllmGroup/properties/disable_async_output_proc/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err781];
+}
+else {
+vErrors.push(err781);
+}
+errors++;
+}
+}
+if(data555.disable_cascade_attn !== undefined){
+if(typeof data555.disable_cascade_attn !== "boolean"){
+const err782 = {instancePath:instancePath+"/SchedulerConfig/disable_cascade_attn",schemaPath:"#/definitions/VllmGroup/properties/disable_cascade_attn/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err782];
+}
+else {
+vErrors.push(err782);
+}
+errors++;
+}
+}
+if(data555.disable_chunked_mm_input !== undefined){
+if(typeof data555.disable_chunked_mm_input !== "boolean"){
+const err783 = {instancePath:instancePath+"/SchedulerConfig/disable_chunked_mm_input",schemaPath:"#/definitions/VllmGroup/properties/disable_chunked_mm_input/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err783];
+}
+else {
+vErrors.push(err783);
+}
+errors++;
+}
+}
+if(data555.disable_custom_all_reduce !== undefined){
+if(typeof data555.disable_custom_all_reduce !== "boolean"){
+const err784 = {instancePath:instancePath+"/SchedulerConfig/disable_custom_all_reduce",schemaPath:"#/definitions/VllmGroup/properties/disable_custom_all_reduce/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err784];
+}
+else {
+vErrors.push(err784);
+}
+errors++;
+}
+}
+if(data555.disable_fastapi_docs !== undefined){
+if(typeof data555.disable_fastapi_docs !== "boolean"){
+const err785 = {instancePath:instancePath+"/SchedulerConfig/disable_fastapi_docs",schemaPath:"#/definitions/VllmGroup/properties/disable_fastapi_docs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err785];
+}
+else {
+vErrors.push(err785);
+}
+errors++;
+}
+}
+if(data555.disable_frontend_multiprocessing !== undefined){
+if(typeof data555.disable_frontend_multiprocessing !== "boolean"){
+const err786 = {instancePath:instancePath+"/SchedulerConfig/disable_frontend_multiprocessing",schemaPath:"#/definitions/VllmGroup/properties/disable_frontend_multiprocessing/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err786];
+}
+else {
+vErrors.push(err786);
+}
+errors++;
+}
+}
+if(data555.disable_hybrid_kv_cache_manager !== undefined){
+if(typeof data555.disable_hybrid_kv_cache_manager !== "boolean"){
+const err787 = {instancePath:instancePath+"/SchedulerConfig/disable_hybrid_kv_cache_manager",schemaPath:"#/definitions/VllmGroup/properties/disable_hybrid_kv_cache_manager/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err787];
+}
+else {
+vErrors.push(err787);
+}
+errors++;
+}
+}
+if(data555.disable_log_requests !== undefined){
+if(typeof data555.disable_log_requests !== "boolean"){
+const err788 = {instancePath:instancePath+"/SchedulerConfig/disable_log_requests",schemaPath:"#/definitions/VllmGroup/properties/disable_log_requests/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err788];
+}
+else {
+vErrors.push(err788);
+}
+errors++;
+}
+}
+if(data555.disable_log_stats !== undefined){
+if(typeof data555.disable_log_stats !== "boolean"){
+const err789 = {instancePath:instancePath+"/SchedulerConfig/disable_log_stats",schemaPath:"#/definitions/VllmGroup/properties/disable_log_stats/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err789];
+}
+else {
+vErrors.push(err789);
+}
+errors++;
+}
+}
+if(data555.disable_mm_preprocessor_cache !== undefined){
+if(typeof data555.disable_mm_preprocessor_cache !== "boolean"){
+const err790 = {instancePath:instancePath+"/SchedulerConfig/disable_mm_preprocessor_cache",schemaPath:"#/definitions/VllmGroup/properties/disable_mm_preprocessor_cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err790];
+}
+else {
+vErrors.push(err790);
+}
+errors++;
+}
+}
+if(data555.disable_sliding_window !== undefined){
+if(typeof data555.disable_sliding_window !== "boolean"){
+const err791 = {instancePath:instancePath+"/SchedulerConfig/disable_sliding_window",schemaPath:"#/definitions/VllmGroup/properties/disable_sliding_window/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err791];
+}
+else {
+vErrors.push(err791);
+}
+errors++;
+}
+}
+if(data555.disable_uvicorn_access_log !== undefined){
+if(typeof data555.disable_uvicorn_access_log !== "boolean"){
+const err792 = {instancePath:instancePath+"/SchedulerConfig/disable_uvicorn_access_log",schemaPath:"#/definitions/VllmGroup/properties/disable_uvicorn_access_log/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err792];
+}
+else {
+vErrors.push(err792);
+}
+errors++;
+}
+}
+if(data555.distributed_executor_backend !== undefined){
+if(typeof data555.distributed_executor_backend !== "string"){
+const err793 = {instancePath:instancePath+"/SchedulerConfig/distributed_executor_backend",schemaPath:"#/definitions/VllmGroup/properties/distributed_executor_backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err793];
+}
+else {
+vErrors.push(err793);
+}
+errors++;
+}
+}
+if(data555.download_dir !== undefined){
+if(typeof data555.download_dir !== "string"){
+const err794 = {instancePath:instancePath+"/SchedulerConfig/download_dir",schemaPath:"#/definitions/VllmGroup/properties/download_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err794];
+}
+else {
+vErrors.push(err794);
+}
+errors++;
+}
+}
+if(data555.dtype !== undefined){
+let data604 = data555.dtype;
+if(typeof data604 !== "string"){
+const err795 = {instancePath:instancePath+"/SchedulerConfig/dtype",schemaPath:"#/definitions/VllmGroup/properties/dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err795];
+}
+else {
+vErrors.push(err795);
+}
+errors++;
+}
+if(!((((((data604 === "auto") || (data604 === "bfloat16")) || (data604 === "float")) || (data604 === "float16")) || (data604 === "float32")) || (data604 === "half"))){
+const err796 = {instancePath:instancePath+"/SchedulerConfig/dtype",schemaPath:"#/definitions/VllmGroup/properties/dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err796];
+}
+else {
+vErrors.push(err796);
+}
+errors++;
+}
+}
+if(data555.enable_auto_tool_choice !== undefined){
+if(typeof data555.enable_auto_tool_choice !== "boolean"){
+const err797 = {instancePath:instancePath+"/SchedulerConfig/enable_auto_tool_choice",schemaPath:"#/definitions/VllmGroup/properties/enable_auto_tool_choice/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err797];
+}
+else {
+vErrors.push(err797);
+}
+errors++;
+}
+}
+if(data555.enable_chunked_prefill !== undefined){
+if(typeof data555.enable_chunked_prefill !== "boolean"){
+const err798 = {instancePath:instancePath+"/SchedulerConfig/enable_chunked_prefill",schemaPath:"#/definitions/VllmGroup/properties/enable_chunked_prefill/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err798];
+}
+else {
+vErrors.push(err798);
+}
+errors++;
+}
+}
+if(data555.enable_eplb !== undefined){
+if(typeof data555.enable_eplb !== "boolean"){
+const err799 = {instancePath:instancePath+"/SchedulerConfig/enable_eplb",schemaPath:"#/definitions/VllmGroup/properties/enable_eplb/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err799];
+}
+else {
+vErrors.push(err799);
+}
+errors++;
+}
+}
+if(data555.enable_expert_parallel !== undefined){
+if(typeof data555.enable_expert_parallel !== "boolean"){
+const err800 = {instancePath:instancePath+"/SchedulerConfig/enable_expert_parallel",schemaPath:"#/definitions/VllmGroup/properties/enable_expert_parallel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err800];
+}
+else {
+vErrors.push(err800);
+}
+errors++;
+}
+}
+if(data555.enable_force_include_usage !== undefined){
+if(typeof data555.enable_force_include_usage !== "boolean"){
+const err801 = {instancePath:instancePath+"/SchedulerConfig/enable_force_include_usage",schemaPath:"#/definitions/VllmGroup/properties/enable_force_include_usage/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err801];
+}
+else {
+vErrors.push(err801);
+}
+errors++;
+}
+}
+if(data555.enable_log_outputs !== undefined){
+if(typeof data555.enable_log_outputs !== "boolean"){
+const err802 = {instancePath:instancePath+"/SchedulerConfig/enable_log_outputs",schemaPath:"#/definitions/VllmGroup/properties/enable_log_outputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err802];
+}
+else {
+vErrors.push(err802);
+}
+errors++;
+}
+}
+if(data555.enable_log_requests !== undefined){
+if(typeof data555.enable_log_requests !== "boolean"){
+const err803 = {instancePath:instancePath+"/SchedulerConfig/enable_log_requests",schemaPath:"#/definitions/VllmGroup/properties/enable_log_requests/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err803];
+}
+else {
+vErrors.push(err803);
+}
+errors++;
+}
+}
+if(data555.enable_lora !== undefined){
+if(typeof data555.enable_lora !== "boolean"){
+const err804 = {instancePath:instancePath+"/SchedulerConfig/enable_lora",schemaPath:"#/definitions/VllmGroup/properties/enable_lora/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err804];
+}
+else {
+vErrors.push(err804);
+}
+errors++;
+}
+}
+if(data555.enable_lora_bias !== undefined){
+if(typeof data555.enable_lora_bias !== "boolean"){
+const err805 = {instancePath:instancePath+"/SchedulerConfig/enable_lora_bias",schemaPath:"#/definitions/VllmGroup/properties/enable_lora_bias/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err805];
+}
+else {
+vErrors.push(err805);
+}
+errors++;
+}
+}
+if(data555.enable_multimodal_encoder_data_parallel !== undefined){
+if(typeof data555.enable_multimodal_encoder_data_parallel !== "boolean"){
+const err806 = {instancePath:instancePath+"/SchedulerConfig/enable_multimodal_encoder_data_parallel",schemaPath:"#/definitions/VllmGroup/properties/enable_multimodal_encoder_data_parallel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err806];
+}
+else {
+vErrors.push(err806);
+}
+errors++;
+}
+}
+if(data555.enable_prefix_caching !== undefined){
+if(typeof data555.enable_prefix_caching !== "boolean"){
+const err807 = {instancePath:instancePath+"/SchedulerConfig/enable_prefix_caching",schemaPath:"#/definitions/VllmGroup/properties/enable_prefix_caching/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err807];
+}
+else {
+vErrors.push(err807);
+}
+errors++;
+}
+}
+if(data555.enable_prompt_embeds !== undefined){
+if(typeof data555.enable_prompt_embeds !== "boolean"){
+const err808 = {instancePath:instancePath+"/SchedulerConfig/enable_prompt_embeds",schemaPath:"#/definitions/VllmGroup/properties/enable_prompt_embeds/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err808];
+}
+else {
+vErrors.push(err808);
+}
+errors++;
+}
+}
+if(data555.enable_prompt_tokens_details !== undefined){
+if(typeof data555.enable_prompt_tokens_details !== "boolean"){
+const err809 = {instancePath:instancePath+"/SchedulerConfig/enable_prompt_tokens_details",schemaPath:"#/definitions/VllmGroup/properties/enable_prompt_tokens_details/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err809];
+}
+else {
+vErrors.push(err809);
+}
+errors++;
+}
+}
+if(data555.enable_request_id_headers !== undefined){
+if(typeof data555.enable_request_id_headers !== "boolean"){
+const err810 = {instancePath:instancePath+"/SchedulerConfig/enable_request_id_headers",schemaPath:"#/definitions/VllmGroup/properties/enable_request_id_headers/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err810];
+}
+else {
+vErrors.push(err810);
+}
+errors++;
+}
+}
+if(data555.enable_server_load_tracking !== undefined){
+if(typeof data555.enable_server_load_tracking !== "boolean"){
+const err811 = {instancePath:instancePath+"/SchedulerConfig/enable_server_load_tracking",schemaPath:"#/definitions/VllmGroup/properties/enable_server_load_tracking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err811];
+}
+else {
+vErrors.push(err811);
+}
+errors++;
+}
+}
+if(data555.enable_sleep_mode !== undefined){
+if(typeof data555.enable_sleep_mode !== "boolean"){
+const err812 = {instancePath:instancePath+"/SchedulerConfig/enable_sleep_mode",schemaPath:"#/definitions/VllmGroup/properties/enable_sleep_mode/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err812];
+}
+else {
+vErrors.push(err812);
+}
+errors++;
+}
+}
+if(data555.enable_ssl_refresh !== undefined){
+if(typeof data555.enable_ssl_refresh !== "boolean"){
+const err813 = {instancePath:instancePath+"/SchedulerConfig/enable_ssl_refresh",schemaPath:"#/definitions/VllmGroup/properties/enable_ssl_refresh/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err813];
+}
+else {
+vErrors.push(err813);
+}
+errors++;
+}
+}
+if(data555.enable_tokenizer_info_endpoint !== undefined){
+if(typeof data555.enable_tokenizer_info_endpoint !== "boolean"){
+const err814 = {instancePath:instancePath+"/SchedulerConfig/enable_tokenizer_info_endpoint",schemaPath:"#/definitions/VllmGroup/properties/enable_tokenizer_info_endpoint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err814];
+}
+else {
+vErrors.push(err814);
+}
+errors++;
+}
+}
+if(data555.enforce_eager !== undefined){
+if(typeof data555.enforce_eager !== "boolean"){
+const err815 = {instancePath:instancePath+"/SchedulerConfig/enforce_eager",schemaPath:"#/definitions/VllmGroup/properties/enforce_eager/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err815];
+}
+else {
+vErrors.push(err815);
+}
+errors++;
+}
+}
+if(data555.eplb_config !== undefined){
+let data624 = data555.eplb_config;
+if(!(data624 && typeof data624 == "object" && !Array.isArray(data624))){
+const err816 = {instancePath:instancePath+"/SchedulerConfig/eplb_config",schemaPath:"#/definitions/VllmGroup/properties/eplb_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err816];
+}
+else {
+vErrors.push(err816);
+}
+errors++;
+}
+}
+if(data555.eplb_log_balancedness !== undefined){
+if(typeof data555.eplb_log_balancedness !== "boolean"){
+const err817 = {instancePath:instancePath+"/SchedulerConfig/eplb_log_balancedness",schemaPath:"#/definitions/VllmGroup/properties/eplb_log_balancedness/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err817];
+}
+else {
+vErrors.push(err817);
+}
+errors++;
+}
+}
+if(data555.eplb_step_interval !== undefined){
+let data626 = data555.eplb_step_interval;
+if(!(((typeof data626 == "number") && (!(data626 % 1) && !isNaN(data626))) && (isFinite(data626)))){
+const err818 = {instancePath:instancePath+"/SchedulerConfig/eplb_step_interval",schemaPath:"#/definitions/VllmGroup/properties/eplb_step_interval/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err818];
+}
+else {
+vErrors.push(err818);
+}
+errors++;
+}
+}
+if(data555.eplb_window_size !== undefined){
+let data627 = data555.eplb_window_size;
+if(!(((typeof data627 == "number") && (!(data627 % 1) && !isNaN(data627))) && (isFinite(data627)))){
+const err819 = {instancePath:instancePath+"/SchedulerConfig/eplb_window_size",schemaPath:"#/definitions/VllmGroup/properties/eplb_window_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err819];
+}
+else {
+vErrors.push(err819);
+}
+errors++;
+}
+}
+if(data555.exclude_tools_when_tool_choice_none !== undefined){
+if(typeof data555.exclude_tools_when_tool_choice_none !== "boolean"){
+const err820 = {instancePath:instancePath+"/SchedulerConfig/exclude_tools_when_tool_choice_none",schemaPath:"#/definitions/VllmGroup/properties/exclude_tools_when_tool_choice_none/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err820];
+}
+else {
+vErrors.push(err820);
+}
+errors++;
+}
+}
+if(data555.fully_sharded_loras !== undefined){
+if(typeof data555.fully_sharded_loras !== "boolean"){
+const err821 = {instancePath:instancePath+"/SchedulerConfig/fully_sharded_loras",schemaPath:"#/definitions/VllmGroup/properties/fully_sharded_loras/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err821];
+}
+else {
+vErrors.push(err821);
+}
+errors++;
+}
+}
+if(data555.generation_config !== undefined){
+if(typeof data555.generation_config !== "string"){
+const err822 = {instancePath:instancePath+"/SchedulerConfig/generation_config",schemaPath:"#/definitions/VllmGroup/properties/generation_config/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err822];
+}
+else {
+vErrors.push(err822);
+}
+errors++;
+}
+}
+if(data555.gpu_memory_utilization !== undefined){
+let data631 = data555.gpu_memory_utilization;
+if(!((typeof data631 == "number") && (isFinite(data631)))){
+const err823 = {instancePath:instancePath+"/SchedulerConfig/gpu_memory_utilization",schemaPath:"#/definitions/VllmGroup/properties/gpu_memory_utilization/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err823];
+}
+else {
+vErrors.push(err823);
+}
+errors++;
+}
+}
+if(data555.guided_decoding_backend !== undefined){
+let data632 = data555.guided_decoding_backend;
+if(typeof data632 !== "string"){
+const err824 = {instancePath:instancePath+"/SchedulerConfig/guided_decoding_backend",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err824];
+}
+else {
+vErrors.push(err824);
+}
+errors++;
+}
+if(!(((((data632 === "auto") || (data632 === "guidance")) || (data632 === "lm-format-enforcer")) || (data632 === "outlines")) || (data632 === "xgrammar"))){
+const err825 = {instancePath:instancePath+"/SchedulerConfig/guided_decoding_backend",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_backend/enum",keyword:"enum",params:{allowedValues: schema33.properties.guided_decoding_backend.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err825];
+}
+else {
+vErrors.push(err825);
+}
+errors++;
+}
+}
+if(data555.guided_decoding_disable_additional_properties !== undefined){
+if(typeof data555.guided_decoding_disable_additional_properties !== "boolean"){
+const err826 = {instancePath:instancePath+"/SchedulerConfig/guided_decoding_disable_additional_properties",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_disable_additional_properties/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err826];
+}
+else {
+vErrors.push(err826);
+}
+errors++;
+}
+}
+if(data555.guided_decoding_disable_any_whitespace !== undefined){
+if(typeof data555.guided_decoding_disable_any_whitespace !== "boolean"){
+const err827 = {instancePath:instancePath+"/SchedulerConfig/guided_decoding_disable_any_whitespace",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_disable_any_whitespace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err827];
+}
+else {
+vErrors.push(err827);
+}
+errors++;
+}
+}
+if(data555.guided_decoding_disable_fallback !== undefined){
+if(typeof data555.guided_decoding_disable_fallback !== "boolean"){
+const err828 = {instancePath:instancePath+"/SchedulerConfig/guided_decoding_disable_fallback",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_disable_fallback/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err828];
+}
+else {
+vErrors.push(err828);
+}
+errors++;
+}
+}
+if(data555.h11_max_header_count !== undefined){
+let data636 = data555.h11_max_header_count;
+if(!(((typeof data636 == "number") && (!(data636 % 1) && !isNaN(data636))) && (isFinite(data636)))){
+const err829 = {instancePath:instancePath+"/SchedulerConfig/h11_max_header_count",schemaPath:"#/definitions/VllmGroup/properties/h11_max_header_count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err829];
+}
+else {
+vErrors.push(err829);
+}
+errors++;
+}
+}
+if(data555.h11_max_incomplete_event_size !== undefined){
+let data637 = data555.h11_max_incomplete_event_size;
+if(!(((typeof data637 == "number") && (!(data637 % 1) && !isNaN(data637))) && (isFinite(data637)))){
+const err830 = {instancePath:instancePath+"/SchedulerConfig/h11_max_incomplete_event_size",schemaPath:"#/definitions/VllmGroup/properties/h11_max_incomplete_event_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err830];
+}
+else {
+vErrors.push(err830);
+}
+errors++;
+}
+}
+if(data555.headless !== undefined){
+if(typeof data555.headless !== "boolean"){
+const err831 = {instancePath:instancePath+"/SchedulerConfig/headless",schemaPath:"#/definitions/VllmGroup/properties/headless/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err831];
+}
+else {
+vErrors.push(err831);
+}
+errors++;
+}
+}
+if(data555.hf_config_path !== undefined){
+if(typeof data555.hf_config_path !== "string"){
+const err832 = {instancePath:instancePath+"/SchedulerConfig/hf_config_path",schemaPath:"#/definitions/VllmGroup/properties/hf_config_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err832];
+}
+else {
+vErrors.push(err832);
+}
+errors++;
+}
+}
+if(data555.hf_overrides !== undefined){
+let data640 = data555.hf_overrides;
+const _errs1463 = errors;
+let valid106 = false;
+const _errs1464 = errors;
+if(!(data640 && typeof data640 == "object" && !Array.isArray(data640))){
+const err833 = {instancePath:instancePath+"/SchedulerConfig/hf_overrides",schemaPath:"#/definitions/VllmGroup/properties/hf_overrides/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err833];
+}
+else {
+vErrors.push(err833);
+}
+errors++;
+}
+var _valid43 = _errs1464 === errors;
+valid106 = valid106 || _valid43;
+if(!valid106){
+const _errs1466 = errors;
+if(typeof data640 !== "string"){
+const err834 = {instancePath:instancePath+"/SchedulerConfig/hf_overrides",schemaPath:"#/definitions/VllmGroup/properties/hf_overrides/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err834];
+}
+else {
+vErrors.push(err834);
+}
+errors++;
+}
+var _valid43 = _errs1466 === errors;
+valid106 = valid106 || _valid43;
+}
+if(!valid106){
+const err835 = {instancePath:instancePath+"/SchedulerConfig/hf_overrides",schemaPath:"#/definitions/VllmGroup/properties/hf_overrides/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err835];
+}
+else {
+vErrors.push(err835);
+}
+errors++;
+}
+else {
+errors = _errs1463;
+if(vErrors !== null){
+if(_errs1463){
+vErrors.length = _errs1463;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data555.hf_token !== undefined){
+if(typeof data555.hf_token !== "string"){
+const err836 = {instancePath:instancePath+"/SchedulerConfig/hf_token",schemaPath:"#/definitions/VllmGroup/properties/hf_token/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err836];
+}
+else {
+vErrors.push(err836);
+}
+errors++;
+}
+}
+if(data555.host !== undefined){
+if(typeof data555.host !== "string"){
+const err837 = {instancePath:instancePath+"/SchedulerConfig/host",schemaPath:"#/definitions/VllmGroup/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err837];
+}
+else {
+vErrors.push(err837);
+}
+errors++;
+}
+}
+if(data555.ignore_patterns !== undefined){
+let data643 = data555.ignore_patterns;
+const _errs1473 = errors;
+let valid107 = false;
+const _errs1474 = errors;
+if(typeof data643 !== "string"){
+const err838 = {instancePath:instancePath+"/SchedulerConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err838];
+}
+else {
+vErrors.push(err838);
+}
+errors++;
+}
+var _valid44 = _errs1474 === errors;
+valid107 = valid107 || _valid44;
+if(!valid107){
+const _errs1476 = errors;
+if(Array.isArray(data643)){
+if(data643.length < 1){
+const err839 = {instancePath:instancePath+"/SchedulerConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err839];
+}
+else {
+vErrors.push(err839);
+}
+errors++;
+}
+const len27 = data643.length;
+for(let i27=0; i27<len27; i27++){
+if(typeof data643[i27] !== "string"){
+const err840 = {instancePath:instancePath+"/SchedulerConfig/ignore_patterns/" + i27,schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err840];
+}
+else {
+vErrors.push(err840);
+}
+errors++;
+}
+}
+}
+else {
+const err841 = {instancePath:instancePath+"/SchedulerConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err841];
+}
+else {
+vErrors.push(err841);
+}
+errors++;
+}
+var _valid44 = _errs1476 === errors;
+valid107 = valid107 || _valid44;
+}
+if(!valid107){
+const err842 = {instancePath:instancePath+"/SchedulerConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err842];
+}
+else {
+vErrors.push(err842);
+}
+errors++;
+}
+else {
+errors = _errs1473;
+if(vErrors !== null){
+if(_errs1473){
+vErrors.length = _errs1473;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data555.interleave_mm_strings !== undefined){
+if(typeof data555.interleave_mm_strings !== "boolean"){
+const err843 = {instancePath:instancePath+"/SchedulerConfig/interleave_mm_strings",schemaPath:"#/definitions/VllmGroup/properties/interleave_mm_strings/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err843];
+}
+else {
+vErrors.push(err843);
+}
+errors++;
+}
+}
+if(data555.io_processor_plugin !== undefined){
+if(typeof data555.io_processor_plugin !== "string"){
+const err844 = {instancePath:instancePath+"/SchedulerConfig/io_processor_plugin",schemaPath:"#/definitions/VllmGroup/properties/io_processor_plugin/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err844];
+}
+else {
+vErrors.push(err844);
+}
+errors++;
+}
+}
+if(data555.kv_cache_dtype !== undefined){
+let data647 = data555.kv_cache_dtype;
+if(typeof data647 !== "string"){
+const err845 = {instancePath:instancePath+"/SchedulerConfig/kv_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/kv_cache_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err845];
+}
+else {
+vErrors.push(err845);
+}
+errors++;
+}
+if(!(((((data647 === "auto") || (data647 === "fp8")) || (data647 === "fp8_e4m3")) || (data647 === "fp8_e5m2")) || (data647 === "fp8_inc"))){
+const err846 = {instancePath:instancePath+"/SchedulerConfig/kv_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/kv_cache_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.kv_cache_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err846];
+}
+else {
+vErrors.push(err846);
+}
+errors++;
+}
+}
+if(data555.kv_cache_memory_bytes !== undefined){
+let data648 = data555.kv_cache_memory_bytes;
+if(!(((typeof data648 == "number") && (!(data648 % 1) && !isNaN(data648))) && (isFinite(data648)))){
+const err847 = {instancePath:instancePath+"/SchedulerConfig/kv_cache_memory_bytes",schemaPath:"#/definitions/VllmGroup/properties/kv_cache_memory_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err847];
+}
+else {
+vErrors.push(err847);
+}
+errors++;
+}
+}
+if(data555.kv_events_config !== undefined){
+let data649 = data555.kv_events_config;
+if(!(data649 && typeof data649 == "object" && !Array.isArray(data649))){
+const err848 = {instancePath:instancePath+"/SchedulerConfig/kv_events_config",schemaPath:"#/definitions/VllmGroup/properties/kv_events_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err848];
+}
+else {
+vErrors.push(err848);
+}
+errors++;
+}
+}
+if(data555.kv_sharing_fast_prefill !== undefined){
+if(typeof data555.kv_sharing_fast_prefill !== "boolean"){
+const err849 = {instancePath:instancePath+"/SchedulerConfig/kv_sharing_fast_prefill",schemaPath:"#/definitions/VllmGroup/properties/kv_sharing_fast_prefill/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err849];
+}
+else {
+vErrors.push(err849);
+}
+errors++;
+}
+}
+if(data555.kv_transfer_config !== undefined){
+let data651 = data555.kv_transfer_config;
+if(!(data651 && typeof data651 == "object" && !Array.isArray(data651))){
+const err850 = {instancePath:instancePath+"/SchedulerConfig/kv_transfer_config",schemaPath:"#/definitions/VllmGroup/properties/kv_transfer_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err850];
+}
+else {
+vErrors.push(err850);
+}
+errors++;
+}
+}
+if(data555.limit_mm_per_prompt !== undefined){
+let data652 = data555.limit_mm_per_prompt;
+if(!(data652 && typeof data652 == "object" && !Array.isArray(data652))){
+const err851 = {instancePath:instancePath+"/SchedulerConfig/limit_mm_per_prompt",schemaPath:"#/definitions/VllmGroup/properties/limit_mm_per_prompt/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err851];
+}
+else {
+vErrors.push(err851);
+}
+errors++;
+}
+}
+if(data555.load_format !== undefined){
+if(typeof data555.load_format !== "string"){
+const err852 = {instancePath:instancePath+"/SchedulerConfig/load_format",schemaPath:"#/definitions/VllmGroup/properties/load_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err852];
+}
+else {
+vErrors.push(err852);
+}
+errors++;
+}
+}
+if(data555.log_config_file !== undefined){
+if(typeof data555.log_config_file !== "string"){
+const err853 = {instancePath:instancePath+"/SchedulerConfig/log_config_file",schemaPath:"#/definitions/VllmGroup/properties/log_config_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err853];
+}
+else {
+vErrors.push(err853);
+}
+errors++;
+}
+}
+if(data555.log_error_stack !== undefined){
+if(typeof data555.log_error_stack !== "boolean"){
+const err854 = {instancePath:instancePath+"/SchedulerConfig/log_error_stack",schemaPath:"#/definitions/VllmGroup/properties/log_error_stack/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err854];
+}
+else {
+vErrors.push(err854);
+}
+errors++;
+}
+}
+if(data555.logits_processor_pattern !== undefined){
+if(typeof data555.logits_processor_pattern !== "string"){
+const err855 = {instancePath:instancePath+"/SchedulerConfig/logits_processor_pattern",schemaPath:"#/definitions/VllmGroup/properties/logits_processor_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err855];
+}
+else {
+vErrors.push(err855);
+}
+errors++;
+}
+}
+if(data555.logits_processors !== undefined){
+let data657 = data555.logits_processors;
+const _errs1505 = errors;
+let valid110 = false;
+const _errs1506 = errors;
+if(typeof data657 !== "string"){
+const err856 = {instancePath:instancePath+"/SchedulerConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err856];
+}
+else {
+vErrors.push(err856);
+}
+errors++;
+}
+var _valid45 = _errs1506 === errors;
+valid110 = valid110 || _valid45;
+if(!valid110){
+const _errs1508 = errors;
+if(Array.isArray(data657)){
+if(data657.length < 1){
+const err857 = {instancePath:instancePath+"/SchedulerConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err857];
+}
+else {
+vErrors.push(err857);
+}
+errors++;
+}
+const len28 = data657.length;
+for(let i28=0; i28<len28; i28++){
+if(typeof data657[i28] !== "string"){
+const err858 = {instancePath:instancePath+"/SchedulerConfig/logits_processors/" + i28,schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err858];
+}
+else {
+vErrors.push(err858);
+}
+errors++;
+}
+}
+}
+else {
+const err859 = {instancePath:instancePath+"/SchedulerConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err859];
+}
+else {
+vErrors.push(err859);
+}
+errors++;
+}
+var _valid45 = _errs1508 === errors;
+valid110 = valid110 || _valid45;
+}
+if(!valid110){
+const err860 = {instancePath:instancePath+"/SchedulerConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err860];
+}
+else {
+vErrors.push(err860);
+}
+errors++;
+}
+else {
+errors = _errs1505;
+if(vErrors !== null){
+if(_errs1505){
+vErrors.length = _errs1505;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data555.logprobs_mode !== undefined){
+let data659 = data555.logprobs_mode;
+if(typeof data659 !== "string"){
+const err861 = {instancePath:instancePath+"/SchedulerConfig/logprobs_mode",schemaPath:"#/definitions/VllmGroup/properties/logprobs_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err861];
+}
+else {
+vErrors.push(err861);
+}
+errors++;
+}
+if(!((((data659 === "raw_logits") || (data659 === "raw_logprobs")) || (data659 === "processed_logits")) || (data659 === "processed_logprobs"))){
+const err862 = {instancePath:instancePath+"/SchedulerConfig/logprobs_mode",schemaPath:"#/definitions/VllmGroup/properties/logprobs_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.logprobs_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err862];
+}
+else {
+vErrors.push(err862);
+}
+errors++;
+}
+}
+if(data555.long_prefill_token_threshold !== undefined){
+let data660 = data555.long_prefill_token_threshold;
+if(!(((typeof data660 == "number") && (!(data660 % 1) && !isNaN(data660))) && (isFinite(data660)))){
+const err863 = {instancePath:instancePath+"/SchedulerConfig/long_prefill_token_threshold",schemaPath:"#/definitions/VllmGroup/properties/long_prefill_token_threshold/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err863];
+}
+else {
+vErrors.push(err863);
+}
+errors++;
+}
+}
+if(data555.lora_dtype !== undefined){
+let data661 = data555.lora_dtype;
+if(typeof data661 !== "string"){
+const err864 = {instancePath:instancePath+"/SchedulerConfig/lora_dtype",schemaPath:"#/definitions/VllmGroup/properties/lora_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err864];
+}
+else {
+vErrors.push(err864);
+}
+errors++;
+}
+if(!(((data661 === "auto") || (data661 === "bfloat16")) || (data661 === "float16"))){
+const err865 = {instancePath:instancePath+"/SchedulerConfig/lora_dtype",schemaPath:"#/definitions/VllmGroup/properties/lora_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.lora_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err865];
+}
+else {
+vErrors.push(err865);
+}
+errors++;
+}
+}
+if(data555.lora_extra_vocab_size !== undefined){
+let data662 = data555.lora_extra_vocab_size;
+if(!(((typeof data662 == "number") && (!(data662 % 1) && !isNaN(data662))) && (isFinite(data662)))){
+const err866 = {instancePath:instancePath+"/SchedulerConfig/lora_extra_vocab_size",schemaPath:"#/definitions/VllmGroup/properties/lora_extra_vocab_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err866];
+}
+else {
+vErrors.push(err866);
+}
+errors++;
+}
+}
+if(data555.lora_modules !== undefined){
+let data663 = data555.lora_modules;
+const _errs1521 = errors;
+let valid113 = false;
+const _errs1522 = errors;
+if(typeof data663 !== "string"){
+const err867 = {instancePath:instancePath+"/SchedulerConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err867];
+}
+else {
+vErrors.push(err867);
+}
+errors++;
+}
+var _valid46 = _errs1522 === errors;
+valid113 = valid113 || _valid46;
+if(!valid113){
+const _errs1524 = errors;
+if(Array.isArray(data663)){
+if(data663.length < 1){
+const err868 = {instancePath:instancePath+"/SchedulerConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err868];
+}
+else {
+vErrors.push(err868);
+}
+errors++;
+}
+const len29 = data663.length;
+for(let i29=0; i29<len29; i29++){
+if(typeof data663[i29] !== "string"){
+const err869 = {instancePath:instancePath+"/SchedulerConfig/lora_modules/" + i29,schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err869];
+}
+else {
+vErrors.push(err869);
+}
+errors++;
+}
+}
+}
+else {
+const err870 = {instancePath:instancePath+"/SchedulerConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err870];
+}
+else {
+vErrors.push(err870);
+}
+errors++;
+}
+var _valid46 = _errs1524 === errors;
+valid113 = valid113 || _valid46;
+}
+if(!valid113){
+const err871 = {instancePath:instancePath+"/SchedulerConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err871];
+}
+else {
+vErrors.push(err871);
+}
+errors++;
+}
+else {
+errors = _errs1521;
+if(vErrors !== null){
+if(_errs1521){
+vErrors.length = _errs1521;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data555.mamba_cache_dtype !== undefined){
+let data665 = data555.mamba_cache_dtype;
+if(typeof data665 !== "string"){
+const err872 = {instancePath:instancePath+"/SchedulerConfig/mamba_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_cache_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err872];
+}
+else {
+vErrors.push(err872);
+}
+errors++;
+}
+if(!((data665 === "auto") || (data665 === "float32"))){
+const err873 = {instancePath:instancePath+"/SchedulerConfig/mamba_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_cache_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.mamba_cache_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err873];
+}
+else {
+vErrors.push(err873);
+}
+errors++;
+}
+}
+if(data555.mamba_ssm_cache_dtype !== undefined){
+let data666 = data555.mamba_ssm_cache_dtype;
+if(typeof data666 !== "string"){
+const err874 = {instancePath:instancePath+"/SchedulerConfig/mamba_ssm_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_ssm_cache_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err874];
+}
+else {
+vErrors.push(err874);
+}
+errors++;
+}
+if(!((data666 === "auto") || (data666 === "float32"))){
+const err875 = {instancePath:instancePath+"/SchedulerConfig/mamba_ssm_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_ssm_cache_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.mamba_ssm_cache_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err875];
+}
+else {
+vErrors.push(err875);
+}
+errors++;
+}
+}
+if(data555.max_cpu_loras !== undefined){
+let data667 = data555.max_cpu_loras;
+if(!(((typeof data667 == "number") && (!(data667 % 1) && !isNaN(data667))) && (isFinite(data667)))){
+const err876 = {instancePath:instancePath+"/SchedulerConfig/max_cpu_loras",schemaPath:"#/definitions/VllmGroup/properties/max_cpu_loras/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err876];
+}
+else {
+vErrors.push(err876);
+}
+errors++;
+}
+}
+if(data555.max_log_len !== undefined){
+let data668 = data555.max_log_len;
+if(!(((typeof data668 == "number") && (!(data668 % 1) && !isNaN(data668))) && (isFinite(data668)))){
+const err877 = {instancePath:instancePath+"/SchedulerConfig/max_log_len",schemaPath:"#/definitions/VllmGroup/properties/max_log_len/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err877];
+}
+else {
+vErrors.push(err877);
+}
+errors++;
+}
+}
+if(data555.max_logprobs !== undefined){
+let data669 = data555.max_logprobs;
+if(!(((typeof data669 == "number") && (!(data669 % 1) && !isNaN(data669))) && (isFinite(data669)))){
+const err878 = {instancePath:instancePath+"/SchedulerConfig/max_logprobs",schemaPath:"#/definitions/VllmGroup/properties/max_logprobs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err878];
+}
+else {
+vErrors.push(err878);
+}
+errors++;
+}
+}
+if(data555.max_long_partial_prefills !== undefined){
+let data670 = data555.max_long_partial_prefills;
+if(!(((typeof data670 == "number") && (!(data670 % 1) && !isNaN(data670))) && (isFinite(data670)))){
+const err879 = {instancePath:instancePath+"/SchedulerConfig/max_long_partial_prefills",schemaPath:"#/definitions/VllmGroup/properties/max_long_partial_prefills/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err879];
+}
+else {
+vErrors.push(err879);
+}
+errors++;
+}
+}
+if(data555.max_lora_rank !== undefined){
+let data671 = data555.max_lora_rank;
+if(!(((typeof data671 == "number") && (!(data671 % 1) && !isNaN(data671))) && (isFinite(data671)))){
+const err880 = {instancePath:instancePath+"/SchedulerConfig/max_lora_rank",schemaPath:"#/definitions/VllmGroup/properties/max_lora_rank/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err880];
+}
+else {
+vErrors.push(err880);
+}
+errors++;
+}
+}
+if(data555.max_loras !== undefined){
+let data672 = data555.max_loras;
+if(!(((typeof data672 == "number") && (!(data672 % 1) && !isNaN(data672))) && (isFinite(data672)))){
+const err881 = {instancePath:instancePath+"/SchedulerConfig/max_loras",schemaPath:"#/definitions/VllmGroup/properties/max_loras/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err881];
+}
+else {
+vErrors.push(err881);
+}
+errors++;
+}
+}
+if(data555.max_model_len !== undefined){
+let data673 = data555.max_model_len;
+if(!(((typeof data673 == "number") && (!(data673 % 1) && !isNaN(data673))) && (isFinite(data673)))){
+const err882 = {instancePath:instancePath+"/SchedulerConfig/max_model_len",schemaPath:"#/definitions/VllmGroup/properties/max_model_len/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err882];
+}
+else {
+vErrors.push(err882);
+}
+errors++;
+}
+}
+if(data555.max_num_batched_tokens !== undefined){
+let data674 = data555.max_num_batched_tokens;
+if(!(((typeof data674 == "number") && (!(data674 % 1) && !isNaN(data674))) && (isFinite(data674)))){
+const err883 = {instancePath:instancePath+"/SchedulerConfig/max_num_batched_tokens",schemaPath:"#/definitions/VllmGroup/properties/max_num_batched_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err883];
+}
+else {
+vErrors.push(err883);
+}
+errors++;
+}
+}
+if(data555.max_num_partial_prefills !== undefined){
+let data675 = data555.max_num_partial_prefills;
+if(!(((typeof data675 == "number") && (!(data675 % 1) && !isNaN(data675))) && (isFinite(data675)))){
+const err884 = {instancePath:instancePath+"/SchedulerConfig/max_num_partial_prefills",schemaPath:"#/definitions/VllmGroup/properties/max_num_partial_prefills/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err884];
+}
+else {
+vErrors.push(err884);
+}
+errors++;
+}
+}
+if(data555.max_num_seqs !== undefined){
+let data676 = data555.max_num_seqs;
+if(!(((typeof data676 == "number") && (!(data676 % 1) && !isNaN(data676))) && (isFinite(data676)))){
+const err885 = {instancePath:instancePath+"/SchedulerConfig/max_num_seqs",schemaPath:"#/definitions/VllmGroup/properties/max_num_seqs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err885];
+}
+else {
+vErrors.push(err885);
+}
+errors++;
+}
+}
+if(data555.max_parallel_loading_workers !== undefined){
+let data677 = data555.max_parallel_loading_workers;
+if(!(((typeof data677 == "number") && (!(data677 % 1) && !isNaN(data677))) && (isFinite(data677)))){
+const err886 = {instancePath:instancePath+"/SchedulerConfig/max_parallel_loading_workers",schemaPath:"#/definitions/VllmGroup/properties/max_parallel_loading_workers/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err886];
+}
+else {
+vErrors.push(err886);
+}
+errors++;
+}
+}
+if(data555.max_seq_len_to_capture !== undefined){
+let data678 = data555.max_seq_len_to_capture;
+if(!(((typeof data678 == "number") && (!(data678 % 1) && !isNaN(data678))) && (isFinite(data678)))){
+const err887 = {instancePath:instancePath+"/SchedulerConfig/max_seq_len_to_capture",schemaPath:"#/definitions/VllmGroup/properties/max_seq_len_to_capture/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err887];
+}
+else {
+vErrors.push(err887);
+}
+errors++;
+}
+}
+if(data555.media_io_kwargs !== undefined){
+let data679 = data555.media_io_kwargs;
+if(!(data679 && typeof data679 == "object" && !Array.isArray(data679))){
+const err888 = {instancePath:instancePath+"/SchedulerConfig/media_io_kwargs",schemaPath:"#/definitions/VllmGroup/properties/media_io_kwargs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err888];
+}
+else {
+vErrors.push(err888);
+}
+errors++;
+}
+}
+if(data555.middleware !== undefined){
+let data680 = data555.middleware;
+const _errs1559 = errors;
+let valid116 = false;
+const _errs1560 = errors;
+if(typeof data680 !== "string"){
+const err889 = {instancePath:instancePath+"/SchedulerConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err889];
+}
+else {
+vErrors.push(err889);
+}
+errors++;
+}
+var _valid47 = _errs1560 === errors;
+valid116 = valid116 || _valid47;
+if(!valid116){
+const _errs1562 = errors;
+if(Array.isArray(data680)){
+if(data680.length < 0){
+const err890 = {instancePath:instancePath+"/SchedulerConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/1/minItems",keyword:"minItems",params:{limit: 0},message:"must NOT have fewer than 0 items"};
+if(vErrors === null){
+vErrors = [err890];
+}
+else {
+vErrors.push(err890);
+}
+errors++;
+}
+const len30 = data680.length;
+for(let i30=0; i30<len30; i30++){
+if(typeof data680[i30] !== "string"){
+const err891 = {instancePath:instancePath+"/SchedulerConfig/middleware/" + i30,schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err891];
+}
+else {
+vErrors.push(err891);
+}
+errors++;
+}
+}
+}
+else {
+const err892 = {instancePath:instancePath+"/SchedulerConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err892];
+}
+else {
+vErrors.push(err892);
+}
+errors++;
+}
+var _valid47 = _errs1562 === errors;
+valid116 = valid116 || _valid47;
+}
+if(!valid116){
+const err893 = {instancePath:instancePath+"/SchedulerConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err893];
+}
+else {
+vErrors.push(err893);
+}
+errors++;
+}
+else {
+errors = _errs1559;
+if(vErrors !== null){
+if(_errs1559){
+vErrors.length = _errs1559;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data555.mm_encoder_tp_mode !== undefined){
+let data682 = data555.mm_encoder_tp_mode;
+if(typeof data682 !== "string"){
+const err894 = {instancePath:instancePath+"/SchedulerConfig/mm_encoder_tp_mode",schemaPath:"#/definitions/VllmGroup/properties/mm_encoder_tp_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err894];
+}
+else {
+vErrors.push(err894);
+}
+errors++;
+}
+if(!((data682 === "data") || (data682 === "weights"))){
+const err895 = {instancePath:instancePath+"/SchedulerConfig/mm_encoder_tp_mode",schemaPath:"#/definitions/VllmGroup/properties/mm_encoder_tp_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.mm_encoder_tp_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err895];
+}
+else {
+vErrors.push(err895);
+}
+errors++;
+}
+}
+if(data555.mm_processor_cache_gb !== undefined){
+let data683 = data555.mm_processor_cache_gb;
+if(!((typeof data683 == "number") && (isFinite(data683)))){
+const err896 = {instancePath:instancePath+"/SchedulerConfig/mm_processor_cache_gb",schemaPath:"#/definitions/VllmGroup/properties/mm_processor_cache_gb/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err896];
+}
+else {
+vErrors.push(err896);
+}
+errors++;
+}
+}
+if(data555.mm_processor_kwargs !== undefined){
+let data684 = data555.mm_processor_kwargs;
+if(!(data684 && typeof data684 == "object" && !Array.isArray(data684))){
+const err897 = {instancePath:instancePath+"/SchedulerConfig/mm_processor_kwargs",schemaPath:"#/definitions/VllmGroup/properties/mm_processor_kwargs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err897];
+}
+else {
+vErrors.push(err897);
+}
+errors++;
+}
+}
+if(data555.model !== undefined){
+if(typeof data555.model !== "string"){
+const err898 = {instancePath:instancePath+"/SchedulerConfig/model",schemaPath:"#/definitions/VllmGroup/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err898];
+}
+else {
+vErrors.push(err898);
+}
+errors++;
+}
+}
+if(data555.model_impl !== undefined){
+let data686 = data555.model_impl;
+if(typeof data686 !== "string"){
+const err899 = {instancePath:instancePath+"/SchedulerConfig/model_impl",schemaPath:"#/definitions/VllmGroup/properties/model_impl/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err899];
+}
+else {
+vErrors.push(err899);
+}
+errors++;
+}
+if(!((((data686 === "auto") || (data686 === "vllm")) || (data686 === "transformers")) || (data686 === "terratorch"))){
+const err900 = {instancePath:instancePath+"/SchedulerConfig/model_impl",schemaPath:"#/definitions/VllmGroup/properties/model_impl/enum",keyword:"enum",params:{allowedValues: schema33.properties.model_impl.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err900];
+}
+else {
+vErrors.push(err900);
+}
+errors++;
+}
+}
+if(data555.model_loader_extra_config !== undefined){
+let data687 = data555.model_loader_extra_config;
+const _errs1577 = errors;
+let valid119 = false;
+const _errs1578 = errors;
+if(!(data687 && typeof data687 == "object" && !Array.isArray(data687))){
+const err901 = {instancePath:instancePath+"/SchedulerConfig/model_loader_extra_config",schemaPath:"#/definitions/VllmGroup/properties/model_loader_extra_config/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err901];
+}
+else {
+vErrors.push(err901);
+}
+errors++;
+}
+var _valid48 = _errs1578 === errors;
+valid119 = valid119 || _valid48;
+if(!valid119){
+const _errs1580 = errors;
+if(typeof data687 !== "string"){
+const err902 = {instancePath:instancePath+"/SchedulerConfig/model_loader_extra_config",schemaPath:"#/definitions/VllmGroup/properties/model_loader_extra_config/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err902];
+}
+else {
+vErrors.push(err902);
+}
+errors++;
+}
+var _valid48 = _errs1580 === errors;
+valid119 = valid119 || _valid48;
+}
+if(!valid119){
+const err903 = {instancePath:instancePath+"/SchedulerConfig/model_loader_extra_config",schemaPath:"#/definitions/VllmGroup/properties/model_loader_extra_config/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err903];
+}
+else {
+vErrors.push(err903);
+}
+errors++;
+}
+else {
+errors = _errs1577;
+if(vErrors !== null){
+if(_errs1577){
+vErrors.length = _errs1577;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data555.num_gpu_blocks_override !== undefined){
+let data688 = data555.num_gpu_blocks_override;
+if(!(((typeof data688 == "number") && (!(data688 % 1) && !isNaN(data688))) && (isFinite(data688)))){
+const err904 = {instancePath:instancePath+"/SchedulerConfig/num_gpu_blocks_override",schemaPath:"#/definitions/VllmGroup/properties/num_gpu_blocks_override/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err904];
+}
+else {
+vErrors.push(err904);
+}
+errors++;
+}
+}
+if(data555.num_lookahead_slots !== undefined){
+let data689 = data555.num_lookahead_slots;
+if(!(((typeof data689 == "number") && (!(data689 % 1) && !isNaN(data689))) && (isFinite(data689)))){
+const err905 = {instancePath:instancePath+"/SchedulerConfig/num_lookahead_slots",schemaPath:"#/definitions/VllmGroup/properties/num_lookahead_slots/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err905];
+}
+else {
+vErrors.push(err905);
+}
+errors++;
+}
+}
+if(data555.num_redundant_experts !== undefined){
+let data690 = data555.num_redundant_experts;
+if(!(((typeof data690 == "number") && (!(data690 % 1) && !isNaN(data690))) && (isFinite(data690)))){
+const err906 = {instancePath:instancePath+"/SchedulerConfig/num_redundant_experts",schemaPath:"#/definitions/VllmGroup/properties/num_redundant_experts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err906];
+}
+else {
+vErrors.push(err906);
+}
+errors++;
+}
+}
+if(data555.otlp_traces_endpoint !== undefined){
+if(typeof data555.otlp_traces_endpoint !== "string"){
+const err907 = {instancePath:instancePath+"/SchedulerConfig/otlp_traces_endpoint",schemaPath:"#/definitions/VllmGroup/properties/otlp_traces_endpoint/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err907];
+}
+else {
+vErrors.push(err907);
+}
+errors++;
+}
+}
+if(data555.override_attention_dtype !== undefined){
+if(typeof data555.override_attention_dtype !== "string"){
+const err908 = {instancePath:instancePath+"/SchedulerConfig/override_attention_dtype",schemaPath:"#/definitions/VllmGroup/properties/override_attention_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err908];
+}
+else {
+vErrors.push(err908);
+}
+errors++;
+}
+}
+if(data555.override_generation_config !== undefined){
+let data693 = data555.override_generation_config;
+if(!(data693 && typeof data693 == "object" && !Array.isArray(data693))){
+const err909 = {instancePath:instancePath+"/SchedulerConfig/override_generation_config",schemaPath:"#/definitions/VllmGroup/properties/override_generation_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err909];
+}
+else {
+vErrors.push(err909);
+}
+errors++;
+}
+}
+if(data555.override_pooler_config !== undefined){
+let data694 = data555.override_pooler_config;
+const _errs1595 = errors;
+let valid120 = false;
+const _errs1596 = errors;
+if(!(data694 && typeof data694 == "object" && !Array.isArray(data694))){
+const err910 = {instancePath:instancePath+"/SchedulerConfig/override_pooler_config",schemaPath:"#/definitions/VllmGroup/properties/override_pooler_config/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err910];
+}
+else {
+vErrors.push(err910);
+}
+errors++;
+}
+var _valid49 = _errs1596 === errors;
+valid120 = valid120 || _valid49;
+if(!valid120){
+const _errs1598 = errors;
+if(typeof data694 !== "string"){
+const err911 = {instancePath:instancePath+"/SchedulerConfig/override_pooler_config",schemaPath:"#/definitions/VllmGroup/properties/override_pooler_config/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err911];
+}
+else {
+vErrors.push(err911);
+}
+errors++;
+}
+var _valid49 = _errs1598 === errors;
+valid120 = valid120 || _valid49;
+}
+if(!valid120){
+const err912 = {instancePath:instancePath+"/SchedulerConfig/override_pooler_config",schemaPath:"#/definitions/VllmGroup/properties/override_pooler_config/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err912];
+}
+else {
+vErrors.push(err912);
+}
+errors++;
+}
+else {
+errors = _errs1595;
+if(vErrors !== null){
+if(_errs1595){
+vErrors.length = _errs1595;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data555.pipeline_parallel_size !== undefined){
+let data695 = data555.pipeline_parallel_size;
+if(!(((typeof data695 == "number") && (!(data695 % 1) && !isNaN(data695))) && (isFinite(data695)))){
+const err913 = {instancePath:instancePath+"/SchedulerConfig/pipeline_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/pipeline_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err913];
+}
+else {
+vErrors.push(err913);
+}
+errors++;
+}
+}
+if(data555.port !== undefined){
+let data696 = data555.port;
+if(!(((typeof data696 == "number") && (!(data696 % 1) && !isNaN(data696))) && (isFinite(data696)))){
+const err914 = {instancePath:instancePath+"/SchedulerConfig/port",schemaPath:"#/definitions/VllmGroup/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err914];
+}
+else {
+vErrors.push(err914);
+}
+errors++;
+}
+}
+if(data555.preemption_mode !== undefined){
+let data697 = data555.preemption_mode;
+if(typeof data697 !== "string"){
+const err915 = {instancePath:instancePath+"/SchedulerConfig/preemption_mode",schemaPath:"#/definitions/VllmGroup/properties/preemption_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err915];
+}
+else {
+vErrors.push(err915);
+}
+errors++;
+}
+if(!(((data697 === "recompute") || (data697 === "swap")) || (data697 === "None"))){
+const err916 = {instancePath:instancePath+"/SchedulerConfig/preemption_mode",schemaPath:"#/definitions/VllmGroup/properties/preemption_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.preemption_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err916];
+}
+else {
+vErrors.push(err916);
+}
+errors++;
+}
+}
+if(data555.prefix_caching_hash_algo !== undefined){
+let data698 = data555.prefix_caching_hash_algo;
+if(typeof data698 !== "string"){
+const err917 = {instancePath:instancePath+"/SchedulerConfig/prefix_caching_hash_algo",schemaPath:"#/definitions/VllmGroup/properties/prefix_caching_hash_algo/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err917];
+}
+else {
+vErrors.push(err917);
+}
+errors++;
+}
+if(!((data698 === "sha256") || (data698 === "sha256_cbor"))){
+const err918 = {instancePath:instancePath+"/SchedulerConfig/prefix_caching_hash_algo",schemaPath:"#/definitions/VllmGroup/properties/prefix_caching_hash_algo/enum",keyword:"enum",params:{allowedValues: schema33.properties.prefix_caching_hash_algo.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err918];
+}
+else {
+vErrors.push(err918);
+}
+errors++;
+}
+}
+if(data555.pt_load_map_location !== undefined){
+let data699 = data555.pt_load_map_location;
+const _errs1609 = errors;
+let valid121 = false;
+const _errs1610 = errors;
+if(!(data699 && typeof data699 == "object" && !Array.isArray(data699))){
+const err919 = {instancePath:instancePath+"/SchedulerConfig/pt_load_map_location",schemaPath:"#/definitions/VllmGroup/properties/pt_load_map_location/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err919];
+}
+else {
+vErrors.push(err919);
+}
+errors++;
+}
+var _valid50 = _errs1610 === errors;
+valid121 = valid121 || _valid50;
+if(!valid121){
+const _errs1612 = errors;
+if(typeof data699 !== "string"){
+const err920 = {instancePath:instancePath+"/SchedulerConfig/pt_load_map_location",schemaPath:"#/definitions/VllmGroup/properties/pt_load_map_location/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err920];
+}
+else {
+vErrors.push(err920);
+}
+errors++;
+}
+var _valid50 = _errs1612 === errors;
+valid121 = valid121 || _valid50;
+}
+if(!valid121){
+const err921 = {instancePath:instancePath+"/SchedulerConfig/pt_load_map_location",schemaPath:"#/definitions/VllmGroup/properties/pt_load_map_location/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err921];
+}
+else {
+vErrors.push(err921);
+}
+errors++;
+}
+else {
+errors = _errs1609;
+if(vErrors !== null){
+if(_errs1609){
+vErrors.length = _errs1609;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data555.quantization !== undefined){
+let data700 = data555.quantization;
+if(typeof data700 !== "string"){
+const err922 = {instancePath:instancePath+"/SchedulerConfig/quantization",schemaPath:"#/definitions/VllmGroup/properties/quantization/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err922];
+}
+else {
+vErrors.push(err922);
+}
+errors++;
+}
+if(!((((((((((((((((((((((((((((data700 === "awq") || (data700 === "deepspeedfp")) || (data700 === "tpu_int8")) || (data700 === "fp8")) || (data700 === "ptpc_fp8")) || (data700 === "fbgemm_fp8")) || (data700 === "modelopt")) || (data700 === "modelopt_fp4")) || (data700 === "bitblas")) || (data700 === "gguf")) || (data700 === "gptq_marlin_24")) || (data700 === "gptq_marlin")) || (data700 === "gptq_bitblas")) || (data700 === "awq_marlin")) || (data700 === "gptq")) || (data700 === "compressed-tensors")) || (data700 === "bitsandbytes")) || (data700 === "hqq")) || (data700 === "experts_int8")) || (data700 === "ipex")) || (data700 === "quark")) || (data700 === "moe_wna16")) || (data700 === "torchao")) || (data700 === "auto-round")) || (data700 === "rtn")) || (data700 === "inc")) || (data700 === "mxfp4")) || (data700 === "petit_nvfp4"))){
+const err923 = {instancePath:instancePath+"/SchedulerConfig/quantization",schemaPath:"#/definitions/VllmGroup/properties/quantization/enum",keyword:"enum",params:{allowedValues: schema33.properties.quantization.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err923];
+}
+else {
+vErrors.push(err923);
+}
+errors++;
+}
+}
+if(data555.ray_workers_use_nsight !== undefined){
+if(typeof data555.ray_workers_use_nsight !== "boolean"){
+const err924 = {instancePath:instancePath+"/SchedulerConfig/ray_workers_use_nsight",schemaPath:"#/definitions/VllmGroup/properties/ray_workers_use_nsight/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err924];
+}
+else {
+vErrors.push(err924);
+}
+errors++;
+}
+}
+if(data555.reasoning_parser !== undefined){
+let data702 = data555.reasoning_parser;
+if(typeof data702 !== "string"){
+const err925 = {instancePath:instancePath+"/SchedulerConfig/reasoning_parser",schemaPath:"#/definitions/VllmGroup/properties/reasoning_parser/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err925];
+}
+else {
+vErrors.push(err925);
+}
+errors++;
+}
+if(!((((((((data702 === "deepseek_r1") || (data702 === "glm45")) || (data702 === "openai_gptoss")) || (data702 === "granite")) || (data702 === "hunyuan_a13b")) || (data702 === "mistral")) || (data702 === "qwen3")) || (data702 === "step3"))){
+const err926 = {instancePath:instancePath+"/SchedulerConfig/reasoning_parser",schemaPath:"#/definitions/VllmGroup/properties/reasoning_parser/enum",keyword:"enum",params:{allowedValues: schema33.properties.reasoning_parser.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err926];
+}
+else {
+vErrors.push(err926);
+}
+errors++;
+}
+}
+if(data555.response_role !== undefined){
+if(typeof data555.response_role !== "string"){
+const err927 = {instancePath:instancePath+"/SchedulerConfig/response_role",schemaPath:"#/definitions/VllmGroup/properties/response_role/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err927];
+}
+else {
+vErrors.push(err927);
+}
+errors++;
+}
+}
+if(data555.return_tokens_as_token_ids !== undefined){
+if(typeof data555.return_tokens_as_token_ids !== "boolean"){
+const err928 = {instancePath:instancePath+"/SchedulerConfig/return_tokens_as_token_ids",schemaPath:"#/definitions/VllmGroup/properties/return_tokens_as_token_ids/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err928];
+}
+else {
+vErrors.push(err928);
+}
+errors++;
+}
+}
+if(data555.revision !== undefined){
+if(typeof data555.revision !== "string"){
+const err929 = {instancePath:instancePath+"/SchedulerConfig/revision",schemaPath:"#/definitions/VllmGroup/properties/revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err929];
+}
+else {
+vErrors.push(err929);
+}
+errors++;
+}
+}
+if(data555.root_path !== undefined){
+if(typeof data555.root_path !== "string"){
+const err930 = {instancePath:instancePath+"/SchedulerConfig/root_path",schemaPath:"#/definitions/VllmGroup/properties/root_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err930];
+}
+else {
+vErrors.push(err930);
+}
+errors++;
+}
+}
+if(data555.rope_scaling !== undefined){
+let data707 = data555.rope_scaling;
+if(!(data707 && typeof data707 == "object" && !Array.isArray(data707))){
+const err931 = {instancePath:instancePath+"/SchedulerConfig/rope_scaling",schemaPath:"#/definitions/VllmGroup/properties/rope_scaling/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err931];
+}
+else {
+vErrors.push(err931);
+}
+errors++;
+}
+}
+if(data555.rope_theta !== undefined){
+let data708 = data555.rope_theta;
+if(!((typeof data708 == "number") && (isFinite(data708)))){
+const err932 = {instancePath:instancePath+"/SchedulerConfig/rope_theta",schemaPath:"#/definitions/VllmGroup/properties/rope_theta/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err932];
+}
+else {
+vErrors.push(err932);
+}
+errors++;
+}
+}
+if(data555.runner !== undefined){
+let data709 = data555.runner;
+if(typeof data709 !== "string"){
+const err933 = {instancePath:instancePath+"/SchedulerConfig/runner",schemaPath:"#/definitions/VllmGroup/properties/runner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err933];
+}
+else {
+vErrors.push(err933);
+}
+errors++;
+}
+if(!((((data709 === "auto") || (data709 === "draft")) || (data709 === "generate")) || (data709 === "pooling"))){
+const err934 = {instancePath:instancePath+"/SchedulerConfig/runner",schemaPath:"#/definitions/VllmGroup/properties/runner/enum",keyword:"enum",params:{allowedValues: schema33.properties.runner.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err934];
+}
+else {
+vErrors.push(err934);
+}
+errors++;
+}
+}
+if(data555.safetensors_load_strategy !== undefined){
+if(typeof data555.safetensors_load_strategy !== "string"){
+const err935 = {instancePath:instancePath+"/SchedulerConfig/safetensors_load_strategy",schemaPath:"#/definitions/VllmGroup/properties/safetensors_load_strategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err935];
+}
+else {
+vErrors.push(err935);
+}
+errors++;
+}
+}
+if(data555.scheduler_cls !== undefined){
+if(typeof data555.scheduler_cls !== "string"){
+const err936 = {instancePath:instancePath+"/SchedulerConfig/scheduler_cls",schemaPath:"#/definitions/VllmGroup/properties/scheduler_cls/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err936];
+}
+else {
+vErrors.push(err936);
+}
+errors++;
+}
+}
+if(data555.scheduler_delay_factor !== undefined){
+let data712 = data555.scheduler_delay_factor;
+if(!((typeof data712 == "number") && (isFinite(data712)))){
+const err937 = {instancePath:instancePath+"/SchedulerConfig/scheduler_delay_factor",schemaPath:"#/definitions/VllmGroup/properties/scheduler_delay_factor/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err937];
+}
+else {
+vErrors.push(err937);
+}
+errors++;
+}
+}
+if(data555.scheduling_policy !== undefined){
+let data713 = data555.scheduling_policy;
+if(typeof data713 !== "string"){
+const err938 = {instancePath:instancePath+"/SchedulerConfig/scheduling_policy",schemaPath:"#/definitions/VllmGroup/properties/scheduling_policy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err938];
+}
+else {
+vErrors.push(err938);
+}
+errors++;
+}
+if(!((data713 === "fcfs") || (data713 === "priority"))){
+const err939 = {instancePath:instancePath+"/SchedulerConfig/scheduling_policy",schemaPath:"#/definitions/VllmGroup/properties/scheduling_policy/enum",keyword:"enum",params:{allowedValues: schema33.properties.scheduling_policy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err939];
+}
+else {
+vErrors.push(err939);
+}
+errors++;
+}
+}
+if(data555.seed !== undefined){
+let data714 = data555.seed;
+if(!(((typeof data714 == "number") && (!(data714 % 1) && !isNaN(data714))) && (isFinite(data714)))){
+const err940 = {instancePath:instancePath+"/SchedulerConfig/seed",schemaPath:"#/definitions/VllmGroup/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err940];
+}
+else {
+vErrors.push(err940);
+}
+errors++;
+}
+}
+if(data555.served_model_name !== undefined){
+let data715 = data555.served_model_name;
+const _errs1645 = errors;
+let valid122 = false;
+const _errs1646 = errors;
+if(typeof data715 !== "string"){
+const err941 = {instancePath:instancePath+"/SchedulerConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err941];
+}
+else {
+vErrors.push(err941);
+}
+errors++;
+}
+var _valid51 = _errs1646 === errors;
+valid122 = valid122 || _valid51;
+if(!valid122){
+const _errs1648 = errors;
+if(Array.isArray(data715)){
+if(data715.length < 1){
+const err942 = {instancePath:instancePath+"/SchedulerConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err942];
+}
+else {
+vErrors.push(err942);
+}
+errors++;
+}
+const len31 = data715.length;
+for(let i31=0; i31<len31; i31++){
+if(typeof data715[i31] !== "string"){
+const err943 = {instancePath:instancePath+"/SchedulerConfig/served_model_name/" + i31,schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err943];
+}
+else {
+vErrors.push(err943);
+}
+errors++;
+}
+}
+}
+else {
+const err944 = {instancePath:instancePath+"/SchedulerConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err944];
+}
+else {
+vErrors.push(err944);
+}
+errors++;
+}
+var _valid51 = _errs1648 === errors;
+valid122 = valid122 || _valid51;
+}
+if(!valid122){
+const err945 = {instancePath:instancePath+"/SchedulerConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err945];
+}
+else {
+vErrors.push(err945);
+}
+errors++;
+}
+else {
+errors = _errs1645;
+if(vErrors !== null){
+if(_errs1645){
+vErrors.length = _errs1645;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data555.show_hidden_metrics_for_version !== undefined){
+if(typeof data555.show_hidden_metrics_for_version !== "string"){
+const err946 = {instancePath:instancePath+"/SchedulerConfig/show_hidden_metrics_for_version",schemaPath:"#/definitions/VllmGroup/properties/show_hidden_metrics_for_version/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err946];
+}
+else {
+vErrors.push(err946);
+}
+errors++;
+}
+}
+if(data555.skip_mm_profiling !== undefined){
+if(typeof data555.skip_mm_profiling !== "boolean"){
+const err947 = {instancePath:instancePath+"/SchedulerConfig/skip_mm_profiling",schemaPath:"#/definitions/VllmGroup/properties/skip_mm_profiling/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err947];
+}
+else {
+vErrors.push(err947);
+}
+errors++;
+}
+}
+if(data555.skip_tokenizer_init !== undefined){
+if(typeof data555.skip_tokenizer_init !== "boolean"){
+const err948 = {instancePath:instancePath+"/SchedulerConfig/skip_tokenizer_init",schemaPath:"#/definitions/VllmGroup/properties/skip_tokenizer_init/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err948];
+}
+else {
+vErrors.push(err948);
+}
+errors++;
+}
+}
+if(data555.speculative_config !== undefined){
+let data720 = data555.speculative_config;
+if(!(data720 && typeof data720 == "object" && !Array.isArray(data720))){
+const err949 = {instancePath:instancePath+"/SchedulerConfig/speculative_config",schemaPath:"#/definitions/VllmGroup/properties/speculative_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err949];
+}
+else {
+vErrors.push(err949);
+}
+errors++;
+}
+}
+if(data555.ssl_ca_certs !== undefined){
+if(typeof data555.ssl_ca_certs !== "string"){
+const err950 = {instancePath:instancePath+"/SchedulerConfig/ssl_ca_certs",schemaPath:"#/definitions/VllmGroup/properties/ssl_ca_certs/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err950];
+}
+else {
+vErrors.push(err950);
+}
+errors++;
+}
+}
+if(data555.ssl_cert_reqs !== undefined){
+let data722 = data555.ssl_cert_reqs;
+if(!(((typeof data722 == "number") && (!(data722 % 1) && !isNaN(data722))) && (isFinite(data722)))){
+const err951 = {instancePath:instancePath+"/SchedulerConfig/ssl_cert_reqs",schemaPath:"#/definitions/VllmGroup/properties/ssl_cert_reqs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err951];
+}
+else {
+vErrors.push(err951);
+}
+errors++;
+}
+}
+if(data555.ssl_certfile !== undefined){
+if(typeof data555.ssl_certfile !== "string"){
+const err952 = {instancePath:instancePath+"/SchedulerConfig/ssl_certfile",schemaPath:"#/definitions/VllmGroup/properties/ssl_certfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err952];
+}
+else {
+vErrors.push(err952);
+}
+errors++;
+}
+}
+if(data555.ssl_keyfile !== undefined){
+if(typeof data555.ssl_keyfile !== "string"){
+const err953 = {instancePath:instancePath+"/SchedulerConfig/ssl_keyfile",schemaPath:"#/definitions/VllmGroup/properties/ssl_keyfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err953];
+}
+else {
+vErrors.push(err953);
+}
+errors++;
+}
+}
+if(data555.swap_space !== undefined){
+let data725 = data555.swap_space;
+if(!((typeof data725 == "number") && (isFinite(data725)))){
+const err954 = {instancePath:instancePath+"/SchedulerConfig/swap_space",schemaPath:"#/definitions/VllmGroup/properties/swap_space/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err954];
+}
+else {
+vErrors.push(err954);
+}
+errors++;
+}
+}
+if(data555.task !== undefined){
+let data726 = data555.task;
+if(typeof data726 !== "string"){
+const err955 = {instancePath:instancePath+"/SchedulerConfig/task",schemaPath:"#/definitions/VllmGroup/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err955];
+}
+else {
+vErrors.push(err955);
+}
+errors++;
+}
+if(!((((((((((data726 === "auto") || (data726 === "classify")) || (data726 === "draft")) || (data726 === "embed")) || (data726 === "embedding")) || (data726 === "generate")) || (data726 === "reward")) || (data726 === "score")) || (data726 === "transcription")) || (data726 === "None"))){
+const err956 = {instancePath:instancePath+"/SchedulerConfig/task",schemaPath:"#/definitions/VllmGroup/properties/task/enum",keyword:"enum",params:{allowedValues: schema33.properties.task.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err956];
+}
+else {
+vErrors.push(err956);
+}
+errors++;
+}
+}
+if(data555.tensor_parallel_size !== undefined){
+let data727 = data555.tensor_parallel_size;
+if(!(((typeof data727 == "number") && (!(data727 % 1) && !isNaN(data727))) && (isFinite(data727)))){
+const err957 = {instancePath:instancePath+"/SchedulerConfig/tensor_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/tensor_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err957];
+}
+else {
+vErrors.push(err957);
+}
+errors++;
+}
+}
+if(data555.tokenizer !== undefined){
+if(typeof data555.tokenizer !== "string"){
+const err958 = {instancePath:instancePath+"/SchedulerConfig/tokenizer",schemaPath:"#/definitions/VllmGroup/properties/tokenizer/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err958];
+}
+else {
+vErrors.push(err958);
+}
+errors++;
+}
+}
+if(data555.tokenizer_mode !== undefined){
+let data729 = data555.tokenizer_mode;
+if(typeof data729 !== "string"){
+const err959 = {instancePath:instancePath+"/SchedulerConfig/tokenizer_mode",schemaPath:"#/definitions/VllmGroup/properties/tokenizer_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err959];
+}
+else {
+vErrors.push(err959);
+}
+errors++;
+}
+if(!((((data729 === "auto") || (data729 === "custom")) || (data729 === "mistral")) || (data729 === "slow"))){
+const err960 = {instancePath:instancePath+"/SchedulerConfig/tokenizer_mode",schemaPath:"#/definitions/VllmGroup/properties/tokenizer_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.tokenizer_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err960];
+}
+else {
+vErrors.push(err960);
+}
+errors++;
+}
+}
+if(data555.tokenizer_revision !== undefined){
+if(typeof data555.tokenizer_revision !== "string"){
+const err961 = {instancePath:instancePath+"/SchedulerConfig/tokenizer_revision",schemaPath:"#/definitions/VllmGroup/properties/tokenizer_revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err961];
+}
+else {
+vErrors.push(err961);
+}
+errors++;
+}
+}
+if(data555.tool_call_parser !== undefined){
+if(typeof data555.tool_call_parser !== "string"){
+const err962 = {instancePath:instancePath+"/SchedulerConfig/tool_call_parser",schemaPath:"#/definitions/VllmGroup/properties/tool_call_parser/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err962];
+}
+else {
+vErrors.push(err962);
+}
+errors++;
+}
+}
+if(data555.tool_parser_plugin !== undefined){
+if(typeof data555.tool_parser_plugin !== "string"){
+const err963 = {instancePath:instancePath+"/SchedulerConfig/tool_parser_plugin",schemaPath:"#/definitions/VllmGroup/properties/tool_parser_plugin/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err963];
+}
+else {
+vErrors.push(err963);
+}
+errors++;
+}
+}
+if(data555.tool_server !== undefined){
+if(typeof data555.tool_server !== "string"){
+const err964 = {instancePath:instancePath+"/SchedulerConfig/tool_server",schemaPath:"#/definitions/VllmGroup/properties/tool_server/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err964];
+}
+else {
+vErrors.push(err964);
+}
+errors++;
+}
+}
+if(data555.trust_remote_code !== undefined){
+if(typeof data555.trust_remote_code !== "boolean"){
+const err965 = {instancePath:instancePath+"/SchedulerConfig/trust_remote_code",schemaPath:"#/definitions/VllmGroup/properties/trust_remote_code/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err965];
+}
+else {
+vErrors.push(err965);
+}
+errors++;
+}
+}
+if(data555.uds !== undefined){
+if(typeof data555.uds !== "string"){
+const err966 = {instancePath:instancePath+"/SchedulerConfig/uds",schemaPath:"#/definitions/VllmGroup/properties/uds/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err966];
+}
+else {
+vErrors.push(err966);
+}
+errors++;
+}
+}
+if(data555.use_tqdm_on_load !== undefined){
+if(typeof data555.use_tqdm_on_load !== "boolean"){
+const err967 = {instancePath:instancePath+"/SchedulerConfig/use_tqdm_on_load",schemaPath:"#/definitions/VllmGroup/properties/use_tqdm_on_load/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err967];
+}
+else {
+vErrors.push(err967);
+}
+errors++;
+}
+}
+if(data555.uvicorn_log_level !== undefined){
+let data737 = data555.uvicorn_log_level;
+if(typeof data737 !== "string"){
+const err968 = {instancePath:instancePath+"/SchedulerConfig/uvicorn_log_level",schemaPath:"#/definitions/VllmGroup/properties/uvicorn_log_level/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err968];
+}
+else {
+vErrors.push(err968);
+}
+errors++;
+}
+if(!((((((data737 === "critical") || (data737 === "debug")) || (data737 === "error")) || (data737 === "info")) || (data737 === "trace")) || (data737 === "warning"))){
+const err969 = {instancePath:instancePath+"/SchedulerConfig/uvicorn_log_level",schemaPath:"#/definitions/VllmGroup/properties/uvicorn_log_level/enum",keyword:"enum",params:{allowedValues: schema33.properties.uvicorn_log_level.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err969];
+}
+else {
+vErrors.push(err969);
+}
+errors++;
+}
+}
+if(data555.worker_cls !== undefined){
+if(typeof data555.worker_cls !== "string"){
+const err970 = {instancePath:instancePath+"/SchedulerConfig/worker_cls",schemaPath:"#/definitions/VllmGroup/properties/worker_cls/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err970];
+}
+else {
+vErrors.push(err970);
+}
+errors++;
+}
+}
+if(data555.worker_extension_cls !== undefined){
+if(typeof data555.worker_extension_cls !== "string"){
+const err971 = {instancePath:instancePath+"/SchedulerConfig/worker_extension_cls",schemaPath:"#/definitions/VllmGroup/properties/worker_extension_cls/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err971];
+}
+else {
+vErrors.push(err971);
+}
+errors++;
+}
+}
+}
+else {
+const err972 = {instancePath:instancePath+"/SchedulerConfig",schemaPath:"#/definitions/VllmGroup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err972];
+}
+else {
+vErrors.push(err972);
+}
+errors++;
+}
+}
+if(data.ServerConfig !== undefined){
+let data740 = data.ServerConfig;
+if(data740 && typeof data740 == "object" && !Array.isArray(data740)){
+for(const key5 in data740){
+if(!(func2.call(schema33.properties, key5))){
+const err973 = {instancePath:instancePath+"/ServerConfig",schemaPath:"#/definitions/VllmGroup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err973];
+}
+else {
+vErrors.push(err973);
+}
+errors++;
+}
+}
+if(data740.additional_config !== undefined){
+let data741 = data740.additional_config;
+const _errs1703 = errors;
+let valid127 = false;
+const _errs1704 = errors;
+if(!(data741 && typeof data741 == "object" && !Array.isArray(data741))){
+const err974 = {instancePath:instancePath+"/ServerConfig/additional_config",schemaPath:"#/definitions/VllmGroup/properties/additional_config/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err974];
+}
+else {
+vErrors.push(err974);
+}
+errors++;
+}
+var _valid52 = _errs1704 === errors;
+valid127 = valid127 || _valid52;
+if(!valid127){
+const _errs1706 = errors;
+if(typeof data741 !== "string"){
+const err975 = {instancePath:instancePath+"/ServerConfig/additional_config",schemaPath:"#/definitions/VllmGroup/properties/additional_config/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err975];
+}
+else {
+vErrors.push(err975);
+}
+errors++;
+}
+var _valid52 = _errs1706 === errors;
+valid127 = valid127 || _valid52;
+}
+if(!valid127){
+const err976 = {instancePath:instancePath+"/ServerConfig/additional_config",schemaPath:"#/definitions/VllmGroup/properties/additional_config/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err976];
+}
+else {
+vErrors.push(err976);
+}
+errors++;
+}
+else {
+errors = _errs1703;
+if(vErrors !== null){
+if(_errs1703){
+vErrors.length = _errs1703;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data740.allow_credentials !== undefined){
+if(typeof data740.allow_credentials !== "boolean"){
+const err977 = {instancePath:instancePath+"/ServerConfig/allow_credentials",schemaPath:"#/definitions/VllmGroup/properties/allow_credentials/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err977];
+}
+else {
+vErrors.push(err977);
+}
+errors++;
+}
+}
+if(data740.allowed_headers !== undefined){
+let data743 = data740.allowed_headers;
+if(!(data743 && typeof data743 == "object" && !Array.isArray(data743))){
+const err978 = {instancePath:instancePath+"/ServerConfig/allowed_headers",schemaPath:"#/definitions/VllmGroup/properties/allowed_headers/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err978];
+}
+else {
+vErrors.push(err978);
+}
+errors++;
+}
+}
+if(data740.allowed_local_media_path !== undefined){
+if(typeof data740.allowed_local_media_path !== "string"){
+const err979 = {instancePath:instancePath+"/ServerConfig/allowed_local_media_path",schemaPath:"#/definitions/VllmGroup/properties/allowed_local_media_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err979];
+}
+else {
+vErrors.push(err979);
+}
+errors++;
+}
+}
+if(data740.allowed_methods !== undefined){
+let data745 = data740.allowed_methods;
+if(!(data745 && typeof data745 == "object" && !Array.isArray(data745))){
+const err980 = {instancePath:instancePath+"/ServerConfig/allowed_methods",schemaPath:"#/definitions/VllmGroup/properties/allowed_methods/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err980];
+}
+else {
+vErrors.push(err980);
+}
+errors++;
+}
+}
+if(data740.allowed_origins !== undefined){
+let data746 = data740.allowed_origins;
+if(!(data746 && typeof data746 == "object" && !Array.isArray(data746))){
+const err981 = {instancePath:instancePath+"/ServerConfig/allowed_origins",schemaPath:"#/definitions/VllmGroup/properties/allowed_origins/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err981];
+}
+else {
+vErrors.push(err981);
+}
+errors++;
+}
+}
+if(data740.api_key !== undefined){
+let data747 = data740.api_key;
+const _errs1719 = errors;
+let valid128 = false;
+const _errs1720 = errors;
+if(typeof data747 !== "string"){
+const err982 = {instancePath:instancePath+"/ServerConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err982];
+}
+else {
+vErrors.push(err982);
+}
+errors++;
+}
+var _valid53 = _errs1720 === errors;
+valid128 = valid128 || _valid53;
+if(!valid128){
+const _errs1722 = errors;
+if(Array.isArray(data747)){
+if(data747.length < 1){
+const err983 = {instancePath:instancePath+"/ServerConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err983];
+}
+else {
+vErrors.push(err983);
+}
+errors++;
+}
+const len32 = data747.length;
+for(let i32=0; i32<len32; i32++){
+if(typeof data747[i32] !== "string"){
+const err984 = {instancePath:instancePath+"/ServerConfig/api_key/" + i32,schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err984];
+}
+else {
+vErrors.push(err984);
+}
+errors++;
+}
+}
+}
+else {
+const err985 = {instancePath:instancePath+"/ServerConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err985];
+}
+else {
+vErrors.push(err985);
+}
+errors++;
+}
+var _valid53 = _errs1722 === errors;
+valid128 = valid128 || _valid53;
+}
+if(!valid128){
+const err986 = {instancePath:instancePath+"/ServerConfig/api_key",schemaPath:"#/definitions/VllmGroup/properties/api_key/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err986];
+}
+else {
+vErrors.push(err986);
+}
+errors++;
+}
+else {
+errors = _errs1719;
+if(vErrors !== null){
+if(_errs1719){
+vErrors.length = _errs1719;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data740.api_server_count !== undefined){
+let data749 = data740.api_server_count;
+if(!(((typeof data749 == "number") && (!(data749 % 1) && !isNaN(data749))) && (isFinite(data749)))){
+const err987 = {instancePath:instancePath+"/ServerConfig/api_server_count",schemaPath:"#/definitions/VllmGroup/properties/api_server_count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err987];
+}
+else {
+vErrors.push(err987);
+}
+errors++;
+}
+}
+if(data740.async_scheduling !== undefined){
+if(typeof data740.async_scheduling !== "boolean"){
+const err988 = {instancePath:instancePath+"/ServerConfig/async_scheduling",schemaPath:"#/definitions/VllmGroup/properties/async_scheduling/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err988];
+}
+else {
+vErrors.push(err988);
+}
+errors++;
+}
+}
+if(data740.block_size !== undefined){
+let data751 = data740.block_size;
+if(!(((typeof data751 == "number") && (!(data751 % 1) && !isNaN(data751))) && (isFinite(data751)))){
+const err989 = {instancePath:instancePath+"/ServerConfig/block_size",schemaPath:"#/definitions/VllmGroup/properties/block_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err989];
+}
+else {
+vErrors.push(err989);
+}
+errors++;
+}
+if(!((((((data751 === 1) || (data751 === 8)) || (data751 === 16)) || (data751 === 32)) || (data751 === 64)) || (data751 === 128))){
+const err990 = {instancePath:instancePath+"/ServerConfig/block_size",schemaPath:"#/definitions/VllmGroup/properties/block_size/enum",keyword:"enum",params:{allowedValues: schema33.properties.block_size.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err990];
+}
+else {
+vErrors.push(err990);
+}
+errors++;
+}
+}
+if(data740.calculate_kv_scales !== undefined){
+if(typeof data740.calculate_kv_scales !== "boolean"){
+const err991 = {instancePath:instancePath+"/ServerConfig/calculate_kv_scales",schemaPath:"#/definitions/VllmGroup/properties/calculate_kv_scales/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err991];
+}
+else {
+vErrors.push(err991);
+}
+errors++;
+}
+}
+if(data740.chat_template !== undefined){
+if(typeof data740.chat_template !== "string"){
+const err992 = {instancePath:instancePath+"/ServerConfig/chat_template",schemaPath:"#/definitions/VllmGroup/properties/chat_template/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err992];
+}
+else {
+vErrors.push(err992);
+}
+errors++;
+}
+}
+if(data740.chat_template_content_format !== undefined){
+let data754 = data740.chat_template_content_format;
+if(typeof data754 !== "string"){
+const err993 = {instancePath:instancePath+"/ServerConfig/chat_template_content_format",schemaPath:"#/definitions/VllmGroup/properties/chat_template_content_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err993];
+}
+else {
+vErrors.push(err993);
+}
+errors++;
+}
+if(!(((data754 === "auto") || (data754 === "openai")) || (data754 === "string"))){
+const err994 = {instancePath:instancePath+"/ServerConfig/chat_template_content_format",schemaPath:"#/definitions/VllmGroup/properties/chat_template_content_format/enum",keyword:"enum",params:{allowedValues: schema33.properties.chat_template_content_format.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err994];
+}
+else {
+vErrors.push(err994);
+}
+errors++;
+}
+}
+if(data740.code_revision !== undefined){
+if(typeof data740.code_revision !== "string"){
+const err995 = {instancePath:instancePath+"/ServerConfig/code_revision",schemaPath:"#/definitions/VllmGroup/properties/code_revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err995];
+}
+else {
+vErrors.push(err995);
+}
+errors++;
+}
+}
+if(data740.collect_detailed_traces !== undefined){
+let data756 = data740.collect_detailed_traces;
+const _errs1741 = errors;
+let valid131 = false;
+const _errs1742 = errors;
+if(typeof data756 !== "string"){
+const err996 = {instancePath:instancePath+"/ServerConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err996];
+}
+else {
+vErrors.push(err996);
+}
+errors++;
+}
+if(!((((((((((data756 === "all") || (data756 === "model")) || (data756 === "worker")) || (data756 === "None")) || (data756 === "model,worker")) || (data756 === "model,all")) || (data756 === "worker,model")) || (data756 === "worker,all")) || (data756 === "all,model")) || (data756 === "all,worker"))){
+const err997 = {instancePath:instancePath+"/ServerConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema33.properties.collect_detailed_traces.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err997];
+}
+else {
+vErrors.push(err997);
+}
+errors++;
+}
+var _valid54 = _errs1742 === errors;
+valid131 = valid131 || _valid54;
+if(!valid131){
+const _errs1744 = errors;
+if(Array.isArray(data756)){
+if(data756.length < 1){
+const err998 = {instancePath:instancePath+"/ServerConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err998];
+}
+else {
+vErrors.push(err998);
+}
+errors++;
+}
+const len33 = data756.length;
+for(let i33=0; i33<len33; i33++){
+let data757 = data756[i33];
+if(typeof data757 !== "string"){
+const err999 = {instancePath:instancePath+"/ServerConfig/collect_detailed_traces/" + i33,schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err999];
+}
+else {
+vErrors.push(err999);
+}
+errors++;
+}
+if(!((((((((((data757 === "all") || (data757 === "model")) || (data757 === "worker")) || (data757 === "None")) || (data757 === "model,worker")) || (data757 === "model,all")) || (data757 === "worker,model")) || (data757 === "worker,all")) || (data757 === "all,model")) || (data757 === "all,worker"))){
+const err1000 = {instancePath:instancePath+"/ServerConfig/collect_detailed_traces/" + i33,schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/items/enum",keyword:"enum",params:{allowedValues: schema33.properties.collect_detailed_traces.anyOf[1].items.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1000];
+}
+else {
+vErrors.push(err1000);
+}
+errors++;
+}
+}
+}
+else {
+const err1001 = {instancePath:instancePath+"/ServerConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err1001];
+}
+else {
+vErrors.push(err1001);
+}
+errors++;
+}
+var _valid54 = _errs1744 === errors;
+valid131 = valid131 || _valid54;
+}
+if(!valid131){
+const err1002 = {instancePath:instancePath+"/ServerConfig/collect_detailed_traces",schemaPath:"#/definitions/VllmGroup/properties/collect_detailed_traces/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err1002];
+}
+else {
+vErrors.push(err1002);
+}
+errors++;
+}
+else {
+errors = _errs1741;
+if(vErrors !== null){
+if(_errs1741){
+vErrors.length = _errs1741;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data740.compilation_config !== undefined){
+let data758 = data740.compilation_config;
+if(!(data758 && typeof data758 == "object" && !Array.isArray(data758))){
+const err1003 = {instancePath:instancePath+"/ServerConfig/compilation_config",schemaPath:"#/definitions/VllmGroup/properties/compilation_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1003];
+}
+else {
+vErrors.push(err1003);
+}
+errors++;
+}
+}
+if(data740.config !== undefined){
+if(typeof data740.config !== "string"){
+const err1004 = {instancePath:instancePath+"/ServerConfig/config",schemaPath:"#/definitions/VllmGroup/properties/config/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1004];
+}
+else {
+vErrors.push(err1004);
+}
+errors++;
+}
+}
+if(data740.config_format !== undefined){
+if(typeof data740.config_format !== "string"){
+const err1005 = {instancePath:instancePath+"/ServerConfig/config_format",schemaPath:"#/definitions/VllmGroup/properties/config_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1005];
+}
+else {
+vErrors.push(err1005);
+}
+errors++;
+}
+}
+if(data740.convert !== undefined){
+let data761 = data740.convert;
+if(typeof data761 !== "string"){
+const err1006 = {instancePath:instancePath+"/ServerConfig/convert",schemaPath:"#/definitions/VllmGroup/properties/convert/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1006];
+}
+else {
+vErrors.push(err1006);
+}
+errors++;
+}
+if(!(((((data761 === "auto") || (data761 === "classify")) || (data761 === "embed")) || (data761 === "none")) || (data761 === "reward"))){
+const err1007 = {instancePath:instancePath+"/ServerConfig/convert",schemaPath:"#/definitions/VllmGroup/properties/convert/enum",keyword:"enum",params:{allowedValues: schema33.properties.convert.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1007];
+}
+else {
+vErrors.push(err1007);
+}
+errors++;
+}
+}
+if(data740.cpu_offload_gb !== undefined){
+let data762 = data740.cpu_offload_gb;
+if(!((typeof data762 == "number") && (isFinite(data762)))){
+const err1008 = {instancePath:instancePath+"/ServerConfig/cpu_offload_gb",schemaPath:"#/definitions/VllmGroup/properties/cpu_offload_gb/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err1008];
+}
+else {
+vErrors.push(err1008);
+}
+errors++;
+}
+}
+if(data740.cuda_graph_sizes !== undefined){
+let data763 = data740.cuda_graph_sizes;
+const _errs1759 = errors;
+let valid134 = false;
+const _errs1760 = errors;
+if(!(((typeof data763 == "number") && (!(data763 % 1) && !isNaN(data763))) && (isFinite(data763)))){
+const err1009 = {instancePath:instancePath+"/ServerConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1009];
+}
+else {
+vErrors.push(err1009);
+}
+errors++;
+}
+var _valid55 = _errs1760 === errors;
+valid134 = valid134 || _valid55;
+if(!valid134){
+const _errs1762 = errors;
+if(Array.isArray(data763)){
+if(data763.length < 1){
+const err1010 = {instancePath:instancePath+"/ServerConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err1010];
+}
+else {
+vErrors.push(err1010);
+}
+errors++;
+}
+const len34 = data763.length;
+for(let i34=0; i34<len34; i34++){
+let data764 = data763[i34];
+if(!(((typeof data764 == "number") && (!(data764 % 1) && !isNaN(data764))) && (isFinite(data764)))){
+const err1011 = {instancePath:instancePath+"/ServerConfig/cuda_graph_sizes/" + i34,schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/1/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1011];
+}
+else {
+vErrors.push(err1011);
+}
+errors++;
+}
+}
+}
+else {
+const err1012 = {instancePath:instancePath+"/ServerConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err1012];
+}
+else {
+vErrors.push(err1012);
+}
+errors++;
+}
+var _valid55 = _errs1762 === errors;
+valid134 = valid134 || _valid55;
+}
+if(!valid134){
+const err1013 = {instancePath:instancePath+"/ServerConfig/cuda_graph_sizes",schemaPath:"#/definitions/VllmGroup/properties/cuda_graph_sizes/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err1013];
+}
+else {
+vErrors.push(err1013);
+}
+errors++;
+}
+else {
+errors = _errs1759;
+if(vErrors !== null){
+if(_errs1759){
+vErrors.length = _errs1759;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data740.data_parallel_address !== undefined){
+if(typeof data740.data_parallel_address !== "string"){
+const err1014 = {instancePath:instancePath+"/ServerConfig/data_parallel_address",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1014];
+}
+else {
+vErrors.push(err1014);
+}
+errors++;
+}
+}
+if(data740.data_parallel_backend !== undefined){
+if(typeof data740.data_parallel_backend !== "string"){
+const err1015 = {instancePath:instancePath+"/ServerConfig/data_parallel_backend",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1015];
+}
+else {
+vErrors.push(err1015);
+}
+errors++;
+}
+}
+if(data740.data_parallel_hybrid_lb !== undefined){
+if(typeof data740.data_parallel_hybrid_lb !== "boolean"){
+const err1016 = {instancePath:instancePath+"/ServerConfig/data_parallel_hybrid_lb",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_hybrid_lb/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1016];
+}
+else {
+vErrors.push(err1016);
+}
+errors++;
+}
+}
+if(data740.data_parallel_rank !== undefined){
+let data768 = data740.data_parallel_rank;
+if(!(((typeof data768 == "number") && (!(data768 % 1) && !isNaN(data768))) && (isFinite(data768)))){
+const err1017 = {instancePath:instancePath+"/ServerConfig/data_parallel_rank",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_rank/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1017];
+}
+else {
+vErrors.push(err1017);
+}
+errors++;
+}
+}
+if(data740.data_parallel_rpc_port !== undefined){
+let data769 = data740.data_parallel_rpc_port;
+if(!(((typeof data769 == "number") && (!(data769 % 1) && !isNaN(data769))) && (isFinite(data769)))){
+const err1018 = {instancePath:instancePath+"/ServerConfig/data_parallel_rpc_port",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_rpc_port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1018];
+}
+else {
+vErrors.push(err1018);
+}
+errors++;
+}
+}
+if(data740.data_parallel_size !== undefined){
+let data770 = data740.data_parallel_size;
+if(!(((typeof data770 == "number") && (!(data770 % 1) && !isNaN(data770))) && (isFinite(data770)))){
+const err1019 = {instancePath:instancePath+"/ServerConfig/data_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1019];
+}
+else {
+vErrors.push(err1019);
+}
+errors++;
+}
+}
+if(data740.data_parallel_size_local !== undefined){
+let data771 = data740.data_parallel_size_local;
+if(!(((typeof data771 == "number") && (!(data771 % 1) && !isNaN(data771))) && (isFinite(data771)))){
+const err1020 = {instancePath:instancePath+"/ServerConfig/data_parallel_size_local",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_size_local/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1020];
+}
+else {
+vErrors.push(err1020);
+}
+errors++;
+}
+}
+if(data740.data_parallel_start_rank !== undefined){
+let data772 = data740.data_parallel_start_rank;
+if(!(((typeof data772 == "number") && (!(data772 % 1) && !isNaN(data772))) && (isFinite(data772)))){
+const err1021 = {instancePath:instancePath+"/ServerConfig/data_parallel_start_rank",schemaPath:"#/definitions/VllmGroup/properties/data_parallel_start_rank/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1021];
+}
+else {
+vErrors.push(err1021);
+}
+errors++;
+}
+}
+if(data740.decode_context_parallel_size !== undefined){
+let data773 = data740.decode_context_parallel_size;
+if(!(((typeof data773 == "number") && (!(data773 % 1) && !isNaN(data773))) && (isFinite(data773)))){
+const err1022 = {instancePath:instancePath+"/ServerConfig/decode_context_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/decode_context_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1022];
+}
+else {
+vErrors.push(err1022);
+}
+errors++;
+}
+}
+if(data740.default_mm_loras !== undefined){
+let data774 = data740.default_mm_loras;
+if(!(data774 && typeof data774 == "object" && !Array.isArray(data774))){
+const err1023 = {instancePath:instancePath+"/ServerConfig/default_mm_loras",schemaPath:"#/definitions/VllmGroup/properties/default_mm_loras/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1023];
+}
+else {
+vErrors.push(err1023);
+}
+errors++;
+}
+}
+if(data740.disable_async_output_proc !== undefined){
+if(typeof data740.disable_async_output_proc !== "boolean"){
+const err1024 = {instancePath:instancePath+"/ServerConfig/disable_async_output_proc",schemaPath:"#/definitions/VllmGroup/properties/disable_async_output_proc/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1024];
+}
+else {
+vErrors.push(err1024);
+}
+errors++;
+}
+}
+if(data740.disable_cascade_attn !== undefined){
+if(typeof data740.disable_cascade_attn !== "boolean"){
+const err1025 = {instancePath:instancePath+"/ServerConfig/disable_cascade_attn",schemaPath:"#/definitions/VllmGroup/properties/disable_cascade_attn/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1025];
+}
+else {
+vErrors.push(err1025);
+}
+errors++;
+}
+}
+if(data740.disable_chunked_mm_input !== undefined){
+if(typeof data740.disable_chunked_mm_input !== "boolean"){
+const err1026 = {instancePath:instancePath+"/ServerConfig/disable_chunked_mm_input",schemaPath:"#/definitions/VllmGroup/properties/disable_chunked_mm_input/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1026];
+}
+else {
+vErrors.push(err1026);
+}
+errors++;
+}
+}
+if(data740.disable_custom_all_reduce !== undefined){
+if(typeof data740.disable_custom_all_reduce !== "boolean"){
+const err1027 = {instancePath:instancePath+"/ServerConfig/disable_custom_all_reduce",schemaPath:"#/definitions/VllmGroup/properties/disable_custom_all_reduce/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1027];
+}
+else {
+vErrors.push(err1027);
+}
+errors++;
+}
+}
+if(data740.disable_fastapi_docs !== undefined){
+if(typeof data740.disable_fastapi_docs !== "boolean"){
+const err1028 = {instancePath:instancePath+"/ServerConfig/disable_fastapi_docs",schemaPath:"#/definitions/VllmGroup/properties/disable_fastapi_docs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1028];
+}
+else {
+vErrors.push(err1028);
+}
+errors++;
+}
+}
+if(data740.disable_frontend_multiprocessing !== undefined){
+if(typeof data740.disable_frontend_multiprocessing !== "boolean"){
+const err1029 = {instancePath:instancePath+"/ServerConfig/disable_frontend_multiprocessing",schemaPath:"#/definitions/VllmGroup/properties/disable_frontend_multiprocessing/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1029];
+}
+else {
+vErrors.push(err1029);
+}
+errors++;
+}
+}
+if(data740.disable_hybrid_kv_cache_manager !== undefined){
+if(typeof data740.disable_hybrid_kv_cache_manager !== "boolean"){
+const err1030 = {instancePath:instancePath+"/ServerConfig/disable_hybrid_kv_cache_manager",schemaPath:"#/definitions/VllmGroup/properties/disable_hybrid_kv_cache_manager/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1030];
+}
+else {
+vErrors.push(err1030);
+}
+errors++;
+}
+}
+if(data740.disable_log_requests !== undefined){
+if(typeof data740.disable_log_requests !== "boolean"){
+const err1031 = {instancePath:instancePath+"/ServerConfig/disable_log_requests",schemaPath:"#/definitions/VllmGroup/properties/disable_log_requests/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1031];
+}
+else {
+vErrors.push(err1031);
+}
+errors++;
+}
+}
+if(data740.disable_log_stats !== undefined){
+if(typeof data740.disable_log_stats !== "boolean"){
+const err1032 = {instancePath:instancePath+"/ServerConfig/disable_log_stats",schemaPath:"#/definitions/VllmGroup/properties/disable_log_stats/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1032];
+}
+else {
+vErrors.push(err1032);
+}
+errors++;
+}
+}
+if(data740.disable_mm_preprocessor_cache !== undefined){
+if(typeof data740.disable_mm_preprocessor_cache !== "boolean"){
+const err1033 = {instancePath:instancePath+"/ServerConfig/disable_mm_preprocessor_cache",schemaPath:"#/definitions/VllmGroup/properties/disable_mm_preprocessor_cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1033];
+}
+else {
+vErrors.push(err1033);
+}
+errors++;
+}
+}
+if(data740.disable_sliding_window !== undefined){
+if(typeof data740.disable_sliding_window !== "boolean"){
+const err1034 = {instancePath:instancePath+"/ServerConfig/disable_sliding_window",schemaPath:"#/definitions/VllmGroup/properties/disable_sliding_window/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1034];
+}
+else {
+vErrors.push(err1034);
+}
+errors++;
+}
+}
+if(data740.disable_uvicorn_access_log !== undefined){
+if(typeof data740.disable_uvicorn_access_log !== "boolean"){
+const err1035 = {instancePath:instancePath+"/ServerConfig/disable_uvicorn_access_log",schemaPath:"#/definitions/VllmGroup/properties/disable_uvicorn_access_log/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1035];
+}
+else {
+vErrors.push(err1035);
+}
+errors++;
+}
+}
+if(data740.distributed_executor_backend !== undefined){
+if(typeof data740.distributed_executor_backend !== "string"){
+const err1036 = {instancePath:instancePath+"/ServerConfig/distributed_executor_backend",schemaPath:"#/definitions/VllmGroup/properties/distributed_executor_backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1036];
+}
+else {
+vErrors.push(err1036);
+}
+errors++;
+}
+}
+if(data740.download_dir !== undefined){
+if(typeof data740.download_dir !== "string"){
+const err1037 = {instancePath:instancePath+"/ServerConfig/download_dir",schemaPath:"#/definitions/VllmGroup/properties/download_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1037];
+}
+else {
+vErrors.push(err1037);
+}
+errors++;
+}
+}
+if(data740.dtype !== undefined){
+let data789 = data740.dtype;
+if(typeof data789 !== "string"){
+const err1038 = {instancePath:instancePath+"/ServerConfig/dtype",schemaPath:"#/definitions/VllmGroup/properties/dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1038];
+}
+else {
+vErrors.push(err1038);
+}
+errors++;
+}
+if(!((((((data789 === "auto") || (data789 === "bfloat16")) || (data789 === "float")) || (data789 === "float16")) || (data789 === "float32")) || (data789 === "half"))){
+const err1039 = {instancePath:instancePath+"/ServerConfig/dtype",schemaPath:"#/definitions/VllmGroup/properties/dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1039];
+}
+else {
+vErrors.push(err1039);
+}
+errors++;
+}
+}
+if(data740.enable_auto_tool_choice !== undefined){
+if(typeof data740.enable_auto_tool_choice !== "boolean"){
+const err1040 = {instancePath:instancePath+"/ServerConfig/enable_auto_tool_choice",schemaPath:"#/definitions/VllmGroup/properties/enable_auto_tool_choice/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1040];
+}
+else {
+vErrors.push(err1040);
+}
+errors++;
+}
+}
+if(data740.enable_chunked_prefill !== undefined){
+if(typeof data740.enable_chunked_prefill !== "boolean"){
+const err1041 = {instancePath:instancePath+"/ServerConfig/enable_chunked_prefill",schemaPath:"#/definitions/VllmGroup/properties/enable_chunked_prefill/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1041];
+}
+else {
+vErrors.push(err1041);
+}
+errors++;
+}
+}
+if(data740.enable_eplb !== undefined){
+if(typeof data740.enable_eplb !== "boolean"){
+const err1042 = {instancePath:instancePath+"/ServerConfig/enable_eplb",schemaPath:"#/definitions/VllmGroup/properties/enable_eplb/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1042];
+}
+else {
+vErrors.push(err1042);
+}
+errors++;
+}
+}
+if(data740.enable_expert_parallel !== undefined){
+if(typeof data740.enable_expert_parallel !== "boolean"){
+const err1043 = {instancePath:instancePath+"/ServerConfig/enable_expert_parallel",schemaPath:"#/definitions/VllmGroup/properties/enable_expert_parallel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1043];
+}
+else {
+vErrors.push(err1043);
+}
+errors++;
+}
+}
+if(data740.enable_force_include_usage !== undefined){
+if(typeof data740.enable_force_include_usage !== "boolean"){
+const err1044 = {instancePath:instancePath+"/ServerConfig/enable_force_include_usage",schemaPath:"#/definitions/VllmGroup/properties/enable_force_include_usage/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1044];
+}
+else {
+vErrors.push(err1044);
+}
+errors++;
+}
+}
+if(data740.enable_log_outputs !== undefined){
+if(typeof data740.enable_log_outputs !== "boolean"){
+const err1045 = {instancePath:instancePath+"/ServerConfig/enable_log_outputs",schemaPath:"#/definitions/VllmGroup/properties/enable_log_outputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1045];
+}
+else {
+vErrors.push(err1045);
+}
+errors++;
+}
+}
+if(data740.enable_log_requests !== undefined){
+if(typeof data740.enable_log_requests !== "boolean"){
+const err1046 = {instancePath:instancePath+"/ServerConfig/enable_log_requests",schemaPath:"#/definitions/VllmGroup/properties/enable_log_requests/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1046];
+}
+else {
+vErrors.push(err1046);
+}
+errors++;
+}
+}
+if(data740.enable_lora !== undefined){
+if(typeof data740.enable_lora !== "boolean"){
+const err1047 = {instancePath:instancePath+"/ServerConfig/enable_lora",schemaPath:"#/definitions/VllmGroup/properties/enable_lora/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1047];
+}
+else {
+vErrors.push(err1047);
+}
+errors++;
+}
+}
+if(data740.enable_lora_bias !== undefined){
+if(typeof data740.enable_lora_bias !== "boolean"){
+const err1048 = {instancePath:instancePath+"/ServerConfig/enable_lora_bias",schemaPath:"#/definitions/VllmGroup/properties/enable_lora_bias/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1048];
+}
+else {
+vErrors.push(err1048);
+}
+errors++;
+}
+}
+if(data740.enable_multimodal_encoder_data_parallel !== undefined){
+if(typeof data740.enable_multimodal_encoder_data_parallel !== "boolean"){
+const err1049 = {instancePath:instancePath+"/ServerConfig/enable_multimodal_encoder_data_parallel",schemaPath:"#/definitions/VllmGroup/properties/enable_multimodal_encoder_data_parallel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1049];
+}
+else {
+vErrors.push(err1049);
+}
+errors++;
+}
+}
+if(data740.enable_prefix_caching !== undefined){
+if(typeof data740.enable_prefix_caching !== "boolean"){
+const err1050 = {instancePath:instancePath+"/ServerConfig/enable_prefix_caching",schemaPath:"#/definitions/VllmGroup/properties/enable_prefix_caching/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1050];
+}
+else {
+vErrors.push(err1050);
+}
+errors++;
+}
+}
+if(data740.enable_prompt_embeds !== undefined){
+if(typeof data740.enable_prompt_embeds !== "boolean"){
+const err1051 = {instancePath:instancePath+"/ServerConfig/enable_prompt_embeds",schemaPath:"#/definitions/VllmGroup/properties/enable_prompt_embeds/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1051];
+}
+else {
+vErrors.push(err1051);
+}
+errors++;
+}
+}
+if(data740.enable_prompt_tokens_details !== undefined){
+if(typeof data740.enable_prompt_tokens_details !== "boolean"){
+const err1052 = {instancePath:instancePath+"/ServerConfig/enable_prompt_tokens_details",schemaPath:"#/definitions/VllmGroup/properties/enable_prompt_tokens_details/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1052];
+}
+else {
+vErrors.push(err1052);
+}
+errors++;
+}
+}
+if(data740.enable_request_id_headers !== undefined){
+if(typeof data740.enable_request_id_headers !== "boolean"){
+const err1053 = {instancePath:instancePath+"/ServerConfig/enable_request_id_headers",schemaPath:"#/definitions/VllmGroup/properties/enable_request_id_headers/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1053];
+}
+else {
+vErrors.push(err1053);
+}
+errors++;
+}
+}
+if(data740.enable_server_load_tracking !== undefined){
+if(typeof data740.enable_server_load_tracking !== "boolean"){
+const err1054 = {instancePath:instancePath+"/ServerConfig/enable_server_load_tracking",schemaPath:"#/definitions/VllmGroup/properties/enable_server_load_tracking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1054];
+}
+else {
+vErrors.push(err1054);
+}
+errors++;
+}
+}
+if(data740.enable_sleep_mode !== undefined){
+if(typeof data740.enable_sleep_mode !== "boolean"){
+const err1055 = {instancePath:instancePath+"/ServerConfig/enable_sleep_mode",schemaPath:"#/definitions/VllmGroup/properties/enable_sleep_mode/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1055];
+}
+else {
+vErrors.push(err1055);
+}
+errors++;
+}
+}
+if(data740.enable_ssl_refresh !== undefined){
+if(typeof data740.enable_ssl_refresh !== "boolean"){
+const err1056 = {instancePath:instancePath+"/ServerConfig/enable_ssl_refresh",schemaPath:"#/definitions/VllmGroup/properties/enable_ssl_refresh/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1056];
+}
+else {
+vErrors.push(err1056);
+}
+errors++;
+}
+}
+if(data740.enable_tokenizer_info_endpoint !== undefined){
+if(typeof data740.enable_tokenizer_info_endpoint !== "boolean"){
+const err1057 = {instancePath:instancePath+"/ServerConfig/enable_tokenizer_info_endpoint",schemaPath:"#/definitions/VllmGroup/properties/enable_tokenizer_info_endpoint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1057];
+}
+else {
+vErrors.push(err1057);
+}
+errors++;
+}
+}
+if(data740.enforce_eager !== undefined){
+if(typeof data740.enforce_eager !== "boolean"){
+const err1058 = {instancePath:instancePath+"/ServerConfig/enforce_eager",schemaPath:"#/definitions/VllmGroup/properties/enforce_eager/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1058];
+}
+else {
+vErrors.push(err1058);
+}
+errors++;
+}
+}
+if(data740.eplb_config !== undefined){
+let data809 = data740.eplb_config;
+if(!(data809 && typeof data809 == "object" && !Array.isArray(data809))){
+const err1059 = {instancePath:instancePath+"/ServerConfig/eplb_config",schemaPath:"#/definitions/VllmGroup/properties/eplb_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1059];
+}
+else {
+vErrors.push(err1059);
+}
+errors++;
+}
+}
+if(data740.eplb_log_balancedness !== undefined){
+if(typeof data740.eplb_log_balancedness !== "boolean"){
+const err1060 = {instancePath:instancePath+"/ServerConfig/eplb_log_balancedness",schemaPath:"#/definitions/VllmGroup/properties/eplb_log_balancedness/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1060];
+}
+else {
+vErrors.push(err1060);
+}
+errors++;
+}
+}
+if(data740.eplb_step_interval !== undefined){
+let data811 = data740.eplb_step_interval;
+if(!(((typeof data811 == "number") && (!(data811 % 1) && !isNaN(data811))) && (isFinite(data811)))){
+const err1061 = {instancePath:instancePath+"/ServerConfig/eplb_step_interval",schemaPath:"#/definitions/VllmGroup/properties/eplb_step_interval/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1061];
+}
+else {
+vErrors.push(err1061);
+}
+errors++;
+}
+}
+if(data740.eplb_window_size !== undefined){
+let data812 = data740.eplb_window_size;
+if(!(((typeof data812 == "number") && (!(data812 % 1) && !isNaN(data812))) && (isFinite(data812)))){
+const err1062 = {instancePath:instancePath+"/ServerConfig/eplb_window_size",schemaPath:"#/definitions/VllmGroup/properties/eplb_window_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1062];
+}
+else {
+vErrors.push(err1062);
+}
+errors++;
+}
+}
+if(data740.exclude_tools_when_tool_choice_none !== undefined){
+if(typeof data740.exclude_tools_when_tool_choice_none !== "boolean"){
+const err1063 = {instancePath:instancePath+"/ServerConfig/exclude_tools_when_tool_choice_none",schemaPath:"#/definitions/VllmGroup/properties/exclude_tools_when_tool_choice_none/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1063];
+}
+else {
+vErrors.push(err1063);
+}
+errors++;
+}
+}
+if(data740.fully_sharded_loras !== undefined){
+if(typeof data740.fully_sharded_loras !== "boolean"){
+const err1064 = {instancePath:instancePath+"/ServerConfig/fully_sharded_loras",schemaPath:"#/definitions/VllmGroup/properties/fully_sharded_loras/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1064];
+}
+else {
+vErrors.push(err1064);
+}
+errors++;
+}
+}
+if(data740.generation_config !== undefined){
+if(typeof data740.generation_config !== "string"){
+const err1065 = {instancePath:instancePath+"/ServerConfig/generation_config",schemaPath:"#/definitions/VllmGroup/properties/generation_config/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1065];
+}
+else {
+vErrors.push(err1065);
+}
+errors++;
+}
+}
+if(data740.gpu_memory_utilization !== undefined){
+let data816 = data740.gpu_memory_utilization;
+if(!((typeof data816 == "number") && (isFinite(data816)))){
+const err1066 = {instancePath:instancePath+"/ServerConfig/gpu_memory_utilization",schemaPath:"#/definitions/VllmGroup/properties/gpu_memory_utilization/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err1066];
+}
+else {
+vErrors.push(err1066);
+}
+errors++;
+}
+}
+if(data740.guided_decoding_backend !== undefined){
+let data817 = data740.guided_decoding_backend;
+if(typeof data817 !== "string"){
+const err1067 = {instancePath:instancePath+"/ServerConfig/guided_decoding_backend",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1067];
+}
+else {
+vErrors.push(err1067);
+}
+errors++;
+}
+if(!(((((data817 === "auto") || (data817 === "guidance")) || (data817 === "lm-format-enforcer")) || (data817 === "outlines")) || (data817 === "xgrammar"))){
+const err1068 = {instancePath:instancePath+"/ServerConfig/guided_decoding_backend",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_backend/enum",keyword:"enum",params:{allowedValues: schema33.properties.guided_decoding_backend.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1068];
+}
+else {
+vErrors.push(err1068);
+}
+errors++;
+}
+}
+if(data740.guided_decoding_disable_additional_properties !== undefined){
+if(typeof data740.guided_decoding_disable_additional_properties !== "boolean"){
+const err1069 = {instancePath:instancePath+"/ServerConfig/guided_decoding_disable_additional_properties",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_disable_additional_properties/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1069];
+}
+else {
+vErrors.push(err1069);
+}
+errors++;
+}
+}
+if(data740.guided_decoding_disable_any_whitespace !== undefined){
+if(typeof data740.guided_decoding_disable_any_whitespace !== "boolean"){
+const err1070 = {instancePath:instancePath+"/ServerConfig/guided_decoding_disable_any_whitespace",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_disable_any_whitespace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1070];
+}
+else {
+vErrors.push(err1070);
+}
+errors++;
+}
+}
+if(data740.guided_decoding_disable_fallback !== undefined){
+if(typeof data740.guided_decoding_disable_fallback !== "boolean"){
+const err1071 = {instancePath:instancePath+"/ServerConfig/guided_decoding_disable_fallback",schemaPath:"#/definitions/VllmGroup/properties/guided_decoding_disable_fallback/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1071];
+}
+else {
+vErrors.push(err1071);
+}
+errors++;
+}
+}
+if(data740.h11_max_header_count !== undefined){
+let data821 = data740.h11_max_header_count;
+if(!(((typeof data821 == "number") && (!(data821 % 1) && !isNaN(data821))) && (isFinite(data821)))){
+const err1072 = {instancePath:instancePath+"/ServerConfig/h11_max_header_count",schemaPath:"#/definitions/VllmGroup/properties/h11_max_header_count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1072];
+}
+else {
+vErrors.push(err1072);
+}
+errors++;
+}
+}
+if(data740.h11_max_incomplete_event_size !== undefined){
+let data822 = data740.h11_max_incomplete_event_size;
+if(!(((typeof data822 == "number") && (!(data822 % 1) && !isNaN(data822))) && (isFinite(data822)))){
+const err1073 = {instancePath:instancePath+"/ServerConfig/h11_max_incomplete_event_size",schemaPath:"#/definitions/VllmGroup/properties/h11_max_incomplete_event_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1073];
+}
+else {
+vErrors.push(err1073);
+}
+errors++;
+}
+}
+if(data740.headless !== undefined){
+if(typeof data740.headless !== "boolean"){
+const err1074 = {instancePath:instancePath+"/ServerConfig/headless",schemaPath:"#/definitions/VllmGroup/properties/headless/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1074];
+}
+else {
+vErrors.push(err1074);
+}
+errors++;
+}
+}
+if(data740.hf_config_path !== undefined){
+if(typeof data740.hf_config_path !== "string"){
+const err1075 = {instancePath:instancePath+"/ServerConfig/hf_config_path",schemaPath:"#/definitions/VllmGroup/properties/hf_config_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1075];
+}
+else {
+vErrors.push(err1075);
+}
+errors++;
+}
+}
+if(data740.hf_overrides !== undefined){
+let data825 = data740.hf_overrides;
+const _errs1887 = errors;
+let valid137 = false;
+const _errs1888 = errors;
+if(!(data825 && typeof data825 == "object" && !Array.isArray(data825))){
+const err1076 = {instancePath:instancePath+"/ServerConfig/hf_overrides",schemaPath:"#/definitions/VllmGroup/properties/hf_overrides/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1076];
+}
+else {
+vErrors.push(err1076);
+}
+errors++;
+}
+var _valid56 = _errs1888 === errors;
+valid137 = valid137 || _valid56;
+if(!valid137){
+const _errs1890 = errors;
+if(typeof data825 !== "string"){
+const err1077 = {instancePath:instancePath+"/ServerConfig/hf_overrides",schemaPath:"#/definitions/VllmGroup/properties/hf_overrides/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1077];
+}
+else {
+vErrors.push(err1077);
+}
+errors++;
+}
+var _valid56 = _errs1890 === errors;
+valid137 = valid137 || _valid56;
+}
+if(!valid137){
+const err1078 = {instancePath:instancePath+"/ServerConfig/hf_overrides",schemaPath:"#/definitions/VllmGroup/properties/hf_overrides/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err1078];
+}
+else {
+vErrors.push(err1078);
+}
+errors++;
+}
+else {
+errors = _errs1887;
+if(vErrors !== null){
+if(_errs1887){
+vErrors.length = _errs1887;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data740.hf_token !== undefined){
+if(typeof data740.hf_token !== "string"){
+const err1079 = {instancePath:instancePath+"/ServerConfig/hf_token",schemaPath:"#/definitions/VllmGroup/properties/hf_token/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1079];
+}
+else {
+vErrors.push(err1079);
+}
+errors++;
+}
+}
+if(data740.host !== undefined){
+if(typeof data740.host !== "string"){
+const err1080 = {instancePath:instancePath+"/ServerConfig/host",schemaPath:"#/definitions/VllmGroup/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1080];
+}
+else {
+vErrors.push(err1080);
+}
+errors++;
+}
+}
+if(data740.ignore_patterns !== undefined){
+let data828 = data740.ignore_patterns;
+const _errs1897 = errors;
+let valid138 = false;
+const _errs1898 = errors;
+if(typeof data828 !== "string"){
+const err1081 = {instancePath:instancePath+"/ServerConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1081];
+}
+else {
+vErrors.push(err1081);
+}
+errors++;
+}
+var _valid57 = _errs1898 === errors;
+valid138 = valid138 || _valid57;
+if(!valid138){
+const _errs1900 = errors;
+if(Array.isArray(data828)){
+if(data828.length < 1){
+const err1082 = {instancePath:instancePath+"/ServerConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err1082];
+}
+else {
+vErrors.push(err1082);
+}
+errors++;
+}
+const len35 = data828.length;
+for(let i35=0; i35<len35; i35++){
+if(typeof data828[i35] !== "string"){
+const err1083 = {instancePath:instancePath+"/ServerConfig/ignore_patterns/" + i35,schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1083];
+}
+else {
+vErrors.push(err1083);
+}
+errors++;
+}
+}
+}
+else {
+const err1084 = {instancePath:instancePath+"/ServerConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err1084];
+}
+else {
+vErrors.push(err1084);
+}
+errors++;
+}
+var _valid57 = _errs1900 === errors;
+valid138 = valid138 || _valid57;
+}
+if(!valid138){
+const err1085 = {instancePath:instancePath+"/ServerConfig/ignore_patterns",schemaPath:"#/definitions/VllmGroup/properties/ignore_patterns/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err1085];
+}
+else {
+vErrors.push(err1085);
+}
+errors++;
+}
+else {
+errors = _errs1897;
+if(vErrors !== null){
+if(_errs1897){
+vErrors.length = _errs1897;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data740.interleave_mm_strings !== undefined){
+if(typeof data740.interleave_mm_strings !== "boolean"){
+const err1086 = {instancePath:instancePath+"/ServerConfig/interleave_mm_strings",schemaPath:"#/definitions/VllmGroup/properties/interleave_mm_strings/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1086];
+}
+else {
+vErrors.push(err1086);
+}
+errors++;
+}
+}
+if(data740.io_processor_plugin !== undefined){
+if(typeof data740.io_processor_plugin !== "string"){
+const err1087 = {instancePath:instancePath+"/ServerConfig/io_processor_plugin",schemaPath:"#/definitions/VllmGroup/properties/io_processor_plugin/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1087];
+}
+else {
+vErrors.push(err1087);
+}
+errors++;
+}
+}
+if(data740.kv_cache_dtype !== undefined){
+let data832 = data740.kv_cache_dtype;
+if(typeof data832 !== "string"){
+const err1088 = {instancePath:instancePath+"/ServerConfig/kv_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/kv_cache_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1088];
+}
+else {
+vErrors.push(err1088);
+}
+errors++;
+}
+if(!(((((data832 === "auto") || (data832 === "fp8")) || (data832 === "fp8_e4m3")) || (data832 === "fp8_e5m2")) || (data832 === "fp8_inc"))){
+const err1089 = {instancePath:instancePath+"/ServerConfig/kv_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/kv_cache_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.kv_cache_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1089];
+}
+else {
+vErrors.push(err1089);
+}
+errors++;
+}
+}
+if(data740.kv_cache_memory_bytes !== undefined){
+let data833 = data740.kv_cache_memory_bytes;
+if(!(((typeof data833 == "number") && (!(data833 % 1) && !isNaN(data833))) && (isFinite(data833)))){
+const err1090 = {instancePath:instancePath+"/ServerConfig/kv_cache_memory_bytes",schemaPath:"#/definitions/VllmGroup/properties/kv_cache_memory_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1090];
+}
+else {
+vErrors.push(err1090);
+}
+errors++;
+}
+}
+if(data740.kv_events_config !== undefined){
+let data834 = data740.kv_events_config;
+if(!(data834 && typeof data834 == "object" && !Array.isArray(data834))){
+const err1091 = {instancePath:instancePath+"/ServerConfig/kv_events_config",schemaPath:"#/definitions/VllmGroup/properties/kv_events_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1091];
+}
+else {
+vErrors.push(err1091);
+}
+errors++;
+}
+}
+if(data740.kv_sharing_fast_prefill !== undefined){
+if(typeof data740.kv_sharing_fast_prefill !== "boolean"){
+const err1092 = {instancePath:instancePath+"/ServerConfig/kv_sharing_fast_prefill",schemaPath:"#/definitions/VllmGroup/properties/kv_sharing_fast_prefill/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1092];
+}
+else {
+vErrors.push(err1092);
+}
+errors++;
+}
+}
+if(data740.kv_transfer_config !== undefined){
+let data836 = data740.kv_transfer_config;
+if(!(data836 && typeof data836 == "object" && !Array.isArray(data836))){
+const err1093 = {instancePath:instancePath+"/ServerConfig/kv_transfer_config",schemaPath:"#/definitions/VllmGroup/properties/kv_transfer_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1093];
+}
+else {
+vErrors.push(err1093);
+}
+errors++;
+}
+}
+if(data740.limit_mm_per_prompt !== undefined){
+let data837 = data740.limit_mm_per_prompt;
+if(!(data837 && typeof data837 == "object" && !Array.isArray(data837))){
+const err1094 = {instancePath:instancePath+"/ServerConfig/limit_mm_per_prompt",schemaPath:"#/definitions/VllmGroup/properties/limit_mm_per_prompt/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1094];
+}
+else {
+vErrors.push(err1094);
+}
+errors++;
+}
+}
+if(data740.load_format !== undefined){
+if(typeof data740.load_format !== "string"){
+const err1095 = {instancePath:instancePath+"/ServerConfig/load_format",schemaPath:"#/definitions/VllmGroup/properties/load_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1095];
+}
+else {
+vErrors.push(err1095);
+}
+errors++;
+}
+}
+if(data740.log_config_file !== undefined){
+if(typeof data740.log_config_file !== "string"){
+const err1096 = {instancePath:instancePath+"/ServerConfig/log_config_file",schemaPath:"#/definitions/VllmGroup/properties/log_config_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1096];
+}
+else {
+vErrors.push(err1096);
+}
+errors++;
+}
+}
+if(data740.log_error_stack !== undefined){
+if(typeof data740.log_error_stack !== "boolean"){
+const err1097 = {instancePath:instancePath+"/ServerConfig/log_error_stack",schemaPath:"#/definitions/VllmGroup/properties/log_error_stack/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1097];
+}
+else {
+vErrors.push(err1097);
+}
+errors++;
+}
+}
+if(data740.logits_processor_pattern !== undefined){
+if(typeof data740.logits_processor_pattern !== "string"){
+const err1098 = {instancePath:instancePath+"/ServerConfig/logits_processor_pattern",schemaPath:"#/definitions/VllmGroup/properties/logits_processor_pattern/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1098];
+}
+else {
+vErrors.push(err1098);
+}
+errors++;
+}
+}
+if(data740.logits_processors !== undefined){
+let data842 = data740.logits_processors;
+const _errs1929 = errors;
+let valid141 = false;
+const _errs1930 = errors;
+if(typeof data842 !== "string"){
+const err1099 = {instancePath:instancePath+"/ServerConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1099];
+}
+else {
+vErrors.push(err1099);
+}
+errors++;
+}
+var _valid58 = _errs1930 === errors;
+valid141 = valid141 || _valid58;
+if(!valid141){
+const _errs1932 = errors;
+if(Array.isArray(data842)){
+if(data842.length < 1){
+const err1100 = {instancePath:instancePath+"/ServerConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err1100];
+}
+else {
+vErrors.push(err1100);
+}
+errors++;
+}
+const len36 = data842.length;
+for(let i36=0; i36<len36; i36++){
+if(typeof data842[i36] !== "string"){
+const err1101 = {instancePath:instancePath+"/ServerConfig/logits_processors/" + i36,schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1101];
+}
+else {
+vErrors.push(err1101);
+}
+errors++;
+}
+}
+}
+else {
+const err1102 = {instancePath:instancePath+"/ServerConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err1102];
+}
+else {
+vErrors.push(err1102);
+}
+errors++;
+}
+var _valid58 = _errs1932 === errors;
+valid141 = valid141 || _valid58;
+}
+if(!valid141){
+const err1103 = {instancePath:instancePath+"/ServerConfig/logits_processors",schemaPath:"#/definitions/VllmGroup/properties/logits_processors/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err1103];
+}
+else {
+vErrors.push(err1103);
+}
+errors++;
+}
+else {
+errors = _errs1929;
+if(vErrors !== null){
+if(_errs1929){
+vErrors.length = _errs1929;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data740.logprobs_mode !== undefined){
+let data844 = data740.logprobs_mode;
+if(typeof data844 !== "string"){
+const err1104 = {instancePath:instancePath+"/ServerConfig/logprobs_mode",schemaPath:"#/definitions/VllmGroup/properties/logprobs_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1104];
+}
+else {
+vErrors.push(err1104);
+}
+errors++;
+}
+if(!((((data844 === "raw_logits") || (data844 === "raw_logprobs")) || (data844 === "processed_logits")) || (data844 === "processed_logprobs"))){
+const err1105 = {instancePath:instancePath+"/ServerConfig/logprobs_mode",schemaPath:"#/definitions/VllmGroup/properties/logprobs_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.logprobs_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1105];
+}
+else {
+vErrors.push(err1105);
+}
+errors++;
+}
+}
+if(data740.long_prefill_token_threshold !== undefined){
+let data845 = data740.long_prefill_token_threshold;
+if(!(((typeof data845 == "number") && (!(data845 % 1) && !isNaN(data845))) && (isFinite(data845)))){
+const err1106 = {instancePath:instancePath+"/ServerConfig/long_prefill_token_threshold",schemaPath:"#/definitions/VllmGroup/properties/long_prefill_token_threshold/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1106];
+}
+else {
+vErrors.push(err1106);
+}
+errors++;
+}
+}
+if(data740.lora_dtype !== undefined){
+let data846 = data740.lora_dtype;
+if(typeof data846 !== "string"){
+const err1107 = {instancePath:instancePath+"/ServerConfig/lora_dtype",schemaPath:"#/definitions/VllmGroup/properties/lora_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1107];
+}
+else {
+vErrors.push(err1107);
+}
+errors++;
+}
+if(!(((data846 === "auto") || (data846 === "bfloat16")) || (data846 === "float16"))){
+const err1108 = {instancePath:instancePath+"/ServerConfig/lora_dtype",schemaPath:"#/definitions/VllmGroup/properties/lora_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.lora_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1108];
+}
+else {
+vErrors.push(err1108);
+}
+errors++;
+}
+}
+if(data740.lora_extra_vocab_size !== undefined){
+let data847 = data740.lora_extra_vocab_size;
+if(!(((typeof data847 == "number") && (!(data847 % 1) && !isNaN(data847))) && (isFinite(data847)))){
+const err1109 = {instancePath:instancePath+"/ServerConfig/lora_extra_vocab_size",schemaPath:"#/definitions/VllmGroup/properties/lora_extra_vocab_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1109];
+}
+else {
+vErrors.push(err1109);
+}
+errors++;
+}
+}
+if(data740.lora_modules !== undefined){
+let data848 = data740.lora_modules;
+const _errs1945 = errors;
+let valid144 = false;
+const _errs1946 = errors;
+if(typeof data848 !== "string"){
+const err1110 = {instancePath:instancePath+"/ServerConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1110];
+}
+else {
+vErrors.push(err1110);
+}
+errors++;
+}
+var _valid59 = _errs1946 === errors;
+valid144 = valid144 || _valid59;
+if(!valid144){
+const _errs1948 = errors;
+if(Array.isArray(data848)){
+if(data848.length < 1){
+const err1111 = {instancePath:instancePath+"/ServerConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err1111];
+}
+else {
+vErrors.push(err1111);
+}
+errors++;
+}
+const len37 = data848.length;
+for(let i37=0; i37<len37; i37++){
+if(typeof data848[i37] !== "string"){
+const err1112 = {instancePath:instancePath+"/ServerConfig/lora_modules/" + i37,schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1112];
+}
+else {
+vErrors.push(err1112);
+}
+errors++;
+}
+}
+}
+else {
+const err1113 = {instancePath:instancePath+"/ServerConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err1113];
+}
+else {
+vErrors.push(err1113);
+}
+errors++;
+}
+var _valid59 = _errs1948 === errors;
+valid144 = valid144 || _valid59;
+}
+if(!valid144){
+const err1114 = {instancePath:instancePath+"/ServerConfig/lora_modules",schemaPath:"#/definitions/VllmGroup/properties/lora_modules/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err1114];
+}
+else {
+vErrors.push(err1114);
+}
+errors++;
+}
+else {
+errors = _errs1945;
+if(vErrors !== null){
+if(_errs1945){
+vErrors.length = _errs1945;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data740.mamba_cache_dtype !== undefined){
+let data850 = data740.mamba_cache_dtype;
+if(typeof data850 !== "string"){
+const err1115 = {instancePath:instancePath+"/ServerConfig/mamba_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_cache_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1115];
+}
+else {
+vErrors.push(err1115);
+}
+errors++;
+}
+if(!((data850 === "auto") || (data850 === "float32"))){
+const err1116 = {instancePath:instancePath+"/ServerConfig/mamba_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_cache_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.mamba_cache_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1116];
+}
+else {
+vErrors.push(err1116);
+}
+errors++;
+}
+}
+if(data740.mamba_ssm_cache_dtype !== undefined){
+let data851 = data740.mamba_ssm_cache_dtype;
+if(typeof data851 !== "string"){
+const err1117 = {instancePath:instancePath+"/ServerConfig/mamba_ssm_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_ssm_cache_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1117];
+}
+else {
+vErrors.push(err1117);
+}
+errors++;
+}
+if(!((data851 === "auto") || (data851 === "float32"))){
+const err1118 = {instancePath:instancePath+"/ServerConfig/mamba_ssm_cache_dtype",schemaPath:"#/definitions/VllmGroup/properties/mamba_ssm_cache_dtype/enum",keyword:"enum",params:{allowedValues: schema33.properties.mamba_ssm_cache_dtype.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1118];
+}
+else {
+vErrors.push(err1118);
+}
+errors++;
+}
+}
+if(data740.max_cpu_loras !== undefined){
+let data852 = data740.max_cpu_loras;
+if(!(((typeof data852 == "number") && (!(data852 % 1) && !isNaN(data852))) && (isFinite(data852)))){
+const err1119 = {instancePath:instancePath+"/ServerConfig/max_cpu_loras",schemaPath:"#/definitions/VllmGroup/properties/max_cpu_loras/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1119];
+}
+else {
+vErrors.push(err1119);
+}
+errors++;
+}
+}
+if(data740.max_log_len !== undefined){
+let data853 = data740.max_log_len;
+if(!(((typeof data853 == "number") && (!(data853 % 1) && !isNaN(data853))) && (isFinite(data853)))){
+const err1120 = {instancePath:instancePath+"/ServerConfig/max_log_len",schemaPath:"#/definitions/VllmGroup/properties/max_log_len/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1120];
+}
+else {
+vErrors.push(err1120);
+}
+errors++;
+}
+}
+if(data740.max_logprobs !== undefined){
+let data854 = data740.max_logprobs;
+if(!(((typeof data854 == "number") && (!(data854 % 1) && !isNaN(data854))) && (isFinite(data854)))){
+const err1121 = {instancePath:instancePath+"/ServerConfig/max_logprobs",schemaPath:"#/definitions/VllmGroup/properties/max_logprobs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1121];
+}
+else {
+vErrors.push(err1121);
+}
+errors++;
+}
+}
+if(data740.max_long_partial_prefills !== undefined){
+let data855 = data740.max_long_partial_prefills;
+if(!(((typeof data855 == "number") && (!(data855 % 1) && !isNaN(data855))) && (isFinite(data855)))){
+const err1122 = {instancePath:instancePath+"/ServerConfig/max_long_partial_prefills",schemaPath:"#/definitions/VllmGroup/properties/max_long_partial_prefills/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1122];
+}
+else {
+vErrors.push(err1122);
+}
+errors++;
+}
+}
+if(data740.max_lora_rank !== undefined){
+let data856 = data740.max_lora_rank;
+if(!(((typeof data856 == "number") && (!(data856 % 1) && !isNaN(data856))) && (isFinite(data856)))){
+const err1123 = {instancePath:instancePath+"/ServerConfig/max_lora_rank",schemaPath:"#/definitions/VllmGroup/properties/max_lora_rank/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1123];
+}
+else {
+vErrors.push(err1123);
+}
+errors++;
+}
+}
+if(data740.max_loras !== undefined){
+let data857 = data740.max_loras;
+if(!(((typeof data857 == "number") && (!(data857 % 1) && !isNaN(data857))) && (isFinite(data857)))){
+const err1124 = {instancePath:instancePath+"/ServerConfig/max_loras",schemaPath:"#/definitions/VllmGroup/properties/max_loras/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1124];
+}
+else {
+vErrors.push(err1124);
+}
+errors++;
+}
+}
+if(data740.max_model_len !== undefined){
+let data858 = data740.max_model_len;
+if(!(((typeof data858 == "number") && (!(data858 % 1) && !isNaN(data858))) && (isFinite(data858)))){
+const err1125 = {instancePath:instancePath+"/ServerConfig/max_model_len",schemaPath:"#/definitions/VllmGroup/properties/max_model_len/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1125];
+}
+else {
+vErrors.push(err1125);
+}
+errors++;
+}
+}
+if(data740.max_num_batched_tokens !== undefined){
+let data859 = data740.max_num_batched_tokens;
+if(!(((typeof data859 == "number") && (!(data859 % 1) && !isNaN(data859))) && (isFinite(data859)))){
+const err1126 = {instancePath:instancePath+"/ServerConfig/max_num_batched_tokens",schemaPath:"#/definitions/VllmGroup/properties/max_num_batched_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1126];
+}
+else {
+vErrors.push(err1126);
+}
+errors++;
+}
+}
+if(data740.max_num_partial_prefills !== undefined){
+let data860 = data740.max_num_partial_prefills;
+if(!(((typeof data860 == "number") && (!(data860 % 1) && !isNaN(data860))) && (isFinite(data860)))){
+const err1127 = {instancePath:instancePath+"/ServerConfig/max_num_partial_prefills",schemaPath:"#/definitions/VllmGroup/properties/max_num_partial_prefills/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1127];
+}
+else {
+vErrors.push(err1127);
+}
+errors++;
+}
+}
+if(data740.max_num_seqs !== undefined){
+let data861 = data740.max_num_seqs;
+if(!(((typeof data861 == "number") && (!(data861 % 1) && !isNaN(data861))) && (isFinite(data861)))){
+const err1128 = {instancePath:instancePath+"/ServerConfig/max_num_seqs",schemaPath:"#/definitions/VllmGroup/properties/max_num_seqs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1128];
+}
+else {
+vErrors.push(err1128);
+}
+errors++;
+}
+}
+if(data740.max_parallel_loading_workers !== undefined){
+let data862 = data740.max_parallel_loading_workers;
+if(!(((typeof data862 == "number") && (!(data862 % 1) && !isNaN(data862))) && (isFinite(data862)))){
+const err1129 = {instancePath:instancePath+"/ServerConfig/max_parallel_loading_workers",schemaPath:"#/definitions/VllmGroup/properties/max_parallel_loading_workers/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1129];
+}
+else {
+vErrors.push(err1129);
+}
+errors++;
+}
+}
+if(data740.max_seq_len_to_capture !== undefined){
+let data863 = data740.max_seq_len_to_capture;
+if(!(((typeof data863 == "number") && (!(data863 % 1) && !isNaN(data863))) && (isFinite(data863)))){
+const err1130 = {instancePath:instancePath+"/ServerConfig/max_seq_len_to_capture",schemaPath:"#/definitions/VllmGroup/properties/max_seq_len_to_capture/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1130];
+}
+else {
+vErrors.push(err1130);
+}
+errors++;
+}
+}
+if(data740.media_io_kwargs !== undefined){
+let data864 = data740.media_io_kwargs;
+if(!(data864 && typeof data864 == "object" && !Array.isArray(data864))){
+const err1131 = {instancePath:instancePath+"/ServerConfig/media_io_kwargs",schemaPath:"#/definitions/VllmGroup/properties/media_io_kwargs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1131];
+}
+else {
+vErrors.push(err1131);
+}
+errors++;
+}
+}
+if(data740.middleware !== undefined){
+let data865 = data740.middleware;
+const _errs1983 = errors;
+let valid147 = false;
+const _errs1984 = errors;
+if(typeof data865 !== "string"){
+const err1132 = {instancePath:instancePath+"/ServerConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1132];
+}
+else {
+vErrors.push(err1132);
+}
+errors++;
+}
+var _valid60 = _errs1984 === errors;
+valid147 = valid147 || _valid60;
+if(!valid147){
+const _errs1986 = errors;
+if(Array.isArray(data865)){
+if(data865.length < 0){
+const err1133 = {instancePath:instancePath+"/ServerConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/1/minItems",keyword:"minItems",params:{limit: 0},message:"must NOT have fewer than 0 items"};
+if(vErrors === null){
+vErrors = [err1133];
+}
+else {
+vErrors.push(err1133);
+}
+errors++;
+}
+const len38 = data865.length;
+for(let i38=0; i38<len38; i38++){
+if(typeof data865[i38] !== "string"){
+const err1134 = {instancePath:instancePath+"/ServerConfig/middleware/" + i38,schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1134];
+}
+else {
+vErrors.push(err1134);
+}
+errors++;
+}
+}
+}
+else {
+const err1135 = {instancePath:instancePath+"/ServerConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err1135];
+}
+else {
+vErrors.push(err1135);
+}
+errors++;
+}
+var _valid60 = _errs1986 === errors;
+valid147 = valid147 || _valid60;
+}
+if(!valid147){
+const err1136 = {instancePath:instancePath+"/ServerConfig/middleware",schemaPath:"#/definitions/VllmGroup/properties/middleware/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err1136];
+}
+else {
+vErrors.push(err1136);
+}
+errors++;
+}
+else {
+errors = _errs1983;
+if(vErrors !== null){
+if(_errs1983){
+vErrors.length = _errs1983;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data740.mm_encoder_tp_mode !== undefined){
+let data867 = data740.mm_encoder_tp_mode;
+if(typeof data867 !== "string"){
+const err1137 = {instancePath:instancePath+"/ServerConfig/mm_encoder_tp_mode",schemaPath:"#/definitions/VllmGroup/properties/mm_encoder_tp_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1137];
+}
+else {
+vErrors.push(err1137);
+}
+errors++;
+}
+if(!((data867 === "data") || (data867 === "weights"))){
+const err1138 = {instancePath:instancePath+"/ServerConfig/mm_encoder_tp_mode",schemaPath:"#/definitions/VllmGroup/properties/mm_encoder_tp_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.mm_encoder_tp_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1138];
+}
+else {
+vErrors.push(err1138);
+}
+errors++;
+}
+}
+if(data740.mm_processor_cache_gb !== undefined){
+let data868 = data740.mm_processor_cache_gb;
+if(!((typeof data868 == "number") && (isFinite(data868)))){
+const err1139 = {instancePath:instancePath+"/ServerConfig/mm_processor_cache_gb",schemaPath:"#/definitions/VllmGroup/properties/mm_processor_cache_gb/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err1139];
+}
+else {
+vErrors.push(err1139);
+}
+errors++;
+}
+}
+if(data740.mm_processor_kwargs !== undefined){
+let data869 = data740.mm_processor_kwargs;
+if(!(data869 && typeof data869 == "object" && !Array.isArray(data869))){
+const err1140 = {instancePath:instancePath+"/ServerConfig/mm_processor_kwargs",schemaPath:"#/definitions/VllmGroup/properties/mm_processor_kwargs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1140];
+}
+else {
+vErrors.push(err1140);
+}
+errors++;
+}
+}
+if(data740.model !== undefined){
+if(typeof data740.model !== "string"){
+const err1141 = {instancePath:instancePath+"/ServerConfig/model",schemaPath:"#/definitions/VllmGroup/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1141];
+}
+else {
+vErrors.push(err1141);
+}
+errors++;
+}
+}
+if(data740.model_impl !== undefined){
+let data871 = data740.model_impl;
+if(typeof data871 !== "string"){
+const err1142 = {instancePath:instancePath+"/ServerConfig/model_impl",schemaPath:"#/definitions/VllmGroup/properties/model_impl/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1142];
+}
+else {
+vErrors.push(err1142);
+}
+errors++;
+}
+if(!((((data871 === "auto") || (data871 === "vllm")) || (data871 === "transformers")) || (data871 === "terratorch"))){
+const err1143 = {instancePath:instancePath+"/ServerConfig/model_impl",schemaPath:"#/definitions/VllmGroup/properties/model_impl/enum",keyword:"enum",params:{allowedValues: schema33.properties.model_impl.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1143];
+}
+else {
+vErrors.push(err1143);
+}
+errors++;
+}
+}
+if(data740.model_loader_extra_config !== undefined){
+let data872 = data740.model_loader_extra_config;
+const _errs2001 = errors;
+let valid150 = false;
+const _errs2002 = errors;
+if(!(data872 && typeof data872 == "object" && !Array.isArray(data872))){
+const err1144 = {instancePath:instancePath+"/ServerConfig/model_loader_extra_config",schemaPath:"#/definitions/VllmGroup/properties/model_loader_extra_config/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1144];
+}
+else {
+vErrors.push(err1144);
+}
+errors++;
+}
+var _valid61 = _errs2002 === errors;
+valid150 = valid150 || _valid61;
+if(!valid150){
+const _errs2004 = errors;
+if(typeof data872 !== "string"){
+const err1145 = {instancePath:instancePath+"/ServerConfig/model_loader_extra_config",schemaPath:"#/definitions/VllmGroup/properties/model_loader_extra_config/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1145];
+}
+else {
+vErrors.push(err1145);
+}
+errors++;
+}
+var _valid61 = _errs2004 === errors;
+valid150 = valid150 || _valid61;
+}
+if(!valid150){
+const err1146 = {instancePath:instancePath+"/ServerConfig/model_loader_extra_config",schemaPath:"#/definitions/VllmGroup/properties/model_loader_extra_config/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err1146];
+}
+else {
+vErrors.push(err1146);
+}
+errors++;
+}
+else {
+errors = _errs2001;
+if(vErrors !== null){
+if(_errs2001){
+vErrors.length = _errs2001;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data740.num_gpu_blocks_override !== undefined){
+let data873 = data740.num_gpu_blocks_override;
+if(!(((typeof data873 == "number") && (!(data873 % 1) && !isNaN(data873))) && (isFinite(data873)))){
+const err1147 = {instancePath:instancePath+"/ServerConfig/num_gpu_blocks_override",schemaPath:"#/definitions/VllmGroup/properties/num_gpu_blocks_override/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1147];
+}
+else {
+vErrors.push(err1147);
+}
+errors++;
+}
+}
+if(data740.num_lookahead_slots !== undefined){
+let data874 = data740.num_lookahead_slots;
+if(!(((typeof data874 == "number") && (!(data874 % 1) && !isNaN(data874))) && (isFinite(data874)))){
+const err1148 = {instancePath:instancePath+"/ServerConfig/num_lookahead_slots",schemaPath:"#/definitions/VllmGroup/properties/num_lookahead_slots/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1148];
+}
+else {
+vErrors.push(err1148);
+}
+errors++;
+}
+}
+if(data740.num_redundant_experts !== undefined){
+let data875 = data740.num_redundant_experts;
+if(!(((typeof data875 == "number") && (!(data875 % 1) && !isNaN(data875))) && (isFinite(data875)))){
+const err1149 = {instancePath:instancePath+"/ServerConfig/num_redundant_experts",schemaPath:"#/definitions/VllmGroup/properties/num_redundant_experts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1149];
+}
+else {
+vErrors.push(err1149);
+}
+errors++;
+}
+}
+if(data740.otlp_traces_endpoint !== undefined){
+if(typeof data740.otlp_traces_endpoint !== "string"){
+const err1150 = {instancePath:instancePath+"/ServerConfig/otlp_traces_endpoint",schemaPath:"#/definitions/VllmGroup/properties/otlp_traces_endpoint/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1150];
+}
+else {
+vErrors.push(err1150);
+}
+errors++;
+}
+}
+if(data740.override_attention_dtype !== undefined){
+if(typeof data740.override_attention_dtype !== "string"){
+const err1151 = {instancePath:instancePath+"/ServerConfig/override_attention_dtype",schemaPath:"#/definitions/VllmGroup/properties/override_attention_dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1151];
+}
+else {
+vErrors.push(err1151);
+}
+errors++;
+}
+}
+if(data740.override_generation_config !== undefined){
+let data878 = data740.override_generation_config;
+if(!(data878 && typeof data878 == "object" && !Array.isArray(data878))){
+const err1152 = {instancePath:instancePath+"/ServerConfig/override_generation_config",schemaPath:"#/definitions/VllmGroup/properties/override_generation_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1152];
+}
+else {
+vErrors.push(err1152);
+}
+errors++;
+}
+}
+if(data740.override_pooler_config !== undefined){
+let data879 = data740.override_pooler_config;
+const _errs2019 = errors;
+let valid151 = false;
+const _errs2020 = errors;
+if(!(data879 && typeof data879 == "object" && !Array.isArray(data879))){
+const err1153 = {instancePath:instancePath+"/ServerConfig/override_pooler_config",schemaPath:"#/definitions/VllmGroup/properties/override_pooler_config/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1153];
+}
+else {
+vErrors.push(err1153);
+}
+errors++;
+}
+var _valid62 = _errs2020 === errors;
+valid151 = valid151 || _valid62;
+if(!valid151){
+const _errs2022 = errors;
+if(typeof data879 !== "string"){
+const err1154 = {instancePath:instancePath+"/ServerConfig/override_pooler_config",schemaPath:"#/definitions/VllmGroup/properties/override_pooler_config/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1154];
+}
+else {
+vErrors.push(err1154);
+}
+errors++;
+}
+var _valid62 = _errs2022 === errors;
+valid151 = valid151 || _valid62;
+}
+if(!valid151){
+const err1155 = {instancePath:instancePath+"/ServerConfig/override_pooler_config",schemaPath:"#/definitions/VllmGroup/properties/override_pooler_config/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err1155];
+}
+else {
+vErrors.push(err1155);
+}
+errors++;
+}
+else {
+errors = _errs2019;
+if(vErrors !== null){
+if(_errs2019){
+vErrors.length = _errs2019;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data740.pipeline_parallel_size !== undefined){
+let data880 = data740.pipeline_parallel_size;
+if(!(((typeof data880 == "number") && (!(data880 % 1) && !isNaN(data880))) && (isFinite(data880)))){
+const err1156 = {instancePath:instancePath+"/ServerConfig/pipeline_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/pipeline_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1156];
+}
+else {
+vErrors.push(err1156);
+}
+errors++;
+}
+}
+if(data740.port !== undefined){
+let data881 = data740.port;
+if(!(((typeof data881 == "number") && (!(data881 % 1) && !isNaN(data881))) && (isFinite(data881)))){
+const err1157 = {instancePath:instancePath+"/ServerConfig/port",schemaPath:"#/definitions/VllmGroup/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1157];
+}
+else {
+vErrors.push(err1157);
+}
+errors++;
+}
+}
+if(data740.preemption_mode !== undefined){
+let data882 = data740.preemption_mode;
+if(typeof data882 !== "string"){
+const err1158 = {instancePath:instancePath+"/ServerConfig/preemption_mode",schemaPath:"#/definitions/VllmGroup/properties/preemption_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1158];
+}
+else {
+vErrors.push(err1158);
+}
+errors++;
+}
+if(!(((data882 === "recompute") || (data882 === "swap")) || (data882 === "None"))){
+const err1159 = {instancePath:instancePath+"/ServerConfig/preemption_mode",schemaPath:"#/definitions/VllmGroup/properties/preemption_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.preemption_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1159];
+}
+else {
+vErrors.push(err1159);
+}
+errors++;
+}
+}
+if(data740.prefix_caching_hash_algo !== undefined){
+let data883 = data740.prefix_caching_hash_algo;
+if(typeof data883 !== "string"){
+const err1160 = {instancePath:instancePath+"/ServerConfig/prefix_caching_hash_algo",schemaPath:"#/definitions/VllmGroup/properties/prefix_caching_hash_algo/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1160];
+}
+else {
+vErrors.push(err1160);
+}
+errors++;
+}
+if(!((data883 === "sha256") || (data883 === "sha256_cbor"))){
+const err1161 = {instancePath:instancePath+"/ServerConfig/prefix_caching_hash_algo",schemaPath:"#/definitions/VllmGroup/properties/prefix_caching_hash_algo/enum",keyword:"enum",params:{allowedValues: schema33.properties.prefix_caching_hash_algo.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1161];
+}
+else {
+vErrors.push(err1161);
+}
+errors++;
+}
+}
+if(data740.pt_load_map_location !== undefined){
+let data884 = data740.pt_load_map_location;
+const _errs2033 = errors;
+let valid152 = false;
+const _errs2034 = errors;
+if(!(data884 && typeof data884 == "object" && !Array.isArray(data884))){
+const err1162 = {instancePath:instancePath+"/ServerConfig/pt_load_map_location",schemaPath:"#/definitions/VllmGroup/properties/pt_load_map_location/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1162];
+}
+else {
+vErrors.push(err1162);
+}
+errors++;
+}
+var _valid63 = _errs2034 === errors;
+valid152 = valid152 || _valid63;
+if(!valid152){
+const _errs2036 = errors;
+if(typeof data884 !== "string"){
+const err1163 = {instancePath:instancePath+"/ServerConfig/pt_load_map_location",schemaPath:"#/definitions/VllmGroup/properties/pt_load_map_location/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1163];
+}
+else {
+vErrors.push(err1163);
+}
+errors++;
+}
+var _valid63 = _errs2036 === errors;
+valid152 = valid152 || _valid63;
+}
+if(!valid152){
+const err1164 = {instancePath:instancePath+"/ServerConfig/pt_load_map_location",schemaPath:"#/definitions/VllmGroup/properties/pt_load_map_location/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err1164];
+}
+else {
+vErrors.push(err1164);
+}
+errors++;
+}
+else {
+errors = _errs2033;
+if(vErrors !== null){
+if(_errs2033){
+vErrors.length = _errs2033;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data740.quantization !== undefined){
+let data885 = data740.quantization;
+if(typeof data885 !== "string"){
+const err1165 = {instancePath:instancePath+"/ServerConfig/quantization",schemaPath:"#/definitions/VllmGroup/properties/quantization/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1165];
+}
+else {
+vErrors.push(err1165);
+}
+errors++;
+}
+if(!((((((((((((((((((((((((((((data885 === "awq") || (data885 === "deepspeedfp")) || (data885 === "tpu_int8")) || (data885 === "fp8")) || (data885 === "ptpc_fp8")) || (data885 === "fbgemm_fp8")) || (data885 === "modelopt")) || (data885 === "modelopt_fp4")) || (data885 === "bitblas")) || (data885 === "gguf")) || (data885 === "gptq_marlin_24")) || (data885 === "gptq_marlin")) || (data885 === "gptq_bitblas")) || (data885 === "awq_marlin")) || (data885 === "gptq")) || (data885 === "compressed-tensors")) || (data885 === "bitsandbytes")) || (data885 === "hqq")) || (data885 === "experts_int8")) || (data885 === "ipex")) || (data885 === "quark")) || (data885 === "moe_wna16")) || (data885 === "torchao")) || (data885 === "auto-round")) || (data885 === "rtn")) || (data885 === "inc")) || (data885 === "mxfp4")) || (data885 === "petit_nvfp4"))){
+const err1166 = {instancePath:instancePath+"/ServerConfig/quantization",schemaPath:"#/definitions/VllmGroup/properties/quantization/enum",keyword:"enum",params:{allowedValues: schema33.properties.quantization.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1166];
+}
+else {
+vErrors.push(err1166);
+}
+errors++;
+}
+}
+if(data740.ray_workers_use_nsight !== undefined){
+if(typeof data740.ray_workers_use_nsight !== "boolean"){
+const err1167 = {instancePath:instancePath+"/ServerConfig/ray_workers_use_nsight",schemaPath:"#/definitions/VllmGroup/properties/ray_workers_use_nsight/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1167];
+}
+else {
+vErrors.push(err1167);
+}
+errors++;
+}
+}
+if(data740.reasoning_parser !== undefined){
+let data887 = data740.reasoning_parser;
+if(typeof data887 !== "string"){
+const err1168 = {instancePath:instancePath+"/ServerConfig/reasoning_parser",schemaPath:"#/definitions/VllmGroup/properties/reasoning_parser/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1168];
+}
+else {
+vErrors.push(err1168);
+}
+errors++;
+}
+if(!((((((((data887 === "deepseek_r1") || (data887 === "glm45")) || (data887 === "openai_gptoss")) || (data887 === "granite")) || (data887 === "hunyuan_a13b")) || (data887 === "mistral")) || (data887 === "qwen3")) || (data887 === "step3"))){
+const err1169 = {instancePath:instancePath+"/ServerConfig/reasoning_parser",schemaPath:"#/definitions/VllmGroup/properties/reasoning_parser/enum",keyword:"enum",params:{allowedValues: schema33.properties.reasoning_parser.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1169];
+}
+else {
+vErrors.push(err1169);
+}
+errors++;
+}
+}
+if(data740.response_role !== undefined){
+if(typeof data740.response_role !== "string"){
+const err1170 = {instancePath:instancePath+"/ServerConfig/response_role",schemaPath:"#/definitions/VllmGroup/properties/response_role/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1170];
+}
+else {
+vErrors.push(err1170);
+}
+errors++;
+}
+}
+if(data740.return_tokens_as_token_ids !== undefined){
+if(typeof data740.return_tokens_as_token_ids !== "boolean"){
+const err1171 = {instancePath:instancePath+"/ServerConfig/return_tokens_as_token_ids",schemaPath:"#/definitions/VllmGroup/properties/return_tokens_as_token_ids/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1171];
+}
+else {
+vErrors.push(err1171);
+}
+errors++;
+}
+}
+if(data740.revision !== undefined){
+if(typeof data740.revision !== "string"){
+const err1172 = {instancePath:instancePath+"/ServerConfig/revision",schemaPath:"#/definitions/VllmGroup/properties/revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1172];
+}
+else {
+vErrors.push(err1172);
+}
+errors++;
+}
+}
+if(data740.root_path !== undefined){
+if(typeof data740.root_path !== "string"){
+const err1173 = {instancePath:instancePath+"/ServerConfig/root_path",schemaPath:"#/definitions/VllmGroup/properties/root_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1173];
+}
+else {
+vErrors.push(err1173);
+}
+errors++;
+}
+}
+if(data740.rope_scaling !== undefined){
+let data892 = data740.rope_scaling;
+if(!(data892 && typeof data892 == "object" && !Array.isArray(data892))){
+const err1174 = {instancePath:instancePath+"/ServerConfig/rope_scaling",schemaPath:"#/definitions/VllmGroup/properties/rope_scaling/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1174];
+}
+else {
+vErrors.push(err1174);
+}
+errors++;
+}
+}
+if(data740.rope_theta !== undefined){
+let data893 = data740.rope_theta;
+if(!((typeof data893 == "number") && (isFinite(data893)))){
+const err1175 = {instancePath:instancePath+"/ServerConfig/rope_theta",schemaPath:"#/definitions/VllmGroup/properties/rope_theta/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err1175];
+}
+else {
+vErrors.push(err1175);
+}
+errors++;
+}
+}
+if(data740.runner !== undefined){
+let data894 = data740.runner;
+if(typeof data894 !== "string"){
+const err1176 = {instancePath:instancePath+"/ServerConfig/runner",schemaPath:"#/definitions/VllmGroup/properties/runner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1176];
+}
+else {
+vErrors.push(err1176);
+}
+errors++;
+}
+if(!((((data894 === "auto") || (data894 === "draft")) || (data894 === "generate")) || (data894 === "pooling"))){
+const err1177 = {instancePath:instancePath+"/ServerConfig/runner",schemaPath:"#/definitions/VllmGroup/properties/runner/enum",keyword:"enum",params:{allowedValues: schema33.properties.runner.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1177];
+}
+else {
+vErrors.push(err1177);
+}
+errors++;
+}
+}
+if(data740.safetensors_load_strategy !== undefined){
+if(typeof data740.safetensors_load_strategy !== "string"){
+const err1178 = {instancePath:instancePath+"/ServerConfig/safetensors_load_strategy",schemaPath:"#/definitions/VllmGroup/properties/safetensors_load_strategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1178];
+}
+else {
+vErrors.push(err1178);
+}
+errors++;
+}
+}
+if(data740.scheduler_cls !== undefined){
+if(typeof data740.scheduler_cls !== "string"){
+const err1179 = {instancePath:instancePath+"/ServerConfig/scheduler_cls",schemaPath:"#/definitions/VllmGroup/properties/scheduler_cls/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1179];
+}
+else {
+vErrors.push(err1179);
+}
+errors++;
+}
+}
+if(data740.scheduler_delay_factor !== undefined){
+let data897 = data740.scheduler_delay_factor;
+if(!((typeof data897 == "number") && (isFinite(data897)))){
+const err1180 = {instancePath:instancePath+"/ServerConfig/scheduler_delay_factor",schemaPath:"#/definitions/VllmGroup/properties/scheduler_delay_factor/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err1180];
+}
+else {
+vErrors.push(err1180);
+}
+errors++;
+}
+}
+if(data740.scheduling_policy !== undefined){
+let data898 = data740.scheduling_policy;
+if(typeof data898 !== "string"){
+const err1181 = {instancePath:instancePath+"/ServerConfig/scheduling_policy",schemaPath:"#/definitions/VllmGroup/properties/scheduling_policy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1181];
+}
+else {
+vErrors.push(err1181);
+}
+errors++;
+}
+if(!((data898 === "fcfs") || (data898 === "priority"))){
+const err1182 = {instancePath:instancePath+"/ServerConfig/scheduling_policy",schemaPath:"#/definitions/VllmGroup/properties/scheduling_policy/enum",keyword:"enum",params:{allowedValues: schema33.properties.scheduling_policy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1182];
+}
+else {
+vErrors.push(err1182);
+}
+errors++;
+}
+}
+if(data740.seed !== undefined){
+let data899 = data740.seed;
+if(!(((typeof data899 == "number") && (!(data899 % 1) && !isNaN(data899))) && (isFinite(data899)))){
+const err1183 = {instancePath:instancePath+"/ServerConfig/seed",schemaPath:"#/definitions/VllmGroup/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1183];
+}
+else {
+vErrors.push(err1183);
+}
+errors++;
+}
+}
+if(data740.served_model_name !== undefined){
+let data900 = data740.served_model_name;
+const _errs2069 = errors;
+let valid153 = false;
+const _errs2070 = errors;
+if(typeof data900 !== "string"){
+const err1184 = {instancePath:instancePath+"/ServerConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1184];
+}
+else {
+vErrors.push(err1184);
+}
+errors++;
+}
+var _valid64 = _errs2070 === errors;
+valid153 = valid153 || _valid64;
+if(!valid153){
+const _errs2072 = errors;
+if(Array.isArray(data900)){
+if(data900.length < 1){
+const err1185 = {instancePath:instancePath+"/ServerConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err1185];
+}
+else {
+vErrors.push(err1185);
+}
+errors++;
+}
+const len39 = data900.length;
+for(let i39=0; i39<len39; i39++){
+if(typeof data900[i39] !== "string"){
+const err1186 = {instancePath:instancePath+"/ServerConfig/served_model_name/" + i39,schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1186];
+}
+else {
+vErrors.push(err1186);
+}
+errors++;
+}
+}
+}
+else {
+const err1187 = {instancePath:instancePath+"/ServerConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err1187];
+}
+else {
+vErrors.push(err1187);
+}
+errors++;
+}
+var _valid64 = _errs2072 === errors;
+valid153 = valid153 || _valid64;
+}
+if(!valid153){
+const err1188 = {instancePath:instancePath+"/ServerConfig/served_model_name",schemaPath:"#/definitions/VllmGroup/properties/served_model_name/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err1188];
+}
+else {
+vErrors.push(err1188);
+}
+errors++;
+}
+else {
+errors = _errs2069;
+if(vErrors !== null){
+if(_errs2069){
+vErrors.length = _errs2069;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data740.show_hidden_metrics_for_version !== undefined){
+if(typeof data740.show_hidden_metrics_for_version !== "string"){
+const err1189 = {instancePath:instancePath+"/ServerConfig/show_hidden_metrics_for_version",schemaPath:"#/definitions/VllmGroup/properties/show_hidden_metrics_for_version/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1189];
+}
+else {
+vErrors.push(err1189);
+}
+errors++;
+}
+}
+if(data740.skip_mm_profiling !== undefined){
+if(typeof data740.skip_mm_profiling !== "boolean"){
+const err1190 = {instancePath:instancePath+"/ServerConfig/skip_mm_profiling",schemaPath:"#/definitions/VllmGroup/properties/skip_mm_profiling/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1190];
+}
+else {
+vErrors.push(err1190);
+}
+errors++;
+}
+}
+if(data740.skip_tokenizer_init !== undefined){
+if(typeof data740.skip_tokenizer_init !== "boolean"){
+const err1191 = {instancePath:instancePath+"/ServerConfig/skip_tokenizer_init",schemaPath:"#/definitions/VllmGroup/properties/skip_tokenizer_init/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1191];
+}
+else {
+vErrors.push(err1191);
+}
+errors++;
+}
+}
+if(data740.speculative_config !== undefined){
+let data905 = data740.speculative_config;
+if(!(data905 && typeof data905 == "object" && !Array.isArray(data905))){
+const err1192 = {instancePath:instancePath+"/ServerConfig/speculative_config",schemaPath:"#/definitions/VllmGroup/properties/speculative_config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1192];
+}
+else {
+vErrors.push(err1192);
+}
+errors++;
+}
+}
+if(data740.ssl_ca_certs !== undefined){
+if(typeof data740.ssl_ca_certs !== "string"){
+const err1193 = {instancePath:instancePath+"/ServerConfig/ssl_ca_certs",schemaPath:"#/definitions/VllmGroup/properties/ssl_ca_certs/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1193];
+}
+else {
+vErrors.push(err1193);
+}
+errors++;
+}
+}
+if(data740.ssl_cert_reqs !== undefined){
+let data907 = data740.ssl_cert_reqs;
+if(!(((typeof data907 == "number") && (!(data907 % 1) && !isNaN(data907))) && (isFinite(data907)))){
+const err1194 = {instancePath:instancePath+"/ServerConfig/ssl_cert_reqs",schemaPath:"#/definitions/VllmGroup/properties/ssl_cert_reqs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1194];
+}
+else {
+vErrors.push(err1194);
+}
+errors++;
+}
+}
+if(data740.ssl_certfile !== undefined){
+if(typeof data740.ssl_certfile !== "string"){
+const err1195 = {instancePath:instancePath+"/ServerConfig/ssl_certfile",schemaPath:"#/definitions/VllmGroup/properties/ssl_certfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1195];
+}
+else {
+vErrors.push(err1195);
+}
+errors++;
+}
+}
+if(data740.ssl_keyfile !== undefined){
+if(typeof data740.ssl_keyfile !== "string"){
+const err1196 = {instancePath:instancePath+"/ServerConfig/ssl_keyfile",schemaPath:"#/definitions/VllmGroup/properties/ssl_keyfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1196];
+}
+else {
+vErrors.push(err1196);
+}
+errors++;
+}
+}
+if(data740.swap_space !== undefined){
+let data910 = data740.swap_space;
+if(!((typeof data910 == "number") && (isFinite(data910)))){
+const err1197 = {instancePath:instancePath+"/ServerConfig/swap_space",schemaPath:"#/definitions/VllmGroup/properties/swap_space/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err1197];
+}
+else {
+vErrors.push(err1197);
+}
+errors++;
+}
+}
+if(data740.task !== undefined){
+let data911 = data740.task;
+if(typeof data911 !== "string"){
+const err1198 = {instancePath:instancePath+"/ServerConfig/task",schemaPath:"#/definitions/VllmGroup/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1198];
+}
+else {
+vErrors.push(err1198);
+}
+errors++;
+}
+if(!((((((((((data911 === "auto") || (data911 === "classify")) || (data911 === "draft")) || (data911 === "embed")) || (data911 === "embedding")) || (data911 === "generate")) || (data911 === "reward")) || (data911 === "score")) || (data911 === "transcription")) || (data911 === "None"))){
+const err1199 = {instancePath:instancePath+"/ServerConfig/task",schemaPath:"#/definitions/VllmGroup/properties/task/enum",keyword:"enum",params:{allowedValues: schema33.properties.task.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1199];
+}
+else {
+vErrors.push(err1199);
+}
+errors++;
+}
+}
+if(data740.tensor_parallel_size !== undefined){
+let data912 = data740.tensor_parallel_size;
+if(!(((typeof data912 == "number") && (!(data912 % 1) && !isNaN(data912))) && (isFinite(data912)))){
+const err1200 = {instancePath:instancePath+"/ServerConfig/tensor_parallel_size",schemaPath:"#/definitions/VllmGroup/properties/tensor_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err1200];
+}
+else {
+vErrors.push(err1200);
+}
+errors++;
+}
+}
+if(data740.tokenizer !== undefined){
+if(typeof data740.tokenizer !== "string"){
+const err1201 = {instancePath:instancePath+"/ServerConfig/tokenizer",schemaPath:"#/definitions/VllmGroup/properties/tokenizer/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1201];
+}
+else {
+vErrors.push(err1201);
+}
+errors++;
+}
+}
+if(data740.tokenizer_mode !== undefined){
+let data914 = data740.tokenizer_mode;
+if(typeof data914 !== "string"){
+const err1202 = {instancePath:instancePath+"/ServerConfig/tokenizer_mode",schemaPath:"#/definitions/VllmGroup/properties/tokenizer_mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1202];
+}
+else {
+vErrors.push(err1202);
+}
+errors++;
+}
+if(!((((data914 === "auto") || (data914 === "custom")) || (data914 === "mistral")) || (data914 === "slow"))){
+const err1203 = {instancePath:instancePath+"/ServerConfig/tokenizer_mode",schemaPath:"#/definitions/VllmGroup/properties/tokenizer_mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.tokenizer_mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1203];
+}
+else {
+vErrors.push(err1203);
+}
+errors++;
+}
+}
+if(data740.tokenizer_revision !== undefined){
+if(typeof data740.tokenizer_revision !== "string"){
+const err1204 = {instancePath:instancePath+"/ServerConfig/tokenizer_revision",schemaPath:"#/definitions/VllmGroup/properties/tokenizer_revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1204];
+}
+else {
+vErrors.push(err1204);
+}
+errors++;
+}
+}
+if(data740.tool_call_parser !== undefined){
+if(typeof data740.tool_call_parser !== "string"){
+const err1205 = {instancePath:instancePath+"/ServerConfig/tool_call_parser",schemaPath:"#/definitions/VllmGroup/properties/tool_call_parser/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1205];
+}
+else {
+vErrors.push(err1205);
+}
+errors++;
+}
+}
+if(data740.tool_parser_plugin !== undefined){
+if(typeof data740.tool_parser_plugin !== "string"){
+const err1206 = {instancePath:instancePath+"/ServerConfig/tool_parser_plugin",schemaPath:"#/definitions/VllmGroup/properties/tool_parser_plugin/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1206];
+}
+else {
+vErrors.push(err1206);
+}
+errors++;
+}
+}
+if(data740.tool_server !== undefined){
+if(typeof data740.tool_server !== "string"){
+const err1207 = {instancePath:instancePath+"/ServerConfig/tool_server",schemaPath:"#/definitions/VllmGroup/properties/tool_server/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1207];
+}
+else {
+vErrors.push(err1207);
+}
+errors++;
+}
+}
+if(data740.trust_remote_code !== undefined){
+if(typeof data740.trust_remote_code !== "boolean"){
+const err1208 = {instancePath:instancePath+"/ServerConfig/trust_remote_code",schemaPath:"#/definitions/VllmGroup/properties/trust_remote_code/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1208];
+}
+else {
+vErrors.push(err1208);
+}
+errors++;
+}
+}
+if(data740.uds !== undefined){
+if(typeof data740.uds !== "string"){
+const err1209 = {instancePath:instancePath+"/ServerConfig/uds",schemaPath:"#/definitions/VllmGroup/properties/uds/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1209];
+}
+else {
+vErrors.push(err1209);
+}
+errors++;
+}
+}
+if(data740.use_tqdm_on_load !== undefined){
+if(typeof data740.use_tqdm_on_load !== "boolean"){
+const err1210 = {instancePath:instancePath+"/ServerConfig/use_tqdm_on_load",schemaPath:"#/definitions/VllmGroup/properties/use_tqdm_on_load/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1210];
+}
+else {
+vErrors.push(err1210);
+}
+errors++;
+}
+}
+if(data740.uvicorn_log_level !== undefined){
+let data922 = data740.uvicorn_log_level;
+if(typeof data922 !== "string"){
+const err1211 = {instancePath:instancePath+"/ServerConfig/uvicorn_log_level",schemaPath:"#/definitions/VllmGroup/properties/uvicorn_log_level/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1211];
+}
+else {
+vErrors.push(err1211);
+}
+errors++;
+}
+if(!((((((data922 === "critical") || (data922 === "debug")) || (data922 === "error")) || (data922 === "info")) || (data922 === "trace")) || (data922 === "warning"))){
+const err1212 = {instancePath:instancePath+"/ServerConfig/uvicorn_log_level",schemaPath:"#/definitions/VllmGroup/properties/uvicorn_log_level/enum",keyword:"enum",params:{allowedValues: schema33.properties.uvicorn_log_level.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1212];
+}
+else {
+vErrors.push(err1212);
+}
+errors++;
+}
+}
+if(data740.worker_cls !== undefined){
+if(typeof data740.worker_cls !== "string"){
+const err1213 = {instancePath:instancePath+"/ServerConfig/worker_cls",schemaPath:"#/definitions/VllmGroup/properties/worker_cls/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1213];
+}
+else {
+vErrors.push(err1213);
+}
+errors++;
+}
+}
+if(data740.worker_extension_cls !== undefined){
+if(typeof data740.worker_extension_cls !== "string"){
+const err1214 = {instancePath:instancePath+"/ServerConfig/worker_extension_cls",schemaPath:"#/definitions/VllmGroup/properties/worker_extension_cls/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1214];
+}
+else {
+vErrors.push(err1214);
+}
+errors++;
+}
+}
+}
+else {
+const err1215 = {instancePath:instancePath+"/ServerConfig",schemaPath:"#/definitions/VllmGroup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1215];
+}
+else {
+vErrors.push(err1215);
+}
+errors++;
+}
+}
+}
+else {
+const err1216 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1216];
+}
+else {
+vErrors.push(err1216);
 }
 errors++;
 }
@@ -3607,11 +19503,12 @@ vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.error
 errors = vErrors.length;
 }
 }
-if(data.vllm_model !== undefined){
-let data94 = data.vllm_model;
-if(typeof data94 === "string"){
-if(func3(data94) < 1){
-const err218 = {instancePath:instancePath+"/vllm_model",schemaPath:"#/properties/vllm_model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data.vllm_benchmark !== undefined){
+let data94 = data.vllm_benchmark;
+if(data94 && typeof data94 == "object" && !Array.isArray(data94)){
+for(const key13 in data94){
+if(!(((((key13 === "requests") || (key13 === "max_tokens")) || (key13 === "prompts")) || (key13 === "expected_gain")) || (key13 === "wait_seconds"))){
+const err218 = {instancePath:instancePath+"/vllm_benchmark",schemaPath:"#/definitions/VllmBenchmark/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -3621,8 +19518,10 @@ vErrors.push(err218);
 errors++;
 }
 }
-else {
-const err219 = {instancePath:instancePath+"/vllm_model",schemaPath:"#/properties/vllm_model/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data94.requests !== undefined){
+let data95 = data94.requests;
+if(!(((typeof data95 == "number") && (!(data95 % 1) && !isNaN(data95))) && (isFinite(data95)))){
+const err219 = {instancePath:instancePath+"/vllm_benchmark/requests",schemaPath:"#/definitions/VllmBenchmark/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -3631,12 +19530,9 @@ vErrors.push(err219);
 }
 errors++;
 }
-}
-if(data.vllm_served_model_name !== undefined){
-let data95 = data.vllm_served_model_name;
-if(typeof data95 === "string"){
-if(func3(data95) < 1){
-const err220 = {instancePath:instancePath+"/vllm_served_model_name",schemaPath:"#/properties/vllm_served_model_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if((typeof data95 == "number") && (isFinite(data95))){
+if(data95 > 100000 || isNaN(data95)){
+const err220 = {instancePath:instancePath+"/vllm_benchmark/requests",schemaPath:"#/definitions/VllmBenchmark/properties/requests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -3645,9 +19541,8 @@ vErrors.push(err220);
 }
 errors++;
 }
-}
-else {
-const err221 = {instancePath:instancePath+"/vllm_served_model_name",schemaPath:"#/properties/vllm_served_model_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data95 < 1 || isNaN(data95)){
+const err221 = {instancePath:instancePath+"/vllm_benchmark/requests",schemaPath:"#/definitions/VllmBenchmark/properties/requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -3657,10 +19552,11 @@ vErrors.push(err221);
 errors++;
 }
 }
-if(data.vllm_model_type !== undefined){
-let data96 = data.vllm_model_type;
-if(typeof data96 !== "string"){
-const err222 = {instancePath:instancePath+"/vllm_model_type",schemaPath:"#/properties/vllm_model_type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data94.max_tokens !== undefined){
+let data96 = data94.max_tokens;
+if(!(((typeof data96 == "number") && (!(data96 % 1) && !isNaN(data96))) && (isFinite(data96)))){
+const err222 = {instancePath:instancePath+"/vllm_benchmark/max_tokens",schemaPath:"#/definitions/VllmBenchmark/properties/max_tokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -3669,8 +19565,9 @@ vErrors.push(err222);
 }
 errors++;
 }
-if(!((data96 === "chat") || (data96 === "embedding"))){
-const err223 = {instancePath:instancePath+"/vllm_model_type",schemaPath:"#/properties/vllm_model_type/enum",keyword:"enum",params:{allowedValues: schema15.properties.vllm_model_type.enum},message:"must be equal to one of the allowed values"};
+if((typeof data96 == "number") && (isFinite(data96))){
+if(data96 > 1000000 || isNaN(data96)){
+const err223 = {instancePath:instancePath+"/vllm_benchmark/max_tokens",schemaPath:"#/definitions/VllmBenchmark/properties/max_tokens/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -3679,11 +19576,8 @@ vErrors.push(err223);
 }
 errors++;
 }
-}
-if(data.vllm_port !== undefined){
-let data97 = data.vllm_port;
-if(!(((typeof data97 == "number") && (!(data97 % 1) && !isNaN(data97))) && (isFinite(data97)))){
-const err224 = {instancePath:instancePath+"/vllm_port",schemaPath:"#/properties/vllm_port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data96 < 1 || isNaN(data96)){
+const err224 = {instancePath:instancePath+"/vllm_benchmark/max_tokens",schemaPath:"#/definitions/VllmBenchmark/properties/max_tokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -3692,9 +19586,13 @@ vErrors.push(err224);
 }
 errors++;
 }
-if((typeof data97 == "number") && (isFinite(data97))){
-if(data97 > 65535 || isNaN(data97)){
-const err225 = {instancePath:instancePath+"/vllm_port",schemaPath:"#/properties/vllm_port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+}
+}
+if(data94.prompts !== undefined){
+let data97 = data94.prompts;
+if(Array.isArray(data97)){
+if(data97.length < 1){
+const err225 = {instancePath:instancePath+"/vllm_benchmark/prompts",schemaPath:"#/definitions/VllmBenchmark/properties/prompts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -3703,8 +19601,12 @@ vErrors.push(err225);
 }
 errors++;
 }
-if(data97 < 1 || isNaN(data97)){
-const err226 = {instancePath:instancePath+"/vllm_port",schemaPath:"#/properties/vllm_port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+const len13 = data97.length;
+for(let i15=0; i15<len13; i15++){
+let data98 = data97[i15];
+if(typeof data98 === "string"){
+if(func3(data98) > 2000){
+const err226 = {instancePath:instancePath+"/vllm_benchmark/prompts/" + i15,schemaPath:"#/definitions/VllmBenchmark/properties/prompts/items/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -3713,12 +19615,8 @@ vErrors.push(err226);
 }
 errors++;
 }
-}
-}
-if(data.vllm_tensor_parallel_size !== undefined){
-let data98 = data.vllm_tensor_parallel_size;
-if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){
-const err227 = {instancePath:instancePath+"/vllm_tensor_parallel_size",schemaPath:"#/properties/vllm_tensor_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(func3(data98) < 1){
+const err227 = {instancePath:instancePath+"/vllm_benchmark/prompts/" + i15,schemaPath:"#/definitions/VllmBenchmark/properties/prompts/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -3727,9 +19625,8 @@ vErrors.push(err227);
 }
 errors++;
 }
-if((typeof data98 == "number") && (isFinite(data98))){
-if(data98 > 64 || isNaN(data98)){
-const err228 = {instancePath:instancePath+"/vllm_tensor_parallel_size",schemaPath:"#/properties/vllm_tensor_parallel_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64"};
+if(!pattern28.test(data98)){
+const err228 = {instancePath:instancePath+"/vllm_benchmark/prompts/" + i15,schemaPath:"#/definitions/VllmBenchmark/properties/prompts/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\""};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -3738,8 +19635,9 @@ vErrors.push(err228);
 }
 errors++;
 }
-if(data98 < 1 || isNaN(data98)){
-const err229 = {instancePath:instancePath+"/vllm_tensor_parallel_size",schemaPath:"#/properties/vllm_tensor_parallel_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+else {
+const err229 = {instancePath:instancePath+"/vllm_benchmark/prompts/" + i15,schemaPath:"#/definitions/VllmBenchmark/properties/prompts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -3750,11 +19648,8 @@ errors++;
 }
 }
 }
-if(data.vllm_gpu_memory_utilization !== undefined){
-let data99 = data.vllm_gpu_memory_utilization;
-if((typeof data99 == "number") && (isFinite(data99))){
-if(data99 > 1 || isNaN(data99)){
-const err230 = {instancePath:instancePath+"/vllm_gpu_memory_utilization",schemaPath:"#/properties/vllm_gpu_memory_utilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
+else {
+const err230 = {instancePath:instancePath+"/vllm_benchmark/prompts",schemaPath:"#/definitions/VllmBenchmark/properties/prompts/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -3763,8 +19658,12 @@ vErrors.push(err230);
 }
 errors++;
 }
-if(data99 <= 0 || isNaN(data99)){
-const err231 = {instancePath:instancePath+"/vllm_gpu_memory_utilization",schemaPath:"#/properties/vllm_gpu_memory_utilization/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+}
+if(data94.expected_gain !== undefined){
+let data99 = data94.expected_gain;
+if((typeof data99 == "number") && (isFinite(data99))){
+if(data99 > 10 || isNaN(data99)){
+const err231 = {instancePath:instancePath+"/vllm_benchmark/expected_gain",schemaPath:"#/definitions/VllmBenchmark/properties/expected_gain/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10"};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -3773,9 +19672,8 @@ vErrors.push(err231);
 }
 errors++;
 }
-}
-else {
-const err232 = {instancePath:instancePath+"/vllm_gpu_memory_utilization",schemaPath:"#/properties/vllm_gpu_memory_utilization/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data99 < 0 || isNaN(data99)){
+const err232 = {instancePath:instancePath+"/vllm_benchmark/expected_gain",schemaPath:"#/definitions/VllmBenchmark/properties/expected_gain/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -3785,10 +19683,8 @@ vErrors.push(err232);
 errors++;
 }
 }
-if(data.vllm_max_model_len !== undefined){
-let data100 = data.vllm_max_model_len;
-if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
-const err233 = {instancePath:instancePath+"/vllm_max_model_len",schemaPath:"#/properties/vllm_max_model_len/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err233 = {instancePath:instancePath+"/vllm_benchmark/expected_gain",schemaPath:"#/definitions/VllmBenchmark/properties/expected_gain/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3797,9 +19693,11 @@ vErrors.push(err233);
 }
 errors++;
 }
-if((typeof data100 == "number") && (isFinite(data100))){
-if(data100 > 2147483647 || isNaN(data100)){
-const err234 = {instancePath:instancePath+"/vllm_max_model_len",schemaPath:"#/properties/vllm_max_model_len/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647"};
+}
+if(data94.wait_seconds !== undefined){
+let data100 = data94.wait_seconds;
+if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
+const err234 = {instancePath:instancePath+"/vllm_benchmark/wait_seconds",schemaPath:"#/definitions/VllmBenchmark/properties/wait_seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -3808,8 +19706,9 @@ vErrors.push(err234);
 }
 errors++;
 }
-if(data100 < 1 || isNaN(data100)){
-const err235 = {instancePath:instancePath+"/vllm_max_model_len",schemaPath:"#/properties/vllm_max_model_len/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if((typeof data100 == "number") && (isFinite(data100))){
+if(data100 > 86400 || isNaN(data100)){
+const err235 = {instancePath:instancePath+"/vllm_benchmark/wait_seconds",schemaPath:"#/definitions/VllmBenchmark/properties/wait_seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3818,13 +19717,8 @@ vErrors.push(err235);
 }
 errors++;
 }
-}
-}
-if(data.vllm_quantization !== undefined){
-let data101 = data.vllm_quantization;
-if(typeof data101 === "string"){
-if(func3(data101) < 1){
-const err236 = {instancePath:instancePath+"/vllm_quantization",schemaPath:"#/properties/vllm_quantization/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data100 < 10 || isNaN(data100)){
+const err236 = {instancePath:instancePath+"/vllm_benchmark/wait_seconds",schemaPath:"#/definitions/VllmBenchmark/properties/wait_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10"};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -3834,8 +19728,10 @@ vErrors.push(err236);
 errors++;
 }
 }
+}
+}
 else {
-const err237 = {instancePath:instancePath+"/vllm_quantization",schemaPath:"#/properties/vllm_quantization/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err237 = {instancePath:instancePath+"/vllm_benchmark",schemaPath:"#/definitions/VllmBenchmark/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3845,9 +19741,11 @@ vErrors.push(err237);
 errors++;
 }
 }
-if(data.vllm_trust_remote_code !== undefined){
-if(typeof data.vllm_trust_remote_code !== "boolean"){
-const err238 = {instancePath:instancePath+"/vllm_trust_remote_code",schemaPath:"#/properties/vllm_trust_remote_code/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.vllm_model !== undefined){
+let data101 = data.vllm_model;
+if(typeof data101 === "string"){
+if(func3(data101) < 1){
+const err238 = {instancePath:instancePath+"/vllm_model",schemaPath:"#/properties/vllm_model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3857,10 +19755,8 @@ vErrors.push(err238);
 errors++;
 }
 }
-if(data.vllm_parameters !== undefined){
-let data103 = data.vllm_parameters;
-if(!(data103 && typeof data103 == "object" && !Array.isArray(data103))){
-const err239 = {instancePath:instancePath+"/vllm_parameters",schemaPath:"#/properties/vllm_parameters/type",keyword:"type",params:{type: "object"},message:"must be object"};
+else {
+const err239 = {instancePath:instancePath+"/vllm_model",schemaPath:"#/properties/vllm_model/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3870,13 +19766,11 @@ vErrors.push(err239);
 errors++;
 }
 }
-if(data.vllm_args !== undefined){
-let data104 = data.vllm_args;
-if(Array.isArray(data104)){
-const len13 = data104.length;
-for(let i15=0; i15<len13; i15++){
-if(typeof data104[i15] !== "string"){
-const err240 = {instancePath:instancePath+"/vllm_args/" + i15,schemaPath:"#/properties/vllm_args/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.vllm_served_model_name !== undefined){
+let data102 = data.vllm_served_model_name;
+if(typeof data102 === "string"){
+if(func3(data102) < 1){
+const err240 = {instancePath:instancePath+"/vllm_served_model_name",schemaPath:"#/properties/vllm_served_model_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3886,9 +19780,8 @@ vErrors.push(err240);
 errors++;
 }
 }
-}
 else {
-const err241 = {instancePath:instancePath+"/vllm_args",schemaPath:"#/properties/vllm_args/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err241 = {instancePath:instancePath+"/vllm_served_model_name",schemaPath:"#/properties/vllm_served_model_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3898,14 +19791,255 @@ vErrors.push(err241);
 errors++;
 }
 }
-}
-else {
-const err242 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.vllm_model_type !== undefined){
+let data103 = data.vllm_model_type;
+if(typeof data103 !== "string"){
+const err242 = {instancePath:instancePath+"/vllm_model_type",schemaPath:"#/properties/vllm_model_type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err242];
 }
 else {
 vErrors.push(err242);
+}
+errors++;
+}
+if(!((data103 === "chat") || (data103 === "embedding"))){
+const err243 = {instancePath:instancePath+"/vllm_model_type",schemaPath:"#/properties/vllm_model_type/enum",keyword:"enum",params:{allowedValues: schema15.properties.vllm_model_type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err243];
+}
+else {
+vErrors.push(err243);
+}
+errors++;
+}
+}
+if(data.vllm_port !== undefined){
+let data104 = data.vllm_port;
+if(!(((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104))) && (isFinite(data104)))){
+const err244 = {instancePath:instancePath+"/vllm_port",schemaPath:"#/properties/vllm_port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err244];
+}
+else {
+vErrors.push(err244);
+}
+errors++;
+}
+if((typeof data104 == "number") && (isFinite(data104))){
+if(data104 > 65535 || isNaN(data104)){
+const err245 = {instancePath:instancePath+"/vllm_port",schemaPath:"#/properties/vllm_port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err245];
+}
+else {
+vErrors.push(err245);
+}
+errors++;
+}
+if(data104 < 1 || isNaN(data104)){
+const err246 = {instancePath:instancePath+"/vllm_port",schemaPath:"#/properties/vllm_port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err246];
+}
+else {
+vErrors.push(err246);
+}
+errors++;
+}
+}
+}
+if(data.vllm_tensor_parallel_size !== undefined){
+let data105 = data.vllm_tensor_parallel_size;
+if(!(((typeof data105 == "number") && (!(data105 % 1) && !isNaN(data105))) && (isFinite(data105)))){
+const err247 = {instancePath:instancePath+"/vllm_tensor_parallel_size",schemaPath:"#/properties/vllm_tensor_parallel_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err247];
+}
+else {
+vErrors.push(err247);
+}
+errors++;
+}
+if((typeof data105 == "number") && (isFinite(data105))){
+if(data105 > 64 || isNaN(data105)){
+const err248 = {instancePath:instancePath+"/vllm_tensor_parallel_size",schemaPath:"#/properties/vllm_tensor_parallel_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64"};
+if(vErrors === null){
+vErrors = [err248];
+}
+else {
+vErrors.push(err248);
+}
+errors++;
+}
+if(data105 < 1 || isNaN(data105)){
+const err249 = {instancePath:instancePath+"/vllm_tensor_parallel_size",schemaPath:"#/properties/vllm_tensor_parallel_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err249];
+}
+else {
+vErrors.push(err249);
+}
+errors++;
+}
+}
+}
+if(data.vllm_gpu_memory_utilization !== undefined){
+let data106 = data.vllm_gpu_memory_utilization;
+if((typeof data106 == "number") && (isFinite(data106))){
+if(data106 > 1 || isNaN(data106)){
+const err250 = {instancePath:instancePath+"/vllm_gpu_memory_utilization",schemaPath:"#/properties/vllm_gpu_memory_utilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
+if(vErrors === null){
+vErrors = [err250];
+}
+else {
+vErrors.push(err250);
+}
+errors++;
+}
+if(data106 <= 0 || isNaN(data106)){
+const err251 = {instancePath:instancePath+"/vllm_gpu_memory_utilization",schemaPath:"#/properties/vllm_gpu_memory_utilization/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+if(vErrors === null){
+vErrors = [err251];
+}
+else {
+vErrors.push(err251);
+}
+errors++;
+}
+}
+else {
+const err252 = {instancePath:instancePath+"/vllm_gpu_memory_utilization",schemaPath:"#/properties/vllm_gpu_memory_utilization/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err252];
+}
+else {
+vErrors.push(err252);
+}
+errors++;
+}
+}
+if(data.vllm_max_model_len !== undefined){
+let data107 = data.vllm_max_model_len;
+if(!(((typeof data107 == "number") && (!(data107 % 1) && !isNaN(data107))) && (isFinite(data107)))){
+const err253 = {instancePath:instancePath+"/vllm_max_model_len",schemaPath:"#/properties/vllm_max_model_len/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err253];
+}
+else {
+vErrors.push(err253);
+}
+errors++;
+}
+if((typeof data107 == "number") && (isFinite(data107))){
+if(data107 > 2147483647 || isNaN(data107)){
+const err254 = {instancePath:instancePath+"/vllm_max_model_len",schemaPath:"#/properties/vllm_max_model_len/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647"};
+if(vErrors === null){
+vErrors = [err254];
+}
+else {
+vErrors.push(err254);
+}
+errors++;
+}
+if(data107 < 1 || isNaN(data107)){
+const err255 = {instancePath:instancePath+"/vllm_max_model_len",schemaPath:"#/properties/vllm_max_model_len/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err255];
+}
+else {
+vErrors.push(err255);
+}
+errors++;
+}
+}
+}
+if(data.vllm_quantization !== undefined){
+let data108 = data.vllm_quantization;
+if(typeof data108 === "string"){
+if(func3(data108) < 1){
+const err256 = {instancePath:instancePath+"/vllm_quantization",schemaPath:"#/properties/vllm_quantization/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err256];
+}
+else {
+vErrors.push(err256);
+}
+errors++;
+}
+}
+else {
+const err257 = {instancePath:instancePath+"/vllm_quantization",schemaPath:"#/properties/vllm_quantization/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err257];
+}
+else {
+vErrors.push(err257);
+}
+errors++;
+}
+}
+if(data.vllm_trust_remote_code !== undefined){
+if(typeof data.vllm_trust_remote_code !== "boolean"){
+const err258 = {instancePath:instancePath+"/vllm_trust_remote_code",schemaPath:"#/properties/vllm_trust_remote_code/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err258];
+}
+else {
+vErrors.push(err258);
+}
+errors++;
+}
+}
+if(data.vllm_parameters !== undefined){
+let data110 = data.vllm_parameters;
+if(!(data110 && typeof data110 == "object" && !Array.isArray(data110))){
+const err259 = {instancePath:instancePath+"/vllm_parameters",schemaPath:"#/properties/vllm_parameters/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err259];
+}
+else {
+vErrors.push(err259);
+}
+errors++;
+}
+}
+if(data.vllm_args !== undefined){
+let data111 = data.vllm_args;
+if(Array.isArray(data111)){
+const len14 = data111.length;
+for(let i16=0; i16<len14; i16++){
+if(typeof data111[i16] !== "string"){
+const err260 = {instancePath:instancePath+"/vllm_args/" + i16,schemaPath:"#/properties/vllm_args/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err260];
+}
+else {
+vErrors.push(err260);
+}
+errors++;
+}
+}
+}
+else {
+const err261 = {instancePath:instancePath+"/vllm_args",schemaPath:"#/properties/vllm_args/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err261];
+}
+else {
+vErrors.push(err261);
+}
+errors++;
+}
+}
+}
+else {
+const err262 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err262];
+}
+else {
+vErrors.push(err262);
 }
 errors++;
 }

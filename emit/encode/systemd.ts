@@ -53,6 +53,12 @@ export function envAssignment(name: string, value: string): string {
   return quoted(`${name}=${value}`, false);
 }
 
+/** A variable name for UnsetEnvironment=. */
+export function envName(name: string): string {
+  if (!ENV_NAME.test(name)) throw new EncodeError(`${JSON.stringify(name)} is not a valid environment variable name`);
+  return name;
+}
+
 /** A path for WorkingDirectory= and similar single-value settings (specifiers escaped). */
 export function unitPath(value: string): string {
   if (!value.startsWith('/')) throw new EncodeError(`${JSON.stringify(value)} is not an absolute path`);

@@ -1,0 +1,38 @@
+/**
+ * The opening every generated script shares: shebang, generated-file header, what the script
+ * does and its exit codes, strict mode, and log/die helpers that stamp time and CTID.
+ */
+import type { FleetPlan } from '../compiler/plan';
+import { bashWord } from './encode/bash';
+import { hashHeader } from './header';
+
+export interface ScriptDoc {
+  title: string;
+  does: string[];
+  usage?: string;
+  exits: [number, string][];
+  /** The script runs sibling files (HERE is its folder). Default true. */
+  here?: boolean;
+}
+
+export function scriptPrelude(fleet: FleetPlan, ctid: string | undefined, doc: ScriptDoc): string {
+  const lines = ['#!/usr/bin/env bash', hashHeader(fleet, ctid).trimEnd(), '#', `# ${doc.title}`, '#'];
+  for (const d of doc.does) lines.push(`#   ${d}`);
+  if (doc.usage) lines.push('#', `# Usage: ${doc.usage}`);
+  lines.push('#', '# Exit codes:');
+  for (const [code, what] of doc.exits) lines.push(`#   ${code}  ${what}`);
+  lines.push('set -euo pipefail', '');
+  if (ctid !== undefined) lines.push(`readonly CTID=${bashWord(ctid)}`);
+  if (doc.here !== false) lines.push('HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)', 'readonly HERE');
+  lines.push('');
+  lines.push(
+    'log() {',
+    ctid !== undefined ? `\tprintf '%s [CTID %s] %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$CTID" "$*" >&2` : `\tprintf '%s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2`,
+    '}',
+    'die() {',
+    '\tlog "ERROR: $*"',
+    '\texit 1',
+    '}',
+  );
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,41 @@
+/**
+ * out/<ctid>/vllm_model_server.service and the sampler-off drop-in
+ * out/<ctid>/vllm_model_server.service.d/50-sampler-off.conf. Every value goes through the systemd
+ * encoders (emit/encode/systemd.ts); `<%= %>` in the templates means unitText.
+ */
+import type { ContainerEmitter } from './artifact';
+import { envAssignment, envName, execLine, unitPath, unitText } from './encode/systemd';
+import * as templates from './generated/templates';
+import { hashHeader } from './header';
+
+export const UNIT_NAME = 'vllm_model_server.service';
+export const SAMPLER_OFF_DROPIN = `${UNIT_NAME}.d/50-sampler-off.conf`;
+
+const enc = { path: unitPath, env: envAssignment, name: envName, exec: execLine };
+
+export const emitVllmUnit: ContainerEmitter = (c, fleet) => {
+  const v = c.vllm;
+  if (!v) return [];
+  const header = hashHeader(fleet, c.ctid);
+  const unit = templates.vllm_unit(
+    {
+      header,
+      enc,
+      ctid: c.ctid,
+      servedModelName: v.servedModelName,
+      description: v.service.description,
+      workingDirectory: v.service.workingDirectory,
+      env: v.service.env,
+      unset: v.service.unset,
+      argv: v.argv,
+      restartSec: v.service.restartSec,
+      startTimeoutSec: v.service.startTimeoutSec,
+    },
+    unitText,
+  );
+  const dropin = templates.vllm_sampler_off({ header, enc }, unitText);
+  return [
+    { kind: 'vllm_model_server.service', path: `${c.ctid}/${UNIT_NAME}`, mode: 0o644, content: unit },
+    { kind: 'sampler-off drop-in', path: `${c.ctid}/${SAMPLER_OFF_DROPIN}`, mode: 0o644, content: dropin },
+  ];
+};

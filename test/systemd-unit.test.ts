@@ -1,0 +1,138 @@
+/**
+ * The vLLM unit, proven in a real systemd (PID 1 of an nspawn container): the argv the service
+ * receives equals vllm.argv.json item for item, the environment holds the configured values even
+ * with a polluted service manager, dropped names are gone, the drop-in flips the sampler, and
+ * `systemd-analyze verify` prints nothing for every generated unit.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Container } from './harness/container';
+import { compile } from '../compiler/compile';
+import { RECORDING_PYTHON, realSystemdAvailable, splitNul } from './lib/real-systemd';
+import { caseInput, listCases } from './golden/cases';
+import { repoRoot } from './lib/paths';
+
+const SUITE = 'real-systemd unit suite';
+
+interface UnitCase {
+  name: string;
+  unit: string;
+  dropin: string;
+  argv: string[];
+  env: { name: string; value: string }[];
+  unset: string[];
+}
+
+/** Every vLLM CTID of the example and of the golden cases named vllm-*. */
+function unitCases(): UnitCase[] {
+  const inputs: [string, string][] = [['example', fs.readFileSync(path.join(repoRoot(), 'fixtures', 'phoenix_lxc_configs.json'), 'utf8')]];
+  for (const c of listCases()) if (c.name.startsWith('vllm-')) inputs.push([c.name, caseInput(c).toString('utf8')]);
+  const out: UnitCase[] = [];
+  for (const [name, text] of inputs) {
+    const r = compile({ file: 'input.json', text, source: { file: 'input.json', regenerate: 'x' }, compiler: { name: 'phoenix-compile', version: '0' } });
+    if (!r.ok) continue;
+    for (const c of r.plan!.containers) {
+      if (!c.vllm) continue;
+      const file = (p: string) => r.files.find((f) => f.path === `${c.ctid}/${p}`)!.content;
+      out.push({
+        name: `${name}/${c.ctid}`,
+        unit: file('vllm_model_server.service'),
+        dropin: file('vllm_model_server.service.d/50-sampler-off.conf'),
+        argv: JSON.parse(file('vllm.argv.json')),
+        env: c.vllm.service.env,
+        unset: c.vllm.service.unset,
+      });
+    }
+  }
+  return out;
+}
+
+/** What the service received: argv and environment as the stand-in recorded them. */
+function startAndRecord(ct: Container, unit: string, dropin?: string): { argv: string[]; env: Map<string, string> } {
+  ct.exec(['rm', '-rf', '/run/vllm-record.argv', '/run/vllm-record.env', '/etc/systemd/system/vllm_model_server.service.d']);
+  ct.writeFile('/etc/systemd/system/vllm_model_server.service', unit);
+  if (dropin) ct.writeFile('/etc/systemd/system/vllm_model_server.service.d/50-sampler-off.conf', dropin);
+  ct.exec(['systemctl', 'daemon-reload'], { check: true });
+  ct.exec(['systemctl', 'restart', 'vllm_model_server.service'], { check: true });
+  for (let i = 0; i < 200; i++) {
+    if (ct.exec(['test', '-f', '/run/vllm-record.env']).status === 0) break;
+    ct.exec(['sleep', '0.05']);
+  }
+  const argv = splitNul(ct.readFile('/run/vllm-record.argv'));
+  const env = new Map(splitNul(ct.readFile('/run/vllm-record.env')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]));
+  ct.exec(['systemctl', 'stop', 'vllm_model_server.service']);
+  return { argv, env };
+}
+
+/** The assertions of this suite, as a list of problems (empty when the unit does what it should). */
+function problems(c: UnitCase, got: { argv: string[]; env: Map<string, string> }, sampler: string): string[] {
+  const out: string[] = [];
+  if (JSON.stringify(got.argv) !== JSON.stringify(c.argv)) out.push(`argv differs:\n  got  ${JSON.stringify(got.argv)}\n  want ${JSON.stringify(c.argv)}`);
+  for (const e of c.env) {
+    const want = e.name === 'VLLM_USE_FLASHINFER_SAMPLER' ? sampler : e.value;
+    if (got.env.get(e.name) !== want) out.push(`${e.name} is ${JSON.stringify(got.env.get(e.name))}, want ${JSON.stringify(want)}`);
+  }
+  for (const n of c.unset) if (got.env.has(n)) out.push(`${n} should be absent but is ${JSON.stringify(got.env.get(n))}`);
+  return out;
+}
+
+if (realSystemdAvailable(SUITE)) {
+  const cases = unitCases();
+  let ct: Container;
+
+  test.before(async () => {
+    ct = await Container.boot();
+    ct.writeFile('/opt/vllm/bin/python', RECORDING_PYTHON, 0o755);
+    // Pollute the service manager's environment: the unit must win regardless.
+    ct.exec(['systemctl', 'set-environment', 'CUDA_HOME=/wrong', 'LD_LIBRARY_PATH=/wrong', 'VLLM_USE_FLASHINFER_SAMPLER=0', 'PYTHONPATH=/wrong', 'PYTHONHOME=/wrong'], { check: true });
+  });
+  test.after(async () => {
+    await ct?.stop();
+  });
+
+  test('there are unit cases: the example and the hostile-value golden cases', () => {
+    assert.ok(cases.some((c) => c.name === 'example/921'), cases.map((c) => c.name).join(', '));
+    assert.ok(cases.length >= 2, `only ${cases.length}`);
+  });
+
+  for (const c of cases) {
+    test(`${c.name}: systemd-analyze verify prints nothing`, () => {
+      ct.writeFile('/etc/systemd/system/vllm_model_server.service', c.unit);
+      ct.writeFile('/etc/systemd/system/vllm_model_server.service.d/50-sampler-off.conf', c.dropin);
+      const r = ct.exec(['systemd-analyze', 'verify', '/etc/systemd/system/vllm_model_server.service']);
+      assert.is(r.stdout + r.stderr, '', 'verify output');
+      assert.is(r.status, 0);
+    });
+
+    test(`${c.name}: the service receives exactly the argv and environment`, () => {
+      const got = startAndRecord(ct, c.unit);
+      assert.equal(problems(c, got, c.env.find((e) => e.name === 'VLLM_USE_FLASHINFER_SAMPLER')!.value), []);
+    });
+
+    test(`${c.name}: the drop-in turns the sampler off`, () => {
+      const got = startAndRecord(ct, c.unit, c.dropin);
+      assert.equal(problems(c, got, '0'), []);
+      assert.is(got.env.get('VLLM_USE_FLASHINFER_SAMPLER'), '0');
+    });
+  }
+
+  test('the suite can fail: a unit with UnsetEnvironment=CUDA_HOME is caught', () => {
+    const c = cases.find((x) => x.name === 'example/921')!;
+    const broken = c.unit.replace(/^ExecStart=/m, 'UnsetEnvironment=CUDA_HOME\nExecStart=');
+    assert.is.not(broken, c.unit);
+    const got = startAndRecord(ct, broken);
+    const found = problems(c, got, '1');
+    assert.equal(found, ['CUDA_HOME is undefined, want "/usr/local/cuda-12.8"']);
+  });
+
+  test('the suite can fail: an argument pasted unquoted is caught', () => {
+    const c = cases.find((x) => x.name === 'example/921')!;
+    const broken = c.unit.replace(/^ExecStart=(.*)$/m, (_l, rest: string) => `ExecStart=${rest.replace(/"/g, '')} extra`);
+    const got = startAndRecord(ct, broken);
+    assert.ok(problems(c, got, '1').some((p) => p.startsWith('argv differs')));
+  });
+
+  test.run();
+}
