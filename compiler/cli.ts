@@ -246,13 +246,13 @@ function runExplain(o: Options, io: Io): number {
   if (!input) return 1;
   const outDir = path.resolve(io.cwd, o.out);
   const result = compile({ ...input, source: sourceNames(input.path, outDir, o), compiler: compilerInfo(), only: [o.ctid!] });
-  if (!result.ok) {
+  if (!result.resolved?.has(o.ctid!)) {
     for (const d of result.diagnostics) io.err(formatDiagnostic(d));
     io.err(`phoenix-compile: cannot explain CTID ${o.ctid}: the config has errors for it`);
     return 1;
   }
   io.out(explainText(result, o.ctid!, toPosix(path.relative(io.cwd, outDir)) || '.'));
-  return 0;
+  return result.ok ? 0 : 1;
 }
 
 function runDiff(o: Options, io: Io): number {

@@ -9,7 +9,7 @@ import type { PhoenixLxcConfigs } from './generated/config-types';
 import { displayPath } from './jsonpath';
 import { loadConfig } from './load';
 import { canonical, FleetPlan, planFleet, SourceInfo } from './plan';
-import { cloneChain, resolveFleet, sortCtids } from './resolve';
+import { cloneChain, ResolvedContainer, resolveFleet, sortCtids } from './resolve';
 import { validateSchema } from './validate-schema';
 import { checkFleet, checkGpuBudget, Reporter } from './fleet-checks';
 import { planVllm, VllmPlan } from './vllm-plan';
@@ -36,10 +36,20 @@ export interface CompileOutput {
   plan?: FleetPlan;
   /** CTIDs compiled (all, or the --only selection with ancestors). */
   selected: string[];
+  /** Effective configurations, when the compile got as far as resolving them (also on failure). */
+  resolved?: Map<string, ResolvedContainer>;
 }
 
 export function compile(input: CompileInput): CompileOutput {
-  const fail = (diagnostics: Diagnostic[]): CompileOutput => ({ ok: false, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)), files: [], manifestText: '', selected: [] });
+  let resolvedSoFar: Map<string, ResolvedContainer> | undefined;
+  const fail = (diagnostics: Diagnostic[]): CompileOutput => ({
+    ok: false,
+    diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)),
+    files: [],
+    manifestText: '',
+    selected: [],
+    ...(resolvedSoFar ? { resolved: resolvedSoFar } : {}),
+  });
   const loaded = loadConfig(input.file, input.text);
   if (!loaded.ok) return fail(loaded.diagnostics);
   const config = loaded.config;
@@ -67,6 +77,7 @@ export function compile(input: CompileInput): CompileOutput {
   // When every CTID is schema-valid, the fleet checks see them all; otherwise only the selection.
   const scope = hasErrors(schemaDiags) ? selected : new Set(allIds);
   const resolvedAll = resolveFleet(doc, scope);
+  resolvedSoFar = resolvedAll;
   diagnostics = [...diagnostics, ...checkFleet(config, doc, resolvedAll, scope).filter(inScope)];
   if (hasErrors(diagnostics)) return fail(diagnostics);
   const resolved = new Map([...resolvedAll].filter(([id]) => selected.has(id)));
@@ -94,5 +105,5 @@ export function compile(input: CompileInput): CompileOutput {
     return fail([...diagnostics, { severity: 'error', code: 'PHX019', message: e.message, file: input.file, pos: { line: 1, col: 1 }, path: '$' }]);
   }
   const manifestText = renderManifest(buildManifest(files, input.compiler, { file: source.file, sha256: source.sha256 }));
-  return { ok: true, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)), files, manifestText, plan, selected: sortCtids(selected) };
+  return { ok: true, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)), files, manifestText, plan, selected: sortCtids(selected), resolved: resolvedAll };
 }

@@ -21,7 +21,17 @@ function flatten(prefix: string, v: unknown, out: [string, unknown][]): void {
 }
 
 export function explainText(result: CompileOutput, ctid: string, outDir: string): string {
-  const c = result.plan!.containers.find((x) => x.ctid === ctid) as ContainerPlan;
+  const planned = result.plan?.containers.find((x) => x.ctid === ctid);
+  const r = result.resolved!.get(ctid)!;
+  // Without a plan (the CTID has errors) explain still shows the effective configuration.
+  const c: Pick<ContainerPlan, 'ctid' | 'name' | 'chain' | 'effective' | 'origin' | 'featureOrigin'> & { vllm?: ContainerPlan['vllm'] } = planned ?? {
+    ctid,
+    name: r.effective.name,
+    chain: r.chain,
+    effective: r.effective,
+    origin: r.origin,
+    featureOrigin: r.featureOrigin,
+  };
   const lines: string[] = [];
   lines.push(`CTID ${c.ctid} ${c.name}`, `clone chain: ${c.chain.join(' -> ')}`, '', 'effective configuration (origin):');
   const rows: [string, unknown][] = [];
@@ -48,8 +58,8 @@ export function explainText(result: CompileOutput, ctid: string, outDir: string)
     lines.push('', `vLLM ${v.version} arguments (flag, vLLM's group, where written):`);
     for (const s of v.settings) {
       const where = s.path.slice(2).join('.');
-      const grouping = s.source === 'vllm_engine_config' && s.path[3] !== s.group ? `; vLLM files it under ${s.vllmGroup}, the config under ${String(s.path[3])}` : '';
-      lines.push(`  ${s.dest} = ${JSON.stringify(s.value)}  -> ${s.flag} (${s.vllmGroup}${grouping}) at ${where} (${s.layer === c.ctid ? 'own' : `inherited from CTID ${s.layer}`}, ${s.source})`);
+      const grouping = s.source === 'vllm_engine_config' && s.path[3] !== s.group ? `; written under ${String(s.path[3])}` : '';
+      lines.push(`  ${s.dest} = ${JSON.stringify(s.value)}  -> ${s.flag} (vLLM group ${s.vllmGroup}${grouping}) at ${where} (${s.layer === c.ctid ? 'own' : `inherited from CTID ${s.layer}`}, ${s.source})`);
     }
     lines.push('', 'argv (vllm.argv.json):', ...v.argv.map((a) => `  ${JSON.stringify(a)}`));
     lines.push('', 'unit environment (vllm_model_server.service):');
@@ -59,12 +69,11 @@ export function explainText(result: CompileOutput, ctid: string, outDir: string)
     lines.push(`GPUs: ${v.gpus.map((g) => `${g.index} ${g.model} (compute capability ${g.capability})`).join(', ') || 'none'}`);
   }
   lines.push('', 'artifacts:');
+  if (!planned) lines.push('  none: the errors below block the compile');
   for (const f of result.files) if (f.path.startsWith(`${c.ctid}/`)) lines.push(`  ${outDir}/${f.path}`);
-  const notes = [...(c.vllm?.notes ?? [])];
   const diags = result.diagnostics.filter((d) => d.ctid === c.ctid);
-  lines.push('', 'notes:');
-  if (notes.length + diags.length === 0) lines.push('  none');
-  for (const n of notes) lines.push(`  note: ${n}`);
+  lines.push('', 'notes and problems:');
+  if (diags.length === 0) lines.push('  none');
   for (const d of diags) lines.push(`  ${formatDiagnostic(d)}`);
   return lines.join('\n');
 }

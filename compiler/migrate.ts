@@ -52,6 +52,11 @@ export function migrateText(config: LoadedConfig): MigrateResult {
       const group = userGroup(idx.byDest.get(s.dest)!);
       engine[group] = { ...(engine[group] ?? {}), [s.dest]: s.value };
     }
+    // Groups in the plan's order, then any other vLLM group.
+    const ORDER = ['ModelConfig', 'CacheConfig', 'ParallelConfig', 'SchedulerConfig', 'ServerConfig'];
+    const rank = (g: string) => (ORDER.includes(g) ? ORDER.indexOf(g) : ORDER.length);
+    const sortedEngine: Record<string, Record<string, unknown>> = {};
+    for (const g of Object.keys(engine).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1))) sortedEngine[g] = engine[g];
     const lineStart = text.lastIndexOf('\n', obj.members[0].range![0]) + 1;
     const memberIndent = text.slice(lineStart, obj.members[0].range![0]);
     const closeLineStart = text.lastIndexOf('\n', obj.range![1] - 1) + 1;
@@ -60,7 +65,7 @@ export function migrateText(config: LoadedConfig): MigrateResult {
     let placed = false;
     const engineText = () =>
       `"vllm_engine_config": ` +
-      JSON.stringify(engine, null, indentUnit)
+      JSON.stringify(sortedEngine, null, indentUnit)
         .split('\n')
         .map((l, i) => (i === 0 ? l : memberIndent + l))
         .join('\n');

@@ -86,7 +86,8 @@ function resolveOne(configs: Record<string, Container>, ctid: string): ResolvedC
       if (key === 'features') {
         const prev = (effective.features as string[] | undefined) ?? [];
         const added = (value as string[]).filter((f) => !prev.includes(f));
-        for (const f of added) featureOrigin[f] = from;
+        // The nearest layer that declares a feature is its origin (950 gets nvidia through 920).
+        for (const f of value as string[]) featureOrigin[f] = from;
         effective.features = [...prev, ...added];
         origin.features = from;
         continue;
