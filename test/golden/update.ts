@@ -5,6 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { listCases, runCase } from './cases';
+import { fallbackDiff, withSection } from '../lib/readme-example';
+import { repoRoot } from '../lib/paths';
 
 const only = process.argv.slice(2);
 for (const c of listCases()) {
@@ -17,4 +19,13 @@ for (const c of listCases()) {
   fs.writeFileSync(path.join(c.dir, 'expected.exit'), `${result.code}\n`);
   fs.rmSync(work, { recursive: true, force: true });
   console.log(`${c.name}: exit ${result.code}`);
+}
+
+// The README's "Reviewing a change" example is an output too.
+const readmePath = path.join(repoRoot(), 'README.md');
+const readme = fs.readFileSync(readmePath, 'utf8');
+const updated = withSection(readme, fallbackDiff());
+if (updated !== readme) {
+  fs.writeFileSync(readmePath, updated);
+  console.log('README.md: fallback-diff example updated');
 }
