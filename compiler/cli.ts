@@ -7,11 +7,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { compile, CompileOutput } from './compile';
-import { explainText } from './explain';
 import { loadConfig } from './load';
-import { migrateText } from './migrate';
 import { validateSchema } from './validate-schema';
-import { diffOutputs, DiffSide, readAtRevision } from './review-diff';
+import type { DiffSide } from './review-diff';
 import { formatDiagnostic, hasErrors } from './diagnostics';
 import { unifiedDiff } from './textdiff';
 import { checkIsClean, checkOutput, MANIFEST, writeOutput } from './write';
@@ -241,6 +239,14 @@ export function main(argv: string[], io: Io): number {
   return runCompile(o, io);
 }
 
+// The subcommands' modules load only when used: the compile path stays lean.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const lazy = {
+  explain: () => require('./explain') as typeof import('./explain'),
+  diff: () => require('./review-diff') as typeof import('./review-diff'),
+  migrate: () => require('./migrate') as typeof import('./migrate'),
+};
+
 function runExplain(o: Options, io: Io): number {
   const input = readConfig(o, io);
   if (!input) return 1;
@@ -251,7 +257,7 @@ function runExplain(o: Options, io: Io): number {
     io.err(`phoenix-compile: cannot explain CTID ${o.ctid}: the config has errors for it`);
     return 1;
   }
-  io.out(explainText(result, o.ctid!, toPosix(path.relative(io.cwd, outDir)) || '.'));
+  io.out(lazy.explain().explainText(result, o.ctid!, toPosix(path.relative(io.cwd, outDir)) || '.'));
   return result.ok ? 0 : 1;
 }
 
@@ -274,7 +280,7 @@ function runDiff(o: Options, io: Io): number {
   } else {
     const file = o.config ?? toPosix(path.relative(io.cwd, DEFAULT_CONFIG));
     const rev = o.base ?? 'HEAD';
-    const atRev = readAtRevision(io.cwd, rev, file);
+    const atRev = lazy.diff().readAtRevision(io.cwd, rev, file);
     if ('error' in atRev) {
       io.err(`phoenix-compile diff: cannot read ${file} at base ${rev}: ${atRev.error}`);
       return 1;
@@ -285,7 +291,7 @@ function runDiff(o: Options, io: Io): number {
   }
   const outDir = path.resolve(io.cwd, o.out);
   const names = sourceNames(path.resolve(io.cwd, o.files ? o.files[1] : (o.config ?? DEFAULT_CONFIG)), outDir, o);
-  const report = diffOutputs(base, head, (side) => compile({ file: side.file, text: side.text, source: names, compiler: compilerInfo(), ...(o.only ? { only: o.only } : {}) }));
+  const report = lazy.diff().diffOutputs(base, head, (side) => compile({ file: side.file, text: side.text, source: names, compiler: compilerInfo(), ...(o.only ? { only: o.only } : {}) }));
   for (const e of report.errors) io.err(e);
   if (report.text) io.out(report.text.trimEnd());
   return report.code;
@@ -301,7 +307,7 @@ function runMigrate(o: Options, io: Io): number {
     io.err('phoenix-compile migrate: fix these errors first; nothing written');
     return 1;
   }
-  const m = migrateText(loaded.config);
+  const m = lazy.migrate().migrateText(loaded.config);
   if (m.diagnostics.length) {
     for (const d of m.diagnostics) io.err(formatDiagnostic(d));
     io.err('phoenix-compile migrate: refusing while legacy values contradict each other; nothing written');

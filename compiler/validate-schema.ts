@@ -9,9 +9,6 @@ import { Diagnostic, DiagnosticCode, Position } from './diagnostics';
 import { ctidOfPath, displayPath, fromPointer, PathSeg, toPointer } from './jsonpath';
 import type { LoadedConfig } from './load';
 import { nearest } from './suggest';
-import { DEFAULTS } from './generated/defaults';
-import { catalogFor } from './vllm-catalog';
-import { quantizationMessage, unknownArgMessage } from './vllm';
 
 type Schema = { [k: string]: unknown };
 
@@ -54,11 +51,6 @@ function toDiagnostic(err: ErrorObject, config: LoadedConfig, schema: Schema): D
       const key = String((err.params as { additionalProperty: string }).additionalProperty);
       where = at([...base, key], true);
       code = 'PHX011';
-      if (isVllmGroup(base)) {
-        code = 'PHX020';
-        message = unknownVllmArgument(config, base, key);
-        break;
-      }
       const known = Object.keys((node?.properties as object | undefined) ?? {});
       const guess = nearest(key, known);
       const context = base.length === 2 && base[0] === 'lxc_configs' ? 'container key' : 'key';
@@ -105,11 +97,6 @@ function toDiagnostic(err: ErrorObject, config: LoadedConfig, schema: Schema): D
       break;
     }
     case 'enum': {
-      if (isVllmGroup(base.slice(0, -1)) && base[base.length - 1] === 'quantization' && typeof value === 'string') {
-        code = 'PHX022';
-        message = unknownQuantization(config, base, value);
-        break;
-      }
       code = 'PHX015';
       const allowed = (err.params as { allowedValues: unknown[] }).allowedValues;
       const guess = typeof value === 'string' ? nearest(value, allowed.map(String)) : undefined;
@@ -139,28 +126,10 @@ function toDiagnostic(err: ErrorObject, config: LoadedConfig, schema: Schema): D
       message = `must be ${describeAnyOf(node)}, found ${describe(value)}`;
       break;
     default:
-      message = err.message ?? `violates ${err.keyword}`;
+      message = `violates the schema (${err.keyword} ${JSON.stringify(err.params)})`;
   }
   const ctid = ctidOfPath(where.path);
   return { severity: 'error', code, message, file: config.file, pos: where.pos, path: displayPath(where.path), ...(ctid !== undefined ? { ctid } : {}) };
-}
-
-/** $.lxc_configs.<ctid>.vllm_engine_config.<group> */
-function isVllmGroup(path: PathSeg[]): boolean {
-  return path.length === 4 && path[0] === 'lxc_configs' && path[2] === 'vllm_engine_config';
-}
-
-function catalogOf(config: LoadedConfig, path: PathSeg[]) {
-  const c = ((config.value as { lxc_configs?: Record<string, { vllm_install?: { vllm_version?: string } }> }).lxc_configs ?? {})[String(path[1])];
-  return catalogFor(c?.vllm_install?.vllm_version ?? DEFAULTS.VllmInstall.vllm_version) ?? catalogFor(DEFAULTS.VllmInstall.vllm_version)!;
-}
-
-function unknownVllmArgument(config: LoadedConfig, path: PathSeg[], key: string): string {
-  return unknownArgMessage(catalogOf(config, path), key);
-}
-
-function unknownQuantization(config: LoadedConfig, path: PathSeg[], value: string): string {
-  return quantizationMessage(catalogOf(config, path), value);
 }
 
 /** Pointer segments as keys or indices, decided by the value they walk through. */

@@ -85,6 +85,9 @@ export function planVllm(doc: PhoenixLxcConfigs, all: Map<string, ResolvedContai
   };
   const hasOwnSettings = hasVllmSettings(rc.own);
   if (!runsVllm(eff)) {
+    // Still check what it writes against the catalog, so a typo is caught before it is used.
+    const own = catalogFor({ ...DEFAULTS.VllmInstall, ...(eff.vllm_install ?? {}) }.vllm_version);
+    if (hasOwnSettings && own) collectLayer(own, rc.ctid, rc.own, r);
     if (hasOwnSettings) r.report('note', 'PHX026', C(), `has vLLM settings but its application_script is not ${VLLM_APP_SCRIPT}; no vLLM server is generated`, { key: true });
     return undefined;
   }

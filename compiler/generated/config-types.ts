@@ -8,13 +8,6 @@
  */
 export type Ctid = string;
 /**
- * An environment variable name.
- *
- * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
- * via the `definition` "EnvName".
- */
-export type EnvName = string;
-/**
  * An IPv4 address in dotted decimal.
  *
  * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
@@ -42,6 +35,13 @@ export type AbsolutePath = string;
  * via the `definition` "PlainName".
  */
 export type PlainName = string;
+/**
+ * An environment variable name.
+ *
+ * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
+ * via the `definition` "EnvName".
+ */
+export type EnvName = string;
 
 /**
  * The whole Phoenix Hypervisor fleet: host-wide NVIDIA settings and one entry per LXC container (CTID).
@@ -80,7 +80,7 @@ export interface PhoenixLxcConfigs {
   /**
    * IDs of Proxmox guests that exist outside this file (VMs, containers managed elsewhere) and may be named in dependencies.
    */
-  external_guests?: Ctid[];
+  external_guests?: string[];
   /**
    * Containers by CTID: decimal strings from 100 to 999999999 (the Proxmox range).
    */
@@ -209,7 +209,7 @@ export interface Container {
   /**
    * CTIDs that must be running before this one.
    */
-  dependencies?: Ctid[];
+  dependencies?: string[];
   /**
    * Port mappings host:container (informational).
    */
@@ -1364,7 +1364,7 @@ export interface VllmService {
   /**
    * Variables removed from the service's environment (UnsetEnvironment=); may not also be set. Default PYTHONHOME, PYTHONPATH.
    */
-  unset_environment?: EnvName[];
+  unset_environment?: string[];
   /**
    * Seconds before a restart after a failure. Default 10.
    */
