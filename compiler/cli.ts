@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { compile, CompileOutput } from './compile';
-import { loadConfig } from './load';
+import { decodeConfig, loadConfig } from './load';
 import { validateSchema } from './validate-schema';
 import type { DiffSide } from './review-diff';
 import { formatDiagnostic, hasErrors } from './diagnostics';
@@ -349,7 +349,13 @@ function readConfig(o: Options, io: Io): { file: string; text: string; path: str
   const configPath = path.resolve(io.cwd, o.config ?? DEFAULT_CONFIG);
   const shownConfig = o.config ?? toPosix(path.relative(io.cwd, DEFAULT_CONFIG));
   try {
-    return { file: shownConfig, text: fs.readFileSync(configPath, 'utf8'), path: configPath };
+    const decoded = decodeConfig(shownConfig, fs.readFileSync(configPath));
+    if (!decoded.ok) {
+      for (const d of decoded.diagnostics) io.err(formatDiagnostic(d));
+      io.err('phoenix-compile: 1 error(s); nothing written');
+      return undefined;
+    }
+    return { file: shownConfig, text: decoded.text, path: configPath };
   } catch (e) {
     io.err(`phoenix-compile: cannot read config file ${shownConfig}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     return undefined;

@@ -8,10 +8,10 @@ import { Diagnostic, dedupeDiagnostics, hasErrors, sortDiagnostics } from './dia
 import type { PhoenixLxcConfigs } from './generated/config-types';
 import { displayPath } from './jsonpath';
 import { loadConfig } from './load';
-import { canonical, FleetPlan, planFleet, SourceInfo } from './plan';
+import { canonical, FleetPlan, Notice, planFleet, SourceInfo } from './plan';
 import { cloneChain, ResolvedContainer, resolveFleet, sortCtids } from './resolve';
 import { validateSchema } from './validate-schema';
-import { checkFleet, checkGpuBudget, Reporter } from './fleet-checks';
+import { checkFleet, checkGpuBudget, hostGpus, Reporter } from './fleet-checks';
 import { planVllm, VllmPlan } from './vllm-plan';
 import { HostPlan, planHost } from './host-plan';
 import { EncodeError } from '../emit/encode/bash';
@@ -95,7 +95,10 @@ export function compile(input: CompileInput): CompileOutput {
   if (hasErrors(diagnostics)) return fail(diagnostics);
 
   const source: SourceInfo = { ...input.source, sha256: sha256(JSON.stringify(canonical(doc))) };
-  const plan = planFleet(resolved, selected, vllm, host, source, input.compiler);
+  const notices: Notice[] = sortDiagnostics(diagnostics)
+    .filter((d) => d.severity !== 'error')
+    .map((d) => ({ severity: d.severity as Notice['severity'], code: d.code, path: d.path, message: d.message, ...(d.ctid !== undefined ? { ctid: d.ctid } : {}) }));
+  const plan = planFleet(resolved, selected, vllm, host, source, input.compiler, notices, hostGpus(doc));
   let files: OutputFile[];
   try {
     files = emitAll(plan);

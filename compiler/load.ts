@@ -29,6 +29,8 @@ export function loadConfig(file: string, rawText: string): LoadResult {
   if (text.trim() === '') {
     return fail(file, { line: 1, col: 1 }, 'PHX003', 'the config file is empty: expected a JSON object');
   }
+  const raw = rawControlInString(text);
+  if (raw) return fail(file, raw.pos, 'PHX001', `invalid JSON: raw control character U+${raw.code.toString(16).toUpperCase().padStart(4, '0')} inside a string; JSON requires it escaped (for example \\n or \\t)`);
   let doc: DocumentNode;
   try {
     doc = parseJson(text, { mode: 'json', ranges: false, tokens: false });
@@ -103,6 +105,57 @@ function pos(node: AnyNode): Position {
 function ctidField(path: PathSeg[]): { ctid?: string } {
   const ctid = ctidOfPath(path);
   return ctid !== undefined ? { ctid } : {};
+}
+
+/** The first unescaped control character inside a JSON string (momoa lets them through). */
+function rawControlInString(text: string): { pos: Position; code: number } | undefined {
+  let line = 1;
+  let col = 1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) {
+        i++;
+        col += 2;
+        continue;
+      }
+      if (c === 0x22) inString = false;
+      else if (c < 0x20) return { pos: { line, col }, code: c };
+    } else if (c === 0x22) inString = true;
+    if (c === 0x0a) {
+      line++;
+      col = 1;
+    } else col++;
+  }
+  return undefined;
+}
+
+/**
+ * Bytes -> text, refusing invalid UTF-8 (a lossy decode would silently turn it into U+FFFD) with
+ * the line and column of the first bad byte.
+ */
+export function decodeConfig(file: string, bytes: Buffer): { ok: true; text: string } | { ok: false; diagnostics: Diagnostic[] } {
+  try {
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    let bad = 0;
+    while (bad < bytes.length) {
+      const b = bytes[bad];
+      const n = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+      if (n === 0 || bad + n > bytes.length) break;
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(bad, bad + n));
+      } catch {
+        break;
+      }
+      bad += n;
+    }
+    const before = bytes.subarray(0, bad).toString('utf8');
+    const line = before.split('\n').length;
+    const col = before.length - before.lastIndexOf('\n');
+    return { ok: false, diagnostics: [{ severity: 'error', code: 'PHX001', message: `the file is not valid UTF-8 (byte 0x${bytes[bad].toString(16).padStart(2, '0')} at offset ${bad})`, file, pos: { line, col }, path: '$' }] };
+  }
 }
 
 /** momoa's messages end in "(line:col)", which our format already carries; name common slips. */

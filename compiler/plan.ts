@@ -6,6 +6,7 @@ import type { Container } from './generated/config-types';
 import type { Origin, ResolvedContainer } from './resolve';
 import type { VllmPlan } from './vllm-plan';
 import type { HostPlan } from './host-plan';
+import type { HostGpu } from './fleet-checks';
 
 export interface SourceInfo {
   /** The config file as named in headers and the manifest: relative to the output folder's parent. */
@@ -31,10 +32,23 @@ export interface ContainerPlan {
   featureOrigin: Record<string, Origin>;
 }
 
+/** A warning or note of the compile, without its position (so unrelated edits do not churn out/). */
+export interface Notice {
+  severity: 'warning' | 'note';
+  code: string;
+  ctid?: string;
+  path: string;
+  message: string;
+}
+
 export interface FleetPlan {
   compiler: { name: string; version: string };
   source: SourceInfo;
   containers: ContainerPlan[];
+  /** The compile's warnings and notes for the selected CTIDs. */
+  notices: Notice[];
+  /** The host's GPUs (host_gpus, or the plan's default two RTX 5060 Ti). */
+  hostGpus: HostGpu[];
 }
 
 export function planFleet(
@@ -44,6 +58,8 @@ export function planFleet(
   host: ReadonlyMap<string, HostPlan>,
   source: SourceInfo,
   compiler: FleetPlan['compiler'],
+  notices: Notice[] = [],
+  hostGpus: HostGpu[] = [],
 ): FleetPlan {
   const containers: ContainerPlan[] = [];
   for (const [ctid, r] of resolved) {
@@ -51,7 +67,7 @@ export function planFleet(
     const v = vllm.get(ctid);
     containers.push({ ctid, name: r.effective.name, effective: canonical(r.effective) as Container, chain: r.chain, host: host.get(ctid)!, origin: r.origin, featureOrigin: r.featureOrigin, ...(v ? { vllm: v } : {}) });
   }
-  return { compiler, source, containers };
+  return { compiler, source, containers, notices, hostGpus };
 }
 
 /** Deep copy with object keys sorted, so the file's key order never shows in the output. */
@@ -59,7 +75,8 @@ export function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = canonical((v as Record<string, unknown>)[k]);
+    // defineProperty, not assignment: a key named "__proto__" is data here, not the prototype.
+    for (const k of Object.keys(v).sort()) Object.defineProperty(out, k, { value: canonical((v as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
     return out;
   }
   return v;

@@ -13,14 +13,68 @@ import { nearest } from './suggest';
 type Schema = { [k: string]: unknown };
 
 export function validateSchema(config: LoadedConfig): Diagnostic[] {
-  if (validate(config.value)) return [];
+  const text = textProblems(config);
+  if (validate(config.value)) return text;
   const schema = loadSchema();
   const out: Diagnostic[] = [];
   for (const err of validate.errors ?? []) {
     const d = toDiagnostic(err, config, schema);
     if (d) out.push(d);
   }
+  // A string the schema already rejects is reported once.
+  const reported = new Set(out.map((d) => d.path));
+  return [...out, ...text.filter((d) => !reported.has(d.path))];
+}
+
+/**
+ * What no string of the config (value or key) may hold, whatever its field: NUL (no argument,
+ * path or unit line can carry it), an unpaired UTF-16 surrogate (not valid UTF-8, so it cannot be
+ * written to any artifact), and a Unicode noncharacter (U+FDD0-U+FDEF, U+nFFFE, U+nFFFF), which
+ * systemd refuses in every unit line ("String is not UTF-8 clean"), so the unit would not load.
+ */
+function textProblems(config: LoadedConfig): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const report = (path: PathSeg[], what: 'key' | 'string', why: string, key: boolean) => {
+    const ptr = toPointer(path);
+    const pos = (key ? config.keyPos.get(ptr) : config.valuePos.get(ptr)) ?? { line: 1, col: 1 };
+    const ctid = ctidOfPath(path);
+    out.push({ severity: 'error', code: 'PHX013', message: `the ${what} ${why}`, file: config.file, pos, path: displayPath(path), ...(ctid !== undefined ? { ctid } : {}) });
+  };
+  const walk = (v: unknown, path: PathSeg[]) => {
+    if (typeof v === 'string') {
+      const why = unrepresentable(v);
+      if (why) report(path, 'string', why, false);
+    } else if (Array.isArray(v)) {
+      v.forEach((x, i) => walk(x, [...path, i]));
+    } else if (v !== null && typeof v === 'object') {
+      for (const k of Object.keys(v)) {
+        const why = unrepresentable(k);
+        if (why) report([...path, k], 'key', why, true);
+        walk((v as Record<string, unknown>)[k], [...path, k]);
+      }
+    }
+  };
+  walk(config.value, []);
   return out;
+}
+
+function unrepresentable(s: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (!/[\u0000\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]/.test(s)) return undefined; // the common case, fast
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const hex = (n: number) => 'U+' + n.toString(16).toUpperCase().padStart(4, '0');
+    if (c === 0) return 'contains a NUL character (U+0000), which no command argument, path or unit line can hold';
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff) {
+      const cp = s.codePointAt(i)!;
+      if ((cp & 0xfffe) === 0xfffe) return `contains ${hex(cp)}, a Unicode noncharacter, which systemd refuses in unit files (the unit would not load)`;
+      i++;
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdfff) return `contains an unpaired UTF-16 surrogate (${hex(c)}), which is not valid UTF-8`;
+    if ((c >= 0xfdd0 && c <= 0xfdef) || c === 0xfffe || c === 0xffff) return `contains ${hex(c)}, a Unicode noncharacter, which systemd refuses in unit files (the unit would not load)`;
+  }
+  return undefined;
 }
 
 let cachedSchema: Schema | undefined;

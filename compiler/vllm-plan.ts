@@ -200,6 +200,8 @@ export function planVllm(doc: PhoenixLxcConfigs, all: Map<string, ResolvedContai
   for (const p of ['venv', 'python', 'flashinfer_src'] as const) {
     const why = systemdRefusal(install[p]);
     if (why || /\s|["'\\%$]/.test(install[p])) r.report('error', 'PHX030', layerPath('vllm_install', p), `${p} ${JSON.stringify(install[p])}: paths with white space, quotes, backslashes, % or $ are not supported`);
+    // The venv is the unit's WorkingDirectory=: systemd refuses one with a '..' component, and then the unit does not load.
+    else if (p === 'venv' && /(^|\/)\.\.(\/|$)/.test(install[p])) r.report('error', 'PHX030', layerPath('vllm_install', p), `${p} ${JSON.stringify(install[p])}: '..' path components are not supported (the venv is the unit's WorkingDirectory=, which systemd refuses as "not normalized", so the unit would not load)`);
   }
 
   const python = `${install.venv}/bin/python`;

@@ -101,6 +101,35 @@ export function valueProblem(idx: CatalogIndex, flag: VllmFlag, value: unknown):
     const why = systemdRefusal(s) ?? bashRefusal(s);
     if (why) return `${JSON.stringify(s)} ${why}`;
   }
+  if (flag.kind === 'json' || flag.kind === 'json_or_string') return jsonArgProblem(flag, value);
+  return undefined;
+}
+
+/**
+ * An object passed as one JSON argument must come out as the same JSON: a "__proto__" key would be
+ * dropped when the object is rebuilt, a number beyond double range becomes null, and an integer
+ * beyond 2^53 loses digits (12345678901234567890 -> 12345678901234567000).
+ */
+function jsonArgProblem(flag: VllmFlag, v: unknown): string | undefined {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return `${flag.flag}: a number beyond the double range cannot be passed as JSON (it would become null)`;
+    if (Number.isInteger(v) && !Number.isSafeInteger(v)) return `${flag.flag}: an integer beyond 2^53 (read as ${v}) cannot be passed exactly; write it as a string`;
+    return undefined;
+  }
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const p = jsonArgProblem(flag, x);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  if (v !== null && typeof v === 'object') {
+    for (const k of Object.keys(v)) {
+      if (k === '__proto__') return `${flag.flag}: the key "__proto__" is not supported in a JSON argument (it would be dropped)`;
+      const p = jsonArgProblem(flag, (v as Record<string, unknown>)[k]);
+      if (p) return p;
+    }
+  }
   return undefined;
 }
 

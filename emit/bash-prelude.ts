@@ -21,6 +21,9 @@ export function scriptPrelude(fleet: FleetPlan, ctid: string | undefined, doc: S
   if (doc.usage) lines.push('#', `# Usage: ${doc.usage}`);
   lines.push('#', '# Exit codes:');
   for (const [code, what] of doc.exits) lines.push(`#   ${code}  ${what}`);
+  // Config values are single-quoted data (the bash encoder); a value holding $ or a backtick is
+  // meant literally, which is what SC2016 would otherwise question.
+  lines.push('# shellcheck disable=SC2016 # single-quoted config values are data, never expanded');
   lines.push('set -euo pipefail', '');
   if (ctid !== undefined) lines.push(`readonly CTID=${bashWord(ctid)}`);
   if (doc.here !== false) lines.push('HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)', 'readonly HERE');

@@ -5,9 +5,10 @@ import { emitContainerJson } from './container-json';
 import { emitVllmArgv } from './vllm-argv';
 import { emitVllmUnit } from './vllm-unit';
 import { emitDispatcher, emitScripts } from './scripts';
+import { emitFleetMd } from './fleet-md';
 
 const containerEmitters: ContainerEmitter[] = [emitContainerJson, emitVllmArgv, emitVllmUnit, emitScripts];
-const fleetEmitters: FleetEmitter[] = [emitDispatcher];
+const fleetEmitters: FleetEmitter[] = [emitDispatcher, emitFleetMd];
 
 export function emitAll(fleet: FleetPlan): Artifact[] {
   const out: Artifact[] = [];

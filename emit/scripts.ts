@@ -19,6 +19,17 @@ function script(kind: Artifact['kind'], path: string, content: string): Artifact
   return { kind, path, mode: 0o755, content };
 }
 
+/**
+ * The key vLLM's server requires on /v1 (its --api-key, else VLLM_API_KEY in the unit), or ''.
+ * verify.sh and benchmark.sh send it as a bearer token; it is already in the unit and argv.
+ */
+function apiKey(v: NonNullable<ContainerPlan['vllm']>): string {
+  const s = v.settings.find((x) => x.dest === 'api_key')?.value;
+  const key = Array.isArray(s) ? s[0] : s;
+  if (typeof key === 'string' && key !== '') return key;
+  return v.service.env.find((e) => e.name === 'VLLM_API_KEY')?.value ?? '';
+}
+
 function benchmarkSettings(c: ContainerPlan) {
   const b = { ...DEFAULTS.VllmBenchmark, ...(c.effective.vllm_benchmark ?? {}) };
   return { requests: b.requests, maxTokens: b.max_tokens, prompts: b.prompts, expectedGain: b.expected_gain, waitSeconds: b.wait_seconds };
@@ -85,7 +96,9 @@ export const emitScripts: ContainerEmitter = (c, fleet) => {
               `deploy.sh: installs and starts vllm_model_server.service in CTID ${c.ctid} (the plan's phase 3).`,
               [
                 'Pushes the generated unit (mode 0644), reloads systemd, enables and starts it, and waits',
-                'until it is active; a unit whose bytes are already in the container is not restarted.',
+                ...(h.ip
+                  ? ['(at most the unit\'s start timeout) until vLLM answers on its port; a unit whose bytes are', 'already in the container is not restarted.']
+                  : ['until it is active; a unit whose bytes are already in the container is not restarted.']),
                 '--dry-run changes nothing and shows the diff against the unit in the container.',
                 '--sampler-off installs the sampler-off drop-in (the plan\'s fallback); --sampler-on removes it.',
               ],
@@ -96,7 +109,10 @@ export const emitScripts: ContainerEmitter = (c, fleet) => {
                 [2, 'usage error'],
               ],
             ),
-            waitSeconds: 120,
+            // Model download and loading: as long as the unit's own start timeout.
+            waitSeconds: v.service.startTimeoutSec,
+            ip: h.ip ?? '',
+            port: v.port,
           },
           bashWord,
         ),
@@ -124,6 +140,7 @@ export const emitScripts: ContainerEmitter = (c, fleet) => {
             ),
             v,
             ip: h.ip ?? '',
+            apiKey: apiKey(v),
             scriptsDir: h.scriptsDir,
             checks: h.checks,
             kvFp8: (v.kvCacheDtype ?? '').startsWith('fp8'),
@@ -156,6 +173,7 @@ export const emitScripts: ContainerEmitter = (c, fleet) => {
             ),
             v,
             ip: h.ip ?? '',
+            apiKey: apiKey(v),
             b: benchmarkSettings(c),
           },
           bashWord,

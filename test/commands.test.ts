@@ -110,9 +110,9 @@ test('diff against git revisions: exit 2 with the summary, 0 when equal, 1 with 
     [
       'changes in the generated files (base HEAD~1 -> working copy):',
       '  CTID 921: 0 added, 0 removed, 5 changed',
-      '    changed 921/benchmark.sh (+1 -0)',
+      '    changed 921/benchmark.sh (+1 -1)',
       '    changed 921/container.json (+6 -0)',
-      '    changed 921/features/02-vllm.sh (+2 -2)',
+      '    changed 921/features/02-vllm.sh (+3 -3)',
       '    changed 921/verify.sh (+1 -1)',
       '    changed 921/vllm_model_server.service (+1 -1)',
     ].join('\n'),

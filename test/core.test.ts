@@ -126,7 +126,7 @@ test('--only compiles the selection with its clone ancestors; problems elsewhere
   const r = runCli(['--config', 'input.json', '--out', 'out', '--only', '921'], w);
   assert.is(r.code, 0, r.stderr);
   const dirs = [...new Set([...readTree(path.join(w, 'out')).keys()].map((p) => p.split('/')[0]))];
-  assert.equal(dirs, ['900', '901', '921', 'manifest.json', 'phoenix']);
+  assert.equal(dirs, ['900', '901', '921', 'FLEET.md', 'manifest.json', 'phoenix']);
   const r2 = runCli(['--config', 'input.json', '--out', 'out', '--only', '777'], w);
   assert.is(r2.code, 1);
   assert.match(r2.stderr, /--only names CTID 777, which is not in lxc_configs \[PHX090\]/);

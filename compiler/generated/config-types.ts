@@ -36,6 +36,20 @@ export type AbsolutePath = string;
  */
 export type PlainName = string;
 /**
+ * An absolute path without control characters, ',' or '=' (pct set --mpN would read them as option separators).
+ *
+ * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
+ * via the `definition` "MountPath".
+ */
+export type MountPath = string;
+/**
+ * A Proxmox snapshot name: a letter, then up to 39 letters, digits, '_' or '-'.
+ *
+ * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
+ * via the `definition` "SnapshotName".
+ */
+export type SnapshotName = string;
+/**
  * An environment variable name.
  *
  * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
@@ -122,7 +136,7 @@ export interface Container {
    */
   template?: string;
   /**
-   * Snapshot taken when this container is a template; clones are made from it.
+   * A Proxmox snapshot name (a letter, then up to 39 letters, digits, '_' or '-'), taken when this container is a template; clones are made from it.
    */
   template_snapshot_name?: string;
   /**
@@ -220,6 +234,8 @@ export interface Container {
   pct_options?: string[];
   /**
    * Raw LXC lines added to /etc/pve/lxc/<ctid>.conf when absent, for example lxc.apparmor.profile=unconfined.
+   *
+   * Items: An LXC key (lxc.KEY) followed by '=' or ':' and a value on the same line, without control characters or Unicode line separators.
    */
   lxc_options?: string[];
   /**
@@ -332,11 +348,11 @@ export interface Container {
    */
   mount_points?: {
     /**
-     * Folder on the host.
+     * Folder on the host, an absolute path without ',' or '=' (pct set --mpN would read them as option separators).
      */
     host_path: string;
     /**
-     * Mount point inside the container.
+     * Mount point inside the container, an absolute path without ',' or '=' (pct set --mpN would read them as option separators).
      */
     container_path: string;
     /**
@@ -457,7 +473,7 @@ export interface TestEntry {
    */
   type: 'script';
   /**
-   * Script path relative to the Phoenix scripts folder (phoenix_scripts_dir).
+   * A script path inside the Phoenix scripts folder (phoenix_scripts_dir), relative to it, without a leading '/' or a '..' component.
    */
   path: string;
 }
@@ -479,7 +495,7 @@ export interface ZfsVolume {
    */
   size_gb: number;
   /**
-   * Mount point inside the container.
+   * Mount point inside the container, an absolute path without ',' or '=' (pct set --mpN would read them as option separators).
    */
   mount_point: string;
 }

@@ -19,6 +19,11 @@ export function systemdRefusal(value: string): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value)) return 'contains a control character (such as a line break), which a unit file cannot hold';
   if (/[\ud800-\udfff]/.test(value.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) return 'contains an unpaired UTF-16 surrogate (not valid UTF-8)';
+  // systemd refuses a unit line holding a Unicode noncharacter (measured on systemd 252).
+  for (const ch of value) {
+    const cp = ch.codePointAt(0)!;
+    if ((cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe) return `contains the Unicode noncharacter U+${cp.toString(16).toUpperCase().padStart(4, '0')}, which systemd refuses`;
+  }
   return undefined;
 }
 
@@ -37,7 +42,12 @@ function quoted(value: string, dollar: boolean): string {
 
 /** One ExecStart= argument. Plain words stay bare (never the executable's special prefixes). */
 export function execArg(value: string, position: 'executable' | 'argument' = 'argument'): string {
-  if (position === 'executable' && !value.startsWith('/')) throw new EncodeError(`the executable must be an absolute path, not ${JSON.stringify(value)}`);
+  if (position === 'executable') {
+    if (!value.startsWith('/')) throw new EncodeError(`the executable must be an absolute path, not ${JSON.stringify(value)}`);
+    // systemd refuses quotes and backslashes in the executable and does not turn $$ back into $
+    // there (measured through the real systemd: test/encode-systemd.test.ts).
+    if (/["'\\$]/.test(value)) throw new EncodeError(`the executable ${JSON.stringify(value)} may not contain quotes, backslashes or $`);
+  }
   return SAFE_ARG.test(value) ? value : quoted(value, true);
 }
 

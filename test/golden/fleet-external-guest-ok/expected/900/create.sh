@@ -15,6 +15,7 @@
 # Exit codes:
 #   0  done (or nothing to do)
 #   1  a step failed; the log line before says which
+# shellcheck disable=SC2016 # single-quoted config values are data, never expanded
 set -euo pipefail
 
 readonly CTID=900
@@ -73,7 +74,8 @@ bash "$HERE"/features/01-base_setup.sh
 log "no application step"
 
 # 7. Template snapshot, taken once.
-if pct listsnapshot "$CTID" | grep -qw ready; then
+# `pct config --snapshot` fails when the snapshot does not exist: an exact match, no pattern.
+if pct config "$CTID" --snapshot ready >/dev/null 2>&1; then
 	log "snapshot" ready "exists"
 else
 	pct snapshot "$CTID" ready

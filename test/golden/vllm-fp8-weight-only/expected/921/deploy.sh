@@ -5,7 +5,8 @@
 # deploy.sh: installs and starts vllm_model_server.service in CTID 921 (the plan's phase 3).
 #
 #   Pushes the generated unit (mode 0644), reloads systemd, enables and starts it, and waits
-#   until it is active; a unit whose bytes are already in the container is not restarted.
+#   (at most the unit's start timeout) until vLLM answers on its port; a unit whose bytes are
+#   already in the container is not restarted.
 #   --dry-run changes nothing and shows the diff against the unit in the container.
 #   --sampler-off installs the sampler-off drop-in (the plan's fallback); --sampler-on removes it.
 #
@@ -15,6 +16,7 @@
 #   0  the service is active (or, with --dry-run, nothing was changed)
 #   1  a step failed or the service did not become active (the journal is shown)
 #   2  usage error
+# shellcheck disable=SC2016 # single-quoted config values are data, never expanded
 set -euo pipefail
 
 readonly CTID=921
@@ -34,7 +36,8 @@ readonly UNIT_DST=/etc/systemd/system/vllm_model_server.service
 readonly DROPIN_SRC="$HERE"/vllm_model_server.service.d/50-sampler-off.conf
 readonly DROPIN_DIR=/etc/systemd/system/vllm_model_server.service.d
 readonly DROPIN_DST="$DROPIN_DIR"/50-sampler-off.conf
-readonly WAIT_SECONDS=120
+readonly WAIT_SECONDS=1800
+readonly HEALTH_URL=http://10.0.0.221:8000/health
 
 dry_run=0
 sampler=keep
@@ -53,6 +56,8 @@ for arg in "$@"; do
 		;;
 	esac
 done
+
+command -v curl >/dev/null 2>&1 || die "curl not found"
 
 in_ct() {
 	pct exec "$CTID" -- "$@"
@@ -108,13 +113,21 @@ else
 	in_ct systemctl start "$UNIT"
 fi
 
-# Wait (bounded) until the service is active; on failure show the journal.
+# Wait (bounded) until vLLM answers on its port: with Type=simple the unit is "active" as soon as
+# the process runs, long before the model is downloaded and loaded (and verify.sh needs both the
+# API and vLLM's start-up lines). Stop early when the unit failed or vLLM exited and systemd
+# restarted it; then show the journal.
+restarts=$(in_ct systemctl show -p NRestarts --value "$UNIT")
 for _ in $(seq 1 "$WAIT_SECONDS"); do
-	if in_ct systemctl is-active --quiet "$UNIT"; then
-		log "$UNIT" "is active"
+	if in_ct systemctl is-active --quiet "$UNIT" && curl -fsS --max-time 5 -o /dev/null "$HEALTH_URL" 2>/dev/null; then
+		log "$UNIT" "is active and vLLM answers on" "$HEALTH_URL"
 		exit 0
 	fi
 	if in_ct systemctl is-failed --quiet "$UNIT"; then
+		break
+	fi
+	if [ "$(in_ct systemctl show -p NRestarts --value "$UNIT")" != "$restarts" ]; then
+		log "vLLM exited while starting and systemd restarted it"
 		break
 	fi
 	sleep 1

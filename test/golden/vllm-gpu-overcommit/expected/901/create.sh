@@ -15,6 +15,7 @@
 # Exit codes:
 #   0  done (or nothing to do)
 #   1  a step failed; the log line before says which
+# shellcheck disable=SC2016 # single-quoted config values are data, never expanded
 set -euo pipefail
 
 readonly CTID=901
@@ -79,7 +80,8 @@ bash "$HERE"/features/01-nvidia.sh
 log "no application step"
 
 # 7. Template snapshot, taken once.
-if pct listsnapshot "$CTID" | grep -qw pre-configured; then
+# `pct config --snapshot` fails when the snapshot does not exist: an exact match, no pattern.
+if pct config "$CTID" --snapshot pre-configured >/dev/null 2>&1; then
 	log "snapshot" pre-configured "exists"
 else
 	pct snapshot "$CTID" pre-configured

@@ -14,6 +14,7 @@
 #   0  both runs measured
 #   1  a run failed
 #   2  usage error
+# shellcheck disable=SC2016 # single-quoted config values are data, never expanded
 set -euo pipefail
 
 readonly CTID=921
@@ -77,6 +78,9 @@ done
 for tool in pct curl python3; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
 done
+# The "on" run needs the sampler on in the unit itself (--sampler-on only removes the drop-in).
+readonly SAMPLER_IN_UNIT=on
+[ "$SAMPLER_IN_UNIT" = on ] || die "the config turns the FlashInfer sampler off for this CTID (vllm_service.flashinfer_sampler false); set it to true to compare on and off"
 
 in_ct() {
 	pct exec "$CTID" -- "$@"

@@ -14,6 +14,7 @@
 #   0  both runs measured
 #   1  a run failed
 #   2  usage error
+# shellcheck disable=SC2016 # single-quoted config values are data, never expanded
 set -euo pipefail
 
 readonly CTID=921
@@ -31,6 +32,8 @@ readonly DROPIN_DST=/etc/systemd/system/vllm_model_server.service.d/50-sampler-o
 readonly IP=10.0.0.221
 readonly PORT=8000
 readonly SERVED_MODEL=100%
+# The server requires its API key on /v1 (vLLM's --api-key): sent as a bearer token.
+readonly AUTH_HEADER='Authorization: Bearer ;'
 readonly EXPECTED_GAIN=0.2
 requests=16
 max_tokens=128
@@ -77,6 +80,9 @@ done
 for tool in pct curl python3; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
 done
+# The "on" run needs the sampler on in the unit itself (--sampler-on only removes the drop-in).
+readonly SAMPLER_IN_UNIT=on
+[ "$SAMPLER_IN_UNIT" = on ] || die "the config turns the FlashInfer sampler off for this CTID (vllm_service.flashinfer_sampler false); set it to true to compare on and off"
 
 in_ct() {
 	pct exec "$CTID" -- "$@"
@@ -98,7 +104,7 @@ trap 'exit 130' INT TERM
 
 wait_api() {
 	for _ in $(seq 1 "$timeout"); do
-		curl -fsS --max-time 5 "http://$IP:$PORT/v1/models" >/dev/null 2>&1 && return 0
+		curl -fsS --max-time 5 -H "$AUTH_HEADER" "http://$IP:$PORT/v1/models" >/dev/null 2>&1 && return 0
 		sleep 1
 	done
 	die "the API did not answer within" "$timeout" "seconds"
@@ -114,7 +120,7 @@ run_once() {
 	for ((i = 0; i < requests; i++)); do
 		n=${#PROMPTS[@]}
 		body=$(python3 -c 'import json, sys; print(json.dumps({"model": sys.argv[1], "prompt": sys.argv[2], "max_tokens": int(sys.argv[3]), "temperature": 0, "ignore_eos": True}))' "$SERVED_MODEL" "${PROMPTS[i % n]}" "$max_tokens")
-		got=$(curl -fsS --max-time "$timeout" -H 'Content-Type: application/json' -d "$body" "http://$IP:$PORT/v1/completions" | python3 -c 'import json, sys; print(json.load(sys.stdin)["usage"]["completion_tokens"])') || die "request failed with the sampler" "$1"
+		got=$(curl -fsS --max-time "$timeout" -H "$AUTH_HEADER" -H 'Content-Type: application/json' -d "$body" "http://$IP:$PORT/v1/completions" | python3 -c 'import json, sys; print(json.load(sys.stdin)["usage"]["completion_tokens"])') || die "request failed with the sampler" "$1"
 		tokens=$((tokens + got))
 	done
 	end=$(date +%s.%N)

@@ -14,6 +14,7 @@
 #   0  every check passed
 #   1  a check failed
 #   2  usage error
+# shellcheck disable=SC2016 # single-quoted config values are data, never expanded
 set -euo pipefail
 
 readonly CTID=921
@@ -116,7 +117,7 @@ has_line() {
 	case "$journal" in *"$1"*) return 0 ;; *) return 1 ;; esac
 }
 # What systemd actually gives the service (the unit plus any drop-in), not what we hope.
-sampler=$(in_ct systemctl show -p Environment --value "$UNIT" 2>/dev/null | tr ' ' '\n' | sed -n 's/^VLLM_USE_FLASHINFER_SAMPLER=//p' | tail -n 1)
+sampler=$({ in_ct systemctl show -p Environment --value "$UNIT" 2>/dev/null || true; } | tr ' ' '\n' | sed -n 's/^VLLM_USE_FLASHINFER_SAMPLER=//p' | tail -n 1)
 if [ "$sampler" = 0 ]; then
 	if has_line "$LINE_SAMPLER_OFF"; then record "sampler log line" PASS "sampler off and vLLM says: $LINE_SAMPLER_OFF"; else record "sampler log line" FAIL "sampler off but the journal lacks: $LINE_SAMPLER_OFF"; fi
 else
@@ -124,9 +125,8 @@ else
 fi
 
 # 4. The API answers from the host, at the CTID's address.
-models=$(curl -fsS --max-time "$timeout" "http://$IP:$PORT/v1/models" 2>&1) || models=""
-if [ -z "$models" ]; then
-	record "GET /v1/models" FAIL "no answer from http://$IP:$PORT/v1/models"
+if ! models=$(curl -fsS --max-time "$timeout" "http://$IP:$PORT/v1/models" 2>&1); then
+	record "GET /v1/models" FAIL "no answer from http://$IP:$PORT/v1/models: ${models:0:200}"
 elif python3 -c 'import json, sys; ids = [m.get("id") for m in json.loads(sys.argv[1]).get("data", [])]; sys.exit(0 if sys.argv[2] in ids else 1)' "$models" "$SERVED_MODEL" 2>/dev/null; then
 	record "GET /v1/models" PASS "lists $SERVED_MODEL"
 else
@@ -135,7 +135,7 @@ fi
 
 # 5. One small embedding (this is an embedding model).
 body=$(python3 -c 'import json, sys; print(json.dumps({"model": sys.argv[1], "input": "Phoenix verification"}))' "$SERVED_MODEL")
-answer=$(curl -fsS --max-time "$timeout" -H 'Content-Type: application/json' -d "$body" "http://$IP:$PORT/v1/embeddings" 2>&1) || answer=""
+answer=$(curl -fsS --max-time "$timeout" -H 'Content-Type: application/json' -d "$body" "http://$IP:$PORT/v1/embeddings" 2>&1) || true
 detail=$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); v = d["data"][0]["embedding"]; u = d["usage"]["prompt_tokens"]; assert len(v) > 0 and u > 0; print("%d dimensions, %d prompt tokens" % (len(v), u))' "$answer" 2>/dev/null) || detail=""
 if [ -n "$detail" ]; then record "embedding" PASS "$detail"; else record "embedding" FAIL "no embedding with usage: ${answer:0:200}"; fi
 

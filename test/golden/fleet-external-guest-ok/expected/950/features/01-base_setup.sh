@@ -9,6 +9,7 @@
 # Exit codes:
 #   0  done (or nothing to do)
 #   1  a step failed; the log line before says which
+# shellcheck disable=SC2016 # single-quoted config values are data, never expanded
 set -euo pipefail
 
 readonly CTID=950

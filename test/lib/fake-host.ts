@@ -1,0 +1,140 @@
+/**
+ * A fake Proxmox host around one real-systemd container, for running the generated scripts:
+ * test/harness/bin/pct and pvesm (state under PHX_FAKE_STATE, every call logged to PHX_FAKE_LOG,
+ * `pct exec`/`pct push` mapped into the container), test/harness/net/curl (the host's curl: the
+ * container has a private network, so the call is carried out by curl inside the container, see
+ * that file), and inside the container the stand-ins of test/harness/standins/ct-standin.py for
+ * the venv's python and pip, git, apt-get, dpkg, dpkg-query, wget and nvidia-smi.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Container } from '../harness/container';
+import { repoRoot, tmpDir } from './paths';
+
+const HARNESS = (): string => path.join(repoRoot(), 'test', 'harness');
+const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export type Call = string[];
+
+export interface ScriptRun {
+  status: number;
+  stdout: string;
+  stderr: string;
+  /** Host calls (pct, pvesm, curl) the run made, in order. */
+  calls: Call[];
+  /** Calls of the container stand-ins (pip, git, apt-get, ...) the run made, in order. */
+  ctCalls: Call[];
+}
+
+/** Puts the stand-ins into the container (the venv's python and pip, and tools in /usr/local/bin). */
+export function installStandins(ct: Container): void {
+  const self = '/usr/local/lib/phx-standin/ct-standin.py';
+  ct.writeFile(self, fs.readFileSync(path.join(HARNESS(), 'standins', 'ct-standin.py')), 0o755);
+  const links: string[] = ['/opt/vllm/bin/python', '/opt/vllm/bin/pip'];
+  for (const t of ['git', 'apt-get', 'dpkg', 'dpkg-query', 'wget', 'nvidia-smi']) links.push(`/usr/local/bin/${t}`);
+  ct.exec(['sh', '-c', 'mkdir -p /opt/vllm/bin && for l; do ln -sf "$0" "$l"; done', self, ...links], { check: true });
+}
+
+export class FakeHost {
+  /** PHX_FAKE_STATE: one folder per defined CTID. */
+  readonly state: string;
+  /** PHOENIX_PVE_LXC_DIR: where create.sh finds <ctid>.conf. */
+  readonly lxcDir: string;
+  readonly log: string;
+  private readonly pyBin: string;
+  private readonly root: string;
+
+  constructor(
+    readonly ct: Container,
+    opts: { defined?: string[]; storages?: string[] } = {},
+  ) {
+    const root = tmpDir('fakehost');
+    this.root = root;
+    this.state = path.join(root, 'state');
+    this.lxcDir = path.join(root, 'lxc');
+    this.log = path.join(root, 'calls.jsonl');
+    this.pyBin = path.join(root, 'bin');
+    fs.mkdirSync(this.state);
+    fs.mkdirSync(this.lxcDir);
+    fs.mkdirSync(this.pyBin);
+    fs.writeFileSync(this.log, '');
+    // The stand-ins and the scripts call python3 often: use the system one directly when it is
+    // there (a pyenv shim costs ~0.2 s a call), as a Proxmox host would.
+    if (fs.existsSync('/usr/bin/python3')) fs.symlinkSync('/usr/bin/python3', path.join(this.pyBin, 'python3'));
+    this.storages = opts.storages ?? [];
+    for (const id of opts.defined ?? []) this.define(id);
+  }
+
+  storages: string[];
+
+  /** A CTID that exists on the fake host (stopped, empty config). */
+  define(ctid: string): void {
+    fs.mkdirSync(path.join(this.state, ctid), { recursive: true });
+    fs.writeFileSync(path.join(this.state, ctid, 'config'), '');
+  }
+
+  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const dirs = [this.pyBin, path.join(HARNESS(), 'bin'), path.join(HARNESS(), 'net'), SYSTEM_PATH];
+    if (!fs.existsSync('/usr/bin/python3')) dirs.push(process.env.PATH ?? '');
+    return {
+      PATH: dirs.join(':'),
+      HOME: process.env.HOME ?? '/root',
+      LANG: 'C.UTF-8',
+      PHX_FAKE_STATE: this.state,
+      PHX_FAKE_LOG: this.log,
+      PHX_FAKE_PID: String(this.ct.pid),
+      PHX_FAKE_STORAGES: this.storages.join(' '),
+      PHOENIX_PVE_LXC_DIR: this.lxcDir,
+      ...extra,
+    };
+  }
+
+  /** Every host call so far. */
+  calls(): Call[] {
+    return readJsonLines(fs.readFileSync(this.log, 'utf8'));
+  }
+
+  /** Every container stand-in call so far. */
+  ctCalls(): Call[] {
+    const r = this.ct.exec(['cat', '/var/log/phx-standin/calls.jsonl']);
+    return r.status === 0 ? readJsonLines(r.stdout) : [];
+  }
+
+  /** Runs a script (or command) on the fake host with bash, returning what it printed and the calls it made. */
+  run(argv: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): ScriptRun {
+    const before = this.calls().length;
+    const ctBefore = this.ctCalls().length;
+    const r = spawnSync('bash', argv, { env: this.env(opts.env), encoding: 'utf8', timeout: opts.timeoutMs ?? 120000, killSignal: 'SIGKILL' });
+    if (r.error) throw new Error(`${argv.join(' ')}: ${r.error.message}`);
+    return {
+      status: r.status ?? 128,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      calls: this.calls().slice(before),
+      ctCalls: this.ctCalls().slice(ctBefore),
+    };
+  }
+
+  /** Removes the host's temporary folder. */
+  dispose(): void {
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+
+  /** A property of a unit in the container (systemctl show -p NAME --value). */
+  unitProp(unit: string, name: string): string {
+    return this.ct.exec(['systemctl', 'show', '-p', name, '--value', unit], { check: true }).stdout.trim();
+  }
+}
+
+function readJsonLines(text: string): Call[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Call);
+}
+
+/** A readable description of a failed run, for assertion messages. */
+export function describe(r: ScriptRun): string {
+  return `exit ${r.status}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
+}

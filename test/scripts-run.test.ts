@@ -1,0 +1,182 @@
+/**
+ * Issue 5 acceptance: the generated scripts of the example's CTID 921 run on a fake Proxmox host
+ * (test/harness/bin/pct and pvesm) against one real systemd (a systemd-nspawn container), with
+ * stand-ins inside for the venv's python and pip, git, apt-get, dpkg, wget and nvidia-smi
+ * (test/harness/standins/ct-standin.py) and for the host's curl (test/harness/net/curl: the
+ * container's network is private, see there). See test/lib/fake-host.ts.
+ *
+ *   - `out/phoenix create 921` from nothing: the exact host calls and stand-in calls
+ *     (test/scripts-run/921-create.calls.json), the service active with vllm.argv.json's argv,
+ *     the LXC line in <ctid>.conf once;
+ *   - create again: no clone, no conf append, no restart, the calls an idempotent subset
+ *     (test/scripts-run/921-create-again.calls.json);
+ *   - a config that only turns the sampler off: deploy.sh --dry-run prints the diff and changes
+ *     nothing; deploy.sh restarts exactly once and the service sees VLLM_USE_FLASHINFER_SAMPLER=0;
+ *     deploy.sh with the same bytes restarts nothing;
+ *   - the hostile golden case: deploy.sh starts a service whose argv is byte-exact vllm.argv.json.
+ *
+ * Update the call fixtures (then review `git diff test/scripts-run`):
+ *   PHX_UPDATE_CALLS=1 npx uvu dist/test scripts-run
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Container } from './harness/container';
+import { realSystemdAvailable, splitNul } from './lib/real-systemd';
+import { describe, FakeHost, installStandins, ScriptRun } from './lib/fake-host';
+import { expectCallsFixture, isSubsequence, normalizeCalls } from './lib/calls';
+import { copyTree, repoRoot, tmpDir } from './lib/paths';
+import { runCli } from './lib/cli';
+
+const SUITE = 'real-systemd scripts-run suite';
+const UNIT = 'vllm_model_server.service';
+const FIXTURES = path.join(repoRoot(), 'test', 'scripts-run');
+
+if (realSystemdAvailable(SUITE)) {
+  const OUT = path.join(repoRoot(), 'out');
+  let ct: Container;
+  let host: FakeHost;
+  let firstCalls: string[][] = [];
+
+  const argvRecorded = (): string[] => splitNul(ct.readFile('/run/vllm-record.argv'));
+  const envRecorded = (): Map<string, string> =>
+    new Map(splitNul(ct.readFile('/run/vllm-record.env')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]));
+  const starts = (): string[] => ct.exec(['cat', '/var/lib/phx-standin/starts']).stdout.split('\n').filter((l) => l !== '');
+  const serviceState = () => ({
+    active: host.unitProp(UNIT, 'ActiveState'),
+    invocation: host.unitProp(UNIT, 'InvocationID'),
+    mainPid: host.unitProp(UNIT, 'MainPID'),
+    nRestarts: host.unitProp(UNIT, 'NRestarts'),
+    starts: starts().length,
+  });
+  const cmds = (r: ScriptRun): string[] => r.calls.map((c) => c.join(' '));
+  const count = (r: ScriptRun, re: RegExp): number => cmds(r).filter((c) => re.test(c)).length;
+  const unitInCt = (): Buffer => ct.readFile('/etc/systemd/system/vllm_model_server.service');
+
+  test.before(async () => {
+    ct = await Container.boot();
+    installStandins(ct);
+    host = new FakeHost(ct, { defined: ['901'], storages: ['quickOS-lxc-disks'] });
+  });
+  test.after(async () => {
+    host?.dispose();
+    await ct?.stop();
+  });
+
+  test('phoenix create 921 from nothing: exact calls, service active with the argv, LXC line once', () => {
+    const r = host.run([path.join(OUT, 'phoenix'), 'create', '921']);
+    assert.is(r.status, 0, describe(r));
+    firstCalls = normalizeCalls(r.calls, OUT);
+    expectCallsFixture(path.join(FIXTURES, '921-create.calls.json'), { host: firstCalls, container: normalizeCalls(r.ctCalls, OUT) });
+    assert.is(host.unitProp(UNIT, 'ActiveState'), 'active');
+    assert.is(host.unitProp(UNIT, 'UnitFileState'), 'enabled');
+    assert.equal(argvRecorded(), JSON.parse(fs.readFileSync(path.join(OUT, '921', 'vllm.argv.json'), 'utf8')));
+    assert.is(envRecorded().get('VLLM_USE_FLASHINFER_SAMPLER'), '1');
+    assert.ok(ct.readFile('/etc/systemd/system/vllm_model_server.service').equals(fs.readFileSync(path.join(OUT, '921', UNIT))));
+    assert.is(fs.readFileSync(path.join(host.lxcDir, '921.conf'), 'utf8'), 'lxc.apparmor.profile: unconfined\n');
+    // verify.sh ran last and passed every check.
+    const verdicts = r.stdout.split('\n').filter((l) => /^(PASS|FAIL) /.test(l));
+    assert.ok(verdicts.length >= 8 && verdicts.every((l) => l.startsWith('PASS ')), r.stdout);
+    assert.is(fs.readFileSync(path.join(host.state, '921', 'config'), 'utf8').match(/^net0: .*ip=10\.0\.0\.221\/24/m) !== null, true);
+    assert.is(starts().length, 1, 'the service started once');
+    // deploy.sh waited for the API while the stand-in "loaded the model" (a second health probe),
+    // so verify.sh found vLLM's start-up lines and the API (without the wait it would FAIL them).
+    assert.ok(count(r, /^curl .*\/health$/) >= 2, cmds(r).join('\n'));
+  });
+
+  test('create 921 again: no clone, no conf append, no restart; the calls are the idempotent subset', () => {
+    const conf = fs.readFileSync(path.join(host.lxcDir, '921.conf'));
+    const before = serviceState();
+    const r = host.run([path.join(OUT, 'phoenix'), 'create', '921']);
+    assert.is(r.status, 0, describe(r));
+    const again = normalizeCalls(r.calls, OUT);
+    expectCallsFixture(path.join(FIXTURES, '921-create-again.calls.json'), { host: again, container: normalizeCalls(r.ctCalls, OUT) });
+    assert.equal(serviceState(), before);
+    assert.ok(fs.readFileSync(path.join(host.lxcDir, '921.conf')).equals(conf), 'conf file unchanged');
+    for (const re of [/^pct clone /, /^pct start /, /^pct push /, /systemctl restart /, /^pct status 901$/, /git clone /, /NVIDIA-Linux/, /cuda-keyring/]) {
+      assert.is(count(r, re), 0, `${re} in a second run:\n${cmds(r).join('\n')}`);
+    }
+    // The same calls as the first run, in the same order, with steps left out; the one call the
+    // first run lacks is `systemctl start` where it had `systemctl restart` (start is a no-op on an active unit).
+    const isStart = (c: string[]) => c.join(' ') === 'pct exec 921 -- systemctl start vllm_model_server.service';
+    assert.is(again.filter(isStart).length, 1);
+    assert.ok(isSubsequence(again.filter((c) => !isStart(c)), firstCalls), 'the second run makes a subset of the first run\'s calls, in the same order');
+  });
+
+  // A config that differs from the example only in vllm_service.flashinfer_sampler=false.
+  let samplerOut = '';
+  test('sampler off in the config: deploy.sh --dry-run prints the diff and changes nothing', () => {
+    const cfg = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'fixtures', 'phoenix_lxc_configs.json'), 'utf8'));
+    const ct921 = cfg.lxc_configs['921'];
+    ct921.vllm_service = { ...(ct921.vllm_service ?? {}), flashinfer_sampler: false };
+    const work = tmpDir('sampler-off');
+    fs.writeFileSync(path.join(work, 'config.json'), JSON.stringify(cfg, null, 2));
+    const c = runCli(['--config', 'config.json', '--out', 'out', '--only', '921'], work);
+    assert.is(c.code, 0, c.stderr);
+    samplerOut = path.join(work, 'scripts');
+    copyTree(path.join(work, 'out'), samplerOut);
+    const unitDiff = runCli(['diff', path.join(repoRoot(), 'fixtures', 'phoenix_lxc_configs.json'), path.join(work, 'config.json')], work);
+    assert.match(unitDiff.stdout, /-Environment="VLLM_USE_FLASHINFER_SAMPLER=1"\n\+Environment="VLLM_USE_FLASHINFER_SAMPLER=0"/);
+
+    const unitBefore = unitInCt();
+    const before = serviceState();
+    const r = host.run([path.join(samplerOut, '921', 'deploy.sh'), '--dry-run']);
+    assert.is(r.status, 0, describe(r));
+    const printed = r.stdout + r.stderr;
+    assert.match(printed, /^-Environment="VLLM_USE_FLASHINFER_SAMPLER=1"$/m);
+    assert.match(printed, /^\+Environment="VLLM_USE_FLASHINFER_SAMPLER=0"$/m);
+    assert.match(printed, /would install \/etc\/systemd\/system\/vllm_model_server\.service and restart/);
+    assert.is(count(r, /^pct push |systemctl (daemon-reload|enable|restart|start)|mkdir|rm /), 0, cmds(r).join('\n'));
+    assert.ok(unitInCt().equals(unitBefore));
+    assert.equal(serviceState(), before);
+  });
+
+  test('sampler off in the config: deploy.sh restarts exactly once; the service sees VLLM_USE_FLASHINFER_SAMPLER=0', () => {
+    const before = serviceState();
+    const r = host.run([path.join(samplerOut, '921', 'deploy.sh')]);
+    assert.is(r.status, 0, describe(r));
+    const after = serviceState();
+    assert.is(count(r, /systemctl restart vllm_model_server\.service$/), 1);
+    assert.is(count(r, /^pct push 921 \S+\/921\/vllm_model_server\.service \/etc\/systemd\/system\/vllm_model_server\.service --perms 0644$/), 1);
+    assert.is.not(after.invocation, before.invocation);
+    assert.is(after.starts, before.starts + 1, 'one new process start');
+    assert.is(after.nRestarts, before.nRestarts, 'no automatic restart (crash)');
+    assert.is(after.active, 'active');
+    assert.ok(unitInCt().equals(fs.readFileSync(path.join(samplerOut, '921', UNIT))));
+    assert.is(envRecorded().get('VLLM_USE_FLASHINFER_SAMPLER'), '0');
+    // and its verify.sh expects (and finds) vLLM's sampler-off line
+    const v = host.run([path.join(samplerOut, '921', 'verify.sh')]);
+    assert.is(v.status, 0, describe(v));
+    assert.match(v.stdout, /^PASS sampler log line: sampler off and vLLM says: FlashInfer is available, but it is not enabled\.$/m);
+  });
+
+  test('deploy.sh with the same bytes restarts nothing', () => {
+    const before = serviceState();
+    const r = host.run([path.join(samplerOut, '921', 'deploy.sh')]);
+    assert.is(r.status, 0, describe(r));
+    assert.is(count(r, /systemctl restart|^pct push /), 0, cmds(r).join('\n'));
+    assert.match(r.stderr, /unit unchanged; not restarting/);
+    assert.equal(serviceState(), before);
+  });
+
+  test('the hostile golden case: deploy.sh starts the service with exactly its vllm.argv.json', () => {
+    const dir = path.join(tmpDir('hostile'), 'out');
+    copyTree(path.join(repoRoot(), 'test', 'golden', 'vllm-hostile-values', 'expected'), dir);
+    const before = serviceState();
+    const r = host.run([path.join(dir, '921', 'deploy.sh')]);
+    assert.is(r.status, 0, describe(r));
+    assert.is(serviceState().starts, before.starts + 1);
+    const want: string[] = JSON.parse(fs.readFileSync(path.join(dir, '921', 'vllm.argv.json'), 'utf8'));
+    const got = ct.readFile('/run/vllm-record.argv');
+    assert.ok(got.equals(Buffer.from(want.map((a) => a + '\0').join(''), 'utf8')), `argv differs:\n got  ${JSON.stringify(splitNul(got))}\n want ${JSON.stringify(want)}`);
+    assert.is(ct.exec(['test', '-e', '/tmp/pwned']).status, 1, 'nothing in the argv was run by a shell');
+    // its verify.sh passes too: the served name "100%", and the API key ";" sent as a bearer token
+    const v = host.run([path.join(dir, '921', 'verify.sh'), '--json']);
+    assert.is(v.status, 0, describe(v));
+    assert.is(JSON.parse(v.stdout).failed, 0, v.stdout);
+    assert.ok(v.calls.some((c) => c[0] === 'curl' && c.includes('Authorization: Bearer ;')), 'verify.sh sends the API key');
+  });
+
+  test.run();
+}
