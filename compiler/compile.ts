@@ -95,7 +95,10 @@ export function compile(input: CompileInput): CompileOutput {
   if (hasErrors(diagnostics)) return fail(diagnostics);
 
   const source: SourceInfo = { ...input.source, sha256: sha256(JSON.stringify(canonical(doc))) };
-  const notices: Notice[] = sortDiagnostics(diagnostics)
+  // Ordered without positions (CTID, code, path, text), so key order in the file cannot churn out/.
+  const key = (d: Diagnostic) => [d.ctid === undefined ? '' : d.ctid.padStart(10, '0'), d.code, d.path, d.message].join('\u0000');
+  const notices: Notice[] = [...diagnostics]
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
     .filter((d) => d.severity !== 'error')
     .map((d) => ({ severity: d.severity as Notice['severity'], code: d.code, path: d.path, message: d.message, ...(d.ctid !== undefined ? { ctid: d.ctid } : {}) }));
   const plan = planFleet(resolved, selected, vllm, host, source, input.compiler, notices, hostGpus(doc));

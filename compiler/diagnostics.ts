@@ -52,6 +52,7 @@ export const CODES = {
   PHX028: { title: 'no flag catalog for the requested vLLM version', example: '"vllm_version": "0.11.0"' },
   PHX030: { title: 'service environment not allowed', example: 'UnsetEnvironment of a name the unit sets, or an unknown VLLM_* name' },
   PHX031: { title: 'what the compiler chose for the unit because of the GPUs (note)', example: 'VLLM_ATTENTION_BACKEND=FLASHINFER for an FP8 KV cache on compute capability 12.0' },
+  PHX032: { title: 'the vllm pip install replaces the torch installed before it (warning)', example: 'torch from the cu128 nightly index, then vllm==0.10.2 (which pins torch==2.8.0)' },
   PHX101: { title: 'clone_from_ctid names a CTID that does not exist', example: '"clone_from_ctid": "903" with no 903' },
   PHX102: { title: 'clone chain has a cycle', example: '901 clones 902 and 902 clones 901' },
   PHX103: { title: 'clone source has no template_snapshot_name to clone from', example: 'cloning from a CTID without "template_snapshot_name"' },

@@ -38,4 +38,6 @@ export interface VllmCatalog {
   env: VllmEnvVar[];
   attention_backends?: string[];
   log_lines: Record<string, string>;
+  /** Packages vLLM's CUDA wheel pins exactly (requirements/cuda.txt). */
+  requirements?: { file: string; pins: Record<string, string> };
 }

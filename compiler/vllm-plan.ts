@@ -46,6 +46,9 @@ export interface VllmPlan {
     vllmVersion: string;
     torchIndexUrl: string;
     torchCuda: string;
+    /** What the feature script passes to pip for PyTorch, and whether with --pre. */
+    torchPackages: string[];
+    torchPre: boolean;
     flashinfer: boolean;
     flashinferRepo: string;
     flashinferTag: string;
@@ -204,6 +207,19 @@ export function planVllm(doc: PhoenixLxcConfigs, all: Map<string, ResolvedContai
     else if (p === 'venv' && /(^|\/)\.\.(\/|$)/.test(install[p])) r.report('error', 'PHX030', layerPath('vllm_install', p), `${p} ${JSON.stringify(install[p])}: '..' path components are not supported (the venv is the unit's WorkingDirectory=, which systemd refuses as "not normalized", so the unit would not load)`);
   }
 
+  const pins = idx.catalog.requirements?.pins ?? {};
+  const torchNames = ['torch', 'torchvision', 'torchaudio'];
+  const torchPackages = install.torch_pin ? torchNames.map((n) => (pins[n] ? `${n}==${pins[n]}` : n)) : torchNames;
+  if (!install.torch_pin && pins.torch) {
+    r.report(
+      'warning',
+      'PHX032',
+      eff.vllm_install?.torch_index_url !== undefined ? layerPath('vllm_install', 'torch_index_url') : C('application_script'),
+      `pip install vllm==${install.vllm_version} requires torch==${pins.torch} (${idx.catalog.requirements!.file} of the release), so it replaces the newest torch installed from ${install.torch_index_url}, after FlashInfer was built against it; set vllm_install.torch_pin to true (and a torch_index_url that has ${pins.torch}, such as https://download.pytorch.org/whl/cu128)`,
+      { ctid: rc.ctid },
+    );
+  }
+
   const python = `${install.venv}/bin/python`;
   const ordered = [...merged.values()];
   const argv = [python, '-m', VLLM_MODULE, ...flagArgs(idx, ordered)];
@@ -236,6 +252,8 @@ export function planVllm(doc: PhoenixLxcConfigs, all: Map<string, ResolvedContai
       vllmVersion: install.vllm_version,
       torchIndexUrl: install.torch_index_url,
       torchCuda: install.torch_cuda,
+      torchPackages,
+      torchPre: !install.torch_pin,
       flashinfer: install.flashinfer,
       flashinferRepo: install.flashinfer_repo,
       flashinferTag: install.flashinfer_tag,

@@ -193,7 +193,7 @@ test('example: GPU tables, sums and the CTID table', () => {
     ['921', '`Template-VLLM-FP8`', '`10.0.0.221/24`', '`52:54:00:AA:BB:D2`', '8000', '`llama-3.2-3b-fp8`', '`fp8`', '`fp8`'],
   ]);
   assert.not.match(md, /⚠/);
-  assert.match(md, /## Notes\n\n```text\nCTID 921: note PHX031: kv_cache_dtype fp8 on compute capability 12\.0: .*VLLM_ATTENTION_BACKEND=FLASHINFER\n```\n$/);
+  assert.match(md, /## Notes\n\n```text\nCTID 921: note PHX031: kv_cache_dtype fp8 on compute capability 12\.0: .*VLLM_ATTENTION_BACKEND=FLASHINFER\nCTID 921: warning PHX032: pip install vllm==0\.10\.2 requires torch==2\.8\.0 .*\n```\n$/);
 });
 
 test('out/FLEET.md is what the example compiles to', () => {

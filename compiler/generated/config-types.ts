@@ -1336,6 +1336,10 @@ export interface VllmInstall {
    */
   torch_cuda?: string;
   /**
+   * Install exactly the torch, torchvision and torchaudio versions the pinned vLLM requires (from its requirements/cuda.txt, in the flag catalog) instead of the newest build on torch_index_url. Default false, as the plan; pip install vllm==VERSION otherwise replaces that torch after FlashInfer was built against it (warning PHX032).
+   */
+  torch_pin?: boolean;
+  /**
    * Install FlashInfer from source. Default true.
    */
   flashinfer?: boolean;

@@ -20,6 +20,7 @@ export const DEFAULTS = {
     vllm_version: '0.10.2',
     torch_index_url: 'https://download.pytorch.org/whl/nightly/cu128',
     torch_cuda: '12.8',
+    torch_pin: false,
     flashinfer: true,
     flashinfer_repo: 'https://github.com/flashinfer-ai/flashinfer.git',
     flashinfer_tag: 'v0.3.1',

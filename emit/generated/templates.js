@@ -361,7 +361,15 @@ function encode_char(c) {
     ; __append(escapeFn( it.i.venv ))
     ; __append("\nreadonly PIP=\"$VENV\"/bin/pip\nreadonly PY=\"$VENV\"/bin/python\n\n# The virtual environment.\nif in_ct test -x \"$PY\"; then\n	log \"venv exists:\" \"$VENV\"\nelse\n	log \"creating venv\" \"$VENV\"\n	in_ct ")
     ; __append(escapeFn( it.i.python ))
-    ; __append(" -m venv \"$VENV\"\nfi\nin_ct \"$PIP\" install --upgrade pip\n\n# PyTorch from the configured index (the plan: the cu128 nightly, for Blackwell).\nin_ct \"$PIP\" install --pre torch torchvision torchaudio --index-url ")
+    ; __append(" -m venv \"$VENV\"\nfi\nin_ct \"$PIP\" install --upgrade pip\n\n# PyTorch from the configured index (the plan: the cu128 nightly, for Blackwell).\nin_ct \"$PIP\" install ")
+    ;  if (it.i.torchPre) { 
+    ; __append("--pre ")
+    ;  } 
+    ;  for (const p of it.i.torchPackages) { 
+    ; __append(escapeFn( p ))
+    ; __append(" ")
+    ;  } 
+    ; __append("--index-url ")
     ; __append(escapeFn( it.i.torchIndexUrl ))
     ; __append("\n")
     ;  if (it.i.flashinfer) { 

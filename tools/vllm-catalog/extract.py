@@ -1722,6 +1722,23 @@ def find_fstring_piece(src, relpath, cls_name, method, piece_regex):
     raise ExtractError("%s: %s.%s: %r not found" % (relpath, cls_name, method, piece_regex))
 
 
+def pinned_requirements(src):
+    """torch and friends as vLLM's CUDA wheel pins them (requirements/cuda.txt): `pip install
+    vllm==X` replaces any other torch already in the venv with these."""
+    rel = "requirements/cuda.txt"
+    with open(os.path.join(src.root, rel), encoding="utf-8") as f:
+        text = f.read()
+    src.used.add(rel)
+    pins = {}
+    for line in text.splitlines():
+        m = re.match(r"^\s*(torch|torchaudio|torchvision)\s*==\s*([^\s#;]+)", line)
+        if m:
+            pins[m.group(1)] = m.group(2)
+    if "torch" not in pins:
+        raise ExtractError("%s: no torch pin found" % rel)
+    return {"file": rel, "pins": pins}
+
+
 def log_lines(src):
     specs = [
         ("sampler_flashinfer", "vllm/v1/sample/ops/topk_topp_sampler.py",
@@ -1803,6 +1820,7 @@ def extract(root, commit, allow_drift):
 
     quant = quantization_methods(src, ev)
     lines, line_sources = log_lines(src)
+    requirements = pinned_requirements(src)
 
     files = sorted(src.used)
     catalog = {
@@ -1829,6 +1847,7 @@ def extract(root, commit, allow_drift):
         "attention_backends": [b["name"] for b in backends],
         "log_lines": lines,
         "log_line_sources": line_sources,
+        "requirements": requirements,
     }
     return catalog
 
