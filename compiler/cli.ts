@@ -12,7 +12,7 @@ import { validateSchema } from './validate-schema';
 import type { DiffSide } from './review-diff';
 import { formatDiagnostic, hasErrors } from './diagnostics';
 import { unifiedDiff } from './textdiff';
-import { checkIsClean, checkOutput, MANIFEST, writeOutput } from './write';
+import { checkIsClean, checkOutput, MANIFEST, OutputLockedError, pendingSwap, writeOutput } from './write';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 export const DEFAULT_CONFIG = path.join(ROOT, 'fixtures', 'phoenix_lxc_configs.json');
@@ -191,6 +191,10 @@ export function runCompile(o: Options, io: Io): number {
   const keep = o.only ? (p: string) => p !== MANIFEST && !selected.has(p.split('/')[0]) && /^[0-9]+\//.test(p) : undefined;
 
   if (o.check) {
+    if (pendingSwap(outDir)) {
+      io.err(`phoenix-compile: a previous run was killed while replacing ${toPosix(path.relative(io.cwd, outDir)) || '.'}; run \`${result.plan?.source.regenerate ?? 'npm run compile'}\` to finish it`);
+      return 2;
+    }
     const r = checkOutput(outDir, result.files, result.manifestText, keep);
     const rel = (p: string) => toPosix(path.relative(io.cwd, path.join(outDir, p)));
     for (const s of r.stale) io.out(unifiedDiff(`a/${rel(s.path)}`, `b/${rel(s.path)}`, s.current, s.expected).trimEnd());
@@ -207,7 +211,14 @@ export function runCompile(o: Options, io: Io): number {
     io.err(`phoenix-compile: ${toPosix(path.relative(io.cwd, outDir)) || '.'} is up to date (${result.files.length + 1} files)`);
     return 0;
   }
-  const w = writeOutput(outDir, result.files, result.manifestText, keep);
+  let w: ReturnType<typeof writeOutput>;
+  try {
+    w = writeOutput(outDir, result.files, result.manifestText, keep);
+  } catch (e) {
+    if (!(e instanceof OutputLockedError)) throw e;
+    io.err(`phoenix-compile: ${e.message}; nothing written`);
+    return 1;
+  }
   const where = toPosix(path.relative(io.cwd, outDir)) || '.';
   if (w.written.length === 0 && w.removed.length === 0) io.err(`phoenix-compile: ${where} already up to date (${w.unchanged} files)`);
   else io.err(`phoenix-compile: ${where}: ${w.written.length} written, ${w.removed.length} removed, ${w.unchanged} unchanged`);

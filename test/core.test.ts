@@ -132,6 +132,28 @@ test('--only compiles the selection with its clone ancestors; problems elsewhere
   assert.match(r2.stderr, /--only names CTID 777, which is not in lxc_configs \[PHX090\]/);
 });
 
+test('one writer at a time: a live lock refuses, a stale one is taken over', () => {
+  const w = workWith(fs.readFileSync(EXAMPLE));
+  const lock = path.join(w, '.out.phx-lock');
+  fs.writeFileSync(lock, String(process.pid === 1 ? 2 : 1)); // pid 1 is alive
+  const r = runCli(['--config', 'input.json', '--out', 'out'], w);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /another phoenix-compile \(pid 1\) is writing .*\/out; try again when it has finished; nothing written/);
+  assert.not.ok(fs.existsSync(path.join(w, 'out')));
+  fs.writeFileSync(lock, '999999999'); // no such process: a killed writer's lock
+  assert.is(runCli(['--config', 'input.json', '--out', 'out'], w).code, 0);
+  assert.not.ok(fs.existsSync(lock), 'lock released');
+});
+
+test('--check after a kill between the two renames says to finish the swap', () => {
+  const w = workWith(fs.readFileSync(EXAMPLE));
+  assert.is(runCli(['--config', 'input.json', '--out', 'out'], w).code, 0);
+  fs.renameSync(path.join(w, 'out'), path.join(w, '.out.phx-new'));
+  const r = runCli(['--config', 'input.json', '--out', 'out', '--check'], w);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /a previous run was killed while replacing out; run `phoenix-compile --config input.json --out out` to finish it/);
+});
+
 test('generated files (schema, types, validator, README sections) are fresh', () => {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'tools', 'codegen.js'), '--check'], { encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
