@@ -67,7 +67,8 @@ export interface VllmPlan {
     samplerOn: boolean;
   };
   logLines: Record<string, string>;
-  notes: string[];
+  /** benchmark.sh's request set (vllm_benchmark with its defaults). */
+  benchmark: { requests: number; maxTokens: number; prompts: string[]; expectedGain: number; waitSeconds: number };
 }
 
 /** Variables the unit always sets from dedicated keys. */
@@ -138,7 +139,6 @@ export function planVllm(doc: PhoenixLxcConfigs, all: Map<string, ResolvedContai
     r.report('error', 'PHX025', pathOf('dtype'), `fp8 quantization needs 16-bit activations: dtype auto, bfloat16, half or float16, not ${JSON.stringify(dtype)}`);
   }
 
-  const notes: string[] = [];
   const service = { ...DEFAULTS.VllmService, ...(eff.vllm_service ?? {}) };
   const minCap = gpus.length ? Math.min(...gpus.map((g) => capNum(g.capability))) : undefined;
   const caps = [...new Set(gpus.map((g) => g.capability))].sort();
@@ -158,7 +158,6 @@ export function planVllm(doc: PhoenixLxcConfigs, all: Map<string, ResolvedContai
       if (install.flashinfer) {
         extraEnv.VLLM_ATTENTION_BACKEND = 'FLASHINFER';
         const note = `kv_cache_dtype ${kv} on compute capability ${caps.join(', ')}: vLLM ${idx.catalog.vllm_version}'s default V1 attention backend supports an FP8 KV cache only on 9.0 and 10.0 and would silently fall back to the V0 engine, so the unit sets VLLM_ATTENTION_BACKEND=FLASHINFER`;
-        notes.push(note);
         r.report('note', 'PHX031', pathOf('kv_cache_dtype'), note, { ctid: rc.ctid });
       } else {
         r.report('error', 'PHX025', pathOf('kv_cache_dtype'), `kv_cache_dtype ${kv} on compute capability ${caps.join(', ')} needs the FlashInfer attention backend (vLLM ${idx.catalog.vllm_version} otherwise falls back to the V0 engine), but vllm_install.flashinfer is false`);
@@ -271,7 +270,7 @@ export function planVllm(doc: PhoenixLxcConfigs, all: Map<string, ResolvedContai
       samplerOn: service.flashinfer_sampler,
     },
     logLines: idx.catalog.log_lines,
-    notes,
+    benchmark: (({ requests, max_tokens, prompts, expected_gain, wait_seconds }) => ({ requests, maxTokens: max_tokens, prompts: [...prompts], expectedGain: expected_gain, waitSeconds: wait_seconds }))({ ...DEFAULTS.VllmBenchmark, ...(eff.vllm_benchmark ?? {}) }),
   };
 }
 

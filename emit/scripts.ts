@@ -3,7 +3,6 @@
  * benchmark.sh, and the fleet dispatcher out/phoenix. `<%= %>` in these templates is the one bash
  * encoder (bashWord): every config value becomes exactly one bash word.
  */
-import { DEFAULTS } from '../compiler/generated/defaults';
 import type { ContainerPlan } from '../compiler/plan';
 import type { Artifact, ContainerEmitter, FleetEmitter } from './artifact';
 import { scriptPrelude } from './bash-prelude';
@@ -28,11 +27,6 @@ function apiKey(v: NonNullable<ContainerPlan['vllm']>): string {
   const key = Array.isArray(s) ? s[0] : s;
   if (typeof key === 'string' && key !== '') return key;
   return v.service.env.find((e) => e.name === 'VLLM_API_KEY')?.value ?? '';
-}
-
-function benchmarkSettings(c: ContainerPlan) {
-  const b = { ...DEFAULTS.VllmBenchmark, ...(c.effective.vllm_benchmark ?? {}) };
-  return { requests: b.requests, maxTokens: b.max_tokens, prompts: b.prompts, expectedGain: b.expected_gain, waitSeconds: b.wait_seconds };
 }
 
 export const emitScripts: ContainerEmitter = (c, fleet) => {
@@ -174,7 +168,7 @@ export const emitScripts: ContainerEmitter = (c, fleet) => {
             v,
             ip: h.ip ?? '',
             apiKey: apiKey(v),
-            b: benchmarkSettings(c),
+            b: v.benchmark,
           },
           bashWord,
         ),
