@@ -15,18 +15,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { fleetText } from './fleet';
+import { repoRoot } from '../tools/repo-root';
 
-function findRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'compiler'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('repository root not found');
-    dir = up;
-  }
-}
-
-const ROOT = findRoot();
+const ROOT = repoRoot();
 const BIN = path.join(ROOT, 'bin', 'phoenix-compile.js');
 const NODE = process.execPath;
 const REAL = path.resolve(ROOT, '..', 'shared', 'fixtures', 'real', 'phoenix_lxc_configs.2b02afc.json');

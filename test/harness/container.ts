@@ -101,26 +101,9 @@ export function containerSupport(): ContainerSupport {
   return { ok: true };
 }
 
-/** The repository root: the nearest folder above this file (or the cwd) holding package.json and test/harness/rootfs.sh. */
-export function repoRoot(): string {
-  for (const start of [__dirname, process.cwd()]) {
-    let dir = path.resolve(start);
-    for (;;) {
-      if (
-        fs.existsSync(path.join(dir, 'package.json')) &&
-        fs.existsSync(path.join(dir, 'test', 'harness', 'rootfs.sh'))
-      ) {
-        return dir;
-      }
-      const parent = path.dirname(dir);
-      if (parent === dir) break;
-      dir = parent;
-    }
-  }
-  throw new Error(
-    `repoRoot: no folder above ${__dirname} or ${process.cwd()} holds package.json and test/harness/rootfs.sh`,
-  );
-}
+import { repoRoot } from '../../tools/repo-root';
+
+export { repoRoot };
 
 let rootfsPromise: Promise<string> | undefined;
 
@@ -287,7 +270,7 @@ function removeCgroup(dir: string): void {
   }
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

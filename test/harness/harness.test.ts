@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
-import { Container, containerSupport, repoRoot } from './container';
+import { Container, containerSupport, isAlive, repoRoot } from './container';
 
 const support = containerSupport();
 
@@ -139,13 +139,5 @@ if (!support.ok) {
   });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test.run();

@@ -1,16 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-/** The repository root, found from the compiled location (dist/test/...) upward. */
-export function repoRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'compiler'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('repository root not found');
-    dir = up;
-  }
-}
+export { repoRoot } from '../../tools/repo-root';
 
 export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(require('os').tmpdir(), `phx-${prefix}-`));
