@@ -20,7 +20,7 @@ import { repoRoot } from '../tools/repo-root';
 const ROOT = repoRoot();
 const BIN = path.join(ROOT, 'bin', 'phoenix-compile.js');
 const NODE = process.execPath;
-const REAL = path.resolve(ROOT, '..', 'shared', 'fixtures', 'real', 'phoenix_lxc_configs.2b02afc.json');
+const REAL = path.join(ROOT, 'fixtures', 'real', 'phoenix_lxc_configs.2b02afc.json');
 const BASELINE = path.join(ROOT, 'bench', 'baseline-jq.sh');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'phx-bench-'));
 const RUNS = Math.max(10, Number(process.env.BENCH_RUNS ?? 15));

@@ -3,7 +3,7 @@
 // Entry point: runs the precompiled CLI (dist/, built by `npm run build` / `npm ci`).
 let cli;
 try {
-  cli = require('../dist/compiler/cli.js');
+  cli = require('../dist/cli/main.js');
 } catch (e) {
   if (e && e.code === 'MODULE_NOT_FOUND') {
     process.stderr.write('phoenix-compile: not built yet; run `npm ci` (or `npm run build`) first\n');

@@ -1,21 +1,24 @@
 /**
- * The pipeline, as one pure function: config text in, diagnostics and files out. No file system
- * access here; the CLI reads the config and writes the result.
+ * THE PIPE, as one pure function: config text in, diagnostics and files out. No file system
+ * access here; cli/ reads the config and compiler/write/ writes the result.
  *
- *   load -> validate (schema, then fleet semantics) -> resolve -> plan -> emit
+ *   load -> validate (schema) -> select (--only) -> resolve -> check (fleet, host, vLLM)
+ *        -> plan -> check (GPU budget, from the plan) -> emit -> manifest
  */
-import { Diagnostic, dedupeDiagnostics, hasErrors, sortDiagnostics } from './diagnostics';
+import { Diagnostic, dedupeDiagnostics, hasErrors, Reporter, sortDiagnostics } from './diagnostics';
 import type { PhoenixLxcConfigs } from './generated/config-types';
-import { displayPath } from './jsonpath';
 import { loadConfig } from './load';
-import { canonical, FleetPlan, Notice, planFleet, SourceInfo } from './plan';
-import { cloneChain, ResolvedContainer, resolveFleet, sortCtids } from './resolve';
-import { validateSchema } from './validate-schema';
-import { checkFleet, checkGpuBudget, hostGpus, Reporter } from './fleet-checks';
-import { planVllm, VllmPlan } from './vllm-plan';
-import { HostPlan, planHost } from './host-plan';
-import { EncodeError } from '../emit/encode/bash';
-import { buildManifest, OutputFile, renderManifest, sha256 } from './write';
+import { validateSchema } from './validate/schema';
+import { selectCtids } from './select';
+import { ResolvedContainer, resolveFleet, sortCtids } from './resolve';
+import { checkFleet, checkGpuBudget } from './check/fleet';
+import { checkHost } from './check/host';
+import { checkVllm } from './check/vllm';
+import { planFleet } from './plan/fleet';
+import type { FleetPlan, Notice, SourceInfo } from './plan/model';
+import { canonical } from './util/canonical';
+import { buildManifest, OutputFile, renderManifest, sha256 } from './write/manifest';
+import { EncodeError } from '../encode/text';
 import { emitAll } from '../emit';
 
 export interface CompileInput {
@@ -41,67 +44,41 @@ export interface CompileOutput {
 }
 
 export function compile(input: CompileInput): CompileOutput {
-  let resolvedSoFar: Map<string, ResolvedContainer> | undefined;
-  const fail = (diagnostics: Diagnostic[]): CompileOutput => ({
-    ok: false,
-    diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)),
-    files: [],
-    manifestText: '',
-    selected: [],
-    ...(resolvedSoFar ? { resolved: resolvedSoFar } : {}),
-  });
+  let resolved: Map<string, ResolvedContainer> | undefined;
+  const fail = (diagnostics: Diagnostic[]): CompileOutput => ({ ok: false, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)), files: [], manifestText: '', selected: [], ...(resolved ? { resolved } : {}) });
+
   const loaded = loadConfig(input.file, input.text);
   if (!loaded.ok) return fail(loaded.diagnostics);
   const config = loaded.config;
   const schemaDiags = validateSchema(config);
   const doc = config.value as PhoenixLxcConfigs;
   const configs = doc !== null && typeof doc === 'object' && !Array.isArray(doc) && doc.lxc_configs && typeof doc.lxc_configs === 'object' ? doc.lxc_configs : undefined;
-  const allIds = configs ? sortCtids(Object.keys(configs)) : [];
-  let selected = new Set(allIds);
-  const selectionDiags: Diagnostic[] = [];
-  if (input.only && configs) {
-    selected = new Set();
-    for (const id of input.only) {
-      if (!Object.prototype.hasOwnProperty.call(configs, id)) {
-        selectionDiags.push({ severity: 'error', code: 'PHX090', message: `--only names CTID ${id}, which is not in lxc_configs`, file: input.file, pos: config.valuePos.get('/lxc_configs') ?? { line: 1, col: 1 }, path: displayPath(['lxc_configs']) });
-        continue;
-      }
-      for (const c of cloneChain(configs, id)) selected.add(c);
-    }
-  }
-  // Problems in containers outside the selection do not block it.
-  const inScope = (d: Diagnostic) => d.ctid === undefined || selected.has(d.ctid);
-  let diagnostics = [...schemaDiags.filter(inScope), ...selectionDiags];
+  const sel = selectCtids(config, configs ?? {}, input.only && configs ? input.only : undefined);
+  let diagnostics = [...schemaDiags.filter(sel.inScope), ...sel.diagnostics];
   if (hasErrors(diagnostics) || !configs) return fail(diagnostics);
 
-  // When every CTID is schema-valid, the fleet checks see them all; otherwise only the selection.
-  const scope = hasErrors(schemaDiags) ? selected : new Set(allIds);
-  const resolvedAll = resolveFleet(doc, scope);
-  resolvedSoFar = resolvedAll;
-  diagnostics = [...diagnostics, ...checkFleet(config, doc, resolvedAll, scope).filter(inScope)];
+  // When every CTID is schema-valid, the checks see them all; otherwise only the selection.
+  const scope = hasErrors(schemaDiags) ? sel.selected : new Set(sel.all);
+  resolved = resolveFleet(doc, scope);
+  diagnostics = [...diagnostics, ...checkFleet(config, doc, resolved, scope).filter(sel.inScope)];
   if (hasErrors(diagnostics)) return fail(diagnostics);
-  const resolved = new Map([...resolvedAll].filter(([id]) => selected.has(id)));
 
+  const selected = sortCtids(sel.selected);
   const reporter = new Reporter(config);
-  const vllm = new Map<string, VllmPlan>();
-  const host = new Map<string, HostPlan>();
-  for (const [id, rc] of resolved) {
-    host.set(id, planHost(doc, resolvedAll, rc, reporter));
-    const v = planVllm(doc, resolvedAll, rc, reporter);
-    if (v) vllm.set(id, v);
+  for (const id of selected) {
+    checkHost(doc, resolved.get(id)!, reporter);
+    checkVllm(doc, resolved, resolved.get(id)!, reporter);
   }
-  checkGpuBudget(reporter, resolved, vllm);
-  diagnostics = [...diagnostics, ...reporter.diagnostics.filter(inScope)];
+  diagnostics = [...diagnostics, ...reporter.diagnostics.filter(sel.inScope)];
   if (hasErrors(diagnostics)) return fail(diagnostics);
 
   const source: SourceInfo = { ...input.source, sha256: sha256(JSON.stringify(canonical(doc))) };
-  // Ordered without positions (CTID, code, path, text), so key order in the file cannot churn out/.
-  const key = (d: Diagnostic) => [d.ctid === undefined ? '' : d.ctid.padStart(10, '0'), d.code, d.path, d.message].join('\u0000');
-  const notices: Notice[] = [...diagnostics]
-    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
-    .filter((d) => d.severity !== 'error')
-    .map((d) => ({ severity: d.severity as Notice['severity'], code: d.code, path: d.path, message: d.message, ...(d.ctid !== undefined ? { ctid: d.ctid } : {}) }));
-  const plan = planFleet(resolved, selected, vllm, host, source, input.compiler, notices, hostGpus(doc));
+  let plan = planFleet(doc, resolved, selected, source, input.compiler);
+  const budget = new Reporter(config);
+  checkGpuBudget(budget, plan.gpuBudget);
+  diagnostics = [...diagnostics, ...budget.diagnostics.filter(sel.inScope)];
+  plan = { ...plan, notices: notices(diagnostics) };
+
   let files: OutputFile[];
   try {
     files = emitAll(plan);
@@ -111,5 +88,14 @@ export function compile(input: CompileInput): CompileOutput {
     return fail([...diagnostics, { severity: 'error', code: 'PHX019', message: e.message, file: input.file, pos: { line: 1, col: 1 }, path: '$' }]);
   }
   const manifestText = renderManifest(buildManifest(files, input.compiler, { file: source.file, sha256: source.sha256 }));
-  return { ok: true, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)), files, manifestText, plan, selected: sortCtids(selected), resolved: resolvedAll };
+  return { ok: true, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)), files, manifestText, plan, selected, resolved };
+}
+
+/** Warnings and notes without positions, ordered by CTID, code, path and text: key order in the file cannot churn out/. */
+function notices(diagnostics: readonly Diagnostic[]): Notice[] {
+  const key = (d: Diagnostic) => [d.ctid === undefined ? '' : d.ctid.padStart(10, '0'), d.code, d.path, d.message].join('\u0000');
+  return [...diagnostics]
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+    .filter((d) => d.severity !== 'error')
+    .map((d) => ({ severity: d.severity as Notice['severity'], code: d.code, path: d.path, message: d.message, ...(d.ctid !== undefined ? { ctid: d.ctid } : {}) }));
 }

@@ -1,8 +1,10 @@
 /**
  * Diagnostics: every problem the compiler reports, with a stable code, a position in the
  * config file, the JSON path and the CTID it concerns. One formatter, so every stage prints
- * the same editor-jumpable shape: `file:line:col: error: message`.
+ * the same editor-jumpable shape: `file:line:col: error: message`. The Reporter turns a JSON path
+ * into that position; every stage that finds problems reports through one.
  */
+import { ctidOfPath, displayPath, PathSeg, toPointer } from './util/jsonpath';
 
 export type Severity = 'error' | 'warning' | 'note';
 
@@ -106,4 +108,40 @@ export function dedupeDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
 
 export function hasErrors(ds: readonly Diagnostic[]): boolean {
   return ds.some((d) => d.severity === 'error');
+}
+
+/** Where each node of the loaded document is written: JSON Pointer -> position (see load.ts). */
+export interface PositionIndex {
+  /** The config file's name as shown in messages. */
+  file: string;
+  keyPos: ReadonlyMap<string, Position>;
+  valuePos: ReadonlyMap<string, Position>;
+}
+
+/** Collects diagnostics, each placed at the key or value its JSON path names. */
+export class Reporter {
+  readonly diagnostics: Diagnostic[] = [];
+  constructor(private readonly config: PositionIndex) {}
+
+  /** Position of a value (or of its key when `key` is true). */
+  pos(path: PathSeg[], key = false): Position {
+    // A value that is not written (inherited or defaulted) is shown at its nearest written parent.
+    for (let n = path.length; n >= 0; n--) {
+      const ptr = toPointer(path.slice(0, n));
+      const p = (key || n < path.length ? this.config.keyPos.get(ptr) : undefined) ?? this.config.valuePos.get(ptr) ?? this.config.keyPos.get(ptr);
+      if (p) return p;
+    }
+    return { line: 1, col: 1 };
+  }
+
+  report(severity: Severity, code: DiagnosticCode, path: PathSeg[], message: string, opts: { key?: boolean; ctid?: string } = {}): void {
+    const ctid = opts.ctid ?? ctidOfPath(path);
+    this.diagnostics.push({ severity, code, message, file: this.config.file, pos: this.pos(path, opts.key ?? false), path: displayPath(path), ...(ctid !== undefined ? { ctid } : {}) });
+  }
+
+  /** "line:col" of a path, for messages that point at a second place. */
+  where(path: PathSeg[]): string {
+    const p = this.pos(path);
+    return `${p.line}:${p.col}`;
+  }
 }

@@ -8,7 +8,7 @@
 import { parse as parseJson } from '@humanwhocodes/momoa';
 import type { AnyNode, DocumentNode } from '@humanwhocodes/momoa';
 import { Diagnostic, Position } from './diagnostics';
-import { ctidOfPath, displayPath, PathSeg, toPointer } from './jsonpath';
+import { ctidOfPath, displayPath, PathSeg, toPointer } from './util/jsonpath';
 
 export interface LoadedConfig {
   file: string;

@@ -9,6 +9,7 @@
  * the fleet checks, and resolution simply stops the chain there.
  */
 import type { Container, PhoenixLxcConfigs } from './generated/config-types';
+import { isPlainObject } from './util/canonical';
 
 export type Origin = { kind: 'own' } | { kind: 'inherited'; from: string } | { kind: 'default' };
 
@@ -109,10 +110,6 @@ function resolveOne(configs: Record<string, Container>, ctid: string): ResolvedC
     }
   }
   return { ctid, chain, own: configs[ctid], effective: effective as unknown as Container, origin, featureOrigin };
-}
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** CTIDs in numeric order (they are decimal strings without leading zeros). */

@@ -1,6 +1,6 @@
 /** What an emitter returns: files keyed by their path inside the output folder. */
-import type { ContainerPlan, FleetPlan } from '../compiler/plan';
-import type { OutputFile } from '../compiler/write';
+import type { ContainerPlan, FleetPlan } from '../compiler/plan/model';
+import type { OutputFile } from '../compiler/write/manifest';
 
 export type Artifact = OutputFile & { kind: ArtifactKind };
 

@@ -2,8 +2,8 @@
  * The opening every generated script shares: shebang, generated-file header, what the script
  * does and its exit codes, strict mode, and log/die helpers that stamp time and CTID.
  */
-import type { FleetPlan } from '../compiler/plan';
-import { bashWord } from './encode/bash';
+import type { FleetPlan } from '../compiler/plan/model';
+import { bashWord } from '../encode/bash';
 import { hashHeader } from './header';
 
 export interface ScriptDoc {

@@ -1,5 +1,5 @@
 /** The generated-file header every text artifact starts with (after a shebang, if any). */
-import type { FleetPlan } from '../compiler/plan';
+import type { FleetPlan } from '../compiler/plan/model';
 
 export function headerLines(plan: FleetPlan, ctid: string | undefined): string[] {
   const what = ctid !== undefined ? `CTID ${ctid} of ${plan.source.file}` : plan.source.file;

@@ -1,14 +1,19 @@
-/** The emitters, in one list: pure functions from the plan to files. */
-import type { FleetPlan } from '../compiler/plan';
+/** The emitters, in one list: pure functions from the plan to files, one module per artifact. */
+import type { FleetPlan } from '../compiler/plan/model';
 import type { Artifact, ContainerEmitter, FleetEmitter } from './artifact';
+import { emitBenchmarkSh } from './benchmark-sh';
 import { emitContainerJson } from './container-json';
+import { emitCreateSh } from './create-sh';
+import { emitDeploySh } from './deploy-sh';
+import { emitFeatureScripts } from './feature-scripts';
+import { emitFleetMd } from './fleet-md';
+import { emitPhoenix } from './phoenix';
+import { emitVerifySh } from './verify-sh';
 import { emitVllmArgv } from './vllm-argv';
 import { emitVllmUnit } from './vllm-unit';
-import { emitDispatcher, emitScripts } from './scripts';
-import { emitFleetMd } from './fleet-md';
 
-const containerEmitters: ContainerEmitter[] = [emitContainerJson, emitVllmArgv, emitVllmUnit, emitScripts];
-const fleetEmitters: FleetEmitter[] = [emitDispatcher, emitFleetMd];
+const containerEmitters: ContainerEmitter[] = [emitContainerJson, emitVllmArgv, emitVllmUnit, emitCreateSh, emitFeatureScripts, emitDeploySh, emitVerifySh, emitBenchmarkSh];
+const fleetEmitters: FleetEmitter[] = [emitPhoenix, emitFleetMd];
 
 export function emitAll(fleet: FleetPlan): Artifact[] {
   const out: Artifact[] = [];

@@ -1,15 +1,12 @@
 /**
  * out/<ctid>/vllm_model_server.service and the sampler-off drop-in
  * out/<ctid>/vllm_model_server.service.d/50-sampler-off.conf. Every value goes through the systemd
- * encoders (emit/encode/systemd.ts); `<%= %>` in the templates means unitText.
+ * encoders (encode/systemd.ts); `<%= %>` in the templates means unitText.
  */
 import type { ContainerEmitter } from './artifact';
-import { envAssignment, envName, execLine, unitPath, unitText } from './encode/systemd';
+import { envAssignment, envName, execLine, unitPath, unitText } from '../encode/systemd';
 import * as templates from './generated/templates';
 import { hashHeader } from './header';
-
-export const UNIT_NAME = 'vllm_model_server.service';
-export const SAMPLER_OFF_DROPIN = `${UNIT_NAME}.d/50-sampler-off.conf`;
 
 const enc = { path: unitPath, env: envAssignment, name: envName, exec: execLine };
 
@@ -17,7 +14,7 @@ export const emitVllmUnit: ContainerEmitter = (c, fleet) => {
   const v = c.vllm;
   if (!v) return [];
   const header = hashHeader(fleet, c.ctid);
-  const unit = templates.vllm_unit(
+  const unit = templates.vllm_model_server_service(
     {
       header,
       enc,
@@ -33,9 +30,9 @@ export const emitVllmUnit: ContainerEmitter = (c, fleet) => {
     },
     unitText,
   );
-  const dropin = templates.vllm_sampler_off({ header, enc }, unitText);
+  const dropin = templates._50_sampler_off_conf({ header, enc }, unitText);
   return [
-    { kind: 'vllm_model_server.service', path: `${c.ctid}/${UNIT_NAME}`, mode: 0o644, content: unit },
-    { kind: 'sampler-off drop-in', path: `${c.ctid}/${SAMPLER_OFF_DROPIN}`, mode: 0o644, content: dropin },
+    { kind: 'vllm_model_server.service', path: `${c.ctid}/${v.service.unitName}`, mode: 0o644, content: unit },
+    { kind: 'sampler-off drop-in', path: `${c.ctid}/${v.service.samplerOffDropIn}`, mode: 0o644, content: dropin },
   ];
 };

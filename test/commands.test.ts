@@ -9,7 +9,7 @@ import { repoRoot, tmpDir } from './lib/paths';
 
 const ROOT = repoRoot();
 const EXAMPLE = path.join(ROOT, 'fixtures', 'phoenix_lxc_configs.json');
-const REAL = path.resolve(ROOT, '..', 'shared', 'fixtures', 'real');
+const REAL = path.join(ROOT, 'fixtures', 'real');
 const R08 = path.join(REAL, 'phoenix_lxc_configs.08cb921.json');
 const temps: string[] = [];
 const tmp = (p: string) => {

@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { envAssignment, execLine } from '../emit/encode/systemd';
+import { envAssignment, execLine } from '../encode/systemd';
 import { checkProbe, listCorpus, parseExpected, Probe, runCorpusCase, stamps } from './corpus/run';
 import { readTree } from './lib/paths';
 

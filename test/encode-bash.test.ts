@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bashWord, EncodeError } from '../emit/encode/bash';
+import { bashWord, EncodeError } from '../encode/bash';
 import { hostileString, printableString, SEED } from './lib/arbitraries';
 
 /** Runs one bash script that prints each encoded word NUL-terminated; returns what bash received. */

@@ -13,8 +13,8 @@
 import * as fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EncodeError } from '../emit/encode/bash';
-import { envAssignment, envName, execArg, execLine, unitPath, unitText } from '../emit/encode/systemd';
+import { EncodeError } from '../encode/bash';
+import { envAssignment, envName, execArg, execLine, unitPath, unitText } from '../encode/systemd';
 import { compile } from '../compiler/compile';
 import { Container } from './harness/container';
 import { hostileString, printableString, SEED } from './lib/arbitraries';

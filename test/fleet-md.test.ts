@@ -10,13 +10,15 @@ import * as path from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compile } from '../compiler/compile';
-import type { ContainerPlan, FleetPlan } from '../compiler/plan';
-import { mermaidFlowchart, mermaidLabel, nodeId, renderFleetMd } from '../emit/fleet-md';
+import type { ContainerPlan, FleetPlan } from '../compiler/plan/model';
+import { mermaidFlowchart, renderFleetMd } from '../emit/fleet-md';
+import { mermaidLabel } from '../encode/mermaid';
+import { nodeId } from '../encode/mermaid';
 import { caseArgs, caseInput, GOLDEN_DIR, listCases } from './golden/cases';
 import { repoRoot } from './lib/paths';
 
 const ROOT = repoRoot();
-const REAL = path.resolve(ROOT, '..', 'shared', 'fixtures', 'real');
+const REAL = path.join(ROOT, 'fixtures', 'real');
 const EXAMPLE = fs.readFileSync(path.join(ROOT, 'fixtures', 'phoenix_lxc_configs.json'), 'utf8');
 
 interface Vertex {

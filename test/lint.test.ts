@@ -1,7 +1,7 @@
 /**
  * Every generated script parses (`bash -n`), is shellcheck-clean (every severity, style included)
  * and is formatted as shfmt formats it (`shfmt -d`, tabs): the bundled example, the user's two real
- * config files (../shared/fixtures/real: 2b02afc whole, 08cb921 with --only for the CTIDs it can
+ * config files (fixtures/real: 2b02afc whole, 08cb921 with --only for the CTIDs it can
  * compile), each compiled into a temporary folder, and every golden case's expected tree (the
  * hostile values among them). Scripts are the files the manifest gives mode 0755.
  * shellcheck and shfmt come from Debian (.ci/run installs them); without them the suite prints a
@@ -17,7 +17,7 @@ import { repoRoot, tmpDir } from './lib/paths';
 import { listCases } from './golden/cases';
 
 const SUITE = 'generated-scripts lint suite';
-const REAL = path.join(repoRoot(), '..', 'shared', 'fixtures', 'real');
+const REAL = path.join(repoRoot(), 'fixtures', 'real');
 
 interface Tree {
   name: string;

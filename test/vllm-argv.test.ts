@@ -9,13 +9,13 @@ import * as path from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compile } from '../compiler/compile';
-import { canonical } from '../compiler/plan';
+import { canonical } from '../compiler/util/canonical';
 import { caseArgs, caseInput, listCases } from './golden/cases';
 import { repoRoot, tmpDir } from './lib/paths';
 
 const ROOT = repoRoot();
 const CATALOG = path.join(ROOT, 'schema', 'vllm', '0.10.2.json');
-const REAL = path.resolve(ROOT, '..', 'shared', 'fixtures', 'real');
+const REAL = path.join(ROOT, 'fixtures', 'real');
 
 function compileText(text: string, only?: string[]) {
   return compile({ file: 'input.json', text, source: { file: 'input.json', regenerate: 'x' }, compiler: { name: 'phoenix-compile', version: '0' }, ...(only ? { only } : {}) });

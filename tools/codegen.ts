@@ -55,7 +55,7 @@ async function main(): Promise<number> {
   outputs.set('compiler/generated/config-types.ts', types);
 
   // The run-time validator checks everything but the contents of the vLLM groups: those are
-  // checked against the flag catalog itself (compiler/vllm.ts), with vLLM-aware messages, which
+  // checked against the flag catalog itself (compiler/vllm/settings.ts), with vLLM-aware messages, which
   // keeps the validator small (with 176 typed properties it was 0.8 MB and 22 ms to load).
   const runtimeSchema = JSON.parse(JSON.stringify(schema)) as JsonSchema;
   const runtimeDefs = runtimeSchema.definitions as Record<string, JsonSchema>;
@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   });
   const validate = ajv.compile(runtimeSchema);
   const code = standaloneCode(ajv, validate);
-  outputs.set('compiler/generated/validate-schema.js', `/* eslint-disable */\n// ${GENERATED_NOTE}\n${code}\n`);
+  outputs.set('compiler/generated/validate-schema.js', `// ${GENERATED_NOTE}\n${code}\n`);
   outputs.set(
     'compiler/generated/validate-schema.d.ts',
     `// ${GENERATED_NOTE}\nimport type { ErrorObject } from 'ajv';\ndeclare function validate(data: unknown): boolean;\ndeclare namespace validate {\n  let errors: ErrorObject[] | null | undefined;\n}\nexport = validate;\n`,
@@ -121,23 +121,55 @@ async function renderDefaults(schema: JsonSchema): Promise<string> {
 }
 
 /**
- * Precompiles emit/templates/*.ejs into plain functions, so the compile path needs no template
+ * Precompiles emit/templates/ (and its subfolders) .ejs files into plain functions, so the compile path needs no template
  * engine. Each takes (it, escapeFn): the emitter passes the one encoder for the target language
- * (bash or systemd) as escapeFn, so `<%= x %>` means "encode x for this file".
+ * (bash or systemd) as escapeFn, so `<%= x %>` means "encode x for this file". Each template
+ * declares its input on its first line, `<%# input: { ... } -%>`, in TypeScript over the plan's
+ * types (`M.` is compiler/plan/model.ts); the declaration file carries it, so tsc checks every
+ * emitter's call against what its template reads.
  */
 function compileTemplates(): { js: string; dts: string } {
   const dir = rel('emit/templates');
-  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.ejs')).sort() : [];
-  const js: string[] = [`// ${GENERATED_NOTE}`, `// Sources: emit/templates/*.ejs, compiled with ejs (client mode, strict, locals as \`it\`).`, "'use strict';"];
-  const dts: string[] = [`// ${GENERATED_NOTE}`, 'export type Template = (it: any, escapeFn: (value: string) => string) => string;'];
+  const names: string[] = [];
+  const walk = (sub: string) => {
+    for (const e of fs.readdirSync(path.join(dir, sub), { withFileTypes: true })) {
+      const r = sub ? `${sub}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else if (e.name.endsWith('.ejs')) names.push(r);
+    }
+  };
+  if (fs.existsSync(dir)) walk('');
+  names.sort();
+  const js: string[] = [`// ${GENERATED_NOTE}`, `// Sources: emit/templates/ (.ejs files, subfolders included), compiled with ejs (client mode, strict, locals as \`it\`).`, "'use strict';"];
+  const dts: string[] = [
+    `// ${GENERATED_NOTE}`,
+    '// Each template as a function of its declared input (the `<%# input: ... -%>` line of its .ejs file).',
+    "import type * as M from '../../compiler/plan/model';",
+    '/** The systemd encoders a unit template calls (encode/systemd.ts). */',
+    'export interface UnitEncoders {',
+    '  path(value: string): string;',
+    '  env(name: string, value: string): string;',
+    '  name(name: string): string;',
+    '  exec(argv: readonly string[]): string;',
+    '}',
+    'export type Escape = (value: string) => string;',
+  ];
   for (const file of names) {
     const text = fs.readFileSync(path.join(dir, file), 'utf8');
+    const decl = /^<%#\s*input:\s*([\s\S]*?)\s*-%>\n/.exec(text);
+    if (!decl) throw new Error(`emit/templates/${file} must start with <%# input: { ... } -%> declaring its input`);
     const fn = ejs.compile(text, { client: true, strict: true, localsName: 'it', _with: false, compileDebug: false, filename: file });
-    const key = file.replace(/\.ejs$/, '').replace(/[^A-Za-z0-9_]/g, '_');
+    const key = templateKey(file);
     js.push(`exports.${key} = ${fn.toString()};`);
-    dts.push(`export declare const ${key}: Template;`);
+    dts.push(`/** emit/templates/${file} */`, `export declare function ${key}(it: ${decl[1]}, escapeFn: Escape): string;`);
   }
   return { js: js.join('\n') + '\n', dts: dts.join('\n') + '\n' };
+}
+
+/** The export name of a template: its path without .ejs, non-word characters as _, never starting with a digit. */
+function templateKey(file: string): string {
+  const key = file.replace(/\.ejs$/, '').replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[0-9]/.test(key) ? `_${key}` : key;
 }
 
 /** Reads the CODES table out of compiler/diagnostics.ts without running it. */

@@ -2,7 +2,7 @@
  * Build-time: the full schema = the hand-written base + the vLLM groups generated from the flag
  * catalog, so the validator and the TypeScript types know every vLLM key and choice.
  */
-import type { VllmCatalog, VllmFlag } from '../compiler/vllm-catalog-types';
+import type { VllmCatalog, VllmFlag } from '../compiler/vllm/catalog-types';
 
 export type JsonSchema = { [k: string]: unknown };
 

@@ -9,14 +9,15 @@ import * as path from 'path';
 const root = path.resolve(__dirname, '..', '..');
 const pattern = process.argv[2] ?? '\\.test\\.js$';
 const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
-const child = spawn(process.execPath, [uvu, path.join('dist', 'test'), pattern], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+// loud-hooks makes a before/after hook that throws print its error (uvu would swallow it).
+const loudHooks = path.join(root, 'dist', 'test', 'lib', 'loud-hooks.js');
+const child = spawn(process.execPath, ['-r', loudHooks, uvu, path.join('dist', 'test'), pattern], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
 let text = '';
 child.stdout.on('data', (b: Buffer) => {
   process.stdout.write(b);
   text += b.toString('utf8');
 });
 child.on('close', (code) => {
-  // eslint-disable-next-line no-control-regex
   const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
   const num = (label: string) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(plain)?.[1] ?? 0);
   const total = num('Total');

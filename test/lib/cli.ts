@@ -1,6 +1,6 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { main } from '../../compiler/cli';
+import { main } from '../../cli/main';
 import { repoRoot } from './paths';
 
 export interface RunResult {

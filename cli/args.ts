@@ -1,0 +1,54 @@
+/**
+ * Argument parsing for every command: Node's own `util.parseArgs` (strict), with its errors
+ * turned into one-line usage messages. Each command declares its options and parses into a
+ * typed value (the shape of Terraform's internal/command/arguments).
+ */
+import { parseArgs, ParseArgsConfig } from 'util';
+
+/** Bad usage: printed with a pointer to --help, exit 1. */
+export class UsageError extends Error {}
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+/** Options every command takes. */
+export const COMMON_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies OptionSpec;
+
+/**
+ * Parses `argv` against `options`.
+ * @throws UsageError for an unknown option, a missing value or an unexpected positional argument
+ */
+export function parseCommand<O extends OptionSpec>(argv: string[], options: O, positionals: { max: number }) {
+  let r;
+  try {
+    r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(usageMessage(e as NodeJS.ErrnoException & { message: string }));
+  }
+  if (r.positionals.length > positionals.max) {
+    const extra = r.positionals[positionals.max];
+    throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
+  }
+  return r;
+}
+
+function usageMessage(e: NodeJS.ErrnoException & { message: string }): string {
+  const option = /'(-{1,2}[^' <]+)/.exec(e.message)?.[1] ?? '';
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${option}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return /argument missing|ambiguous/.test(e.message) ? `${option} needs a value` : `${option} takes no value`;
+    default:
+      return e.message;
+  }
+}
+
+/** `--only 921,950 --only 951` -> ["921", "950", "951"]. */
+export function parseOnly(values: string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  const ids = values.flatMap((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+  for (const id of ids) if (!/^[0-9]+$/.test(id)) throw new UsageError(`--only takes CTIDs separated by commas, not ${JSON.stringify(id)}`);
+  return ids;
+}

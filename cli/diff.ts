@@ -1,0 +1,151 @@
+/**
+ * `phoenix-compile diff`: what a config change does to the generated files, without writing
+ * anything. Compiles two configs in memory (the base revision's, read with `git show`, and the
+ * working copy; or two files) and prints a per-CTID summary followed by unified diffs.
+ * Exit 0 when equal, 2 when different, 1 on error (an invalid config on either side, named).
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { compile, CompileOutput } from '../compiler/compile';
+import { formatDiagnostic } from '../compiler/diagnostics';
+import { lineChanges, unifiedDiff } from '../compiler/util/textdiff';
+import { MANIFEST } from '../compiler/write/manifest';
+import { COMMON_OPTIONS, parseCommand, parseOnly, UsageError } from './args';
+import { compilerInfo, DEFAULT_CONFIG, Io, sourceNames, toPosix } from './context';
+
+export const HELP = `Usage: phoenix-compile diff [--base REV] [--config PATH] [--only CTIDS]
+       phoenix-compile diff OLD.json NEW.json
+
+Compiles the config at a git revision (default HEAD, read with git show, no checkout) and the
+working copy, or two config files, in memory, and prints a per-CTID summary of what changes in
+the generated files followed by unified diffs. Writes nothing.
+
+Options:
+  --base REV        the revision to compare with (default HEAD)
+  --config PATH     config file (default: the bundled example fixtures/phoenix_lxc_configs.json)
+  --out DIR         output folder the headers name (default: out)
+  --only CTID[,..]  only these CTIDs (and their clone ancestors)
+  -h, --help        this text
+
+Exit codes: 0 equal, 2 different, 1 error (naming the side that does not compile).
+`;
+
+const OPTIONS = { ...COMMON_OPTIONS, base: { type: 'string' }, config: { type: 'string' }, out: { type: 'string' }, only: { type: 'string', multiple: true } } as const;
+
+export function main(argv: string[], io: Io): number {
+  const { values, positionals } = parseCommand(argv, OPTIONS, { max: 2 });
+  if (values.help) {
+    io.out(HELP.trimEnd());
+    return 0;
+  }
+  if (positionals.length === 1) throw new UsageError('diff takes two config files, or none (with --base)');
+  if (positionals.length === 2 && values.base !== undefined) throw new UsageError('diff takes --base REV or two files, not both');
+  const only = parseOnly(values.only);
+  const o = { ...(values.config !== undefined ? { config: values.config } : {}), out: values.out ?? 'out', ...(only ? { only } : {}) };
+  let base: DiffSide;
+  let head: DiffSide;
+  const read = (file: string, label: string): DiffSide | undefined => {
+    try {
+      return { label, file, text: fs.readFileSync(path.resolve(io.cwd, file), 'utf8') };
+    } catch (e) {
+      io.err(`phoenix-compile diff: cannot read ${label} config ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      return undefined;
+    }
+  };
+  if (positionals.length === 2) {
+    const a = read(positionals[0], 'old');
+    const b = read(positionals[1], 'new');
+    if (!a || !b) return 1;
+    [base, head] = [a, b];
+  } else {
+    const file = o.config ?? toPosix(path.relative(io.cwd, DEFAULT_CONFIG));
+    const rev = values.base ?? 'HEAD';
+    const atRev = readAtRevision(io.cwd, rev, file);
+    if ('error' in atRev) {
+      io.err(`phoenix-compile diff: cannot read ${file} at base ${rev}: ${atRev.error}`);
+      return 1;
+    }
+    const b = read(file, 'working copy');
+    if (!b) return 1;
+    [base, head] = [{ label: `base ${rev}`, file: `${rev}:${file}`, text: atRev.text }, b];
+  }
+  const outDir = path.resolve(io.cwd, o.out);
+  const names = sourceNames(path.resolve(io.cwd, positionals.length === 2 ? positionals[1] : (o.config ?? DEFAULT_CONFIG)), outDir, o);
+  const report = diffOutputs(base, head, (side) => compile({ file: side.file, text: side.text, source: names, compiler: compilerInfo(), ...(o.only ? { only: o.only } : {}) }));
+  for (const e of report.errors) io.err(e);
+  if (report.text) io.out(report.text.trimEnd());
+  return report.code;
+}
+
+export interface DiffSide {
+  label: string;
+  file: string;
+  text: string;
+}
+
+/** Reads `path` at git revision `rev` (no checkout). */
+export function readAtRevision(cwd: string, rev: string, file: string): { text: string } | { error: string } {
+  try {
+    const top = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    const rel = path.relative(top, path.resolve(cwd, file)).split(path.sep).join('/');
+    return { text: execFileSync('git', ['show', `${rev}:${rel}`], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 }) };
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    return { error: (err.stderr || err.message).trim().split('\n')[0] };
+  }
+}
+
+export interface DiffReport {
+  code: 0 | 1 | 2;
+  text: string;
+  errors: string[];
+}
+
+export function diffOutputs(base: DiffSide, head: DiffSide, compileSide: (s: DiffSide) => CompileOutput): DiffReport {
+  const a = compileSide(base);
+  const b = compileSide(head);
+  const errors: string[] = [];
+  for (const [side, r] of [
+    [base, a],
+    [head, b],
+  ] as const) {
+    if (!r.ok) {
+      for (const d of r.diagnostics) if (d.severity === 'error') errors.push(`${side.label}: ${formatDiagnostic(d)}`);
+      errors.push(`phoenix-compile diff: the ${side.label} config (${side.file}) does not compile`);
+    }
+  }
+  if (errors.length) return { code: 1, text: '', errors };
+  const fa = new Map(a.files.map((f) => [f.path, f.content]));
+  const fb = new Map(b.files.map((f) => [f.path, f.content]));
+  const paths = [...new Set([...fa.keys(), ...fb.keys()])].filter((p) => p !== MANIFEST).sort();
+  type Row = { path: string; status: 'added' | 'removed' | 'changed'; added: number; removed: number };
+  const rows: Row[] = [];
+  for (const p of paths) {
+    const x = fa.get(p);
+    const y = fb.get(p);
+    if (x === y) continue;
+    if (x === undefined) rows.push({ path: p, status: 'added', added: lineCount(y!), removed: 0 });
+    else if (y === undefined) rows.push({ path: p, status: 'removed', added: 0, removed: lineCount(x) });
+    else rows.push({ path: p, status: 'changed', ...lineChanges(x, y) });
+  }
+  if (rows.length === 0) return { code: 0, text: `no changes in the generated files (${base.label} -> ${head.label})\n`, errors };
+  const out: string[] = [`changes in the generated files (${base.label} -> ${head.label}):`];
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) {
+    const key = r.path.includes('/') ? `CTID ${r.path.split('/')[0]}` : 'fleet';
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  for (const [key, rs] of groups) {
+    const count = (s: Row['status']) => rs.filter((r) => r.status === s).length;
+    out.push(`  ${key}: ${count('added')} added, ${count('removed')} removed, ${count('changed')} changed`);
+    for (const r of rs) out.push(`    ${r.status.padEnd(7)} ${r.path} (+${r.added} -${r.removed})`);
+  }
+  out.push('');
+  for (const r of rows) out.push(unifiedDiff(r.status === 'added' ? '/dev/null' : `a/${r.path}`, r.status === 'removed' ? '/dev/null' : `b/${r.path}`, fa.get(r.path) ?? '', fb.get(r.path) ?? '').trimEnd());
+  return { code: 2, text: out.join('\n') + '\n', errors };
+}
+
+function lineCount(t: string): number {
+  return t === '' ? 0 : t.split('\n').length - (t.endsWith('\n') ? 1 : 0);
+}

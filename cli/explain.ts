@@ -1,0 +1,121 @@
+/**
+ * `phoenix-compile explain CTID`: the effective configuration of one CTID with the origin of every
+ * value (own, inherited from CTID N, default), its vLLM arguments and where vLLM files each, the
+ * argv, the unit's environment, the artifacts it produces, and the compile's notes for it.
+ */
+import * as path from 'path';
+import { compile, CompileOutput } from '../compiler/compile';
+import { formatDiagnostic } from '../compiler/diagnostics';
+import { DEFAULTS } from '../compiler/generated/defaults';
+import type { ContainerPlan } from '../compiler/plan/model';
+import type { Origin } from '../compiler/resolve';
+import { COMMON_OPTIONS, parseCommand, UsageError } from './args';
+import { compilerInfo, Io, printDiagnostics, readConfig, shown, sourceNames } from './context';
+
+export const HELP = `Usage: phoenix-compile explain CTID [--config PATH] [--out DIR]
+
+Prints CTID's effective configuration with the origin of every value (own, inherited from CTID
+N, default), each vLLM argument with its flag and vLLM group, the argv, the unit's environment,
+install pins, GPUs, the artifacts it produces, and its notes and problems (also for a CTID with
+errors). Writes nothing.
+
+Options:
+  --config PATH     config file (default: the bundled example fixtures/phoenix_lxc_configs.json)
+  --out DIR         the output folder the artifact paths are shown in (default: out)
+  -h, --help        this text
+
+Exit codes: 0 the CTID compiles, 1 it has errors (they are listed) or usage error.
+`;
+
+const OPTIONS = { ...COMMON_OPTIONS, config: { type: 'string' }, out: { type: 'string' } } as const;
+
+export function main(argv: string[], io: Io): number {
+  const { values, positionals } = parseCommand(argv, OPTIONS, { max: 1 });
+  if (values.help) {
+    io.out(HELP.trimEnd());
+    return 0;
+  }
+  const ctid = positionals[0];
+  if (ctid === undefined || !/^[0-9]+$/.test(ctid)) throw new UsageError('explain needs a CTID');
+  const o = { ...(values.config !== undefined ? { config: values.config } : {}), out: values.out ?? 'out' };
+  const input = readConfig(o, io);
+  if (!input) return 1;
+  const outDir = path.resolve(io.cwd, o.out);
+  const result = compile({ ...input, source: sourceNames(input.path, outDir, o), compiler: compilerInfo(), only: [ctid] });
+  if (!result.resolved?.has(ctid)) {
+    printDiagnostics(io, result.diagnostics);
+    io.err(`phoenix-compile: cannot explain CTID ${ctid}: the config has errors for it`);
+    return 1;
+  }
+  io.out(explainText(result, ctid, shown(io, outDir)));
+  return result.ok ? 0 : 1;
+}
+
+function originText(o: Origin | undefined): string {
+  if (!o) return 'default';
+  return o.kind === 'own' ? 'own' : o.kind === 'inherited' ? `inherited from CTID ${o.from}` : 'default';
+}
+
+function flatten(prefix: string, v: unknown, out: [string, unknown][]): void {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && prefix !== 'vllm_engine_config' && !prefix.startsWith('vllm_engine_config.')) {
+    for (const k of Object.keys(v).sort()) flatten(prefix ? `${prefix}.${k}` : k, (v as Record<string, unknown>)[k], out);
+  } else out.push([prefix, v]);
+}
+
+export function explainText(result: CompileOutput, ctid: string, outDir: string): string {
+  const planned = result.plan?.containers.find((x) => x.ctid === ctid);
+  const r = result.resolved!.get(ctid)!;
+  // Without a plan (the CTID has errors) explain still shows the effective configuration.
+  const c: Pick<ContainerPlan, 'ctid' | 'name' | 'chain' | 'effective' | 'origin' | 'featureOrigin'> & { vllm?: ContainerPlan['vllm'] } = planned ?? {
+    ctid,
+    name: r.effective.name,
+    chain: r.chain,
+    effective: r.effective,
+    origin: r.origin,
+    featureOrigin: r.featureOrigin,
+  };
+  const lines: string[] = [];
+  lines.push(`CTID ${c.ctid} ${c.name}`, `clone chain: ${c.chain.join(' -> ')}`, '', 'effective configuration (origin):');
+  const rows: [string, unknown][] = [];
+  for (const k of Object.keys(c.effective).sort()) {
+    if (k === 'vllm_engine_config' || k === 'vllm_parameters' || k === 'vllm_args') continue;
+    flatten(k, (c.effective as unknown as Record<string, unknown>)[k], rows);
+  }
+  for (const [k, v] of rows) {
+    const top = k.split('.')[0];
+    let origin = originText(c.origin[k] ?? c.origin[top]);
+    if (k === 'features') origin = (v as string[]).map((f) => `${f}: ${originText(c.featureOrigin[f])}`).join('; ');
+    lines.push(`  ${k} = ${JSON.stringify(v)}  (${origin})`);
+  }
+  if (c.vllm) {
+    const v = c.vllm;
+    const setKeys = (obj: Record<string, unknown> | undefined, group: string) =>
+      Object.entries(DEFAULTS[group as 'VllmInstall' | 'VllmService'] as Record<string, unknown>).filter(([k]) => obj?.[k] === undefined);
+    for (const [group, key] of [
+      ['VllmInstall', 'vllm_install'],
+      ['VllmService', 'vllm_service'],
+    ] as const) {
+      for (const [k, val] of setKeys(c.effective[key] as Record<string, unknown> | undefined, group)) lines.push(`  ${key}.${k} = ${JSON.stringify(val)}  (default)`);
+    }
+    lines.push('', `vLLM ${v.version} arguments (flag, vLLM's group, where written):`);
+    for (const s of v.settings) {
+      const where = s.path.slice(2).join('.');
+      const grouping = s.source === 'vllm_engine_config' && s.path[3] !== s.group ? `; written under ${String(s.path[3])}` : '';
+      lines.push(`  ${s.dest} = ${JSON.stringify(s.value)}  -> ${s.flag} (vLLM group ${s.vllmGroup}${grouping}) at ${where} (${s.layer === c.ctid ? 'own' : `inherited from CTID ${s.layer}`}, ${s.source})`);
+    }
+    lines.push('', 'argv (vllm.argv.json):', ...v.argv.map((a) => `  ${JSON.stringify(a)}`));
+    lines.push('', 'unit environment (vllm_model_server.service):');
+    for (const e of v.service.env) lines.push(`  ${e.name}=${e.value}  (${e.why})`);
+    if (v.service.unset.length) lines.push(`  unset: ${v.service.unset.join(' ')}`);
+    lines.push('', `install: vllm==${v.install.vllmVersion} in ${v.install.venv}; torch from ${v.install.torchIndexUrl} (CUDA ${v.install.torchCuda}); ` + (v.install.flashinfer ? `FlashInfer ${v.install.flashinferTag} from ${v.install.flashinferRepo}, TORCH_CUDA_ARCH_LIST=${v.install.torchCudaArchList}` : 'no FlashInfer'));
+    lines.push(`GPUs: ${v.gpus.map((g) => `${g.index} ${g.model} (compute capability ${g.capability})`).join(', ') || 'none'}`);
+  }
+  lines.push('', 'artifacts:');
+  if (!planned) lines.push('  none: the errors below block the compile');
+  for (const f of result.files) if (f.path.startsWith(`${c.ctid}/`)) lines.push(`  ${outDir}/${f.path}`);
+  const diags = result.diagnostics.filter((d) => d.ctid === c.ctid);
+  lines.push('', 'notes and problems:');
+  if (diags.length === 0) lines.push('  none');
+  for (const d of diags) lines.push(`  ${formatDiagnostic(d)}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,176 @@
+/**
+ * Stage 4, check across the fleet: what only shows when CTIDs are read together (clone and
+ * dependency graphs, unique addresses, the GPU budget) and what needs the clone chain (GPU and
+ * feature rules). Runs on a schema-valid document.
+ */
+import { Diagnostic, DiagnosticCode, PositionIndex, Reporter } from '../diagnostics';
+import type { PhoenixLxcConfigs } from '../generated/config-types';
+import type { PathSeg } from '../util/jsonpath';
+import type { ResolvedContainer } from '../resolve';
+import { sortCtids } from '../resolve';
+import { GpuUse, hostGpus, parseGpuAssignment } from '../plan/gpus';
+
+const C = (ctid: string, ...rest: PathSeg[]): PathSeg[] => ['lxc_configs', ctid, ...rest];
+
+/**
+ * `scope`: the CTIDs to check (all, or the --only selection when other CTIDs may be invalid);
+ * existence checks still see every CTID of the file.
+ */
+export function checkFleet(config: PositionIndex, doc: PhoenixLxcConfigs, resolved: Map<string, ResolvedContainer>, scope: ReadonlySet<string>): Diagnostic[] {
+  const r = new Reporter(config);
+  const configs = doc.lxc_configs;
+  const ids = sortCtids(Object.keys(configs)).filter((id) => scope.has(id));
+
+  // Clone graph.
+  for (const id of ids) {
+    const src = configs[id].clone_from_ctid;
+    if (src === undefined) continue;
+    if (!configs[src]) {
+      const guess = ids.filter((x) => x !== id && configs[x].template_snapshot_name !== undefined);
+      r.report('error', 'PHX101', C(id, 'clone_from_ctid'), `clones from CTID ${src}, which is not in lxc_configs` + (guess.length ? ` (templates with a snapshot: ${guess.join(', ')})` : ''));
+      continue;
+    }
+    if (configs[src].template_snapshot_name === undefined) {
+      r.report('error', 'PHX103', C(id, 'clone_from_ctid'), `clones from CTID ${src}, which has no "template_snapshot_name" to clone from`);
+    }
+  }
+  for (const cycle of findCycles(ids, (id) => [configs[id].clone_from_ctid ?? ''].filter((s) => scope.has(s)))) {
+    r.report('error', 'PHX102', C(cycle[0], 'clone_from_ctid'), `clone chain is a cycle: ${[...cycle, cycle[0]].join(' -> ')}`);
+  }
+
+  // Dependencies.
+  const external = new Set(doc.external_guests ?? []);
+  for (const id of ids) {
+    (configs[id].dependencies ?? []).forEach((dep, i) => {
+      if (!configs[dep] && !external.has(dep)) {
+        // A warning, not an error: the guest may be a VM or live in another file (the real 2b02afc
+        // file depends on 1002 this way); --strict makes it fail.
+        r.report('warning', 'PHX104', C(id, 'dependencies', i), `depends on CTID ${dep}, which is not in lxc_configs; if it is a VM or a guest defined elsewhere, list it in "external_guests"`);
+      }
+    });
+  }
+  for (const cycle of findCycles(ids, (id) => (configs[id].dependencies ?? []).filter((d) => scope.has(d)))) {
+    r.report('error', 'PHX105', C(cycle[0], 'dependencies'), `dependencies form a cycle: ${[...cycle, cycle[0]].join(' -> ')}`);
+  }
+
+  // Identity: unique IPs, MACs and hostnames; hostnames valid.
+  const firstIp = new Map<string, string>();
+  const firstMac = new Map<string, string>();
+  const firstName = new Map<string, string>();
+  for (const id of ids) {
+    const c = configs[id];
+    const ip = c.network_config?.ip?.split('/')[0];
+    if (ip !== undefined) uniq(r, firstIp, ip, id, 'PHX106', C(id, 'network_config', 'ip'), `IP address ${ip}`);
+    if (c.mac_address !== undefined) uniq(r, firstMac, c.mac_address.toLowerCase(), id, 'PHX107', C(id, 'mac_address'), `MAC address ${c.mac_address}`);
+    uniq(r, firstName, c.name.toLowerCase(), id, 'PHX108', C(id, 'name'), `hostname ${JSON.stringify(c.name)}`);
+    const bad = c.name.split('.').find((label) => !/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
+    if (bad !== undefined) r.report('error', 'PHX109', C(id, 'name'), `${JSON.stringify(c.name)} is not a valid hostname: the label ${JSON.stringify(bad)} must be 1-63 letters, digits or '-', not starting or ending with '-'`);
+    const gw = c.network_config?.gw;
+    if (c.network_config?.ip && gw && !sameSubnet(c.network_config.ip, gw)) {
+      r.report('warning', 'PHX110', C(id, 'network_config', 'gw'), `gateway ${gw} is outside the subnet of ${c.network_config.ip}`);
+    }
+  }
+
+  // GPUs and features along the clone chain.
+  const gpus = hostGpus(doc);
+  const gpuIndex = new Set(gpus.map((g) => g.index));
+  for (const [id, rc] of resolved) {
+    const eff = rc.effective;
+    const assignment = parseGpuAssignment(eff.gpu_assignment);
+    const gpuPath = gpuAssignmentPath(rc);
+    for (const g of assignment) {
+      if (!gpuIndex.has(g)) {
+        r.report('error', 'PHX111', gpuPath, `GPU ${g} is not on this host (host_gpus: ${gpus.map((x) => x.index).join(', ') || 'none'})` + inheritedNote(rc, 'gpu_assignment'), { ctid: id });
+      }
+    }
+    const features = eff.features ?? [];
+    if (features.includes('vllm') && !features.includes('nvidia')) {
+      r.report('error', 'PHX112', featurePath(rc, 'vllm'), `the vllm feature needs the nvidia feature on this CTID or its clone chain (${rc.chain.join(' -> ')})`, { ctid: id });
+    }
+    if (!rc.own.template && !rc.own.clone_from_ctid) {
+      r.report('error', 'PHX114', C(id), 'neither "template" nor "clone_from_ctid": there is nothing to create the container from', { key: true, ctid: id });
+    }
+  }
+  return r.diagnostics;
+}
+
+function gpuAssignmentPath(rc: ResolvedContainer): PathSeg[] {
+  const o = rc.origin.gpu_assignment;
+  const layer = o?.kind === 'inherited' ? o.from : rc.ctid;
+  return C(layer, 'gpu_assignment');
+}
+
+function featurePath(rc: ResolvedContainer, feature: string): PathSeg[] {
+  const o = rc.featureOrigin[feature];
+  const layer = o?.kind === 'inherited' ? o.from : rc.ctid;
+  return C(layer, 'features');
+}
+
+function inheritedNote(rc: ResolvedContainer, key: string): string {
+  const o = rc.origin[key];
+  return o?.kind === 'inherited' ? ` (inherited from CTID ${o.from})` : '';
+}
+
+function uniq(r: Reporter, first: Map<string, string>, key: string, id: string, code: DiagnosticCode, path: PathSeg[], what: string): void {
+  const prev = first.get(key);
+  if (prev === undefined) {
+    first.set(key, id);
+    return;
+  }
+  const prevPath = path.slice();
+  prevPath[1] = prev;
+  r.report('error', code, path, `${what} is also used by CTID ${prev} (at ${r.where(prevPath)})`);
+}
+
+function ipToInt(ip: string): number {
+  return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+}
+
+function sameSubnet(cidr: string, gw: string): boolean {
+  const [ip, bitsText] = cidr.split('/');
+  const bits = Number(bitsText);
+  if (bits === 0) return true;
+  const size = 2 ** (32 - bits);
+  return Math.floor(ipToInt(ip) / size) === Math.floor(ipToInt(gw) / size);
+}
+
+/** Each elementary cycle reported once, starting from its smallest CTID. */
+function findCycles(ids: string[], next: (id: string) => string[]): string[][] {
+  const state = new Map<string, 'active' | 'done'>();
+  const cycles: string[][] = [];
+  const seen = new Set<string>();
+  const stack: string[] = [];
+  const visit = (id: string) => {
+    state.set(id, 'active');
+    stack.push(id);
+    for (const n of next(id)) {
+      if (state.get(n) === 'active') {
+        const cyc = stack.slice(stack.indexOf(n));
+        const min = sortCtids(cyc)[0];
+        const rot = [...cyc.slice(cyc.indexOf(min)), ...cyc.slice(0, cyc.indexOf(min))];
+        const key = rot.join(',');
+        if (!seen.has(key)) {
+          seen.add(key);
+          cycles.push(rot);
+        }
+      } else if (!state.has(n)) visit(n);
+    }
+    stack.pop();
+    state.set(id, 'done');
+  };
+  for (const id of ids) if (!state.has(id)) visit(id);
+  return cycles;
+}
+
+/**
+ * Containers that start at boot and share a GPU must not claim more than all of its memory
+ * (each vLLM server takes gpu_memory_utilization of the whole GPU: vllm/config/cache.py).
+ */
+export function checkGpuBudget(r: Reporter, budget: readonly GpuUse[]): void {
+  for (const u of budget) {
+    if (u.bootServers < 2 || !u.over) continue;
+    const users = u.rows.filter((x) => x.atBoot && x.util !== undefined);
+    const last = users[users.length - 1];
+    r.report('warning', 'PHX113', C(last.ctid, 'gpu_assignment'), `GPU ${u.index} is shared by containers that start at boot whose gpu_memory_utilization adds up to ${u.bootSum} (> 1): ${users.map((x) => `${x.ctid}: ${x.util}`).join(', ')}`);
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * THE CONTRACT between the compiler and emit/: a typed per-CTID model of everything that will be
+ * emitted. Emitters read only this model (never files, never the raw config) and make no
+ * decisions: every choice (flags, environment, API key, storage pool, addresses) is made by the
+ * planners (plan/*.ts) and written here.
+ */
+import type { Container } from '../generated/config-types';
+import type { Origin } from '../resolve';
+import type { SettingSource } from '../vllm/settings';
+import type { GpuUse, HostGpu } from './gpus';
+
+export interface SourceInfo {
+  /** The config file as named in headers and the manifest: relative to the output folder's parent. */
+  file: string;
+  sha256: string;
+  /** The command that regenerates the output, shown in every header. */
+  regenerate: string;
+}
+
+/** A warning or note of the compile, without its position (so unrelated edits do not churn out/). */
+export interface Notice {
+  severity: 'warning' | 'note';
+  code: string;
+  ctid?: string;
+  path: string;
+  message: string;
+}
+
+export interface FleetPlan {
+  compiler: { name: string; version: string };
+  source: SourceInfo;
+  containers: ContainerPlan[];
+  /** The compile's warnings and notes for the selected CTIDs. */
+  notices: Notice[];
+  /** The host's GPUs (host_gpus, or the schema's default: the plan's two RTX 5060 Ti). */
+  hostGpus: HostGpu[];
+  /** What the selected CTIDs claim of each GPU (plan/gpus.ts). */
+  gpuBudget: GpuUse[];
+}
+
+export interface ContainerPlan {
+  ctid: string;
+  /** The hostname (`name`). */
+  name: string;
+  /** The effective configuration after clone inheritance, keys in canonical order. */
+  effective: Container;
+  /** This CTID and its clone ancestors. */
+  chain: string[];
+  /** The vLLM server this CTID runs, if any. */
+  vllm?: VllmPlan;
+  /** What create.sh does on the host. */
+  host: HostPlan;
+  /** Where each effective value comes from (for explain). */
+  origin: Record<string, Origin>;
+  featureOrigin: Record<string, Origin>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The host side: create.sh
+
+export type Define =
+  | { mode: 'clone'; source: string; snapshot: string; hostname: string; storage?: string }
+  | { mode: 'create'; template: string; hostname: string; storage: string; rootfsGb: number; memory: number; cores: number; unprivileged: boolean };
+
+export interface FeatureStep {
+  /** 1-based position in the CTID's own feature list. */
+  index: number;
+  name: string;
+  /** out/<ctid>/features/<file>, or the user's installer for features without a built-in script. */
+  file: string;
+  builtin: boolean;
+}
+
+export interface DeclaredCheck {
+  kind: 'health_check' | 'integration_test' | 'health_command';
+  name: string;
+  /** Script path relative to the scripts folder, or a host command line for health_check.command. */
+  path: string;
+}
+
+export interface NvidiaPlan {
+  driverVersion?: string;
+  runfileUrl?: string;
+  repoUrl?: string;
+  /** CUDA toolkit version, MAJOR.MINOR. */
+  cudaVersion: string;
+}
+
+export interface HostPlan {
+  define: Define;
+  /** `pct set` options, in a fixed order, as [option, value] pairs. */
+  settings: [string, string][];
+  gpus: number[];
+  /** Device passthrough for the assigned GPUs: `pct set --devN path`. */
+  devices: [string, string][];
+  /** Volume and bind mounts: mpN -> spec; added only when mpN is absent. */
+  mounts: [string, string][];
+  /** Lines of /etc/pve/lxc/<ctid>.conf, appended only when absent. */
+  lxcLines: string[];
+  features: FeatureStep[];
+  app: { kind: 'vllm' } | { kind: 'script'; script: string } | { kind: 'none' };
+  /** The template snapshot this CTID takes at the end of create.sh. */
+  snapshot?: string;
+  /** The storage pool create.sh checks with pvesm ('' when the config names none). */
+  storagePool: string;
+  scriptsDir: string;
+  checks: DeclaredCheck[];
+  nvidia: NvidiaPlan;
+  /** The container's IPv4 address without the prefix length, and as written (with it). */
+  ip?: string;
+  ipCidr?: string;
+  /** net0's MAC address as written in the config. */
+  mac?: string;
+  startAtBoot: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The vLLM server
+
+export interface PlannedSetting {
+  /** vLLM's argparse destination (the config key). */
+  dest: string;
+  value: unknown;
+  /** Where it is written (for positions in messages and `explain`). */
+  path: (string | number)[];
+  /** The CTID whose config holds it. */
+  layer: string;
+  source: SettingSource;
+  flag: string;
+  /** vLLM's own group for the flag, and the group name the config would use. */
+  vllmGroup: string;
+  group: string;
+}
+
+export interface EnvVar {
+  name: string;
+  value: string;
+  why: string;
+}
+
+export interface VllmInstallPlan {
+  venv: string;
+  python: string;
+  vllmVersion: string;
+  torchIndexUrl: string;
+  torchCuda: string;
+  /** What the feature script passes to pip for PyTorch, and whether with --pre. */
+  torchPackages: string[];
+  torchPre: boolean;
+  flashinfer: boolean;
+  flashinferRepo: string;
+  flashinferTag: string;
+  /** flashinfer.__version__ expected after the build (the tag without its v). */
+  flashinferVersion: string;
+  flashinferSrc: string;
+  torchCudaArchList: string;
+}
+
+export interface VllmServicePlan {
+  /** The unit's file name, and the sampler-off drop-in's path relative to the unit folder. */
+  unitName: string;
+  samplerOffDropIn: string;
+  description: string;
+  workingDirectory: string;
+  env: EnvVar[];
+  unset: string[];
+  /** Seconds. */
+  restartSec: number;
+  /** Seconds. */
+  startTimeoutSec: number;
+  samplerOn: boolean;
+}
+
+export interface VllmPlan {
+  version: string;
+  settings: PlannedSetting[];
+  argv: string[];
+  model: string;
+  servedModelName: string;
+  host: string;
+  port: number;
+  quantization?: string;
+  kvCacheDtype?: string;
+  /** Fraction of each GPU's memory, (0, 1]. */
+  gpuMemoryUtilization: number;
+  tensorParallelSize: number;
+  pipelineParallelSize: number;
+  gpus: HostGpu[];
+  /** The key vLLM's server requires on /v1 (its --api-key, else VLLM_API_KEY in the unit), or ''. */
+  apiKey: string;
+  /** An embedding (pooling) model: verify.sh asks /v1/embeddings instead of a completion. */
+  embedding: boolean;
+  /** FP8 KV cache, and FP8 weights: verify.sh looks for vLLM's lines for each. */
+  kvCacheFp8: boolean;
+  quantizationFp8: boolean;
+  install: VllmInstallPlan;
+  service: VllmServicePlan;
+  logLines: Record<string, string>;
+  /** benchmark.sh's request set (vllm_benchmark with its defaults; wait in seconds). */
+  benchmark: { requests: number; maxTokens: number; prompts: string[]; expectedGain: number; waitSeconds: number };
+}

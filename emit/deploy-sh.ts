@@ -1,0 +1,35 @@
+/**
+ * out/<ctid>/deploy.sh (vLLM CTIDs): the plan's phase 3. Pushes the unit, reloads, enables,
+ * starts and waits; `--dry-run`, `--sampler-off`, `--sampler-on`.
+ */
+import type { ContainerEmitter } from './artifact';
+import { bashWord } from '../encode/bash';
+import * as templates from './generated/templates';
+import { ctidPrelude, script } from './script';
+
+export const emitDeploySh: ContainerEmitter = (c, fleet) => {
+  const v = c.vllm;
+  if (!v) return [];
+  const prelude = ctidPrelude(
+    fleet,
+    c,
+    `deploy.sh: installs and starts vllm_model_server.service in CTID ${c.ctid} (the plan's phase 3).`,
+    [
+      'Pushes the generated unit (mode 0644), reloads systemd, enables and starts it, and waits',
+      ...(c.host.ip
+        ? ["(at most the unit's start timeout) until vLLM answers on its port; a unit whose bytes are", 'already in the container is not restarted.']
+        : ['until it is active; a unit whose bytes are already in the container is not restarted.']),
+      '--dry-run changes nothing and shows the diff against the unit in the container.',
+      "--sampler-off installs the sampler-off drop-in (the plan's fallback); --sampler-on removes it.",
+    ],
+    'deploy.sh [--dry-run] [--sampler-off | --sampler-on]',
+    [
+      [0, 'the service is active (or, with --dry-run, nothing was changed)'],
+      [1, 'a step failed or the service did not become active (the journal is shown)'],
+      [2, 'usage error'],
+    ],
+  );
+  // Model download and loading: as long as the unit's own start timeout.
+  const content = templates.deploy_sh({ prelude, waitSeconds: v.service.startTimeoutSec, ip: c.host.ip ?? '', port: v.port }, bashWord);
+  return [script('deploy.sh', `${c.ctid}/deploy.sh`, content)];
+};

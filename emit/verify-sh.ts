@@ -1,0 +1,31 @@
+/**
+ * out/<ctid>/verify.sh (vLLM CTIDs): the plan's section 6 as checks that print PASS or FAIL with
+ * reasons; `--json`, `--timeout`.
+ */
+import type { ContainerEmitter } from './artifact';
+import { bashWord } from '../encode/bash';
+import * as templates from './generated/templates';
+import { ctidPrelude, script } from './script';
+
+export const emitVerifySh: ContainerEmitter = (c, fleet) => {
+  const v = c.vllm;
+  if (!v) return [];
+  const prelude = ctidPrelude(
+    fleet,
+    c,
+    `verify.sh: checks that CTID ${c.ctid} serves ${v.servedModelName} as configured (the plan's section 6).`,
+    [
+      "Versions in the venv; the unit active, enabled and byte-identical to out/; vLLM's own log lines",
+      'for the sampler, the FP8 KV cache and FP8 weights; /v1/models; one small request; the checks',
+      'the config declares. Each check prints PASS or FAIL with the reason.',
+    ],
+    'verify.sh [--json] [--timeout SECONDS]',
+    [
+      [0, 'every check passed'],
+      [1, 'a check failed'],
+      [2, 'usage error'],
+    ],
+  );
+  const content = templates.verify_sh({ prelude, v, ip: c.host.ip ?? '', scriptsDir: c.host.scriptsDir, checks: c.host.checks }, bashWord);
+  return [script('verify.sh', `${c.ctid}/verify.sh`, content)];
+};
