@@ -24,7 +24,10 @@ const REAL = path.join(ROOT, 'fixtures', 'real', 'phoenix_lxc_configs.2b02afc.js
 const BASELINE = path.join(ROOT, 'bench', 'baseline-jq.sh');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'phx-bench-'));
 const RUNS = Math.max(10, Number(process.env.BENCH_RUNS ?? 15));
-const FLEETS = (process.env.BENCH_FLEETS ?? '100,1000,10000').split(',').map(Number).filter((n) => n > 0);
+const FLEETS = (process.env.BENCH_FLEETS ?? '100,1000,10000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const BASELINE_SIZES = new Set((process.env.BENCH_BASELINE_SIZES ?? '100,1000').split(',').map(Number));
 const BASELINE_MAX_S = Number(process.env.BENCH_BASELINE_MAX_S ?? 120);
 const PROFILE = process.env.BENCH_PROFILE ?? 'auto';
@@ -210,7 +213,11 @@ function summarizeProfile(file: string, top = 15): { functions: [string, number]
     fl.set(f, (fl.get(f) ?? 0) + us);
     total += us;
   }
-  const sorted = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]): [string, number] => [k, v / 1000]);
+  const sorted = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, v]): [string, number] => [k, v / 1000]);
   return { functions: sorted(fn), files: sorted(fl), totalMs: total / 1000 };
 }
 
@@ -280,7 +287,15 @@ function main(): void {
       ` ${(example.stats.min / bare.stats.min).toFixed(2)}x comparing minimums, the least noisy figure).`,
   );
   say();
-  const row = (what: string, s: Stats, rss?: number) => [what, s.n, fmtMs(s.median), fmtMs(s.p90), fmtMs(s.min), `${(s.median / bare.stats.median).toFixed(2)}x`, rss ? fmtMb(rss) : ''];
+  const row = (what: string, s: Stats, rss?: number) => [
+    what,
+    s.n,
+    fmtMs(s.median),
+    fmtMs(s.p90),
+    fmtMs(s.min),
+    `${(s.median / bare.stats.median).toFixed(2)}x`,
+    rss ? fmtMb(rss) : '',
+  ];
   const startRows = [
     row("bare `node -e ''`", bare.stats, rssBare.kb),
     row(`example, fresh out (${exampleFiles} files written)`, example.stats, rssExample.kb),
@@ -344,7 +359,10 @@ function main(): void {
       rm(out);
       process.stderr.write(`  ${n} CTIDs: peak RSS ${fmtMb(f.rss)}, ${f.files} files\n`);
     } catch (e) {
-      f.problem = String((e as Error).message).split('\n').slice(0, 3).join(' / ');
+      f.problem = String((e as Error).message)
+        .split('\n')
+        .slice(0, 3)
+        .join(' / ');
       process.stderr.write(`  ${n} CTIDs: FAILED: ${(e as Error).message.slice(0, 3000)}\n`);
     }
   }
@@ -440,7 +458,11 @@ function main(): void {
 
   // --- targets ---------------------------------------------------------------------------------
   const targets: { what: string; value: string; met: boolean }[] = [];
-  targets.push({ what: 'example compiles in at most 1.5x bare node start-up', value: `${ratio.toFixed(2)}x (${fmtMs(example.stats.median)} vs ${fmtMs(bare.stats.median)})`, met: ratio <= 1.5 });
+  targets.push({
+    what: 'example compiles in at most 1.5x bare node start-up',
+    value: `${ratio.toFixed(2)}x (${fmtMs(example.stats.median)} vs ${fmtMs(bare.stats.median)})`,
+    met: ratio <= 1.5,
+  });
   const f1k = ok.find((f) => f.n === 1000);
   if (f1k) targets.push({ what: '1,000 CTIDs compile in at most 1 s', value: fmtMs(f1k.compile!.median), met: f1k.compile!.median <= 1000 });
   const f10k = ok.find((f) => f.n === 10000);
@@ -450,7 +472,12 @@ function main(): void {
   }
   say('## Targets');
   say();
-  say(table(['target', 'measured (median)', 'result'], targets.map((t) => [t.what, t.value, t.met ? 'met' : '**missed**'])));
+  say(
+    table(
+      ['target', 'measured (median)', 'result'],
+      targets.map((t) => [t.what, t.value, t.met ? 'met' : '**missed**']),
+    ),
+  );
   say();
 
   // --- profile -------------------------------------------------------------------------------
@@ -472,15 +499,31 @@ function main(): void {
       say();
       say(`\`node --cpu-prof\`, ${fmtMs(p.totalMs)} sampled (profile kept at \`${keep}\`; open it in Chrome DevTools). Self time:`);
       say();
-      say(table(['function', 'self', 'share'], p.functions.map(([k, ms]) => [`\`${k}\``, fmtMs(ms), pct(ms)])));
+      say(
+        table(
+          ['function', 'self', 'share'],
+          p.functions.map(([k, ms]) => [`\`${k}\``, fmtMs(ms), pct(ms)]),
+        ),
+      );
       say();
-      say(table(['file', 'self', 'share'], p.files.map(([k, ms]) => [`\`${k}\``, fmtMs(ms), pct(ms)])));
+      say(
+        table(
+          ['file', 'self', 'share'],
+          p.files.map(([k, ms]) => [`\`${k}\``, fmtMs(ms), pct(ms)]),
+        ),
+      );
       say();
     } else say(`## Profile: failed (exit ${r.code})\n`);
   }
 
-  say(`Load average at the end (1/5/15 min): ${loadavg()} on ${os.cpus().length} CPUs; the benchmark itself keeps about 1 CPU busy, so a load well above 1 means other processes shared the machine.`);
-  const text = md.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+  say(
+    `Load average at the end (1/5/15 min): ${loadavg()} on ${os.cpus().length} CPUs; the benchmark itself keeps about 1 CPU busy, so a load well above 1 means other processes shared the machine.`,
+  );
+  const text =
+    md
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trimEnd() + '\n';
   fs.writeFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), text);
   process.stdout.write('\n' + text);
   process.stdout.write('\nTargets:\n' + targets.map((t) => `  ${t.met ? 'met   ' : 'MISSED'}  ${t.what}: ${t.value}`).join('\n') + '\n');

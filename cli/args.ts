@@ -48,7 +48,12 @@ function usageMessage(e: NodeJS.ErrnoException & { message: string }): string {
 /** `--only 921,950 --only 951` -> ["921", "950", "951"]. */
 export function parseOnly(values: string[] | undefined): string[] | undefined {
   if (values === undefined) return undefined;
-  const ids = values.flatMap((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+  const ids = values.flatMap((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   for (const id of ids) if (!/^[0-9]+$/.test(id)) throw new UsageError(`--only takes CTIDs separated by commas, not ${JSON.stringify(id)}`);
   return ids;
 }

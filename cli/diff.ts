@@ -31,7 +31,13 @@ Options:
 Exit codes: 0 equal, 2 different, 1 error (naming the side that does not compile).
 `;
 
-const OPTIONS = { ...COMMON_OPTIONS, base: { type: 'string' }, config: { type: 'string' }, out: { type: 'string' }, only: { type: 'string', multiple: true } } as const;
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  base: { type: 'string' },
+  config: { type: 'string' },
+  out: { type: 'string' },
+  only: { type: 'string', multiple: true },
+} as const;
 
 export function main(argv: string[], io: Io): number {
   const { values, positionals } = parseCommand(argv, OPTIONS, { max: 2 });
@@ -72,7 +78,9 @@ export function main(argv: string[], io: Io): number {
   }
   const outDir = path.resolve(io.cwd, o.out);
   const names = sourceNames(path.resolve(io.cwd, positionals.length === 2 ? positionals[1] : (o.config ?? DEFAULT_CONFIG)), outDir, o);
-  const report = diffOutputs(base, head, (side) => compile({ file: side.file, text: side.text, source: names, compiler: compilerInfo(), ...(o.only ? { only: o.only } : {}) }));
+  const report = diffOutputs(base, head, (side) =>
+    compile({ file: side.file, text: side.text, source: names, compiler: compilerInfo(), ...(o.only ? { only: o.only } : {}) }),
+  );
   for (const e of report.errors) io.err(e);
   if (report.text) io.out(report.text.trimEnd());
   return report.code;
@@ -142,7 +150,15 @@ export function diffOutputs(base: DiffSide, head: DiffSide, compileSide: (s: Dif
     for (const r of rs) out.push(`    ${r.status.padEnd(7)} ${r.path} (+${r.added} -${r.removed})`);
   }
   out.push('');
-  for (const r of rows) out.push(unifiedDiff(r.status === 'added' ? '/dev/null' : `a/${r.path}`, r.status === 'removed' ? '/dev/null' : `b/${r.path}`, fa.get(r.path) ?? '', fb.get(r.path) ?? '').trimEnd());
+  for (const r of rows)
+    out.push(
+      unifiedDiff(
+        r.status === 'added' ? '/dev/null' : `a/${r.path}`,
+        r.status === 'removed' ? '/dev/null' : `b/${r.path}`,
+        fa.get(r.path) ?? '',
+        fb.get(r.path) ?? '',
+      ).trimEnd(),
+    );
   return { code: 2, text: out.join('\n') + '\n', errors };
 }
 

@@ -95,19 +95,28 @@ export function explainText(result: CompileOutput, ctid: string, outDir: string)
       ['VllmInstall', 'vllm_install'],
       ['VllmService', 'vllm_service'],
     ] as const) {
-      for (const [k, val] of setKeys(c.effective[key] as Record<string, unknown> | undefined, group)) lines.push(`  ${key}.${k} = ${JSON.stringify(val)}  (default)`);
+      for (const [k, val] of setKeys(c.effective[key] as Record<string, unknown> | undefined, group))
+        lines.push(`  ${key}.${k} = ${JSON.stringify(val)}  (default)`);
     }
     lines.push('', `vLLM ${v.version} arguments (flag, vLLM's group, where written):`);
     for (const s of v.settings) {
       const where = s.path.slice(2).join('.');
       const grouping = s.source === 'vllm_engine_config' && s.path[3] !== s.group ? `; written under ${String(s.path[3])}` : '';
-      lines.push(`  ${s.dest} = ${JSON.stringify(s.value)}  -> ${s.flag} (vLLM group ${s.vllmGroup}${grouping}) at ${where} (${s.layer === c.ctid ? 'own' : `inherited from CTID ${s.layer}`}, ${s.source})`);
+      lines.push(
+        `  ${s.dest} = ${JSON.stringify(s.value)}  -> ${s.flag} (vLLM group ${s.vllmGroup}${grouping}) at ${where} (${s.layer === c.ctid ? 'own' : `inherited from CTID ${s.layer}`}, ${s.source})`,
+      );
     }
     lines.push('', 'argv (vllm.argv.json):', ...v.argv.map((a) => `  ${JSON.stringify(a)}`));
     lines.push('', 'unit environment (vllm_model_server.service):');
     for (const e of v.service.env) lines.push(`  ${e.name}=${e.value}  (${e.why})`);
     if (v.service.unset.length) lines.push(`  unset: ${v.service.unset.join(' ')}`);
-    lines.push('', `install: vllm==${v.install.vllmVersion} in ${v.install.venv}; torch from ${v.install.torchIndexUrl} (CUDA ${v.install.torchCuda}); ` + (v.install.flashinfer ? `FlashInfer ${v.install.flashinferTag} from ${v.install.flashinferRepo}, TORCH_CUDA_ARCH_LIST=${v.install.torchCudaArchList}` : 'no FlashInfer'));
+    lines.push(
+      '',
+      `install: vllm==${v.install.vllmVersion} in ${v.install.venv}; torch from ${v.install.torchIndexUrl} (CUDA ${v.install.torchCuda}); ` +
+        (v.install.flashinfer
+          ? `FlashInfer ${v.install.flashinferTag} from ${v.install.flashinferRepo}, TORCH_CUDA_ARCH_LIST=${v.install.torchCudaArchList}`
+          : 'no FlashInfer'),
+    );
     lines.push(`GPUs: ${v.gpus.map((g) => `${g.index} ${g.model} (compute capability ${g.capability})`).join(', ') || 'none'}`);
   }
   lines.push('', 'artifacts:');

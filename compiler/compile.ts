@@ -45,14 +45,22 @@ export interface CompileOutput {
 
 export function compile(input: CompileInput): CompileOutput {
   let resolved: Map<string, ResolvedContainer> | undefined;
-  const fail = (diagnostics: Diagnostic[]): CompileOutput => ({ ok: false, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)), files: [], manifestText: '', selected: [], ...(resolved ? { resolved } : {}) });
+  const fail = (diagnostics: Diagnostic[]): CompileOutput => ({
+    ok: false,
+    diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)),
+    files: [],
+    manifestText: '',
+    selected: [],
+    ...(resolved ? { resolved } : {}),
+  });
 
   const loaded = loadConfig(input.file, input.text);
   if (!loaded.ok) return fail(loaded.diagnostics);
   const config = loaded.config;
   const schemaDiags = validateSchema(config);
   const doc = config.value as PhoenixLxcConfigs;
-  const configs = doc !== null && typeof doc === 'object' && !Array.isArray(doc) && doc.lxc_configs && typeof doc.lxc_configs === 'object' ? doc.lxc_configs : undefined;
+  const configs =
+    doc !== null && typeof doc === 'object' && !Array.isArray(doc) && doc.lxc_configs && typeof doc.lxc_configs === 'object' ? doc.lxc_configs : undefined;
   const sel = selectCtids(config, configs ?? {}, input.only && configs ? input.only : undefined);
   let diagnostics = [...schemaDiags.filter(sel.inScope), ...sel.diagnostics];
   if (hasErrors(diagnostics) || !configs) return fail(diagnostics);
@@ -97,5 +105,11 @@ function notices(diagnostics: readonly Diagnostic[]): Notice[] {
   return [...diagnostics]
     .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
     .filter((d) => d.severity !== 'error')
-    .map((d) => ({ severity: d.severity as Notice['severity'], code: d.code, path: d.path, message: d.message, ...(d.ctid !== undefined ? { ctid: d.ctid } : {}) }));
+    .map((d) => ({
+      severity: d.severity as Notice['severity'],
+      code: d.code,
+      path: d.path,
+      message: d.message,
+      ...(d.ctid !== undefined ? { ctid: d.ctid } : {}),
+    }));
 }

@@ -53,12 +53,21 @@ export const CODES = {
   PHX027: { title: 'vllm_args cannot be parsed', example: '"vllm_args": ["--max-model-len"] (value missing)' },
   PHX028: { title: 'no flag catalog for the requested vLLM version', example: '"vllm_version": "0.11.0"' },
   PHX030: { title: 'service environment not allowed', example: 'UnsetEnvironment of a name the unit sets, or an unknown VLLM_* name' },
-  PHX031: { title: 'what the compiler chose for the unit because of the GPUs (note)', example: 'VLLM_ATTENTION_BACKEND=FLASHINFER for an FP8 KV cache on compute capability 12.0' },
-  PHX032: { title: 'the vllm pip install replaces the torch installed before it (warning)', example: 'torch from the cu128 nightly index, then vllm==0.10.2 (which pins torch==2.8.0)' },
+  PHX031: {
+    title: 'what the compiler chose for the unit because of the GPUs (note)',
+    example: 'VLLM_ATTENTION_BACKEND=FLASHINFER for an FP8 KV cache on compute capability 12.0',
+  },
+  PHX032: {
+    title: 'the vllm pip install replaces the torch installed before it (warning)',
+    example: 'torch from the cu128 nightly index, then vllm==0.10.2 (which pins torch==2.8.0)',
+  },
   PHX101: { title: 'clone_from_ctid names a CTID that does not exist', example: '"clone_from_ctid": "903" with no 903' },
   PHX102: { title: 'clone chain has a cycle', example: '901 clones 902 and 902 clones 901' },
   PHX103: { title: 'clone source has no template_snapshot_name to clone from', example: 'cloning from a CTID without "template_snapshot_name"' },
-  PHX104: { title: 'dependency names a guest that is not in the file (warning; declare it in external_guests)', example: '"dependencies": ["953"] with no 953' },
+  PHX104: {
+    title: 'dependency names a guest that is not in the file (warning; declare it in external_guests)',
+    example: '"dependencies": ["953"] with no 953',
+  },
   PHX105: { title: 'dependencies have a cycle', example: '950 depends on 951 and 951 on 950' },
   PHX106: { title: 'IP address used by two CTIDs', example: 'two containers with "ip": "10.0.0.221/24"' },
   PHX107: { title: 'MAC address used by two CTIDs', example: 'two containers with the same "mac_address"' },
@@ -70,7 +79,10 @@ export const CODES = {
   PHX113: { title: 'GPU memory over-committed by containers that start at boot (warning)', example: 'two boot-time servers on GPU 0 at 0.6 each' },
   PHX114: { title: 'a required setting is missing after clone inheritance', example: 'a container with neither "template" nor "clone_from_ctid"' },
   PHX115: { title: 'feature without a built-in script: the existing installer runs (note)', example: '"features": ["docker"]' },
-  PHX116: { title: 'application script other than the vLLM one: the existing script runs (note)', example: '"application_script": "phoenix_hypervisor_lxc_952.sh"' },
+  PHX116: {
+    title: 'application script other than the vLLM one: the existing script runs (note)',
+    example: '"application_script": "phoenix_hypervisor_lxc_952.sh"',
+  },
 } as const;
 
 export type DiagnosticCode = keyof typeof CODES;
@@ -136,7 +148,15 @@ export class Reporter {
 
   report(severity: Severity, code: DiagnosticCode, path: PathSeg[], message: string, opts: { key?: boolean; ctid?: string } = {}): void {
     const ctid = opts.ctid ?? ctidOfPath(path);
-    this.diagnostics.push({ severity, code, message, file: this.config.file, pos: this.pos(path, opts.key ?? false), path: displayPath(path), ...(ctid !== undefined ? { ctid } : {}) });
+    this.diagnostics.push({
+      severity,
+      code,
+      message,
+      file: this.config.file,
+      pos: this.pos(path, opts.key ?? false),
+      path: displayPath(path),
+      ...(ctid !== undefined ? { ctid } : {}),
+    });
   }
 
   /** "line:col" of a path, for messages that point at a second place. */

@@ -30,7 +30,13 @@ export function loadConfig(file: string, rawText: string): LoadResult {
     return fail(file, { line: 1, col: 1 }, 'PHX003', 'the config file is empty: expected a JSON object');
   }
   const raw = rawControlInString(text);
-  if (raw) return fail(file, raw.pos, 'PHX001', `invalid JSON: raw control character U+${raw.code.toString(16).toUpperCase().padStart(4, '0')} inside a string; JSON requires it escaped (for example \\n or \\t)`);
+  if (raw)
+    return fail(
+      file,
+      raw.pos,
+      'PHX001',
+      `invalid JSON: raw control character U+${raw.code.toString(16).toUpperCase().padStart(4, '0')} inside a string; JSON requires it escaped (for example \\n or \\t)`,
+    );
   let doc: DocumentNode;
   try {
     doc = parseJson(text, { mode: 'json', ranges: false, tokens: false });
@@ -154,7 +160,19 @@ export function decodeConfig(file: string, bytes: Buffer): { ok: true; text: str
     const before = bytes.subarray(0, bad).toString('utf8');
     const line = before.split('\n').length;
     const col = before.length - before.lastIndexOf('\n');
-    return { ok: false, diagnostics: [{ severity: 'error', code: 'PHX001', message: `the file is not valid UTF-8 (byte 0x${bytes[bad].toString(16).padStart(2, '0')} at offset ${bad})`, file, pos: { line, col }, path: '$' }] };
+    return {
+      ok: false,
+      diagnostics: [
+        {
+          severity: 'error',
+          code: 'PHX001',
+          message: `the file is not valid UTF-8 (byte 0x${bytes[bad].toString(16).padStart(2, '0')} at offset ${bad})`,
+          file,
+          pos: { line, col },
+          path: '$',
+        },
+      ],
+    };
   }
 }
 

@@ -27,7 +27,14 @@ export function selectCtids(config: PositionIndex, configs: Record<string, Conta
     selected = new Set();
     for (const id of only) {
       if (!Object.prototype.hasOwnProperty.call(configs, id)) {
-        diagnostics.push({ severity: 'error', code: 'PHX090', message: `--only names CTID ${id}, which is not in lxc_configs`, file: config.file, pos: config.valuePos.get('/lxc_configs') ?? { line: 1, col: 1 }, path: displayPath(['lxc_configs']) });
+        diagnostics.push({
+          severity: 'error',
+          code: 'PHX090',
+          message: `--only names CTID ${id}, which is not in lxc_configs`,
+          file: config.file,
+          pos: config.valuePos.get('/lxc_configs') ?? { line: 1, col: 1 },
+          path: displayPath(['lxc_configs']),
+        });
         continue;
       }
       for (const c of cloneChain(configs, id)) selected.add(c);

@@ -13,6 +13,12 @@ export interface ScriptDoc {
   exits: [number, string][];
   /** The script runs sibling files (HERE is its folder). Default true. */
   here?: boolean;
+  /** Define need_tools (checks that host commands exist). */
+  tools?: boolean;
+  /** Define in_ct (a command inside the container, through pct exec). */
+  inCt?: boolean;
+  /** Define print_help (the header above: what the script does, its usage and exit codes), for -h/--help. */
+  help?: boolean;
 }
 
 export function scriptPrelude(fleet: FleetPlan, ctid: string | undefined, doc: ScriptDoc): string {
@@ -30,12 +36,26 @@ export function scriptPrelude(fleet: FleetPlan, ctid: string | undefined, doc: S
   lines.push('');
   lines.push(
     'log() {',
-    ctid !== undefined ? `\tprintf '%s [CTID %s] %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$CTID" "$*" >&2` : `\tprintf '%s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2`,
+    ctid !== undefined
+      ? `\tprintf '%s [CTID %s] %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$CTID" "$*" >&2`
+      : `\tprintf '%s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2`,
     '}',
     'die() {',
     '\tlog "ERROR: $*"',
     '\texit 1',
     '}',
   );
+  if (doc.tools)
+    lines.push(
+      '# The host tools this script runs, checked before the first step.',
+      'need_tools() {',
+      '\tlocal tool',
+      '\tfor tool in "$@"; do',
+      '\t\tcommand -v "$tool" >/dev/null 2>&1 || die "$tool not found: run this on the Proxmox host"',
+      '\tdone',
+      '}',
+    );
+  if (doc.help) lines.push('print_help() {', "\tsed -n '2,/^set -euo/p' \"${BASH_SOURCE[0]}\" | sed '$d'", '}');
+  if (doc.inCt) lines.push('in_ct() {', '\tpct exec "$CTID" -- "$@"', '}');
   return lines.join('\n') + '\n';
 }

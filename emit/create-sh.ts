@@ -16,7 +16,9 @@ export const emitCreateSh: ContainerEmitter = (c, fleet) => {
     `create.sh: creates CTID ${c.ctid} (${c.name}) on the Proxmox host; safe to run again.`,
     [
       '1. checks pct, pvesm and the storage pool;',
-      h.define.mode === 'clone' ? `2. clones it from CTID ${h.define.source} at snapshot ${h.define.snapshot}, unless it exists;` : '2. creates it from its template, unless it exists;',
+      h.define.mode === 'clone'
+        ? `2. clones it from CTID ${h.define.source} at snapshot ${h.define.snapshot}, unless it exists;`
+        : '2. creates it from its template, unless it exists;',
       '3. applies its settings (pct set), GPU passthrough, volumes and LXC lines (only when absent);',
       '4. starts it (bounded retries);',
       '5. runs its feature scripts in order;',

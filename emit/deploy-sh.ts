@@ -13,7 +13,7 @@ export const emitDeploySh: ContainerEmitter = (c, fleet) => {
   const prelude = ctidPrelude(
     fleet,
     c,
-    `deploy.sh: installs and starts vllm_model_server.service in CTID ${c.ctid} (the plan's phase 3).`,
+    `deploy.sh: installs and starts ${v.service.unitName} in CTID ${c.ctid} (the plan's phase 3).`,
     [
       'Pushes the generated unit (mode 0644), reloads systemd, enables and starts it, and waits',
       ...(c.host.ip
@@ -30,6 +30,6 @@ export const emitDeploySh: ContainerEmitter = (c, fleet) => {
     ],
   );
   // Model download and loading: as long as the unit's own start timeout.
-  const content = templates.deploy_sh({ prelude, waitSeconds: v.service.startTimeoutSec, ip: c.host.ip ?? '', port: v.port }, bashWord);
+  const content = templates.deploy_sh({ prelude, service: v.service, waitSeconds: v.service.startTimeoutSec, ip: c.host.ip ?? '', port: v.port }, bashWord);
   return [script('deploy.sh', `${c.ctid}/deploy.sh`, content)];
 };

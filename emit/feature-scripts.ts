@@ -8,8 +8,14 @@ import * as templates from './generated/templates';
 import { ctidPrelude, EXITS_STEP, script } from './script';
 
 const DOES: Record<string, string[]> = {
-  vllm: ["installs the plan's stack in a venv inside the container (phase 2): PyTorch from the", 'configured index, FlashInfer at a pinned tag, vLLM from pip; then checks the versions.'],
-  nvidia: ['installs the NVIDIA driver userspace (no kernel module) and the CUDA toolkit inside the', 'container, then checks that nvidia-smi answers with the host driver version.'],
+  vllm: [
+    "installs the plan's stack in a venv inside the container (phase 2): PyTorch from the",
+    'configured index, FlashInfer at a pinned tag, vLLM from pip; then checks the versions.',
+  ],
+  nvidia: [
+    'installs the NVIDIA driver userspace (no kernel module) and the CUDA toolkit inside the',
+    'container, then checks that nvidia-smi answers with the host driver version.',
+  ],
   base_setup: ['installs the minimal base packages inside the container.'],
 };
 
@@ -17,7 +23,15 @@ export const emitFeatureScripts: ContainerEmitter = (c, fleet) => {
   const out = [];
   for (const f of c.host.features) {
     if (!f.builtin) continue;
-    const prelude = ctidPrelude(fleet, c, `${f.file}: feature ${f.name} for CTID ${c.ctid}. Runs on the host; safe to run again.`, DOES[f.name], undefined, EXITS_STEP, false);
+    const prelude = ctidPrelude(
+      fleet,
+      c,
+      `${f.file}: feature ${f.name} for CTID ${c.ctid}. Runs on the host; safe to run again.`,
+      DOES[f.name],
+      undefined,
+      EXITS_STEP,
+      false,
+    );
     let content: string;
     if (f.name === 'vllm') {
       // The vllm feature installs the server this CTID runs; without one there is nothing to install.

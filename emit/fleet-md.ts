@@ -13,7 +13,6 @@ import { headerLines } from './header';
 import { htmlComment, mdCode, textBlock } from '../encode/markdown';
 import { mermaidLabel, nodeId } from '../encode/mermaid';
 
-
 const DASH = '—';
 
 export const emitFleetMd: FleetEmitter = (fleet) => {
@@ -28,7 +27,10 @@ export function renderFleetMd(fleet: FleetPlan): string {
   out.push('# Fleet overview', '');
   out.push(`${cts.length} CTID${cts.length === 1 ? '' : 's'}: ${cts.map((c) => c.ctid).join(', ')}.`, '');
   out.push('## Clone tree', '');
-  out.push('Templates (CTIDs that take a snapshot to clone from) are drawn as stadiums; each edge is labelled with the snapshot the clone is made from; each node lists the features the CTID itself adds.', '');
+  out.push(
+    'Templates (CTIDs that take a snapshot to clone from) are drawn as stadiums; each edge is labelled with the snapshot the clone is made from; each node lists the features the CTID itself adds.',
+    '',
+  );
   out.push(...mermaidBlock(fleet), '');
   out.push('## GPUs', '');
   out.push(...gpuSections(fleet.gpuBudget));
@@ -56,7 +58,9 @@ export function mermaidFlowchart(fleet: FleetPlan): string {
   const ids = new Set(cts.map((c) => c.ctid));
   const lines = ['flowchart TD'];
   for (const c of cts) {
-    const label = [`${c.ctid} ${c.name}`, ...(c.host.features.length ? [`+ ${c.host.features.map((f) => f.name).join(', ')}`] : [])].map(mermaidLabel).join('<br/>');
+    const label = [`${c.ctid} ${c.name}`, ...(c.host.features.length ? [`+ ${c.host.features.map((f) => f.name).join(', ')}`] : [])]
+      .map(mermaidLabel)
+      .join('<br/>');
     lines.push(isTemplate(c) ? `  ${nodeId(c.ctid)}(["${label}"])` : `  ${nodeId(c.ctid)}["${label}"]`);
   }
   for (const c of cts) {
@@ -113,12 +117,25 @@ export function ctidRows(containers: readonly ContainerPlan[]): string[][] {
   return byCtid(containers).map((c) => {
     const v = c.vllm;
     const opt = (s: string | undefined) => (s === undefined || s === '' ? DASH : mdCode(s));
-    return [c.ctid, mdCode(c.name), opt(c.host.ipCidr), opt(c.host.mac), v ? String(v.port) : DASH, opt(v?.servedModelName), opt(v?.quantization), opt(v?.kvCacheDtype)];
+    return [
+      c.ctid,
+      mdCode(c.name),
+      opt(c.host.ipCidr),
+      opt(c.host.mac),
+      v ? String(v.port) : DASH,
+      opt(v?.servedModelName),
+      opt(v?.quantization),
+      opt(v?.kvCacheDtype),
+    ];
   });
 }
 
 function ctidTable(cts: ContainerPlan[]): string[] {
-  return table(['CTID', 'name', 'IP', 'MAC', 'vLLM port', 'served model', 'quantization', 'KV-cache dtype'], ['r', 'l', 'l', 'l', 'r', 'l', 'l', 'l'], ctidRows(cts));
+  return table(
+    ['CTID', 'name', 'IP', 'MAC', 'vLLM port', 'served model', 'quantization', 'KV-cache dtype'],
+    ['r', 'l', 'l', 'l', 'r', 'l', 'l', 'l'],
+    ctidRows(cts),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

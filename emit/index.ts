@@ -12,7 +12,16 @@ import { emitVerifySh } from './verify-sh';
 import { emitVllmArgv } from './vllm-argv';
 import { emitVllmUnit } from './vllm-unit';
 
-const containerEmitters: ContainerEmitter[] = [emitContainerJson, emitVllmArgv, emitVllmUnit, emitCreateSh, emitFeatureScripts, emitDeploySh, emitVerifySh, emitBenchmarkSh];
+const containerEmitters: ContainerEmitter[] = [
+  emitContainerJson,
+  emitVllmArgv,
+  emitVllmUnit,
+  emitCreateSh,
+  emitFeatureScripts,
+  emitDeploySh,
+  emitVerifySh,
+  emitBenchmarkSh,
+];
 const fleetEmitters: FleetEmitter[] = [emitPhoenix, emitFleetMd];
 
 export function emitAll(fleet: FleetPlan): Artifact[] {

@@ -12,6 +12,7 @@ export const emitPhoenix: FleetEmitter = (fleet) => {
     runs: c.vllm ? `vLLM ${c.vllm.servedModelName} on port ${c.vllm.port}` : c.host.app.kind === 'script' ? c.host.app.script : '-',
   }));
   const prelude = scriptPrelude(fleet, undefined, {
+    help: true,
     title: 'phoenix: runs the generated per-CTID scripts on the Proxmox host.',
     does: ['phoenix create CTID | deploy CTID | verify CTID | benchmark CTID | list'],
     usage: 'phoenix COMMAND [CTID] [ARGS...]',

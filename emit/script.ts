@@ -17,7 +17,18 @@ export function script(kind: Artifact['kind'], path: string, content: string): A
   return { kind, path, mode: 0o755, content };
 }
 
-/** The prelude of a per-CTID script. `here`: the script runs sibling files (HERE is its folder). */
-export function ctidPrelude(fleet: FleetPlan, c: ContainerPlan, title: string, does: string[], usage?: string, exits: [number, string][] = EXITS_STEP, here = true): string {
-  return scriptPrelude(fleet, c.ctid, { title, does, exits, here, ...(usage ? { usage } : {}) });
+/**
+ * The prelude of a per-CTID script: in_ct always (every per-CTID script acts inside its
+ * container), print_help when it has a usage line. `here`: the script runs sibling files.
+ */
+export function ctidPrelude(
+  fleet: FleetPlan,
+  c: ContainerPlan,
+  title: string,
+  does: string[],
+  usage?: string,
+  exits: [number, string][] = EXITS_STEP,
+  here = true,
+): string {
+  return scriptPrelude(fleet, c.ctid, { title, does, exits, here, tools: true, inCt: true, help: usage !== undefined, ...(usage ? { usage } : {}) });
 }

@@ -70,7 +70,8 @@ export function unitPath(value: string): string {
   if (!value.startsWith('/')) throw new EncodeError(`${JSON.stringify(value)} is not an absolute path`);
   const why = systemdRefusal(value);
   if (why) throw new EncodeError(`cannot encode ${JSON.stringify(value)} for a systemd unit: ${why}`);
-  if (/\s|["'\\]/.test(value)) throw new EncodeError(`${JSON.stringify(value)}: paths with white space, quotes or backslashes are not supported in unit settings`);
+  if (/\s|["'\\]/.test(value))
+    throw new EncodeError(`${JSON.stringify(value)}: paths with white space, quotes or backslashes are not supported in unit settings`);
   return value.replace(/%/g, '%%');
 }
 

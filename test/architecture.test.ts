@@ -29,7 +29,11 @@ test('npm run compile loads no build-time package', () => {
   assert.is(code, 0);
   for (const banned of ['ts-morph', 'typescript', 'prettier', 'ejs', 'json-schema-to-typescript']) assert.not.ok(pkgs.includes(banned), `${banned} loaded`);
   // ajv's standalone code needs its runtime helpers (and their fast-deep-equal); nothing else.
-  assert.equal(pkgs.filter((p) => !['@humanwhocodes/momoa', 'ajv', 'fast-deep-equal'].includes(p)), [], `unexpected packages: ${pkgs.join(', ')}`);
+  assert.equal(
+    pkgs.filter((p) => !['@humanwhocodes/momoa', 'ajv', 'fast-deep-equal'].includes(p)),
+    [],
+    `unexpected packages: ${pkgs.join(', ')}`,
+  );
 });
 
 /** Every import of the product's modules (cli/, compiler/, emit/, encode/), read with ts-morph. */
@@ -42,18 +46,35 @@ interface Edge {
 function productImports(): { modules: string[]; edges: Edge[] } {
   const project = new Project({ skipAddingFilesFromTsConfig: true });
   for (const dir of ['cli', 'compiler', 'emit', 'encode']) project.addSourceFilesAtPaths(path.join(ROOT, dir, '**', '*.ts'));
-  const rel = (f: string) => path.relative(ROOT, f).split(path.sep).join('/').replace(/\.(d\.)?ts$/, '');
+  const rel = (f: string) =>
+    path
+      .relative(ROOT, f)
+      .split(path.sep)
+      .join('/')
+      .replace(/\.(d\.)?ts$/, '');
   const modules: string[] = [];
   const edges: Edge[] = [];
   for (const sf of project.getSourceFiles()) {
     const from = rel(sf.getFilePath());
     modules.push(from);
     const add = (spec: string, typeOnly: boolean) => {
-      const to = spec.startsWith('.') ? path.relative(ROOT, path.resolve(path.dirname(sf.getFilePath()), spec)).split(path.sep).join('/') : spec;
+      const to = spec.startsWith('.')
+        ? path
+            .relative(ROOT, path.resolve(path.dirname(sf.getFilePath()), spec))
+            .split(path.sep)
+            .join('/')
+        : spec;
       edges.push({ from, to: to.replace(/\/index$/, ''), typeOnly });
     };
     for (const imp of sf.getImportDeclarations()) add(imp.getModuleSpecifierValue(), imp.isTypeOnly());
-    for (const imp of sf.getDescendantsOfKind(SyntaxKind.ImportEqualsDeclaration)) add(imp.getModuleReference().getText().replace(/^require\(['"]|['"]\)$/g, ''), false);
+    for (const imp of sf.getDescendantsOfKind(SyntaxKind.ImportEqualsDeclaration))
+      add(
+        imp
+          .getModuleReference()
+          .getText()
+          .replace(/^require\(['"]|['"]\)$/g, ''),
+        false,
+      );
     for (const call of sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
       if (call.getExpression().getText() !== 'require') continue;
       const arg = call.getArguments()[0];
@@ -69,7 +90,10 @@ const under = (p: string, dir: string) => p === dir || p.startsWith(`${dir}/`);
 
 test('the import graph was read', () => {
   assert.ok(modules.includes('compiler/compile') && modules.includes('encode/text') && modules.includes('cli/main'), modules.join(', '));
-  assert.ok(edges.some((e) => e.from === 'compiler/compile' && e.to === 'emit'), 'compile.ts imports emit/');
+  assert.ok(
+    edges.some((e) => e.from === 'compiler/compile' && e.to === 'emit'),
+    'compile.ts imports emit/',
+  );
 });
 
 test('no import cycle among the product modules (type-only imports included)', () => {
@@ -98,7 +122,10 @@ test('encode/ is the ground floor: it imports nothing of the project', () => {
 });
 
 test('only compiler/compile.ts reaches emit/; no stage imports compile.ts or cli/', () => {
-  const bad = edges.filter((e) => under(e.from, 'compiler') && !e.typeOnly && (under(e.to, 'emit') ? e.from !== 'compiler/compile' : e.to === 'compiler/compile' || under(e.to, 'cli')));
+  const bad = edges.filter(
+    (e) =>
+      under(e.from, 'compiler') && !e.typeOnly && (under(e.to, 'emit') ? e.from !== 'compiler/compile' : e.to === 'compiler/compile' || under(e.to, 'cli')),
+  );
   assert.equal(bad, []);
   const intoCli = edges.filter((e) => under(e.to, 'cli') && !under(e.from, 'cli'));
   assert.equal(intoCli, [], 'nothing imports cli/');
@@ -108,7 +135,11 @@ test('only compiler/compile.ts reaches emit/; no stage imports compile.ts or cli
 
 test('check/ and plan/ do not import each other (both may use plan/model, plan/gpus, plan/features)', () => {
   const shared = new Set(['compiler/plan/model', 'compiler/plan/gpus', 'compiler/plan/features']);
-  const bad = edges.filter((e) => (under(e.from, 'compiler/check') && under(e.to, 'compiler/plan') && !shared.has(e.to)) || (under(e.from, 'compiler/plan') && under(e.to, 'compiler/check')));
+  const bad = edges.filter(
+    (e) =>
+      (under(e.from, 'compiler/check') && under(e.to, 'compiler/plan') && !shared.has(e.to)) ||
+      (under(e.from, 'compiler/plan') && under(e.to, 'compiler/check')),
+  );
   assert.equal(bad, []);
 });
 
@@ -121,7 +152,15 @@ test('emitters are pure: no I/O module, no stage; only plan types, encode/ and t
     return under(e.to, 'cli') || under(e.to, 'tools');
   });
   assert.equal(bad, []);
-  const requires = edges.filter((e) => under(e.from, 'emit') && !e.from.startsWith('emit/generated') && !e.typeOnly && !e.to.startsWith('emit') && !e.to.startsWith('encode') && !e.to.startsWith('compiler'));
+  const requires = edges.filter(
+    (e) =>
+      under(e.from, 'emit') &&
+      !e.from.startsWith('emit/generated') &&
+      !e.typeOnly &&
+      !e.to.startsWith('emit') &&
+      !e.to.startsWith('encode') &&
+      !e.to.startsWith('compiler'),
+  );
   assert.equal(requires, [], 'emitters import only project modules');
 });
 
@@ -133,7 +172,11 @@ test('templates never print a raw value: <%- is only for the prelude, the header
     const text = fs.readFileSync(path.join(dir, f), 'utf8');
     for (const m of text.matchAll(/<%-\s*([\s\S]*?)\s*-?%>/g)) {
       const expr = m[1];
-      const ok = /^it\.(prelude|header)$/.test(expr) || /^it\.enc\.\w+\(/.test(expr) || /^it\.unset\.map\(it\.enc\.name\)/.test(expr) || /^it\.host\.gpus\.map\(\(g\) => 'GPU ' \+ Number\(g\)\)/.test(expr);
+      const ok =
+        /^it\.(prelude|header)$/.test(expr) ||
+        /^it\.enc\.\w+\(/.test(expr) ||
+        /^it\.unset\.map\(it\.enc\.name\)/.test(expr) ||
+        /^it\.host\.gpus\.map\(\(g\) => 'GPU ' \+ Number\(g\)\)/.test(expr);
       if (!ok) offenders.push(`${f}: <%- ${expr} %>`);
     }
   }

@@ -46,7 +46,10 @@ if (fs.existsSync(R08)) {
   test('the 08cb921 file: the missing clone source of 960 is reported', () => {
     const r = runCli(['--config', R08, '--out', path.join(tmp('r08'), 'out')], ROOT);
     assert.is(r.code, 1);
-    assert.match(r.stderr, /phoenix_lxc_configs\.08cb921\.json:773:32: error: CTID 960: \$\.lxc_configs\.960\.clone_from_ctid: clones from CTID 903, which is not in lxc_configs/);
+    assert.match(
+      r.stderr,
+      /phoenix_lxc_configs\.08cb921\.json:773:32: error: CTID 960: \$\.lxc_configs\.960\.clone_from_ctid: clones from CTID 903, which is not in lxc_configs/,
+    );
   });
 
   test('migrate: refuses while 950 contradicts itself; after fixing 950, --write keeps the argv of every CTID', () => {
@@ -58,7 +61,10 @@ if (fs.existsSync(R08)) {
     assert.match(refused.stderr, /refusing while legacy values contradict each other/);
     assert.is(fs.readFileSync(file, 'utf8'), fs.readFileSync(R08, 'utf8'));
     // Fix 950 as its vllm_args say (the values vLLM was actually started with).
-    const fixed = fs.readFileSync(R08, 'utf8').replace('"max_model_len": 8192,', '"max_model_len": 4096,').replace('"gpu_memory_utilization": 0.75,', '"gpu_memory_utilization": 0.9,');
+    const fixed = fs
+      .readFileSync(R08, 'utf8')
+      .replace('"max_model_len": 8192,', '"max_model_len": 4096,')
+      .replace('"gpu_memory_utilization": 0.75,', '"gpu_memory_utilization": 0.9,');
     fs.writeFileSync(file, fixed);
     const only = ['--only', '900,901,902,910,920,921,950,951,952,953,954,955,956,957'];
     const before = runCli(['--config', 'configs.json', '--out', 'before', ...only], w);
@@ -76,7 +82,11 @@ if (fs.existsSync(R08)) {
     const after = runCli(['--config', 'configs.json', '--out', 'after', ...only], w);
     assert.is(after.code, 0, after.stderr);
     for (const id of ['950', '951', '921']) {
-      assert.is(fs.readFileSync(path.join(w, 'after', id, 'vllm.argv.json'), 'utf8'), fs.readFileSync(path.join(w, 'before', id, 'vllm.argv.json'), 'utf8'), `argv of ${id}`);
+      assert.is(
+        fs.readFileSync(path.join(w, 'after', id, 'vllm.argv.json'), 'utf8'),
+        fs.readFileSync(path.join(w, 'before', id, 'vllm.argv.json'), 'utf8'),
+        `argv of ${id}`,
+      );
     }
     // Every other key keeps its exact text: the file outside the two rewritten CTIDs is unchanged.
     const cut = (t: string) => t.replace(/\n {8}"950": \{[\s\S]*?\n {8}\},\n {8}"952"/, '').length;
@@ -87,7 +97,11 @@ if (fs.existsSync(R08)) {
 }
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+  });
 }
 
 test('diff against git revisions: exit 2 with the summary, 0 when equal, 1 with an invalid base', () => {

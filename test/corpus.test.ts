@@ -21,7 +21,11 @@ test('the corpus has at least 40 cases, each with a .expected file; accepted one
   assert.equal(missing, [], 'cases without .expected (run node dist/test/corpus/update.js)');
   const accepted = cases.filter((c) => parseExpected(fs.readFileSync(c.expected, 'utf8')).code === 0);
   assert.ok(accepted.length >= 10, `only ${accepted.length} accepted cases`);
-  assert.equal(accepted.filter((c) => !fs.existsSync(c.reaches)).map((c) => c.name), [], 'accepted cases without .reaches');
+  assert.equal(
+    accepted.filter((c) => !fs.existsSync(c.reaches)).map((c) => c.name),
+    [],
+    'accepted cases without .reaches',
+  );
   const strays = cases.filter((c) => fs.existsSync(c.reaches) && !accepted.includes(c)).map((c) => c.name);
   assert.equal(strays, [], 'rejected cases with .reaches probes');
 });

@@ -8,7 +8,10 @@ import { hostileString, printableString, SEED } from './lib/arbitraries';
 /** Runs one bash script that prints each encoded word NUL-terminated; returns what bash received. */
 function throughBash(values: string[], locale = 'C.UTF-8'): string[] {
   const script = values.map((v) => `printf '%s\\0' ${bashWord(v)}`).join('\n') + '\n';
-  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', LC_ALL: locale } });
+  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', script], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', LC_ALL: locale },
+  });
   assert.is(r.status, 0, r.stderr);
   const parts = r.stdout.split('\0');
   parts.pop();
@@ -25,13 +28,41 @@ test('bare and quoted forms', () => {
 });
 
 test('refuses NUL and line breaks with a message', () => {
-  assert.throws(() => bashWord('a\0b'), (e: unknown) => e instanceof EncodeError && /NUL/.test((e as Error).message));
-  assert.throws(() => bashWord('a\nb'), (e: unknown) => e instanceof EncodeError && /line break/.test((e as Error).message));
-  assert.throws(() => bashWord('a\rb'), (e: unknown) => e instanceof EncodeError && /line break/.test((e as Error).message));
+  assert.throws(
+    () => bashWord('a\0b'),
+    (e: unknown) => e instanceof EncodeError && /NUL/.test((e as Error).message),
+  );
+  assert.throws(
+    () => bashWord('a\nb'),
+    (e: unknown) => e instanceof EncodeError && /line break/.test((e as Error).message),
+  );
+  assert.throws(
+    () => bashWord('a\rb'),
+    (e: unknown) => e instanceof EncodeError && /line break/.test((e as Error).message),
+  );
 });
 
 test('hand-picked hostile values reach bash byte-exact', () => {
-  const values = ['$(touch /tmp/pwned)', '`id`', '${HOME}', "'; rm -rf / #", '"', "'", '\\', ';', ' ; ', '%s%n', '*', '~root', '!!', 'a\tb', '-e', 'héllo wörld ✓ 😀', ' leading', 'trailing '];
+  const values = [
+    '$(touch /tmp/pwned)',
+    '`id`',
+    '${HOME}',
+    "'; rm -rf / #",
+    '"',
+    "'",
+    '\\',
+    ';',
+    ' ; ',
+    '%s%n',
+    '*',
+    '~root',
+    '!!',
+    'a\tb',
+    '-e',
+    'héllo wörld ✓ 😀',
+    ' leading',
+    'trailing ',
+  ];
   assert.equal(throughBash(values), values);
 });
 

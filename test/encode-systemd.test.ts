@@ -1,5 +1,5 @@
 /**
- * The systemd encoders (emit/encode/systemd.ts), two ways:
+ * The systemd encoders (encode/systemd.ts), two ways:
  *
  *  - without systemd: the forms they write, and what they refuse (control characters, line breaks,
  *    NUL, unpaired surrogates, invalid variable names), each with an EncodeError that says why;
@@ -27,13 +27,83 @@ const SUITE = 'real-systemd encoder property suite';
 
 /** Hand-picked values that systemd's unit parser treats specially, or that look like it might. */
 export const HOSTILE: readonly string[] = [
-  '%n', '%h', '%%', '%', '100%', '%%n', '%i%I%u%U%p%P%t%T%S%C%L%E%H%b%m%o%v%a%g%G%j%J%s%y%Y%f%d%q%w%W%l%M%A%B',
-  '$VAR', '${VAR}', '$$', '$', '${', '$1', '$PATH', '${HOME}x', 'a$', '$$$',
-  '"', "'", '""', "''", '"a b"', "'a b'", '\\', '\\\\', 'a\\', '\\n', '\\t', '\\x41', '\\u00e9', '\\"', "\\'", '\\;',
-  ';', ' ; ', ';;', 'a;', '-', '--', '-x', '--model=x', '@x', '+x', '!x', '!!x', ':x', '-@:+!x',
-  '|', '&&', '`id`', '$(id)', '$(touch /tmp/pwned)', '#', '# comment', '; comment',
-  '', ' ', '  ', ' leading', 'trailing ', '\u00a0', 'x=y', '=', 'A=B=C', '[Service]', 'ExecStart=/bin/false',
-  'héllo wörld ✓ 😀', '\u0085', '\u2028', '\u2029', '\ufeff', '\u200b', '\u{10fffd}', '\ufdcf', '\ufdf0', '\ufffd', '\ud83d\ude00',
+  '%n',
+  '%h',
+  '%%',
+  '%',
+  '100%',
+  '%%n',
+  '%i%I%u%U%p%P%t%T%S%C%L%E%H%b%m%o%v%a%g%G%j%J%s%y%Y%f%d%q%w%W%l%M%A%B',
+  '$VAR',
+  '${VAR}',
+  '$$',
+  '$',
+  '${',
+  '$1',
+  '$PATH',
+  '${HOME}x',
+  'a$',
+  '$$$',
+  '"',
+  "'",
+  '""',
+  "''",
+  '"a b"',
+  "'a b'",
+  '\\',
+  '\\\\',
+  'a\\',
+  '\\n',
+  '\\t',
+  '\\x41',
+  '\\u00e9',
+  '\\"',
+  "\\'",
+  '\\;',
+  ';',
+  ' ; ',
+  ';;',
+  'a;',
+  '-',
+  '--',
+  '-x',
+  '--model=x',
+  '@x',
+  '+x',
+  '!x',
+  '!!x',
+  ':x',
+  '-@:+!x',
+  '|',
+  '&&',
+  '`id`',
+  '$(id)',
+  '$(touch /tmp/pwned)',
+  '#',
+  '# comment',
+  '; comment',
+  '',
+  ' ',
+  '  ',
+  ' leading',
+  'trailing ',
+  '\u00a0',
+  'x=y',
+  '=',
+  'A=B=C',
+  '[Service]',
+  'ExecStart=/bin/false',
+  'héllo wörld ✓ 😀',
+  '\u0085',
+  '\u2028',
+  '\u2029',
+  '\ufeff',
+  '\u200b',
+  '\u{10fffd}',
+  '\ufdcf',
+  '\ufdf0',
+  '\ufffd',
+  '\ud83d\ude00',
 ];
 
 /**
@@ -42,10 +112,11 @@ export const HOSTILE: readonly string[] = [
  * encoders do not refuse them yet; the compiler does, for every string of the config (PHX013).
  */
 const NONCHARACTERS = ['\ufdd0', '\ufdef', '\ufffe', '\uffff', '\u{1fffe}', '\u{10ffff}'];
-const hasNoncharacter = (s: string) => [...s].some((ch) => {
-  const cp = ch.codePointAt(0)!;
-  return (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe;
-});
+const hasNoncharacter = (s: string) =>
+  [...s].some((ch) => {
+    const cp = ch.codePointAt(0)!;
+    return (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe;
+  });
 /** printableString and hostileString (test/lib/arbitraries.ts) without noncharacters. */
 const unitPrintable = printableString.filter((s) => !hasNoncharacter(s));
 const unitHostile = hostileString.filter((s) => !hasNoncharacter(s));
@@ -91,8 +162,14 @@ unit('refuses every control character, with an EncodeError that says so', () => 
     assert.throws(() => unitPath(`/x${c}`), isEncodeError(why), `unitPath ${JSON.stringify(v)}`);
   }
   // The message names the value, escaped, so the reader sees which one.
-  assert.throws(() => execArg('line1\nline2'), (e: unknown) => e instanceof EncodeError && (e as Error).message.includes('"line1\\nline2"'));
-  assert.throws(() => envAssignment('A', 'nul\0'), (e: unknown) => e instanceof EncodeError && (e as Error).message.includes('"A=nul\\u0000"'));
+  assert.throws(
+    () => execArg('line1\nline2'),
+    (e: unknown) => e instanceof EncodeError && (e as Error).message.includes('"line1\\nline2"'),
+  );
+  assert.throws(
+    () => envAssignment('A', 'nul\0'),
+    (e: unknown) => e instanceof EncodeError && (e as Error).message.includes('"A=nul\\u0000"'),
+  );
 });
 
 unit('refuses unpaired UTF-16 surrogates (not valid UTF-8); accepts proper pairs', () => {
@@ -143,7 +220,10 @@ unit('property: a control character anywhere is refused with the reason (600 run
 
 unit('property: an unpaired surrogate anywhere is refused with the reason (300 runs)', () => {
   const lone = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
-  const withLone = fc.tuple(printableString, lone, printableString).map(([a, c, b]) => a + c + b).filter((v) => /[\ud800-\udfff]/.test(v.replace(/[\ud800-\udbff][\udc00-\udfff]/g, '')));
+  const withLone = fc
+    .tuple(printableString, lone, printableString)
+    .map(([a, c, b]) => a + c + b)
+    .filter((v) => /[\ud800-\udfff]/.test(v.replace(/[\ud800-\udbff][\udc00-\udfff]/g, '')));
   fc.assert(
     fc.property(withLone, (v) => {
       try {
@@ -191,12 +271,20 @@ unit('the compiler refuses a Unicode noncharacter in any string, before it reach
     const cfg = JSON.parse(text);
     cfg.lxc_configs['921'].vllm_engine_config.ModelConfig.model = `org/model${nc}`;
     cfg.lxc_configs['921'].vllm_service = { environment: { HF_HOME: `/data${nc}` } };
-    const r = compile({ file: 'input.json', text: JSON.stringify(cfg, null, 2), source: { file: 'input.json', regenerate: 'x' }, compiler: { name: 'phoenix-compile', version: '0' } });
+    const r = compile({
+      file: 'input.json',
+      text: JSON.stringify(cfg, null, 2),
+      source: { file: 'input.json', regenerate: 'x' },
+      compiler: { name: 'phoenix-compile', version: '0' },
+    });
     assert.is(r.ok, false);
     const hex = 'U+' + nc.codePointAt(0)!.toString(16).toUpperCase();
     const msgs = r.diagnostics.map((d) => `${d.path}: ${d.message} [${d.code}]`);
     for (const p of ['$.lxc_configs.921.vllm_engine_config.ModelConfig.model', '$.lxc_configs.921.vllm_service.environment.HF_HOME']) {
-      assert.ok(msgs.includes(`${p}: the string contains ${hex}, a Unicode noncharacter, which systemd refuses in unit files (the unit would not load) [PHX013]`), msgs.join('\n'));
+      assert.ok(
+        msgs.includes(`${p}: the string contains ${hex}, a Unicode noncharacter, which systemd refuses in unit files (the unit would not load) [PHX013]`),
+        msgs.join('\n'),
+      );
     }
   }
 });
@@ -209,9 +297,17 @@ unit('executables the encoder would mis-write never reach a unit: the compiler r
   for (const venv of ['/opt/v"env', "/opt/v'env", '/opt/v\\env', '/opt/v$env', '/opt/v%nenv', '/opt/v env']) {
     const cfg = JSON.parse(text);
     cfg.lxc_configs['921'].vllm_install = { venv };
-    const r = compile({ file: 'input.json', text: JSON.stringify(cfg, null, 2), source: { file: 'input.json', regenerate: 'x' }, compiler: { name: 'phoenix-compile', version: '0' } });
+    const r = compile({
+      file: 'input.json',
+      text: JSON.stringify(cfg, null, 2),
+      source: { file: 'input.json', regenerate: 'x' },
+      compiler: { name: 'phoenix-compile', version: '0' },
+    });
     assert.is(r.ok, false, venv);
-    assert.ok(r.diagnostics.some((d) => d.code === 'PHX030' && d.path === '$.lxc_configs.921.vllm_install.venv'), `${venv}: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+    assert.ok(
+      r.diagnostics.some((d) => d.code === 'PHX030' && d.path === '$.lxc_configs.921.vllm_install.venv'),
+      `${venv}: ${r.diagnostics.map((d) => d.message).join('; ')}`,
+    );
   }
 });
 
@@ -281,47 +377,62 @@ if (realSystemdAvailable(SUITE)) {
     await ct?.stop();
   });
 
-  real(`${argValues.length} ExecStart= arguments and ${envValues.length} Environment= values arrive byte for byte (${units} units of up to ${PER_UNIT})`, () => {
-    const names: string[] = [];
-    for (let u = 0; u < units; u++) {
-      const args = argValues.slice(u * PER_UNIT, (u + 1) * PER_UNIT);
-      const lines = ['[Unit]', `Description=${unitText(`encoder batch ${u} %n $X`)}`, '', '[Service]', 'Type=oneshot'];
-      for (let i = u * PER_UNIT; i < Math.min((u + 1) * PER_UNIT, envValues.length); i++) lines.push(`Environment=${envAssignment(envNames[i], envValues[i])}`);
-      // A manager-side variable with the name the values mention: the unit must not expand it.
-      lines.push(`Environment=${envAssignment('VAR', 'expanded!')}`, `Environment=${envAssignment('X', 'expanded!')}`);
-      lines.push(`ExecStart=${execLine([REC, `b${u}`, ...args])}`, '');
-      const name = `phx-enc-${u}.service`;
-      ct.writeFile(`/etc/systemd/system/${name}`, lines.join('\n'));
-      names.push(name);
-    }
-    ct.exec(['systemctl', 'daemon-reload'], { check: true });
-    ct.exec(['systemctl', 'start', ...names], { check: true });
-    const problems: string[] = [];
-    for (let u = 0; u < units; u++) {
-      const args = argValues.slice(u * PER_UNIT, (u + 1) * PER_UNIT);
-      const argv = records(ct.readFile(`/run/rec/b${u}.argv`));
-      if (argv.length !== args.length + 2) problems.push(`unit ${u}: ${argv.length - 2} arguments arrived, ${args.length} were written`);
-      args.forEach((v, i) => {
-        if (!sameBytes(argv[i + 2], v)) problems.push(`argument ${JSON.stringify(v)} arrived as ${JSON.stringify(argv[i + 2]?.toString('utf8'))}`);
-      });
-      const env = envMap(ct.readFile(`/run/rec/b${u}.env`));
-      for (let i = u * PER_UNIT; i < Math.min((u + 1) * PER_UNIT, envValues.length); i++) {
-        if (!sameBytes(env.get(envNames[i]), envValues[i])) problems.push(`${envNames[i]}=${JSON.stringify(envValues[i])} arrived as ${JSON.stringify(env.get(envNames[i])?.toString('utf8'))}`);
+  real(
+    `${argValues.length} ExecStart= arguments and ${envValues.length} Environment= values arrive byte for byte (${units} units of up to ${PER_UNIT})`,
+    () => {
+      const names: string[] = [];
+      for (let u = 0; u < units; u++) {
+        const args = argValues.slice(u * PER_UNIT, (u + 1) * PER_UNIT);
+        const lines = ['[Unit]', `Description=${unitText(`encoder batch ${u} %n $X`)}`, '', '[Service]', 'Type=oneshot'];
+        for (let i = u * PER_UNIT; i < Math.min((u + 1) * PER_UNIT, envValues.length); i++)
+          lines.push(`Environment=${envAssignment(envNames[i], envValues[i])}`);
+        // A manager-side variable with the name the values mention: the unit must not expand it.
+        lines.push(`Environment=${envAssignment('VAR', 'expanded!')}`, `Environment=${envAssignment('X', 'expanded!')}`);
+        lines.push(`ExecStart=${execLine([REC, `b${u}`, ...args])}`, '');
+        const name = `phx-enc-${u}.service`;
+        ct.writeFile(`/etc/systemd/system/${name}`, lines.join('\n'));
+        names.push(name);
       }
-    }
-    assert.equal(problems, []);
-    // The journal has no complaint about these units (an ignored line would be one).
-    const journal = ct.exec(['journalctl', '--no-pager', '-o', 'cat', ...names.flatMap((n) => ['-u', n])]).stdout;
-    assert.not.match(journal, /ignoring|Invalid|Failed|bad unit/i, journal);
-  });
+      ct.exec(['systemctl', 'daemon-reload'], { check: true });
+      ct.exec(['systemctl', 'start', ...names], { check: true });
+      const problems: string[] = [];
+      for (let u = 0; u < units; u++) {
+        const args = argValues.slice(u * PER_UNIT, (u + 1) * PER_UNIT);
+        const argv = records(ct.readFile(`/run/rec/b${u}.argv`));
+        if (argv.length !== args.length + 2) problems.push(`unit ${u}: ${argv.length - 2} arguments arrived, ${args.length} were written`);
+        args.forEach((v, i) => {
+          if (!sameBytes(argv[i + 2], v)) problems.push(`argument ${JSON.stringify(v)} arrived as ${JSON.stringify(argv[i + 2]?.toString('utf8'))}`);
+        });
+        const env = envMap(ct.readFile(`/run/rec/b${u}.env`));
+        for (let i = u * PER_UNIT; i < Math.min((u + 1) * PER_UNIT, envValues.length); i++) {
+          if (!sameBytes(env.get(envNames[i]), envValues[i]))
+            problems.push(`${envNames[i]}=${JSON.stringify(envValues[i])} arrived as ${JSON.stringify(env.get(envNames[i])?.toString('utf8'))}`);
+        }
+      }
+      assert.equal(problems, []);
+      // The journal has no complaint about these units (an ignored line would be one).
+      const journal = ct.exec(['journalctl', '--no-pager', '-o', 'cat', ...names.flatMap((n) => ['-u', n])]).stdout;
+      assert.not.match(journal, /ignoring|Invalid|Failed|bad unit/i, journal);
+    },
+  );
 
   real('executable paths with spaces, %, ;, unicode and the like run the right file', () => {
     const segment = (s: string) => s.replace(/[/"'\\$]/g, '');
-    const generated = fc.sample(unitPrintable.map(segment).filter((s) => s !== '' && s !== '.' && s !== '..'), { seed: SEED + 20, numRuns: 40 });
+    const generated = fc.sample(
+      unitPrintable.map(segment).filter((s) => s !== '' && s !== '.' && s !== '..'),
+      { seed: SEED + 20, numRuns: 40 },
+    );
     const picked = ['a b', '%n', '100%', ';', 'x;y', '-x', '@x', '+!:', '`id`', '#', 'ünï ✓ 😀', '\u00a0', '\u2028', '(x)', '{y}', '*', '?', '~'];
     const paths = [...picked, ...generated].map((s, i) => `/opt/exe${i}/${s}/rec`);
     // Create every path (NUL-separated on stdin), then one oneshot unit with one ExecStart= per path.
-    ct.exec(['python3', '-c', 'import os, shutil, sys\nfor p in sys.stdin.buffer.read().split(b"\\0")[:-1]:\n    os.makedirs(os.path.dirname(p), exist_ok=True); shutil.copy("/usr/local/bin/rec", p)'], { input: Buffer.from(paths.map((p) => p + '\0').join(''), 'utf8'), check: true });
+    ct.exec(
+      [
+        'python3',
+        '-c',
+        'import os, shutil, sys\nfor p in sys.stdin.buffer.read().split(b"\\0")[:-1]:\n    os.makedirs(os.path.dirname(p), exist_ok=True); shutil.copy("/usr/local/bin/rec", p)',
+      ],
+      { input: Buffer.from(paths.map((p) => p + '\0').join(''), 'utf8'), check: true },
+    );
     const lines = ['[Service]', 'Type=oneshot', ...paths.map((p, i) => `ExecStart=${execLine([p, `e${i}`])}`), ''];
     ct.writeFile('/etc/systemd/system/phx-exe.service', lines.join('\n'));
     ct.exec(['systemctl', 'daemon-reload'], { check: true });
@@ -346,7 +457,8 @@ if (realSystemdAvailable(SUITE)) {
         const file = `/etc/systemd/system/phx-nc-${i}-${kind === 'ExecStart=' ? 'x' : 'e'}.service`;
         ct.writeFile(file, `[Service]\nType=oneshot\n${line}\n`);
         const r = ct.exec(['systemd-analyze', 'verify', file]);
-        if (!/String is not UTF-8 clean, ignoring assignment/.test(r.stderr) || r.status === 0) problems.push(`${kind} with U+${nc.codePointAt(0)!.toString(16)}: ${JSON.stringify(r.stderr)} (exit ${r.status})`);
+        if (!/String is not UTF-8 clean, ignoring assignment/.test(r.stderr) || r.status === 0)
+          problems.push(`${kind} with U+${nc.codePointAt(0)!.toString(16)}: ${JSON.stringify(r.stderr)} (exit ${r.status})`);
       }
     });
     assert.equal(problems, []);

@@ -56,7 +56,13 @@ test.before(async () => {
 });
 
 function compileText(text: string, only?: string[]) {
-  return compile({ file: 'input.json', text, source: { file: 'input.json', regenerate: 'npm run compile' }, compiler: { name: 'phoenix-compile', version: '0' }, ...(only ? { only } : {}) });
+  return compile({
+    file: 'input.json',
+    text,
+    source: { file: 'input.json', regenerate: 'npm run compile' },
+    compiler: { name: 'phoenix-compile', version: '0' },
+    ...(only ? { only } : {}),
+  });
 }
 
 function compiled(text: string, only?: string[]): { plan: FleetPlan; md: string } {
@@ -99,7 +105,11 @@ async function assertTree(plan: FleetPlan, md: string): Promise<void> {
   assert.is(block, mermaidFlowchart(plan));
   const { vertices, edges } = await readDiagram(block);
   const cts = [...plan.containers].sort((a, b) => Number(a.ctid) - Number(b.ctid));
-  assert.equal(vertices.map((v) => v.id), cts.map((c) => nodeId(c.ctid)), 'one node per CTID, in CTID order');
+  assert.equal(
+    vertices.map((v) => v.id),
+    cts.map((c) => nodeId(c.ctid)),
+    'one node per CTID, in CTID order',
+  );
   for (const c of cts) {
     const v = vertices.find((x) => x.id === nodeId(c.ctid))!;
     const want = [`${c.ctid} ${c.name}`, ...(c.host.features.length ? [`+ ${c.host.features.map((f) => f.name).join(', ')}`] : [])];
@@ -158,7 +168,10 @@ async function assertFleetMd(plan: FleetPlan, md: string): Promise<void> {
   assert.is(md.indexOf('-->'), md.indexOf('\n-->\n') + 1, 'the header comment ends where it should');
   await assertTree(plan, md);
   const ctids = tables(md).find((t) => t.heading === '## CTIDs')!;
-  assert.equal(ctids.rows.slice(2).map((r) => r[0]), [...plan.containers].map((c) => c.ctid).sort((a, b) => Number(a) - Number(b)));
+  assert.equal(
+    ctids.rows.slice(2).map((r) => r[0]),
+    [...plan.containers].map((c) => c.ctid).sort((a, b) => Number(a) - Number(b)),
+  );
   for (const r of ctids.rows.slice(2)) {
     const c = plan.containers.find((x) => x.ctid === r[0])!;
     assert.is(unCode(r[1]), c.name);
@@ -179,7 +192,10 @@ test('example: the diagram parses and is the clone tree 900 -> 901 -> 921', asyn
 test('example: GPU tables, sums and the CTID table', () => {
   const { md } = compiled(EXAMPLE);
   const ts = tables(md);
-  assert.equal(ts.map((t) => t.heading), ['### GPU 0: `NVIDIA GeForce RTX 5060 Ti`, compute capability `12.0`', '### GPU 1: `NVIDIA GeForce RTX 5060 Ti`, compute capability `12.0`', '## CTIDs']);
+  assert.equal(
+    ts.map((t) => t.heading),
+    ['### GPU 0: `NVIDIA GeForce RTX 5060 Ti`, compute capability `12.0`', '### GPU 1: `NVIDIA GeForce RTX 5060 Ti`, compute capability `12.0`', '## CTIDs'],
+  );
   for (const t of ts.slice(0, 2)) {
     assert.equal(t.rows[0], ['CTID', 'name', 'gpu_memory_utilization', 'start_at_boot']);
     assert.equal(t.rows.slice(2), [
@@ -195,7 +211,10 @@ test('example: GPU tables, sums and the CTID table', () => {
     ['921', '`Template-VLLM-FP8`', '`10.0.0.221/24`', '`52:54:00:AA:BB:D2`', '8000', '`llama-3.2-3b-fp8`', '`fp8`', '`fp8`'],
   ]);
   assert.not.match(md, /⚠/);
-  assert.match(md, /## Notes\n\n```text\nCTID 921: note PHX031: kv_cache_dtype fp8 on compute capability 12\.0: .*VLLM_ATTENTION_BACKEND=FLASHINFER\nCTID 921: warning PHX032: pip install vllm==0\.10\.2 requires torch==2\.8\.0 .*\n```\n$/);
+  assert.match(
+    md,
+    /## Notes\n\n```text\nCTID 921: note PHX031: kv_cache_dtype fp8 on compute capability 12\.0: .*VLLM_ATTENTION_BACKEND=FLASHINFER\nCTID 921: warning PHX032: pip install vllm==0\.10\.2 requires torch==2\.8\.0 .*\n```\n$/,
+  );
 });
 
 test('out/FLEET.md is what the example compiles to', () => {
@@ -239,27 +258,36 @@ test('golden fleet-overview: shared GPUs, the over-1.0 flag, hostile values in c
   const { md } = compiled(caseInput({ name: 'fleet-overview', dir: path.join(GOLDEN_DIR, 'fleet-overview') }).toString('utf8'));
   const ts = tables(md);
   const gpu0 = ts.find((t) => t.heading.startsWith('### GPU 0'))!;
-  assert.equal(gpu0.rows.slice(2).map((r) => [r[0], r[2], r[3]]), [
-    ['901', '—', 'no'],
-    ['920', '—', 'no'],
-    ['921', '0.9', 'no'],
-    ['950', '0.55', 'yes'],
-    ['951', '0.5', 'yes'],
-    ['**sum at boot**', '**1.05** ⚠ over 1.0', ''],
-  ]);
+  assert.equal(
+    gpu0.rows.slice(2).map((r) => [r[0], r[2], r[3]]),
+    [
+      ['901', '—', 'no'],
+      ['920', '—', 'no'],
+      ['921', '0.9', 'no'],
+      ['950', '0.55', 'yes'],
+      ['951', '0.5', 'yes'],
+      ['**sum at boot**', '**1.05** ⚠ over 1.0', ''],
+    ],
+  );
   const gpu1 = ts.find((t) => t.heading.startsWith('### GPU 1'))!;
   assert.is(gpu1.heading, '### GPU 1: `` RTX "Pro" \\| 6000 <96GB> `x` ``, compute capability `12.0`');
   assert.equal(gpu1.rows.at(-1), ['**sum at boot**', '', '**0.4**', '']);
   const rows = ts.find((t) => t.heading === '## CTIDs')!.rows;
   assert.is(unCode(rows.find((r) => r[0] === '950')![5]), 'qwen|7b `awq`');
   assert.is(unCode(rows.find((r) => r[0] === '952')![5]), '"quoted" [bracket] --> #1 ü ✓');
-  assert.match(md, /\nCTID 951: warning PHX113: GPU 0 is shared by containers that start at boot whose gpu_memory_utilization adds up to 1\.05 \(> 1\): 950: 0\.55, 951: 0\.5\n/);
+  assert.match(
+    md,
+    /\nCTID 951: warning PHX113: GPU 0 is shared by containers that start at boot whose gpu_memory_utilization adds up to 1\.05 \(> 1\): 950: 0\.55, 951: 0\.5\n/,
+  );
 });
 
 test('--only: FLEET.md has only the selection and its clone ancestors', async () => {
   const text = caseInput({ name: 'fleet-overview', dir: path.join(GOLDEN_DIR, 'fleet-overview') }).toString('utf8');
   const { plan, md } = compiled(text, ['951']);
-  assert.equal(plan.containers.map((c) => c.ctid), ['900', '901', '920', '951']);
+  assert.equal(
+    plan.containers.map((c) => c.ctid),
+    ['900', '901', '920', '951'],
+  );
   await assertFleetMd(plan, md);
   assert.not.match(md, /\b95[02]\b|\b921\b|\b957\b|\b960\b/);
   assert.ok(fs.existsSync(path.join(GOLDEN_DIR, 'fleet-overview-only', 'expected', 'FLEET.md')), 'golden case fleet-overview-only');

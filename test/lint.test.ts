@@ -59,7 +59,9 @@ if (missing.length > 0) {
   test.before(() => {
     trees.push(compileInto('example', path.join(repoRoot(), 'fixtures', 'phoenix_lxc_configs.json')));
     trees.push(compileInto('real-2b02afc', path.join(REAL, 'phoenix_lxc_configs.2b02afc.json')));
-    trees.push(compileInto('real-08cb921', path.join(REAL, 'phoenix_lxc_configs.08cb921.json'), ['--only', '900,901,902,910,920,921,951,952,953,954,955,956,957']));
+    trees.push(
+      compileInto('real-08cb921', path.join(REAL, 'phoenix_lxc_configs.08cb921.json'), ['--only', '900,901,902,910,920,921,951,952,953,954,955,956,957']),
+    );
     for (const c of listCases()) {
       const dir = path.join(c.dir, 'expected');
       if (fs.existsSync(path.join(dir, 'manifest.json'))) trees.push({ name: `golden ${c.name}`, dir });
@@ -68,8 +70,19 @@ if (missing.length > 0) {
 
   test('every tree has scripts of every kind', () => {
     const all = trees.flatMap((t) => scripts(t.dir).map((s) => path.relative(t.dir, s)));
-    for (const kind of [/^phoenix$/, /\/create\.sh$/, /\/deploy\.sh$/, /\/verify\.sh$/, /\/benchmark\.sh$/, /\/features\/\d\d-nvidia\.sh$/, /\/features\/\d\d-vllm\.sh$/]) {
-      assert.ok(all.some((p) => kind.test(p)), `no script matches ${kind}`);
+    for (const kind of [
+      /^phoenix$/,
+      /\/create\.sh$/,
+      /\/deploy\.sh$/,
+      /\/verify\.sh$/,
+      /\/benchmark\.sh$/,
+      /\/features\/\d\d-nvidia\.sh$/,
+      /\/features\/\d\d-vllm\.sh$/,
+    ]) {
+      assert.ok(
+        all.some((p) => kind.test(p)),
+        `no script matches ${kind}`,
+      );
     }
     for (const t of trees.slice(0, 3)) assert.ok(scripts(t.dir).length >= 5, `${t.name}: only ${scripts(t.dir).length} scripts`);
   });

@@ -62,7 +62,12 @@ function variants(text: string): fc.Arbitrary<string> {
 }
 
 function compileText(text: string): CompileOutput {
-  return compile({ file: 'input.json', text, source: { file: 'input.json', regenerate: 'phoenix-compile --config input.json' }, compiler: { name: 'phoenix-compile', version: '0' } });
+  return compile({
+    file: 'input.json',
+    text,
+    source: { file: 'input.json', regenerate: 'phoenix-compile --config input.json' },
+    compiler: { name: 'phoenix-compile', version: '0' },
+  });
 }
 
 /** What a compile produced, minus positions (they move with the keys). */
@@ -113,7 +118,10 @@ function stamps(dir: string): Map<string, string> {
   const walk = (rel: string) => {
     const p = path.join(dir, rel);
     const s = fs.statSync(p);
-    out.set(rel || '.', `${s.isDirectory() ? 'dir' : 'file'} ino=${s.ino} mtime=${s.mtimeMs} ctime=${s.ctimeMs} size=${s.size} mode=${(s.mode & 0o7777).toString(8)}`);
+    out.set(
+      rel || '.',
+      `${s.isDirectory() ? 'dir' : 'file'} ino=${s.ino} mtime=${s.mtimeMs} ctime=${s.ctimeMs} size=${s.size} mode=${(s.mode & 0o7777).toString(8)}`,
+    );
     if (s.isDirectory()) for (const e of fs.readdirSync(p).sort()) walk(rel ? `${rel}/${e}` : e);
   };
   walk('');

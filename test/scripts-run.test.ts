@@ -42,7 +42,11 @@ if (realSystemdAvailable(SUITE)) {
   const argvRecorded = (): string[] => splitNul(ct.readFile('/run/vllm-record.argv'));
   const envRecorded = (): Map<string, string> =>
     new Map(splitNul(ct.readFile('/run/vllm-record.env')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]));
-  const starts = (): string[] => ct.exec(['cat', '/var/lib/phx-standin/starts']).stdout.split('\n').filter((l) => l !== '');
+  const starts = (): string[] =>
+    ct
+      .exec(['cat', '/var/lib/phx-standin/starts'])
+      .stdout.split('\n')
+      .filter((l) => l !== '');
   const serviceState = () => ({
     active: host.unitProp(UNIT, 'ActiveState'),
     invocation: host.unitProp(UNIT, 'InvocationID'),
@@ -101,7 +105,13 @@ if (realSystemdAvailable(SUITE)) {
     // first run lacks is `systemctl start` where it had `systemctl restart` (start is a no-op on an active unit).
     const isStart = (c: string[]) => c.join(' ') === 'pct exec 921 -- systemctl start vllm_model_server.service';
     assert.is(again.filter(isStart).length, 1);
-    assert.ok(isSubsequence(again.filter((c) => !isStart(c)), firstCalls), 'the second run makes a subset of the first run\'s calls, in the same order');
+    assert.ok(
+      isSubsequence(
+        again.filter((c) => !isStart(c)),
+        firstCalls,
+      ),
+      "the second run makes a subset of the first run's calls, in the same order",
+    );
   });
 
   // A config that differs from the example only in vllm_service.flashinfer_sampler=false.
@@ -169,13 +179,19 @@ if (realSystemdAvailable(SUITE)) {
     assert.is(serviceState().starts, before.starts + 1);
     const want: string[] = JSON.parse(fs.readFileSync(path.join(dir, '921', 'vllm.argv.json'), 'utf8'));
     const got = ct.readFile('/run/vllm-record.argv');
-    assert.ok(got.equals(Buffer.from(want.map((a) => a + '\0').join(''), 'utf8')), `argv differs:\n got  ${JSON.stringify(splitNul(got))}\n want ${JSON.stringify(want)}`);
+    assert.ok(
+      got.equals(Buffer.from(want.map((a) => a + '\0').join(''), 'utf8')),
+      `argv differs:\n got  ${JSON.stringify(splitNul(got))}\n want ${JSON.stringify(want)}`,
+    );
     assert.is(ct.exec(['test', '-e', '/tmp/pwned']).status, 1, 'nothing in the argv was run by a shell');
     // its verify.sh passes too: the served name "100%", and the API key ";" sent as a bearer token
     const v = host.run([path.join(dir, '921', 'verify.sh'), '--json']);
     assert.is(v.status, 0, describe(v));
     assert.is(JSON.parse(v.stdout).failed, 0, v.stdout);
-    assert.ok(v.calls.some((c) => c[0] === 'curl' && c.includes('Authorization: Bearer ;')), 'verify.sh sends the API key');
+    assert.ok(
+      v.calls.some((c) => c[0] === 'curl' && c.includes('Authorization: Bearer ;')),
+      'verify.sh sends the API key',
+    );
   });
 
   test.run();

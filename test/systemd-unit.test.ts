@@ -61,7 +61,9 @@ function startAndRecord(ct: Container, unit: string, dropin?: string): { argv: s
     ct.exec(['sleep', '0.05']);
   }
   const argv = splitNul(ct.readFile('/run/vllm-record.argv'));
-  const env = new Map(splitNul(ct.readFile('/run/vllm-record.env')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]));
+  const env = new Map(
+    splitNul(ct.readFile('/run/vllm-record.env')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]),
+  );
   ct.exec(['systemctl', 'stop', 'vllm_model_server.service']);
   return { argv, env };
 }
@@ -86,14 +88,20 @@ if (realSystemdAvailable(SUITE)) {
     ct = await Container.boot();
     ct.writeFile('/opt/vllm/bin/python', RECORDING_PYTHON, 0o755);
     // Pollute the service manager's environment: the unit must win regardless.
-    ct.exec(['systemctl', 'set-environment', 'CUDA_HOME=/wrong', 'LD_LIBRARY_PATH=/wrong', 'VLLM_USE_FLASHINFER_SAMPLER=0', 'PYTHONPATH=/wrong', 'PYTHONHOME=/wrong'], { check: true });
+    ct.exec(
+      ['systemctl', 'set-environment', 'CUDA_HOME=/wrong', 'LD_LIBRARY_PATH=/wrong', 'VLLM_USE_FLASHINFER_SAMPLER=0', 'PYTHONPATH=/wrong', 'PYTHONHOME=/wrong'],
+      { check: true },
+    );
   });
   test.after(async () => {
     await ct?.stop();
   });
 
   test('there are unit cases: the example and the hostile-value golden cases', () => {
-    assert.ok(cases.some((c) => c.name === 'example/921'), cases.map((c) => c.name).join(', '));
+    assert.ok(
+      cases.some((c) => c.name === 'example/921'),
+      cases.map((c) => c.name).join(', '),
+    );
     assert.ok(cases.length >= 2, `only ${cases.length}`);
   });
 

@@ -82,7 +82,12 @@ if (realSystemdAvailable(SUITE)) {
   };
   /** Runs fn with a test drop-in giving the service extra environment, then removes it and restarts. */
   const withServiceEnv = (env: Record<string, string>, fn: () => void): void => {
-    ct.writeFile(TEST_DROPIN, `[Service]\n${Object.entries(env).map(([k, v]) => `Environment="${k}=${v}"\n`).join('')}`);
+    ct.writeFile(
+      TEST_DROPIN,
+      `[Service]\n${Object.entries(env)
+        .map(([k, v]) => `Environment="${k}=${v}"\n`)
+        .join('')}`,
+    );
     try {
       restartAndWait();
       fn();
@@ -119,7 +124,11 @@ if (realSystemdAvailable(SUITE)) {
     const r = verify();
     assert.is(r.status, 0, describe(r));
     const lines = r.stdout.split('\n').filter((l) => l !== '');
-    assert.equal(lines.map((l) => l.slice(0, l.indexOf(':'))), CHECKS.map((c) => `PASS ${c}`), r.stdout);
+    assert.equal(
+      lines.map((l) => l.slice(0, l.indexOf(':'))),
+      CHECKS.map((c) => `PASS ${c}`),
+      r.stdout,
+    );
     assert.match(r.stdout, /^PASS sampler log line: Using FlashInfer for top-p & top-k sampling\.$/m);
     assert.match(r.stdout, /^PASS completion: 8 completion tokens: ' Paris and/m);
     assert.match(r.stderr, /0 check\(s\) failed/);
@@ -129,7 +138,10 @@ if (realSystemdAvailable(SUITE)) {
     assert.is(summary.ctid, '921');
     assert.is(summary.failed, 0);
     assert.is(summary.passed, CHECKS.length);
-    assert.equal(summary.checks.map((c) => c.name), CHECKS);
+    assert.equal(
+      summary.checks.map((c) => c.name),
+      CHECKS,
+    );
     // the requests really went to the server the unit started, through the curl stand-in
     assert.ok(run.calls.some((c) => c[0] === 'curl' && c[c.length - 1] === 'http://10.0.0.221:8000/v1/completions'));
   });
@@ -183,7 +195,10 @@ if (realSystemdAvailable(SUITE)) {
       const { run, summary } = verifyJson();
       assert.is(run.status, 1);
       assert.equal(failedChecks(summary), ['GET /v1/models', 'completion']);
-      assert.match(detail(summary, 'GET /v1/models'), /^no answer from http:\/\/10\.0\.0\.221:8000\/v1\/models: curl: \(7\) Failed to connect to 127\.0\.0\.1 port 8000/);
+      assert.match(
+        detail(summary, 'GET /v1/models'),
+        /^no answer from http:\/\/10\.0\.0\.221:8000\/v1\/models: curl: \(7\) Failed to connect to 127\.0\.0\.1 port 8000/,
+      );
     });
   });
 
@@ -193,7 +208,10 @@ if (realSystemdAvailable(SUITE)) {
     try {
       const { run, summary } = verifyJson();
       assert.is(run.status, 1);
-      assert.equal(summary.checks.map((c) => c.name), CHECKS);
+      assert.equal(
+        summary.checks.map((c) => c.name),
+        CHECKS,
+      );
       assert.equal(failedChecks(summary), CHECKS);
     } finally {
       fs.writeFileSync(running, '');
@@ -216,7 +234,10 @@ if (realSystemdAvailable(SUITE)) {
     assert.ok(json.ratio > 1, r.stdout);
     assert.is(json.expected_ratio, 1.2);
     // both sampler states really ran: the off run's server had VLLM_USE_FLASHINFER_SAMPLER=0
-    assert.ok(r.calls.some((c) => c[0] === 'pct' && c[1] === 'push' && c[4] === SAMPLER_DROPIN), 'the sampler-off drop-in was pushed');
+    assert.ok(
+      r.calls.some((c) => c[0] === 'pct' && c[1] === 'push' && c[4] === SAMPLER_DROPIN),
+      'the sampler-off drop-in was pushed',
+    );
     assert.equal(unitState(), before);
   });
 

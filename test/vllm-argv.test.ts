@@ -18,10 +18,18 @@ const CATALOG = path.join(ROOT, 'schema', 'vllm', '0.10.2.json');
 const REAL = path.join(ROOT, 'fixtures', 'real');
 
 function compileText(text: string, only?: string[]) {
-  return compile({ file: 'input.json', text, source: { file: 'input.json', regenerate: 'x' }, compiler: { name: 'phoenix-compile', version: '0' }, ...(only ? { only } : {}) });
+  return compile({
+    file: 'input.json',
+    text,
+    source: { file: 'input.json', regenerate: 'x' },
+    compiler: { name: 'phoenix-compile', version: '0' },
+    ...(only ? { only } : {}),
+  });
 }
 
-const inputs: { name: string; text: string; only?: string[] }[] = [{ name: 'example', text: fs.readFileSync(path.join(ROOT, 'fixtures', 'phoenix_lxc_configs.json'), 'utf8') }];
+const inputs: { name: string; text: string; only?: string[] }[] = [
+  { name: 'example', text: fs.readFileSync(path.join(ROOT, 'fixtures', 'phoenix_lxc_configs.json'), 'utf8') },
+];
 for (const c of listCases()) {
   const args = caseArgs(c);
   const at = args.indexOf('--only');

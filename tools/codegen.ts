@@ -40,10 +40,7 @@ async function main(): Promise<number> {
   const catalog = fs.existsSync(catalogPath) ? JSON.parse(fs.readFileSync(catalogPath, 'utf8')) : undefined;
   const schema = buildFullSchema(base, catalog);
 
-  outputs.set(
-    'schema/phoenix_lxc_configs.schema.json',
-    await prettier.format(JSON.stringify(schema), { parser: 'json', printWidth: 100 }),
-  );
+  outputs.set('schema/phoenix_lxc_configs.schema.json', await prettier.format(JSON.stringify(schema), { parser: 'json', printWidth: 100 }));
 
   const types = await schemaToTs(schema as never, 'PhoenixLxcConfigs', {
     bannerComment: `/* ${GENERATED_NOTE} */`,
@@ -140,7 +137,11 @@ function compileTemplates(): { js: string; dts: string } {
   };
   if (fs.existsSync(dir)) walk('');
   names.sort();
-  const js: string[] = [`// ${GENERATED_NOTE}`, `// Sources: emit/templates/ (.ejs files, subfolders included), compiled with ejs (client mode, strict, locals as \`it\`).`, "'use strict';"];
+  const js: string[] = [
+    `// ${GENERATED_NOTE}`,
+    `// Sources: emit/templates/ (.ejs files, subfolders included), compiled with ejs (client mode, strict, locals as \`it\`).`,
+    "'use strict';",
+  ];
   const dts: string[] = [
     `// ${GENERATED_NOTE}`,
     '// Each template as a function of its declared input (the `<%# input: ... -%>` line of its .ejs file).',
@@ -183,7 +184,12 @@ function renderCodeTable(): string {
     const p = prop.asKindOrThrow(SyntaxKind.PropertyAssignment);
     const fields = p.getInitializerOrThrow().asKindOrThrow(SyntaxKind.ObjectLiteralExpression);
     const read = (name: string) =>
-      fields.getPropertyOrThrow(name).asKindOrThrow(SyntaxKind.PropertyAssignment).getInitializerOrThrow().asKindOrThrow(SyntaxKind.StringLiteral).getLiteralValue();
+      fields
+        .getPropertyOrThrow(name)
+        .asKindOrThrow(SyntaxKind.PropertyAssignment)
+        .getInitializerOrThrow()
+        .asKindOrThrow(SyntaxKind.StringLiteral)
+        .getLiteralValue();
     rows.push(`| ${p.getName()} | ${read('title')} | \`${read('example').replace(/\|/g, '\\|')}\` |`);
   }
   return rows.join('\n');

@@ -26,7 +26,9 @@ function table(obj: JsonSchema | undefined, defs: Record<string, JsonSchema>): s
   const rows = ['| key | type | description |', '| --- | --- | --- |'];
   for (const [key, raw] of Object.entries(props)) {
     const s = deref(raw, defs);
-    const desc = String(raw.description ?? s.description ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+    const desc = String(raw.description ?? s.description ?? '')
+      .replace(/\|/g, '\\|')
+      .replace(/\n/g, ' ');
     rows.push(`| \`${key}\`${required.has(key) ? ' (required)' : ''} | ${typeName(raw, defs)} | ${desc} |`);
   }
   return rows.join('\n');

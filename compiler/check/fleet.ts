@@ -27,7 +27,12 @@ export function checkFleet(config: PositionIndex, doc: PhoenixLxcConfigs, resolv
     if (src === undefined) continue;
     if (!configs[src]) {
       const guess = ids.filter((x) => x !== id && configs[x].template_snapshot_name !== undefined);
-      r.report('error', 'PHX101', C(id, 'clone_from_ctid'), `clones from CTID ${src}, which is not in lxc_configs` + (guess.length ? ` (templates with a snapshot: ${guess.join(', ')})` : ''));
+      r.report(
+        'error',
+        'PHX101',
+        C(id, 'clone_from_ctid'),
+        `clones from CTID ${src}, which is not in lxc_configs` + (guess.length ? ` (templates with a snapshot: ${guess.join(', ')})` : ''),
+      );
       continue;
     }
     if (configs[src].template_snapshot_name === undefined) {
@@ -45,7 +50,12 @@ export function checkFleet(config: PositionIndex, doc: PhoenixLxcConfigs, resolv
       if (!configs[dep] && !external.has(dep)) {
         // A warning, not an error: the guest may be a VM or live in another file (the real 2b02afc
         // file depends on 1002 this way); --strict makes it fail.
-        r.report('warning', 'PHX104', C(id, 'dependencies', i), `depends on CTID ${dep}, which is not in lxc_configs; if it is a VM or a guest defined elsewhere, list it in "external_guests"`);
+        r.report(
+          'warning',
+          'PHX104',
+          C(id, 'dependencies', i),
+          `depends on CTID ${dep}, which is not in lxc_configs; if it is a VM or a guest defined elsewhere, list it in "external_guests"`,
+        );
       }
     });
   }
@@ -64,7 +74,13 @@ export function checkFleet(config: PositionIndex, doc: PhoenixLxcConfigs, resolv
     if (c.mac_address !== undefined) uniq(r, firstMac, c.mac_address.toLowerCase(), id, 'PHX107', C(id, 'mac_address'), `MAC address ${c.mac_address}`);
     uniq(r, firstName, c.name.toLowerCase(), id, 'PHX108', C(id, 'name'), `hostname ${JSON.stringify(c.name)}`);
     const bad = c.name.split('.').find((label) => !/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
-    if (bad !== undefined) r.report('error', 'PHX109', C(id, 'name'), `${JSON.stringify(c.name)} is not a valid hostname: the label ${JSON.stringify(bad)} must be 1-63 letters, digits or '-', not starting or ending with '-'`);
+    if (bad !== undefined)
+      r.report(
+        'error',
+        'PHX109',
+        C(id, 'name'),
+        `${JSON.stringify(c.name)} is not a valid hostname: the label ${JSON.stringify(bad)} must be 1-63 letters, digits or '-', not starting or ending with '-'`,
+      );
     const gw = c.network_config?.gw;
     if (c.network_config?.ip && gw && !sameSubnet(c.network_config.ip, gw)) {
       r.report('warning', 'PHX110', C(id, 'network_config', 'gw'), `gateway ${gw} is outside the subnet of ${c.network_config.ip}`);
@@ -80,12 +96,24 @@ export function checkFleet(config: PositionIndex, doc: PhoenixLxcConfigs, resolv
     const gpuPath = gpuAssignmentPath(rc);
     for (const g of assignment) {
       if (!gpuIndex.has(g)) {
-        r.report('error', 'PHX111', gpuPath, `GPU ${g} is not on this host (host_gpus: ${gpus.map((x) => x.index).join(', ') || 'none'})` + inheritedNote(rc, 'gpu_assignment'), { ctid: id });
+        r.report(
+          'error',
+          'PHX111',
+          gpuPath,
+          `GPU ${g} is not on this host (host_gpus: ${gpus.map((x) => x.index).join(', ') || 'none'})` + inheritedNote(rc, 'gpu_assignment'),
+          { ctid: id },
+        );
       }
     }
     const features = eff.features ?? [];
     if (features.includes('vllm') && !features.includes('nvidia')) {
-      r.report('error', 'PHX112', featurePath(rc, 'vllm'), `the vllm feature needs the nvidia feature on this CTID or its clone chain (${rc.chain.join(' -> ')})`, { ctid: id });
+      r.report(
+        'error',
+        'PHX112',
+        featurePath(rc, 'vllm'),
+        `the vllm feature needs the nvidia feature on this CTID or its clone chain (${rc.chain.join(' -> ')})`,
+        { ctid: id },
+      );
     }
     if (!rc.own.template && !rc.own.clone_from_ctid) {
       r.report('error', 'PHX114', C(id), 'neither "template" nor "clone_from_ctid": there is nothing to create the container from', { key: true, ctid: id });
@@ -171,6 +199,11 @@ export function checkGpuBudget(r: Reporter, budget: readonly GpuUse[]): void {
     if (u.bootServers < 2 || !u.over) continue;
     const users = u.rows.filter((x) => x.atBoot && x.util !== undefined);
     const last = users[users.length - 1];
-    r.report('warning', 'PHX113', C(last.ctid, 'gpu_assignment'), `GPU ${u.index} is shared by containers that start at boot whose gpu_memory_utilization adds up to ${u.bootSum} (> 1): ${users.map((x) => `${x.ctid}: ${x.util}`).join(', ')}`);
+    r.report(
+      'warning',
+      'PHX113',
+      C(last.ctid, 'gpu_assignment'),
+      `GPU ${u.index} is shared by containers that start at boot whose gpu_memory_utilization adds up to ${u.bootSum} (> 1): ${users.map((x) => `${x.ctid}: ${x.util}`).join(', ')}`,
+    );
   }
 }

@@ -8,7 +8,13 @@ import type { ResolvedContainer } from '../resolve';
 import { VLLM_APP_SCRIPT } from '../vllm/catalog';
 import { featureSteps, scriptsDir } from '../plan/features';
 
-const RULES: ((doc: PhoenixLxcConfigs, rc: ResolvedContainer, r: Reporter) => void)[] = [createSettingsPresent, networkPresent, userFeatureScripts, userApplicationScript, nvidiaDriverSource];
+const RULES: ((doc: PhoenixLxcConfigs, rc: ResolvedContainer, r: Reporter) => void)[] = [
+  createSettingsPresent,
+  networkPresent,
+  userFeatureScripts,
+  userApplicationScript,
+  nvidiaDriverSource,
+];
 
 /** Checks one CTID's host side. */
 export function checkHost(doc: PhoenixLxcConfigs, rc: ResolvedContainer, r: Reporter): void {
@@ -22,25 +28,36 @@ export function checkHost(doc: PhoenixLxcConfigs, rc: ResolvedContainer, r: Repo
 function createSettingsPresent(_doc: PhoenixLxcConfigs, rc: ResolvedContainer, r: Reporter): void {
   if (rc.own.clone_from_ctid !== undefined) return;
   const missing = (['storage_pool', 'storage_size_gb', 'memory_mb', 'cores'] as const).filter((k) => rc.effective[k] === undefined);
-  if (missing.length) r.report('error', 'PHX114', ['lxc_configs', rc.ctid], `is created from a template but lacks ${missing.map((m) => JSON.stringify(m)).join(', ')}`, { key: true });
+  if (missing.length)
+    r.report('error', 'PHX114', ['lxc_configs', rc.ctid], `is created from a template but lacks ${missing.map((m) => JSON.stringify(m)).join(', ')}`, {
+      key: true,
+    });
 }
 
 /** net0 needs an address of its own; network_config.ip is never inherited (resolve.ts NOT_INHERITED). */
 function networkPresent(_doc: PhoenixLxcConfigs, rc: ResolvedContainer, r: Reporter): void {
-  if (!rc.effective.network_config) r.report('error', 'PHX114', ['lxc_configs', rc.ctid], 'has no network_config (net0 needs an IP address, which is never inherited)', { key: true });
+  if (!rc.effective.network_config)
+    r.report('error', 'PHX114', ['lxc_configs', rc.ctid], 'has no network_config (net0 needs an IP address, which is never inherited)', { key: true });
 }
 
 /** A feature without a built-in script runs the user's own installer: say so. */
 function userFeatureScripts(doc: PhoenixLxcConfigs, rc: ResolvedContainer, r: Reporter): void {
   for (const f of featureSteps(rc.own.features ?? [])) {
-    if (!f.builtin) r.report('note', 'PHX115', ['lxc_configs', rc.ctid, 'features', f.index - 1], `feature ${JSON.stringify(f.name)} has no built-in script: create.sh runs the existing ${f.file} from ${scriptsDir(doc)}`);
+    if (!f.builtin)
+      r.report(
+        'note',
+        'PHX115',
+        ['lxc_configs', rc.ctid, 'features', f.index - 1],
+        `feature ${JSON.stringify(f.name)} has no built-in script: create.sh runs the existing ${f.file} from ${scriptsDir(doc)}`,
+      );
   }
 }
 
 /** An application script other than the vLLM one runs as the user wrote it: say so. */
 function userApplicationScript(doc: PhoenixLxcConfigs, rc: ResolvedContainer, r: Reporter): void {
   const script = rc.effective.application_script;
-  if (script !== undefined && script !== VLLM_APP_SCRIPT) r.report('note', 'PHX116', ['lxc_configs', rc.ctid, 'application_script'], `create.sh runs the existing ${script} from ${scriptsDir(doc)}`);
+  if (script !== undefined && script !== VLLM_APP_SCRIPT)
+    r.report('note', 'PHX116', ['lxc_configs', rc.ctid, 'application_script'], `create.sh runs the existing ${script} from ${scriptsDir(doc)}`);
 }
 
 /** The nvidia feature installs the host's driver version inside the container, from the top-level sources. */

@@ -65,7 +65,12 @@ export function checkVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resol
     return ['lxc_configs', o?.kind === 'inherited' ? o.from : rc.ctid, key, ...rest];
   };
   if (!idx) {
-    r.report('error', 'PHX028', eff.vllm_install?.vllm_version !== undefined ? layerPath('vllm_install', 'vllm_version') : ctidPath('application_script'), `no flag catalog for vLLM ${install.vllm_version}; this compiler knows ${SUPPORTED_VLLM_VERSIONS.join(', ')}`);
+    r.report(
+      'error',
+      'PHX028',
+      eff.vllm_install?.vllm_version !== undefined ? layerPath('vllm_install', 'vllm_version') : ctidPath('application_script'),
+      `no flag catalog for vLLM ${install.vllm_version}; this compiler knows ${SUPPORTED_VLLM_VERSIONS.join(', ')}`,
+    );
     return;
   }
   const settings = mergeSettings(idx, rc, all, r);
@@ -99,7 +104,9 @@ function settingsOutsideVllmServer(rc: ResolvedContainer, r: Reporter): void {
   if (!hasVllmSettings(rc.own)) return;
   const own = catalogFor(installOf(rc.effective).vllm_version);
   if (own) collectLayer(own, rc.ctid, rc.own, r);
-  r.report('note', 'PHX026', ['lxc_configs', rc.ctid], `has vLLM settings but its application_script is not ${VLLM_APP_SCRIPT}; no vLLM server is generated`, { key: true });
+  r.report('note', 'PHX026', ['lxc_configs', rc.ctid], `has vLLM settings but its application_script is not ${VLLM_APP_SCRIPT}; no vLLM server is generated`, {
+    key: true,
+  });
 }
 
 /**
@@ -110,35 +117,53 @@ function parallelFitsAssignedGpus(c: VllmCheck): void {
   const tp = c.get<number>('tensor_parallel_size') ?? 1;
   const pp = c.get<number>('pipeline_parallel_size') ?? 1;
   if (c.assigned.length === 0) {
-    c.r.report('error', 'PHX025', c.eff.gpu_assignment !== undefined ? c.layerPath('gpu_assignment') : c.ctidPath('application_script'), 'a vLLM server needs at least one GPU, but gpu_assignment assigns none');
+    c.r.report(
+      'error',
+      'PHX025',
+      c.eff.gpu_assignment !== undefined ? c.layerPath('gpu_assignment') : c.ctidPath('application_script'),
+      'a vLLM server needs at least one GPU, but gpu_assignment assigns none',
+    );
   } else if (tp * pp > c.assigned.length) {
-    c.r.report('error', 'PHX025', c.pathOf(c.settings.has('tensor_parallel_size') ? 'tensor_parallel_size' : 'pipeline_parallel_size'), `tensor_parallel_size ${tp} x pipeline_parallel_size ${pp} needs ${tp * pp} GPUs, but gpu_assignment ${JSON.stringify(c.eff.gpu_assignment)} gives ${c.assigned.length}`);
+    c.r.report(
+      'error',
+      'PHX025',
+      c.pathOf(c.settings.has('tensor_parallel_size') ? 'tensor_parallel_size' : 'pipeline_parallel_size'),
+      `tensor_parallel_size ${tp} x pipeline_parallel_size ${pp} needs ${tp * pp} GPUs, but gpu_assignment ${JSON.stringify(c.eff.gpu_assignment)} gives ${c.assigned.length}`,
+    );
   }
 }
 
 /** vllm/config/cache.py CacheConfig._verify_args: gpu_memory_utilization must be in (0, 1]. */
 function gpuMemoryUtilizationInRange(c: VllmCheck): void {
   const util = c.get<number>('gpu_memory_utilization');
-  if (util !== undefined && !(util > 0 && util <= 1)) c.r.report('error', 'PHX025', c.pathOf('gpu_memory_utilization'), `gpu_memory_utilization must be in (0, 1], found ${util}`);
+  if (util !== undefined && !(util > 0 && util <= 1))
+    c.r.report('error', 'PHX025', c.pathOf('gpu_memory_utilization'), `gpu_memory_utilization must be in (0, 1], found ${util}`);
 }
 
 /** A TCP port is 1-65535 (the server binds it with uvicorn). */
 function portInRange(c: VllmCheck): void {
   const port = c.get<number>('port');
-  if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) c.r.report('error', 'PHX025', c.pathOf('port'), `port must be 1-65535, found ${port}`);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535))
+    c.r.report('error', 'PHX025', c.pathOf('port'), `port must be 1-65535, found ${port}`);
 }
 
 /** max_model_len is a positive 32-bit integer. */
 function maxModelLenInRange(c: VllmCheck): void {
   const maxLen = c.get<number>('max_model_len');
-  if (maxLen !== undefined && !(maxLen >= 1 && maxLen <= 2147483647)) c.r.report('error', 'PHX025', c.pathOf('max_model_len'), `max_model_len must be a positive 32-bit integer, found ${maxLen}`);
+  if (maxLen !== undefined && !(maxLen >= 1 && maxLen <= 2147483647))
+    c.r.report('error', 'PHX025', c.pathOf('max_model_len'), `max_model_len must be a positive 32-bit integer, found ${maxLen}`);
 }
 
 /** fp8 runs with 16-bit activations only (facts.fp8_activation_dtypes). */
 function fp8NeedsHalfActivations(c: VllmCheck): void {
   const dtype = c.get<string>('dtype') ?? 'auto';
   if (c.get<string>('quantization') === 'fp8' && !c.idx.facts.fp8_activation_dtypes.value.includes(dtype)) {
-    c.r.report('error', 'PHX025', c.pathOf('dtype'), `fp8 quantization needs 16-bit activations: dtype auto, bfloat16, half or float16, not ${JSON.stringify(dtype)}`);
+    c.r.report(
+      'error',
+      'PHX025',
+      c.pathOf('dtype'),
+      `fp8 quantization needs 16-bit activations: dtype auto, bfloat16, half or float16, not ${JSON.stringify(dtype)}`,
+    );
   }
 }
 
@@ -152,9 +177,19 @@ function quantizationCapability(c: VllmCheck): void {
   const minCap = Math.min(...c.gpus.map((g) => capabilityNumber(g.capability)));
   const need = c.idx.quantMethods.get(quant);
   if (need != null && minCap < need) {
-    c.r.report('error', 'PHX025', c.pathOf('quantization'), `quantization ${quant} needs compute capability ${capabilityText(need)} or higher, but the assigned GPUs have ${capabilityText(minCap)} (${c.gpus.map((g) => `GPU ${g.index}: ${g.model}`).join(', ')})`);
+    c.r.report(
+      'error',
+      'PHX025',
+      c.pathOf('quantization'),
+      `quantization ${quant} needs compute capability ${capabilityText(need)} or higher, but the assigned GPUs have ${capabilityText(minCap)} (${c.gpus.map((g) => `GPU ${g.index}: ${g.model}`).join(', ')})`,
+    );
   } else if (quant === 'fp8' && minCap < c.idx.facts.fp8_marlin_below_capability.value) {
-    c.r.report('warning', 'PHX025', c.pathOf('quantization'), `fp8 on compute capability ${capabilityText(minCap)} runs weight-only (Marlin kernels), without FP8 compute`);
+    c.r.report(
+      'warning',
+      'PHX025',
+      c.pathOf('quantization'),
+      `fp8 on compute capability ${capabilityText(minCap)} runs weight-only (Marlin kernels), without FP8 compute`,
+    );
   }
 }
 
@@ -169,9 +204,19 @@ function fp8KvCacheBackend(c: VllmCheck): void {
     const note = `kv_cache_dtype ${kv} on compute capability ${caps}: vLLM ${version}'s default V1 attention backend supports an FP8 KV cache only on 9.0 and 10.0 and would silently fall back to the V0 engine, so the unit sets VLLM_ATTENTION_BACKEND=FLASHINFER`;
     c.r.report('note', 'PHX031', c.pathOf('kv_cache_dtype'), note, { ctid: c.rc.ctid });
   } else if (choice.kind === 'needs-flashinfer') {
-    c.r.report('error', 'PHX025', c.pathOf('kv_cache_dtype'), `kv_cache_dtype ${kv} on compute capability ${caps} needs the FlashInfer attention backend (vLLM ${version} otherwise falls back to the V0 engine), but vllm_install.flashinfer is false`);
+    c.r.report(
+      'error',
+      'PHX025',
+      c.pathOf('kv_cache_dtype'),
+      `kv_cache_dtype ${kv} on compute capability ${caps} needs the FlashInfer attention backend (vLLM ${version} otherwise falls back to the V0 engine), but vllm_install.flashinfer is false`,
+    );
   } else if (choice.kind === 'user-unsupported') {
-    c.r.report('warning', 'PHX025', c.layerPath('vllm_service', 'environment', 'VLLM_ATTENTION_BACKEND'), `VLLM_ATTENTION_BACKEND=${choice.backend} with an FP8 KV cache on compute capability ${caps}: vLLM falls back to the V0 engine unless it is FLASHINFER or TRITON_ATTN_VLLM_V1`);
+    c.r.report(
+      'warning',
+      'PHX025',
+      c.layerPath('vllm_service', 'environment', 'VLLM_ATTENTION_BACKEND'),
+      `VLLM_ATTENTION_BACKEND=${choice.backend} with an FP8 KV cache on compute capability ${caps}: vLLM falls back to the V0 engine unless it is FLASHINFER or TRITON_ATTN_VLLM_V1`,
+    );
   }
 }
 
@@ -181,10 +226,22 @@ function serviceEnvironment(c: VllmCheck): void {
   for (const name of Object.keys(env).sort()) {
     const at = c.layerPath('vllm_service', 'environment', name);
     if (MANAGED_ENV.includes(name)) {
-      c.r.report('error', 'PHX030', at, `${name} is set by its own key (vllm_service.${name === 'PATH' ? 'the venv and cuda_home' : name === 'VLLM_USE_FLASHINFER_SAMPLER' ? 'flashinfer_sampler' : name.toLowerCase()}), not in environment`, { key: true });
+      c.r.report(
+        'error',
+        'PHX030',
+        at,
+        `${name} is set by its own key (vllm_service.${name === 'PATH' ? 'the venv and cuda_home' : name === 'VLLM_USE_FLASHINFER_SAMPLER' ? 'flashinfer_sampler' : name.toLowerCase()}), not in environment`,
+        { key: true },
+      );
     } else if (name.startsWith('VLLM_') && !c.idx.envNames.has(name)) {
       const guess = nearest(name, c.idx.envNames);
-      c.r.report('error', 'PHX030', at, `${name} is not an environment variable of vLLM ${c.idx.catalog.vllm_version}` + (guess ? `; did you mean ${guess}?` : ''), { key: true });
+      c.r.report(
+        'error',
+        'PHX030',
+        at,
+        `${name} is not an environment variable of vLLM ${c.idx.catalog.vllm_version}` + (guess ? `; did you mean ${guess}?` : ''),
+        { key: true },
+      );
     } else {
       const problem = envValueProblem(c.idx, name, env[name]);
       if (problem) c.r.report('error', 'PHX030', at, problem);
@@ -198,9 +255,19 @@ function serviceEnvironment(c: VllmCheck): void {
  */
 function unsetNotSet(c: VllmCheck): void {
   const set = new Set([...MANAGED_ENV, ...Object.keys(c.service.environment ?? {})]);
-  if (attentionBackendChoice(c.idx.facts, c.get<string>('kv_cache_dtype'), c.caps, c.service.environment?.VLLM_ATTENTION_BACKEND, c.install.flashinfer).kind === 'set') set.add('VLLM_ATTENTION_BACKEND');
+  if (
+    attentionBackendChoice(c.idx.facts, c.get<string>('kv_cache_dtype'), c.caps, c.service.environment?.VLLM_ATTENTION_BACKEND, c.install.flashinfer).kind ===
+    'set'
+  )
+    set.add('VLLM_ATTENTION_BACKEND');
   for (const name of [...(c.service.unset_environment ?? [])].sort()) {
-    if (set.has(name)) c.r.report('error', 'PHX030', c.layerPath('vllm_service', 'unset_environment'), `${name} is both set and unset; systemd applies UnsetEnvironment= last, so the unit's own value would be removed`);
+    if (set.has(name))
+      c.r.report(
+        'error',
+        'PHX030',
+        c.layerPath('vllm_service', 'unset_environment'),
+        `${name} is both set and unset; systemd applies UnsetEnvironment= last, so the unit's own value would be removed`,
+      );
   }
 }
 
@@ -213,8 +280,20 @@ function installPaths(c: VllmCheck): void {
   for (const p of ['venv', 'python', 'flashinfer_src'] as const) {
     const value = c.install[p];
     const why = systemdRefusal(value);
-    if (why || /\s|["'\\%$]/.test(value)) c.r.report('error', 'PHX030', c.layerPath('vllm_install', p), `${p} ${JSON.stringify(value)}: paths with white space, quotes, backslashes, % or $ are not supported`);
-    else if (p === 'venv' && /(^|\/)\.\.(\/|$)/.test(value)) c.r.report('error', 'PHX030', c.layerPath('vllm_install', p), `${p} ${JSON.stringify(value)}: '..' path components are not supported (the venv is the unit's WorkingDirectory=, which systemd refuses as "not normalized", so the unit would not load)`);
+    if (why || /\s|["'\\%$]/.test(value))
+      c.r.report(
+        'error',
+        'PHX030',
+        c.layerPath('vllm_install', p),
+        `${p} ${JSON.stringify(value)}: paths with white space, quotes, backslashes, % or $ are not supported`,
+      );
+    else if (p === 'venv' && /(^|\/)\.\.(\/|$)/.test(value))
+      c.r.report(
+        'error',
+        'PHX030',
+        c.layerPath('vllm_install', p),
+        `${p} ${JSON.stringify(value)}: '..' path components are not supported (the venv is the unit's WorkingDirectory=, which systemd refuses as "not normalized", so the unit would not load)`,
+      );
   }
 }
 
@@ -238,7 +317,8 @@ function envValueProblem(idx: CatalogIndex, name: string, value: string): string
   const spec = idx.catalog.env.find((e) => e.name === name);
   if (!spec) return undefined;
   if (spec.choices && !spec.choices.includes(value)) return `${name}=${value} is not one of ${spec.choices.join(', ')}`;
-  if ((spec.syntax === 'int_bool' || spec.syntax === 'int') && !/^-?[0-9]+$/.test(value)) return `${name} is read with int() by vLLM: ${JSON.stringify(value)} would crash the server at start; use an integer such as 0 or 1`;
+  if ((spec.syntax === 'int_bool' || spec.syntax === 'int') && !/^-?[0-9]+$/.test(value))
+    return `${name} is read with int() by vLLM: ${JSON.stringify(value)} would crash the server at start; use an integer such as 0 or 1`;
   if (spec.syntax === 'float' && !Number.isFinite(Number(value))) return `${name} must be a number, not ${JSON.stringify(value)}`;
   return undefined;
 }

@@ -13,14 +13,35 @@ import { planVllm } from './vllm';
  * @param all every resolved CTID (clone sources outside the selection included)
  * @param selected the CTIDs to plan, in the order given
  */
-export function planFleet(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, ResolvedContainer>, selected: readonly string[], source: SourceInfo, compiler: FleetPlan['compiler']): FleetPlan {
+export function planFleet(
+  doc: PhoenixLxcConfigs,
+  all: ReadonlyMap<string, ResolvedContainer>,
+  selected: readonly string[],
+  source: SourceInfo,
+  compiler: FleetPlan['compiler'],
+): FleetPlan {
   const containers: ContainerPlan[] = [];
   for (const ctid of selected) {
     const r = all.get(ctid)!;
     const vllm = planVllm(doc, all, r);
-    containers.push({ ctid, name: r.effective.name, effective: canonical(r.effective) as Container, chain: r.chain, host: planHost(doc, all, r), origin: r.origin, featureOrigin: r.featureOrigin, ...(vllm ? { vllm } : {}) });
+    containers.push({
+      ctid,
+      name: r.effective.name,
+      effective: canonical(r.effective) as Container,
+      chain: r.chain,
+      host: planHost(doc, all, r),
+      origin: r.origin,
+      featureOrigin: r.featureOrigin,
+      ...(vllm ? { vllm } : {}),
+    });
   }
   const host = hostGpus(doc);
-  const claims = containers.map((c) => ({ ctid: c.ctid, name: c.name, gpus: c.host.gpus, startAtBoot: c.host.startAtBoot, ...(c.vllm ? { util: c.vllm.gpuMemoryUtilization } : {}) }));
+  const claims = containers.map((c) => ({
+    ctid: c.ctid,
+    name: c.name,
+    gpus: c.host.gpus,
+    startAtBoot: c.host.startAtBoot,
+    ...(c.vllm ? { util: c.vllm.gpuMemoryUtilization } : {}),
+  }));
   return { compiler, source, containers, notices: [], hostGpus: host, gpuBudget: gpuBudget(claims, host) };
 }

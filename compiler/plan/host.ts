@@ -18,7 +18,13 @@ export function planHost(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
   let define: Define;
   if (own.clone_from_ctid !== undefined) {
     const src = all.get(own.clone_from_ctid)?.effective;
-    define = { mode: 'clone', source: own.clone_from_ctid, snapshot: src?.template_snapshot_name ?? '', hostname: eff.name, ...(eff.storage_pool ? { storage: eff.storage_pool } : {}) };
+    define = {
+      mode: 'clone',
+      source: own.clone_from_ctid,
+      snapshot: src?.template_snapshot_name ?? '',
+      hostname: eff.name,
+      ...(eff.storage_pool ? { storage: eff.storage_pool } : {}),
+    };
   } else {
     define = {
       mode: 'create',
@@ -38,14 +44,23 @@ export function planHost(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
   if (eff.cores !== undefined) settings.push(['--cores', String(eff.cores)]);
   settings.push(['--onboot', eff.start_at_boot ? '1' : '0']);
   if (eff.boot_order !== undefined || eff.boot_delay !== undefined) {
-    settings.push(['--startup', [eff.boot_order !== undefined ? `order=${eff.boot_order}` : '', eff.boot_delay !== undefined ? `up=${eff.boot_delay}` : ''].filter(Boolean).join(',')]);
+    settings.push([
+      '--startup',
+      [eff.boot_order !== undefined ? `order=${eff.boot_order}` : '', eff.boot_delay !== undefined ? `up=${eff.boot_delay}` : ''].filter(Boolean).join(','),
+    ]);
   }
   const pctFeatures = [...(eff.pct_options ?? [])];
   if (eff.apparmor_manages_nesting === false && !pctFeatures.some((f) => f.startsWith('nesting='))) pctFeatures.push('nesting=1');
   if (pctFeatures.length) settings.push(['--features', pctFeatures.join(',')]);
   const n = eff.network_config;
   if (n) {
-    const net0 = [`name=${n.name}`, `bridge=${n.bridge}`, `ip=${n.ip}`, `gw=${n.gw}`, ...(eff.mac_address ? [`hwaddr=${eff.mac_address.toUpperCase()}`] : [])].join(',');
+    const net0 = [
+      `name=${n.name}`,
+      `bridge=${n.bridge}`,
+      `ip=${n.ip}`,
+      `gw=${n.gw}`,
+      ...(eff.mac_address ? [`hwaddr=${eff.mac_address.toUpperCase()}`] : []),
+    ].join(',');
     settings.push(['--net0', net0]);
     if (n.nameservers) settings.push(['--nameserver', n.nameservers]);
   }
@@ -69,7 +84,12 @@ export function planHost(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
 
   const features = featureSteps(own.features ?? []);
 
-  const app: HostPlan['app'] = eff.application_script === undefined ? { kind: 'none' } : eff.application_script === VLLM_APP_SCRIPT ? { kind: 'vllm' } : { kind: 'script', script: eff.application_script };
+  const app: HostPlan['app'] =
+    eff.application_script === undefined
+      ? { kind: 'none' }
+      : eff.application_script === VLLM_APP_SCRIPT
+        ? { kind: 'vllm' }
+        : { kind: 'script', script: eff.application_script };
 
   const checks: DeclaredCheck[] = [
     ...(own.tests?.health_checks ?? []).map((t) => ({ kind: 'health_check' as const, name: t.name, path: t.path })),

@@ -157,8 +157,11 @@ export interface VllmInstallPlan {
 }
 
 export interface VllmServicePlan {
-  /** The unit's file name, and the sampler-off drop-in's path relative to the unit folder. */
+  /** The unit's folder in the container, its file name, its drop-in folder and the sampler-off drop-in (folder/file). */
+  unitDir: string;
   unitName: string;
+  dropInDir: string;
+  dropInFile: string;
   samplerOffDropIn: string;
   description: string;
   workingDirectory: string;

@@ -13,9 +13,13 @@ import { installOf, mergeSettings, runsVllm, serviceOf, VllmSetting } from '../v
 import { hostGpus, parseGpuAssignment } from './gpus';
 import type { EnvVar, PlannedSetting, VllmPlan } from './model';
 
-/** The unit's file name inside the container's /etc/systemd/system, and the sampler-off drop-in. */
-export const UNIT_NAME = 'vllm_model_server.service';
-export const SAMPLER_OFF_DROPIN = `${UNIT_NAME}.d/50-sampler-off.conf`;
+/**
+ * The unit, as the user's application script names it, in the system unit folder; its drop-ins
+ * in NAME.d/ (systemd.unit(5), "drop-in" directories).
+ */
+const UNIT_DIR = '/etc/systemd/system';
+const UNIT_NAME = 'vllm_model_server.service';
+const SAMPLER_OFF_FILE = '50-sampler-off.conf';
 
 /** The vLLM server of a CTID whose application_script is the vLLM one; undefined for any other. */
 export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, ResolvedContainer>, rc: ResolvedContainer): VllmPlan | undefined {
@@ -42,7 +46,11 @@ export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
     { name: 'CUDA_HOME', value: cudaHome, why: 'CUDA toolkit for FlashInfer JIT kernels' },
     { name: 'LD_LIBRARY_PATH', value: service.ld_library_path ?? `${cudaHome}/lib64`, why: 'CUDA libraries' },
     { name: 'PATH', value: `${install.venv}/bin:${cudaHome}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, why: 'the venv and CUDA first' },
-    { name: 'VLLM_USE_FLASHINFER_SAMPLER', value: service.flashinfer_sampler ? '1' : '0', why: 'FlashInfer top-p/top-k sampler on (1) or off (0); vLLM parses it with int()' },
+    {
+      name: 'VLLM_USE_FLASHINFER_SAMPLER',
+      value: service.flashinfer_sampler ? '1' : '0',
+      why: 'FlashInfer top-p/top-k sampler on (1) or off (0); vLLM parses it with int()',
+    },
   ];
   const extraEnv: Record<string, { value: string; why: string }> = {};
   for (const [name, value] of Object.entries(userEnv)) extraEnv[name] = { value, why: 'configured' };
@@ -100,8 +108,11 @@ export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
       torchCudaArchList: caps.join(';'),
     },
     service: {
+      unitDir: UNIT_DIR,
       unitName: UNIT_NAME,
-      samplerOffDropIn: SAMPLER_OFF_DROPIN,
+      dropInDir: `${UNIT_NAME}.d`,
+      dropInFile: SAMPLER_OFF_FILE,
+      samplerOffDropIn: `${UNIT_NAME}.d/${SAMPLER_OFF_FILE}`,
       description: `vLLM OpenAI server for CTID ${rc.ctid} (${servedModelName})`,
       workingDirectory: install.venv,
       env,
@@ -111,7 +122,13 @@ export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
       samplerOn: service.flashinfer_sampler,
     },
     logLines: idx.catalog.log_lines,
-    benchmark: { requests: bench.requests, maxTokens: bench.max_tokens, prompts: [...bench.prompts], expectedGain: bench.expected_gain, waitSeconds: bench.wait_seconds },
+    benchmark: {
+      requests: bench.requests,
+      maxTokens: bench.max_tokens,
+      prompts: [...bench.prompts],
+      expectedGain: bench.expected_gain,
+      waitSeconds: bench.wait_seconds,
+    },
   };
 }
 

@@ -39,7 +39,15 @@ function textProblems(config: LoadedConfig): Diagnostic[] {
     const ptr = toPointer(path);
     const pos = (key ? config.keyPos.get(ptr) : config.valuePos.get(ptr)) ?? { line: 1, col: 1 };
     const ctid = ctidOfPath(path);
-    out.push({ severity: 'error', code: 'PHX013', message: `the ${what} ${why}`, file: config.file, pos, path: displayPath(path), ...(ctid !== undefined ? { ctid } : {}) });
+    out.push({
+      severity: 'error',
+      code: 'PHX013',
+      message: `the ${what} ${why}`,
+      file: config.file,
+      pos,
+      path: displayPath(path),
+      ...(ctid !== undefined ? { ctid } : {}),
+    });
   };
   const walk = (v: unknown, path: PathSeg[]) => {
     if (typeof v === 'string') {
@@ -113,7 +121,10 @@ function toDiagnostic(err: ErrorObject, config: LoadedConfig, schema: Schema): D
     }
     case 'type': {
       code = 'PHX010';
-      const expected = String((err.params as { type: string }).type).split(',').map(article).join(' or ');
+      const expected = String((err.params as { type: string }).type)
+        .split(',')
+        .map(article)
+        .join(' or ');
       message = `must be ${expected}, found ${describe(value)}`;
       break;
     }
@@ -147,7 +158,9 @@ function toDiagnostic(err: ErrorObject, config: LoadedConfig, schema: Schema): D
       code = 'PHX015';
       const allowed = (err.params as { allowedValues: unknown[] }).allowedValues;
       const guess = typeof value === 'string' ? nearest(value, allowed.map(String)) : undefined;
-      message = `${JSON.stringify(value)} is not one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` + (guess ? `; did you mean ${JSON.stringify(guess)}?` : '');
+      message =
+        `${JSON.stringify(value)} is not one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` +
+        (guess ? `; did you mean ${JSON.stringify(guess)}?` : '');
       break;
     }
     case 'uniqueItems': {

@@ -7,7 +7,12 @@ import type { CatalogIndex } from './catalog';
 import { unknownArgMessage } from './catalog';
 
 /** Reads a legacy raw argument list the way vLLM's parser would (full names only). */
-export function parseVllmArgs(idx: CatalogIndex, args: string[], path: PathSeg[], r: Pick<Reporter, 'report'>): { dest: string; value: unknown; path: PathSeg[] }[] {
+export function parseVllmArgs(
+  idx: CatalogIndex,
+  args: string[],
+  path: PathSeg[],
+  r: Pick<Reporter, 'report'>,
+): { dest: string; value: unknown; path: PathSeg[] }[] {
   const out: { dest: string; value: unknown; path: PathSeg[] }[] = [];
   for (let i = 0; i < args.length; i++) {
     const at = [...path, i];
@@ -59,4 +64,3 @@ export function parseVllmArgs(idx: CatalogIndex, args: string[], path: PathSeg[]
   }
   return out;
 }
-

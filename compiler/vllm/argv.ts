@@ -52,4 +52,3 @@ export function argsFor(flag: VllmFlag, value: unknown): string[] {
       return one(String(value));
   }
 }
-

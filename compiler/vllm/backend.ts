@@ -26,9 +26,16 @@ export type BackendChoice =
  * @param userBackend VLLM_ATTENTION_BACKEND from vllm_service.environment, if set
  * @param flashinferInstalled vllm_install.flashinfer
  */
-export function attentionBackendChoice(facts: VllmFacts, kvCacheDtype: string | undefined, capabilities: readonly string[], userBackend: string | undefined, flashinferInstalled: boolean): BackendChoice {
+export function attentionBackendChoice(
+  facts: VllmFacts,
+  kvCacheDtype: string | undefined,
+  capabilities: readonly string[],
+  userBackend: string | undefined,
+  flashinferInstalled: boolean,
+): BackendChoice {
   const native = new Set(facts.fp8_kv_cache_native_capabilities.value);
   if (kvCacheDtype === undefined || !kvCacheDtype.startsWith('fp8') || capabilities.every((c) => native.has(c))) return { kind: 'default' };
-  if (userBackend !== undefined) return facts.fp8_kv_cache_backends.value.includes(userBackend) ? { kind: 'user' } : { kind: 'user-unsupported', backend: userBackend };
+  if (userBackend !== undefined)
+    return facts.fp8_kv_cache_backends.value.includes(userBackend) ? { kind: 'user' } : { kind: 'user-unsupported', backend: userBackend };
   return flashinferInstalled ? { kind: 'set', backend: 'FLASHINFER' } : { kind: 'needs-flashinfer' };
 }

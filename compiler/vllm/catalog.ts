@@ -70,6 +70,8 @@ export function userGroup(f: VllmFlag): string {
 export function unknownArgMessage(idx: CatalogIndex, name: string): string {
   const guess = nearest(name, idx.byDest.keys());
   const f = guess ? idx.byDest.get(guess) : undefined;
-  return `unknown vLLM ${idx.catalog.vllm_version} argument ${JSON.stringify(name)}` + (f ? `; did you mean ${JSON.stringify(f.dest)} (${f.flag}, vLLM group ${f.group})?` : '');
+  return (
+    `unknown vLLM ${idx.catalog.vllm_version} argument ${JSON.stringify(name)}` +
+    (f ? `; did you mean ${JSON.stringify(f.dest)} (${f.flag}, vLLM group ${f.group})?` : '')
+  );
 }
-

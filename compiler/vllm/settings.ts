@@ -19,7 +19,6 @@ import { parseVllmArgs } from './args';
 import { bashRefusal } from '../../encode/bash';
 import { systemdRefusal } from '../../encode/systemd';
 
-
 /** Where problems found while collecting settings go. */
 export type SettingSink = Pick<Reporter, 'report' | 'where'>;
 
@@ -56,7 +55,12 @@ export function runsVllm(c: Container): boolean {
 }
 
 export function hasVllmSettings(c: Container): boolean {
-  return c.vllm_engine_config !== undefined || c.vllm_parameters !== undefined || c.vllm_args !== undefined || Object.keys(LEGACY_KEYS).some((k) => (c as unknown as Record<string, unknown>)[k] !== undefined);
+  return (
+    c.vllm_engine_config !== undefined ||
+    c.vllm_parameters !== undefined ||
+    c.vllm_args !== undefined ||
+    Object.keys(LEGACY_KEYS).some((k) => (c as unknown as Record<string, unknown>)[k] !== undefined)
+  );
 }
 
 /** Canonical text of a value, for comparing two writings of the same argument. */
@@ -81,17 +85,21 @@ export function valueProblem(idx: CatalogIndex, flag: VllmFlag, value: unknown):
       if (typeof value !== 'number' || !Number.isFinite(value)) return `${flag.flag} takes a number, not ${JSON.stringify(value)}`;
       break;
     case 'json':
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) return `${flag.flag} takes an object (passed as one JSON argument), not ${JSON.stringify(value)}`;
+      if (value === null || typeof value !== 'object' || Array.isArray(value))
+        return `${flag.flag} takes an object (passed as one JSON argument), not ${JSON.stringify(value)}`;
       break;
     case 'json_or_string':
-      if (typeof value !== 'string' && (value === null || typeof value !== 'object' || Array.isArray(value))) return `${flag.flag} takes an object (passed as one JSON argument) or a string, not ${JSON.stringify(value)}`;
+      if (typeof value !== 'string' && (value === null || typeof value !== 'object' || Array.isArray(value)))
+        return `${flag.flag} takes an object (passed as one JSON argument) or a string, not ${JSON.stringify(value)}`;
       break;
     case 'append':
     case 'list':
       if (flag.nargs === '+' && items.length === 0) return `${flag.flag} takes at least one value`;
       for (const it of items) {
-        if (flag.item_kind === 'int' ? !Number.isSafeInteger(it) : typeof it !== 'string') return `${flag.flag} takes ${flag.item_kind === 'int' ? 'integers' : 'strings'}, not ${JSON.stringify(it)}`;
-        if (typeof it === 'string' && it.startsWith('-') && items.length > 1 && flag.kind === 'list') return `${flag.flag}: a list item cannot start with '-' (${JSON.stringify(it)}); vLLM would read it as an option`;
+        if (flag.item_kind === 'int' ? !Number.isSafeInteger(it) : typeof it !== 'string')
+          return `${flag.flag} takes ${flag.item_kind === 'int' ? 'integers' : 'strings'}, not ${JSON.stringify(it)}`;
+        if (typeof it === 'string' && it.startsWith('-') && items.length > 1 && flag.kind === 'list')
+          return `${flag.flag}: a list item cannot start with '-' (${JSON.stringify(it)}); vLLM would read it as an option`;
       }
       break;
     default:
@@ -101,7 +109,10 @@ export function valueProblem(idx: CatalogIndex, flag: VllmFlag, value: unknown):
     for (const it of items) {
       if (!flag.choices.includes(it as string | number)) {
         const guess = typeof it === 'string' ? nearest(it, flag.choices.map(String)) : undefined;
-        return `${JSON.stringify(it)} is not a choice of ${flag.flag} (${flag.choices.map((c) => JSON.stringify(c)).join(', ')})` + (guess ? `; did you mean ${JSON.stringify(guess)}?` : '');
+        return (
+          `${JSON.stringify(it)} is not a choice of ${flag.flag} (${flag.choices.map((c) => JSON.stringify(c)).join(', ')})` +
+          (guess ? `; did you mean ${JSON.stringify(guess)}?` : '')
+        );
       }
     }
   }
@@ -122,7 +133,8 @@ export function valueProblem(idx: CatalogIndex, flag: VllmFlag, value: unknown):
 function jsonArgProblem(flag: VllmFlag, v: unknown): string | undefined {
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return `${flag.flag}: a number beyond the double range cannot be passed as JSON (it would become null)`;
-    if (Number.isInteger(v) && !Number.isSafeInteger(v)) return `${flag.flag}: an integer beyond 2^53 (read as ${v}) cannot be passed exactly; write it as a string`;
+    if (Number.isInteger(v) && !Number.isSafeInteger(v))
+      return `${flag.flag}: an integer beyond 2^53 (read as ${v}) cannot be passed exactly; write it as a string`;
     return undefined;
   }
   if (Array.isArray(v)) {
@@ -151,7 +163,10 @@ function stringsIn(v: unknown): string[] {
 
 export function quantizationMessage(idx: CatalogIndex, value: string): string {
   const guess = nearest(value, idx.quantMethods.keys());
-  return `${JSON.stringify(value)} is not a quantization method of vLLM ${idx.catalog.vllm_version}` + (guess ? `; did you mean ${JSON.stringify(guess)}?` : ` (known: ${[...idx.quantMethods.keys()].join(', ')})`);
+  return (
+    `${JSON.stringify(value)} is not a quantization method of vLLM ${idx.catalog.vllm_version}` +
+    (guess ? `; did you mean ${JSON.stringify(guess)}?` : ` (known: ${[...idx.quantMethods.keys()].join(', ')})`)
+  );
 }
 
 /** The settings one CTID writes itself, each checked; contradictions inside the CTID reported. */
@@ -170,12 +185,23 @@ export function collectLayer(idx: CatalogIndex, ctid: string, c: Container, r: S
       return;
     }
     if (flag.deprecated) {
-      r.report('warning', 'PHX023', path, `${flag.flag} is deprecated in vLLM ${idx.catalog.vllm_version}` + (typeof flag.deprecated === 'string' ? `: ${flag.deprecated}` : ''), { key: true });
+      r.report(
+        'warning',
+        'PHX023',
+        path,
+        `${flag.flag} is deprecated in vLLM ${idx.catalog.vllm_version}` + (typeof flag.deprecated === 'string' ? `: ${flag.deprecated}` : ''),
+        { key: true },
+      );
     }
     const prev = out.find((s) => s.dest === dest);
     if (prev) {
       if (!sameValue(flag, prev.value, value)) {
-        r.report('error', 'PHX024', path, `${dest} is ${JSON.stringify(value)} here (${source}) but ${JSON.stringify(prev.value)} at ${r.where(prev.path)} (${displayPath(prev.path)}, ${prev.source}); write it once`);
+        r.report(
+          'error',
+          'PHX024',
+          path,
+          `${dest} is ${JSON.stringify(value)} here (${source}) but ${JSON.stringify(prev.value)} at ${r.where(prev.path)} (${displayPath(prev.path)}, ${prev.source}); write it once`,
+        );
       }
       return;
     }
@@ -183,7 +209,8 @@ export function collectLayer(idx: CatalogIndex, ctid: string, c: Container, r: S
   };
   const ec = c.vllm_engine_config as Record<string, Record<string, unknown>> | undefined;
   if (ec) {
-    for (const group of Object.keys(ec)) for (const key of Object.keys(ec[group])) add(key, ec[group][key], [...base, 'vllm_engine_config', group, key], 'vllm_engine_config');
+    for (const group of Object.keys(ec))
+      for (const key of Object.keys(ec[group])) add(key, ec[group][key], [...base, 'vllm_engine_config', group, key], 'vllm_engine_config');
   }
   for (const [legacy, dest] of Object.entries(LEGACY_KEYS)) {
     const v = (c as unknown as Record<string, unknown>)[legacy];
@@ -197,12 +224,16 @@ export function collectLayer(idx: CatalogIndex, ctid: string, c: Container, r: S
   return out;
 }
 
-
 /**
  * The settings a vLLM CTID runs with: each layer of its clone chain collected (problems go to
  * `sink`), nearer layers winning argument by argument. Keyed by vLLM's dest.
  */
-export function mergeSettings(idx: CatalogIndex, rc: ResolvedContainer, all: ReadonlyMap<string, ResolvedContainer>, sink: SettingSink = DISCARD): Map<string, VllmSetting> {
+export function mergeSettings(
+  idx: CatalogIndex,
+  rc: ResolvedContainer,
+  all: ReadonlyMap<string, ResolvedContainer>,
+  sink: SettingSink = DISCARD,
+): Map<string, VllmSetting> {
   const merged = new Map<string, VllmSetting>();
   for (const layer of [...rc.chain].reverse()) {
     const c = all.get(layer)?.own;

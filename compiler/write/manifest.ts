@@ -46,4 +46,3 @@ export function buildManifest(files: OutputFile[], compiler: Manifest['compiler'
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
-

@@ -16,7 +16,7 @@ export declare function benchmark_sh(it: { prelude: string; v: M.VllmPlan; ip: s
 /** emit/templates/create.sh.ejs */
 export declare function create_sh(it: { prelude: string; host: M.HostPlan }, escapeFn: Escape): string;
 /** emit/templates/deploy.sh.ejs */
-export declare function deploy_sh(it: { prelude: string; waitSeconds: number; ip: string; port: number }, escapeFn: Escape): string;
+export declare function deploy_sh(it: { prelude: string; service: M.VllmServicePlan; waitSeconds: number; ip: string; port: number }, escapeFn: Escape): string;
 /** emit/templates/features/base_setup.sh.ejs */
 export declare function features_base_setup_sh(it: { prelude: string }, escapeFn: Escape): string;
 /** emit/templates/features/nvidia.sh.ejs */

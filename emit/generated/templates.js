@@ -55,7 +55,9 @@ function encode_char(c) {
   var __output = "";
   function __append(s) { if (s !== undefined && s !== null) __output += s }
     ; __append( it.prelude )
-    ; __append("readonly DROPIN_DST=/etc/systemd/system/vllm_model_server.service.d/50-sampler-off.conf\nreadonly IP=")
+    ; __append("readonly DROPIN_DST=")
+    ; __append(escapeFn( it.v.service.unitDir + '/' + it.v.service.samplerOffDropIn ))
+    ; __append("\nreadonly IP=")
     ; __append(escapeFn( it.ip ))
     ; __append("\nreadonly PORT=")
     ; __append(escapeFn( String(it.v.port) ))
@@ -81,9 +83,9 @@ function encode_char(c) {
     ; __append(escapeFn( p ))
     ; __append("\n")
     ;  } 
-    ; __append(")\n\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--requests)\n		requests=${2:?--requests needs a number}\n		shift\n		;;\n	--max-tokens)\n		max_tokens=${2:?--max-tokens needs a number}\n		shift\n		;;\n	--timeout)\n		timeout=${2:?--timeout needs seconds}\n		shift\n		;;\n	-h | --help)\n		sed -n '2,/^set -euo/p' \"${BASH_SOURCE[0]}\" | sed '$d'\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\nfor n in \"$requests\" \"$max_tokens\" \"$timeout\"; do\n	case \"$n\" in '' | *[!0-9]* | 0)\n		printf 'counts and seconds must be positive whole numbers, not %s\\n' \"$n\" >&2\n		exit 2\n		;;\n	esac\ndone\nfor tool in pct curl python3; do\n	command -v \"$tool\" >/dev/null 2>&1 || die \"$tool not found\"\ndone\n# The \"on\" run needs the sampler on in the unit itself (--sampler-on only removes the drop-in).\nreadonly SAMPLER_IN_UNIT=")
+    ; __append(")\n\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--requests)\n		requests=${2:?--requests needs a number}\n		shift\n		;;\n	--max-tokens)\n		max_tokens=${2:?--max-tokens needs a number}\n		shift\n		;;\n	--timeout)\n		timeout=${2:?--timeout needs seconds}\n		shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\nfor n in \"$requests\" \"$max_tokens\" \"$timeout\"; do\n	case \"$n\" in '' | *[!0-9]* | 0)\n		printf 'counts and seconds must be positive whole numbers, not %s\\n' \"$n\" >&2\n		exit 2\n		;;\n	esac\ndone\nneed_tools pct curl python3\n# The \"on\" run needs the sampler on in the unit itself (--sampler-on only removes the drop-in).\nreadonly SAMPLER_IN_UNIT=")
     ; __append(escapeFn( it.v.service.samplerOn ? 'on' : 'off' ))
-    ; __append("\n[ \"$SAMPLER_IN_UNIT\" = on ] || die \"the config turns the FlashInfer sampler off for this CTID (vllm_service.flashinfer_sampler false); set it to true to compare on and off\"\n\nin_ct() {\n	pct exec \"$CTID\" -- \"$@\"\n}\n\n# Restore the sampler state we found, whatever happens from here on.\noriginal=on\nin_ct test -f \"$DROPIN_DST\" && original=off\nrestore() {\n	local now=on\n	in_ct test -f \"$DROPIN_DST\" && now=off\n	if [ \"$now\" != \"$original\" ]; then\n		log \"restoring the sampler\" \"$original\"\n		bash \"$HERE\"/deploy.sh --sampler-\"$original\" >/dev/null || log \"ERROR: could not restore the sampler state\"\n	fi\n}\ntrap restore EXIT\ntrap 'exit 130' INT TERM\n\nwait_api() {\n	for _ in $(seq 1 \"$timeout\"); do\n		curl -fsS --max-time 5 ")
+    ; __append("\n[ \"$SAMPLER_IN_UNIT\" = on ] || die \"the config turns the FlashInfer sampler off for this CTID (vllm_service.flashinfer_sampler false); set it to true to compare on and off\"\n\n# Restore the sampler state we found, whatever happens from here on.\noriginal=on\nin_ct test -f \"$DROPIN_DST\" && original=off\nrestore() {\n	local now=on\n	in_ct test -f \"$DROPIN_DST\" && now=off\n	if [ \"$now\" != \"$original\" ]; then\n		log \"restoring the sampler\" \"$original\"\n		bash \"$HERE\"/deploy.sh --sampler-\"$original\" >/dev/null || log \"ERROR: could not restore the sampler state\"\n	fi\n}\ntrap restore EXIT\ntrap 'exit 130' INT TERM\n\nwait_api() {\n	for _ in $(seq 1 \"$timeout\"); do\n		curl -fsS --max-time 5 ")
     ;  if (it.v.apiKey) { 
     ; __append("-H \"$AUTH_HEADER\" ")
     ;  } 
@@ -127,7 +129,7 @@ function encode_char(c) {
     ; __append(escapeFn( it.host.scriptsDir ))
     ; __append("\n")
     ;  } 
-    ; __append("\n# 1. Prerequisites on the host.\nfor tool in pct pvesm; do\n	command -v \"$tool\" >/dev/null 2>&1 || die \"$tool not found: run this on the Proxmox host\"\ndone\n")
+    ; __append("\n# 1. Prerequisites on the host.\nneed_tools pct pvesm\n")
     ;  if (it.host.storagePool) { 
     ; __append("pvesm status --storage ")
     ; __append(escapeFn( it.host.storagePool ))
@@ -211,7 +213,7 @@ function encode_char(c) {
     ; __append(escapeFn( line ))
     ; __append(" >>\"$CONF\"\n")
     ;  } 
-    ; __append("\n# 4. Start it (bounded retries) and wait until commands run inside.\nif ! pct status \"$CTID\" | grep -q running; then\n	started=0\n	for attempt in 1 2 3; do\n		if pct start \"$CTID\"; then\n			started=1\n			break\n		fi\n		log \"start attempt $attempt failed; retrying\"\n		sleep 5\n	done\n	[ \"$started\" = 1 ] || die \"container did not start\"\nfi\nfor _ in $(seq 1 30); do\n	pct exec \"$CTID\" -- true >/dev/null 2>&1 && break\n	sleep 2\ndone\npct exec \"$CTID\" -- true >/dev/null 2>&1 || die \"container does not accept commands\"\n\n# 5. Features, in order.\n")
+    ; __append("\n# 4. Start it (bounded retries) and wait until commands run inside.\nif ! pct status \"$CTID\" | grep -q running; then\n	started=0\n	for attempt in 1 2 3; do\n		if pct start \"$CTID\"; then\n			started=1\n			break\n		fi\n		log \"start attempt $attempt failed; retrying\"\n		sleep 5\n	done\n	[ \"$started\" = 1 ] || die \"container did not start\"\nfi\nfor _ in $(seq 1 30); do\n	in_ct true >/dev/null 2>&1 && break\n	sleep 2\ndone\nin_ct true >/dev/null 2>&1 || die \"container does not accept commands\"\n\n# 5. Features, in order.\n")
     ;  if (!it.host.features.length) { 
     ; __append("log \"no features of its own\"\n")
     ;  } 
@@ -276,7 +278,19 @@ function encode_char(c) {
   var __output = "";
   function __append(s) { if (s !== undefined && s !== null) __output += s }
     ; __append( it.prelude )
-    ; __append("readonly UNIT=vllm_model_server.service\nreadonly UNIT_SRC=\"$HERE\"/vllm_model_server.service\nreadonly UNIT_DST=/etc/systemd/system/vllm_model_server.service\nreadonly DROPIN_SRC=\"$HERE\"/vllm_model_server.service.d/50-sampler-off.conf\nreadonly DROPIN_DIR=/etc/systemd/system/vllm_model_server.service.d\nreadonly DROPIN_DST=\"$DROPIN_DIR\"/50-sampler-off.conf\nreadonly WAIT_SECONDS=")
+    ; __append("readonly UNIT=")
+    ; __append(escapeFn( it.service.unitName ))
+    ; __append("\nreadonly UNIT_SRC=\"$HERE\"/")
+    ; __append(escapeFn( it.service.unitName ))
+    ; __append("\nreadonly UNIT_DST=")
+    ; __append(escapeFn( it.service.unitDir + '/' + it.service.unitName ))
+    ; __append("\nreadonly DROPIN_SRC=\"$HERE\"/")
+    ; __append(escapeFn( it.service.samplerOffDropIn ))
+    ; __append("\nreadonly DROPIN_DIR=")
+    ; __append(escapeFn( it.service.unitDir + '/' + it.service.dropInDir ))
+    ; __append("\nreadonly DROPIN_DST=\"$DROPIN_DIR\"/")
+    ; __append(escapeFn( it.service.dropInFile ))
+    ; __append("\nreadonly WAIT_SECONDS=")
     ; __append(escapeFn( String(it.waitSeconds) ))
     ; __append("\n")
     ;  if (it.ip) { 
@@ -285,11 +299,13 @@ function encode_char(c) {
 ))
     ; __append("\n")
     ;  } 
-    ; __append("\ndry_run=0\nsampler=keep\nfor arg in \"$@\"; do\n	case \"$arg\" in\n	--dry-run) dry_run=1 ;;\n	--sampler-off) sampler=off ;;\n	--sampler-on) sampler=on ;;\n	-h | --help)\n		sed -n '2,/^set -euo/p' \"${BASH_SOURCE[0]}\" | sed '$d'\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$arg\" >&2\n		exit 2\n		;;\n	esac\ndone\n\n")
+    ; __append("\ndry_run=0\nsampler=keep\nfor arg in \"$@\"; do\n	case \"$arg\" in\n	--dry-run) dry_run=1 ;;\n	--sampler-off) sampler=off ;;\n	--sampler-on) sampler=on ;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$arg\" >&2\n		exit 2\n		;;\n	esac\ndone\n\nneed_tools pct")
     ;  if (it.ip) { 
-    ; __append("command -v curl >/dev/null 2>&1 || die \"curl not found\"\n")
+    ; __append(" curl")
     ;  } 
-    ; __append("\nin_ct() {\n	pct exec \"$CTID\" -- \"$@\"\n}\n\n# The unit's current bytes in the container (empty when absent).\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\ncurrent_sha=$(in_ct sh -c 'sha256sum \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | cut -d' ' -f1)\nwanted_sha=$(sha256sum \"$UNIT_SRC\" | cut -d' ' -f1)\nchanged=0\n[ \"$current_sha\" = \"$wanted_sha\" ] || changed=1\ndropin_now=0\nin_ct test -f \"$DROPIN_DST\" && dropin_now=1\ndropin_change=0\nif { [ \"$sampler\" = off ] && [ \"$dropin_now\" = 0 ]; } || { [ \"$sampler\" = on ] && [ \"$dropin_now\" = 1 ]; }; then\n	dropin_change=1\nfi\n\nif [ \"$dry_run\" = 1 ]; then\n	if [ \"$changed\" = 1 ]; then\n		log \"would install\" \"$UNIT_DST\" \"and restart\" \"$UNIT\" \"; diff against the unit in the container:\"\n		# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\n		in_ct sh -c 'cat \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | diff -u --label \"container:$UNIT_DST\" --label \"$UNIT_SRC\" - \"$UNIT_SRC\" || true\n	else\n		log \"unit in the container is up to date; would not restart\"\n	fi\n	[ \"$dropin_change\" = 1 ] && log \"would turn the FlashInfer sampler\" \"$sampler\" \"and restart\"\n	exit 0\nfi\n\nif [ \"$changed\" = 1 ]; then\n	log \"installing\" \"$UNIT_DST\"\n	in_ct mkdir -p /etc/systemd/system\n	pct push \"$CTID\" \"$UNIT_SRC\" \"$UNIT_DST\" --perms 0644\nfi\nif [ \"$dropin_change\" = 1 ]; then\n	if [ \"$sampler\" = off ]; then\n		log \"FlashInfer sampler off: installing\" \"$DROPIN_DST\"\n		in_ct mkdir -p \"$DROPIN_DIR\"\n		pct push \"$CTID\" \"$DROPIN_SRC\" \"$DROPIN_DST\" --perms 0644\n	else\n		log \"FlashInfer sampler back to the unit's setting\"\n		in_ct rm -f \"$DROPIN_DST\"\n	fi\nfi\nin_ct systemctl daemon-reload\nin_ct systemctl enable \"$UNIT\" >/dev/null 2>&1 || in_ct systemctl enable \"$UNIT\"\nif [ \"$changed\" = 1 ] || [ \"$dropin_change\" = 1 ]; then\n	log \"restarting\" \"$UNIT\"\n	in_ct systemctl restart \"$UNIT\"\nelse\n	log \"unit unchanged; not restarting\"\n	in_ct systemctl start \"$UNIT\"\nfi\n\n")
+    ; __append("\n\n# The unit's current bytes in the container (empty when absent).\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\ncurrent_sha=$(in_ct sh -c 'sha256sum \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | cut -d' ' -f1)\nwanted_sha=$(sha256sum \"$UNIT_SRC\" | cut -d' ' -f1)\nchanged=0\n[ \"$current_sha\" = \"$wanted_sha\" ] || changed=1\ndropin_now=0\nin_ct test -f \"$DROPIN_DST\" && dropin_now=1\ndropin_change=0\nif { [ \"$sampler\" = off ] && [ \"$dropin_now\" = 0 ]; } || { [ \"$sampler\" = on ] && [ \"$dropin_now\" = 1 ]; }; then\n	dropin_change=1\nfi\n\nif [ \"$dry_run\" = 1 ]; then\n	if [ \"$changed\" = 1 ]; then\n		log \"would install\" \"$UNIT_DST\" \"and restart\" \"$UNIT\" \"; diff against the unit in the container:\"\n		# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\n		in_ct sh -c 'cat \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | diff -u --label \"container:$UNIT_DST\" --label \"$UNIT_SRC\" - \"$UNIT_SRC\" || true\n	else\n		log \"unit in the container is up to date; would not restart\"\n	fi\n	[ \"$dropin_change\" = 1 ] && log \"would turn the FlashInfer sampler\" \"$sampler\" \"and restart\"\n	exit 0\nfi\n\nif [ \"$changed\" = 1 ]; then\n	log \"installing\" \"$UNIT_DST\"\n	in_ct mkdir -p ")
+    ; __append(escapeFn( it.service.unitDir ))
+    ; __append("\n	pct push \"$CTID\" \"$UNIT_SRC\" \"$UNIT_DST\" --perms 0644\nfi\nif [ \"$dropin_change\" = 1 ]; then\n	if [ \"$sampler\" = off ]; then\n		log \"FlashInfer sampler off: installing\" \"$DROPIN_DST\"\n		in_ct mkdir -p \"$DROPIN_DIR\"\n		pct push \"$CTID\" \"$DROPIN_SRC\" \"$DROPIN_DST\" --perms 0644\n	else\n		log \"FlashInfer sampler back to the unit's setting\"\n		in_ct rm -f \"$DROPIN_DST\"\n	fi\nfi\nin_ct systemctl daemon-reload\nin_ct systemctl enable \"$UNIT\" >/dev/null 2>&1 || in_ct systemctl enable \"$UNIT\"\nif [ \"$changed\" = 1 ] || [ \"$dropin_change\" = 1 ]; then\n	log \"restarting\" \"$UNIT\"\n	in_ct systemctl restart \"$UNIT\"\nelse\n	log \"unit unchanged; not restarting\"\n	in_ct systemctl start \"$UNIT\"\nfi\n\n")
     ;  if (it.ip) { 
     ; __append("# Wait (bounded) until vLLM answers on its port: with Type=simple the unit is \"active\" as soon as\n# the process runs, long before the model is downloaded and loaded (and verify.sh needs both the\n# API and vLLM's start-up lines). Stop early when the unit failed or vLLM exited and systemd\n# restarted it; then show the journal.\nrestarts=$(in_ct systemctl show -p NRestarts --value \"$UNIT\")\nfor _ in $(seq 1 \"$WAIT_SECONDS\"); do\n	if in_ct systemctl is-active --quiet \"$UNIT\" && curl -fsS --max-time 5 -o /dev/null \"$HEALTH_URL\" 2>/dev/null; then\n		log \"$UNIT\" \"is active and vLLM answers on\" \"$HEALTH_URL\"\n		exit 0\n	fi\n	if in_ct systemctl is-failed --quiet \"$UNIT\"; then\n		break\n	fi\n	if [ \"$(in_ct systemctl show -p NRestarts --value \"$UNIT\")\" != \"$restarts\" ]; then\n		log \"vLLM exited while starting and systemd restarted it\"\n		break\n	fi\n	sleep 1\ndone\n")
     ;  } else { 
@@ -323,7 +339,7 @@ function encode_char(c) {
   var __output = "";
   function __append(s) { if (s !== undefined && s !== null) __output += s }
     ; __append( it.prelude )
-    ; __append("in_ct() {\n	pct exec \"$CTID\" -- \"$@\"\n}\n\n# The minimal base the templates need: package lists, certificates, download and build tools,\n# Python with venv support, git.\nin_ct apt-get update\nin_ct env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates curl wget git python3 python3-venv python3-dev build-essential\nlog \"base setup done\"\n")
+    ; __append("\nneed_tools pct\n# The minimal base the templates need: package lists, certificates, download and build tools,\n# Python with venv support, git.\nin_ct apt-get update\nin_ct env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates curl wget git python3 python3-venv python3-dev build-essential\nlog \"base setup done\"\n")
   return __output;
 
 };
@@ -351,7 +367,7 @@ function encode_char(c) {
   var __output = "";
   function __append(s) { if (s !== undefined && s !== null) __output += s }
     ; __append( it.prelude )
-    ; __append("in_ct() {\n	pct exec \"$CTID\" -- \"$@\"\n}\n\nreadonly DRIVER_VERSION=")
+    ; __append("\nneed_tools pct\nreadonly DRIVER_VERSION=")
     ; __append(escapeFn( it.n.driverVersion ))
     ; __append("\nreadonly RUNFILE_URL=")
     ; __append(escapeFn( it.n.runfileUrl ))
@@ -387,7 +403,7 @@ function encode_char(c) {
   var __output = "";
   function __append(s) { if (s !== undefined && s !== null) __output += s }
     ; __append( it.prelude )
-    ; __append("in_ct() {\n	pct exec \"$CTID\" -- \"$@\"\n}\n\nreadonly VENV=")
+    ; __append("\nneed_tools pct\nreadonly VENV=")
     ; __append(escapeFn( it.i.venv ))
     ; __append("\nreadonly PIP=\"$VENV\"/bin/pip\nreadonly PY=\"$VENV\"/bin/python\n\n# The virtual environment.\nif in_ct test -x \"$PY\"; then\n	log \"venv exists:\" \"$VENV\"\nelse\n	log \"creating venv\" \"$VENV\"\n	in_ct ")
     ; __append(escapeFn( it.i.python ))
@@ -455,7 +471,7 @@ function encode_char(c) {
   var __output = "";
   function __append(s) { if (s !== undefined && s !== null) __output += s }
     ; __append( it.prelude )
-    ; __append("usage() {\n	sed -n '2,/^set -euo/p' \"${BASH_SOURCE[0]}\" | sed '$d' >&2\n	exit 2\n}\n\nlist() {\n	printf '%-10s %-28s %s\\n' CTID NAME RUNS\n")
+    ; __append("usage() {\n	print_help >&2\n	exit 2\n}\n\nlist() {\n	printf '%-10s %-28s %s\\n' CTID NAME RUNS\n")
     ;  for (const r of it.rows) { 
     ; __append("	printf '%-10s %-28s %s\\n' ")
     ; __append(escapeFn( r.ctid ))
@@ -493,7 +509,13 @@ function encode_char(c) {
   var __output = "";
   function __append(s) { if (s !== undefined && s !== null) __output += s }
     ; __append( it.prelude )
-    ; __append("readonly UNIT=vllm_model_server.service\nreadonly UNIT_SRC=\"$HERE\"/vllm_model_server.service\nreadonly UNIT_DST=/etc/systemd/system/vllm_model_server.service\nreadonly PY=")
+    ; __append("readonly UNIT=")
+    ; __append(escapeFn( it.v.service.unitName ))
+    ; __append("\nreadonly UNIT_SRC=\"$HERE\"/")
+    ; __append(escapeFn( it.v.service.unitName ))
+    ; __append("\nreadonly UNIT_DST=")
+    ; __append(escapeFn( it.v.service.unitDir + '/' + it.v.service.unitName ))
+    ; __append("\nreadonly PY=")
     ; __append(escapeFn( it.v.install.venv + '/bin/python' ))
     ; __append("\nreadonly IP=")
     ; __append(escapeFn( it.ip ))
@@ -527,7 +549,7 @@ function encode_char(c) {
     ; __append(escapeFn( it.v.logLines.quantization_fp8_loaded ))
     ; __append("\n")
     ;  } 
-    ; __append("\njson=0\ntimeout=30\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--json) json=1 ;;\n	--timeout)\n		[ $# -ge 2 ] || {\n			printf -- '--timeout needs seconds\\n' >&2\n			exit 2\n		}\n		timeout=$2\n		shift\n		;;\n	-h | --help)\n		sed -n '2,/^set -euo/p' \"${BASH_SOURCE[0]}\" | sed '$d'\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\ncase \"$timeout\" in '' | *[!0-9]*)\n	printf -- '--timeout takes whole seconds\\n' >&2\n	exit 2\n	;;\nesac\nfor tool in pct curl python3; do\n	command -v \"$tool\" >/dev/null 2>&1 || die \"$tool not found\"\ndone\n\nin_ct() {\n	pct exec \"$CTID\" -- \"$@\"\n}\n\nresults=$(mktemp)\ntrap 'rm -f \"$results\"' EXIT\nfailed=0\n# record NAME STATUS DETAIL: one line per check, tab separated, for the summary.\nrecord() {\n	printf '%s\\t%s\\t%s\\n' \"$1\" \"$2\" \"$3\" >>\"$results\"\n	if [ \"$json\" = 0 ]; then\n		printf '%s %s: %s\\n' \"$2\" \"$1\" \"$3\"\n	fi\n	[ \"$2\" = PASS ] || failed=$((failed + 1))\n}\nexpect_equal() { # NAME WANT GOT\n	if [ \"$2\" = \"$3\" ]; then record \"$1\" PASS \"$3\"; else record \"$1\" FAIL \"expected $2, got ${3:-nothing}\"; fi\n}\npyversion() { # MODULE EXPRESSION\n	in_ct timeout \"$timeout\" \"$PY\" -c \"import $1; print($2)\" 2>/dev/null || true\n}\n\n# 1. Versions in the venv.\nexpect_equal \"vllm version\" ")
+    ; __append("\njson=0\ntimeout=30\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--json) json=1 ;;\n	--timeout)\n		[ $# -ge 2 ] || {\n			printf -- '--timeout needs seconds\\n' >&2\n			exit 2\n		}\n		timeout=$2\n		shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\ncase \"$timeout\" in '' | *[!0-9]*)\n	printf -- '--timeout takes whole seconds\\n' >&2\n	exit 2\n	;;\nesac\nneed_tools pct curl python3\n\nresults=$(mktemp)\ntrap 'rm -f \"$results\"' EXIT\nfailed=0\n# record NAME STATUS DETAIL: one line per check, tab separated, for the summary.\nrecord() {\n	printf '%s\\t%s\\t%s\\n' \"$1\" \"$2\" \"$3\" >>\"$results\"\n	if [ \"$json\" = 0 ]; then\n		printf '%s %s: %s\\n' \"$2\" \"$1\" \"$3\"\n	fi\n	[ \"$2\" = PASS ] || failed=$((failed + 1))\n}\nexpect_equal() { # NAME WANT GOT\n	if [ \"$2\" = \"$3\" ]; then record \"$1\" PASS \"$3\"; else record \"$1\" FAIL \"expected $2, got ${3:-nothing}\"; fi\n}\npyversion() { # MODULE EXPRESSION\n	in_ct timeout \"$timeout\" \"$PY\" -c \"import $1; print($2)\" 2>/dev/null || true\n}\n\n# 1. Versions in the venv.\nexpect_equal \"vllm version\" ")
     ; __append(escapeFn( it.v.install.vllmVersion ))
     ; __append(" \"$(pyversion vllm vllm.__version__)\"\nexpect_equal \"torch CUDA\" ")
     ; __append(escapeFn( it.v.install.torchCuda ))

@@ -333,8 +333,7 @@ export class Container {
     const support = containerSupport();
     if (!support.ok) throw new Error(`Container.boot: unsupported here: ${support.reason}`);
     const name = opts.name ?? `phx-${process.pid}-${++counter}-${crypto.randomBytes(3).toString('hex')}`;
-    if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,59}$/.test(name))
-      throw new Error(`Container.boot: bad machine name ${JSON.stringify(name)}`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,59}$/.test(name)) throw new Error(`Container.boot: bad machine name ${JSON.stringify(name)}`);
     const imageDir = await ensureRootfs();
     const nspawnBin = which('systemd-nspawn');
     if (nspawnBin === undefined) throw new Error('systemd-nspawn not found');
@@ -373,16 +372,10 @@ export class Container {
   private async waitForBoot(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const fail = (why: string): Error =>
-      new Error(
-        `Container ${this.name}: ${why}\n--- systemd-nspawn output (last 8000 chars) ---\n${this.output.slice(-8000)}`,
-      );
+      new Error(`Container ${this.name}: ${why}\n--- systemd-nspawn output (last 8000 chars) ---\n${this.output.slice(-8000)}`);
     while (this.leaderPid === 0) {
-      if (this.exited)
-        throw fail(
-          `systemd-nspawn exited (status ${this.nspawn.exitCode ?? this.nspawn.signalCode}) before the container's PID 1 appeared`,
-        );
-      if (Date.now() > deadline)
-        throw fail(`no container PID 1 under systemd-nspawn pid ${this.nspawn.pid} after ${timeoutMs} ms`);
+      if (this.exited) throw fail(`systemd-nspawn exited (status ${this.nspawn.exitCode ?? this.nspawn.signalCode}) before the container's PID 1 appeared`);
+      if (Date.now() > deadline) throw fail(`no container PID 1 under systemd-nspawn pid ${this.nspawn.pid} after ${timeoutMs} ms`);
       this.leaderPid = findLeader(this.nspawn.pid ?? 0) ?? 0;
       if (this.leaderPid === 0) await sleep(10);
     }
@@ -390,8 +383,7 @@ export class Container {
     for (;;) {
       if (this.exited) throw fail('systemd-nspawn exited during boot');
       const left = deadline - Date.now();
-      if (left <= 0)
-        throw fail(`systemctl is-system-running did not reach running/degraded within ${timeoutMs} ms (last: ${last})`);
+      if (left <= 0) throw fail(`systemctl is-system-running did not reach running/degraded within ${timeoutMs} ms (last: ${last})`);
       const r = await this.execAsync(['systemctl', 'is-system-running', '--wait'], left);
       const state = r.stdout.trim();
       last = `${state} ${r.stderr.trim()}`.trim();
@@ -433,8 +425,7 @@ export class Container {
   private envFor(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { PATH: CONTAINER_PATH, HOME: '/root', LANG: 'C.UTF-8' };
     for (const [k, v] of Object.entries(extra ?? {})) {
-      if (k === '' || k.includes('=') || k.includes('\0') || v.includes('\0'))
-        throw new Error(`exec: bad env entry ${JSON.stringify(k)}`);
+      if (k === '' || k.includes('=') || k.includes('\0') || v.includes('\0')) throw new Error(`exec: bad env entry ${JSON.stringify(k)}`);
       env[k] = v;
     }
     return env;

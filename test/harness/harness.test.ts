@@ -48,12 +48,7 @@ if (!support.ok) {
         .stdout.split('\n')
         .filter((l) => l !== '')
         .sort();
-      assert.equal(env, [
-        'HOME=/root',
-        'LANG=C.UTF-8',
-        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-        'ZED=z z',
-      ]);
+      assert.equal(env, ['HOME=/root', 'LANG=C.UTF-8', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'ZED=z z']);
       assert.is(ct.exec(['hostname']).stdout.trim(), ct.name);
 
       // files, seen from inside, from the host through rootDir, and back
@@ -68,15 +63,7 @@ if (!support.ok) {
 
       // the manager-environment pollution trick: set-environment leaks into a unit that does not set FOO
       ct.exec(['systemctl', 'set-environment', 'FOO=bar'], { check: true });
-      const unit = [
-        '[Unit]',
-        'Description=harness probe',
-        '',
-        '[Service]',
-        'Type=oneshot',
-        "ExecStart=/bin/sh -c 'env > /tmp/env'",
-        '',
-      ].join('\n');
+      const unit = ['[Unit]', 'Description=harness probe', '', '[Service]', 'Type=oneshot', "ExecStart=/bin/sh -c 'env > /tmp/env'", ''].join('\n');
       ct.writeFile('/etc/systemd/system/probe.service', unit);
       ct.exec(['systemctl', 'daemon-reload'], { check: true });
       ct.exec(['systemctl', 'start', 'probe.service'], { check: true });
@@ -138,6 +125,5 @@ if (!support.ok) {
     }
   });
 }
-
 
 test.run();

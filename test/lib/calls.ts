@@ -37,10 +37,17 @@ const FAILED_POLLS: Kind[][] = [
  * answered. Nothing else is changed.
  */
 export function normalizeCalls(calls: Call[], dir: string): Call[] {
-  const out = calls.map((c) => c.map((a) => a.split(dir).join('$OUT').replace(/\b[0-9a-f]{32}\b/g, '$INVOCATION_ID')));
+  const out = calls.map((c) =>
+    c.map((a) =>
+      a
+        .split(dir)
+        .join('$OUT')
+        .replace(/\b[0-9a-f]{32}\b/g, '$INVOCATION_ID'),
+    ),
+  );
   const kinds = out.map(kind);
   const keep: Call[] = [];
-  for (let i = 0; i < out.length; ) {
+  for (let i = 0; i < out.length;) {
     const failed = FAILED_POLLS.find((p) => p.every((k, n) => kinds[i + n] === k) && kinds[i + p.length] === 'active');
     if (failed) {
       i += failed.length;
@@ -54,7 +61,8 @@ export function normalizeCalls(calls: Call[], dir: string): Call[] {
 
 /** Compares against test/<file>, or writes it when PHX_UPDATE_CALLS=1. */
 export function expectCallsFixture(file: string, actual: unknown): void {
-  const text = JSON.stringify(actual, null, 1).replace(/\[\n\s+("[^\n]*"(,\n\s+"[^\n]*")*)\n\s+\]/g, (_m, inner: string) => `[${inner.replace(/,\n\s+/g, ', ')}]`) + '\n';
+  const text =
+    JSON.stringify(actual, null, 1).replace(/\[\n\s+("[^\n]*"(,\n\s+"[^\n]*")*)\n\s+\]/g, (_m, inner: string) => `[${inner.replace(/,\n\s+/g, ', ')}]`) + '\n';
   if (process.env.PHX_UPDATE_CALLS === '1') {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, text);

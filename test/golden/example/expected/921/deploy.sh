@@ -30,6 +30,19 @@ die() {
 	log "ERROR: $*"
 	exit 1
 }
+# The host tools this script runs, checked before the first step.
+need_tools() {
+	local tool
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run this on the Proxmox host"
+	done
+}
+print_help() {
+	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d'
+}
+in_ct() {
+	pct exec "$CTID" -- "$@"
+}
 readonly UNIT=vllm_model_server.service
 readonly UNIT_SRC="$HERE"/vllm_model_server.service
 readonly UNIT_DST=/etc/systemd/system/vllm_model_server.service
@@ -47,7 +60,7 @@ for arg in "$@"; do
 	--sampler-off) sampler=off ;;
 	--sampler-on) sampler=on ;;
 	-h | --help)
-		sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d'
+		print_help
 		exit 0
 		;;
 	*)
@@ -57,11 +70,7 @@ for arg in "$@"; do
 	esac
 done
 
-command -v curl >/dev/null 2>&1 || die "curl not found"
-
-in_ct() {
-	pct exec "$CTID" -- "$@"
-}
+need_tools pct curl
 
 # The unit's current bytes in the container (empty when absent).
 # shellcheck disable=SC2016 # "$1" is expanded by the inner sh, on purpose

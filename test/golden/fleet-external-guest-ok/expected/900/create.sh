@@ -29,11 +29,19 @@ die() {
 	log "ERROR: $*"
 	exit 1
 }
+# The host tools this script runs, checked before the first step.
+need_tools() {
+	local tool
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run this on the Proxmox host"
+	done
+}
+in_ct() {
+	pct exec "$CTID" -- "$@"
+}
 
 # 1. Prerequisites on the host.
-for tool in pct pvesm; do
-	command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run this on the Proxmox host"
-done
+need_tools pct pvesm
 pvesm status --storage local-zfs >/dev/null 2>&1 || die "storage pool" local-zfs "does not exist"
 
 # 2. Define the container, unless it exists.
@@ -61,10 +69,10 @@ if ! pct status "$CTID" | grep -q running; then
 	[ "$started" = 1 ] || die "container did not start"
 fi
 for _ in $(seq 1 30); do
-	pct exec "$CTID" -- true >/dev/null 2>&1 && break
+	in_ct true >/dev/null 2>&1 && break
 	sleep 2
 done
-pct exec "$CTID" -- true >/dev/null 2>&1 || die "container does not accept commands"
+in_ct true >/dev/null 2>&1 || die "container does not accept commands"
 
 # 5. Features, in order.
 log "feature" base_setup

@@ -28,6 +28,19 @@ die() {
 	log "ERROR: $*"
 	exit 1
 }
+# The host tools this script runs, checked before the first step.
+need_tools() {
+	local tool
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run this on the Proxmox host"
+	done
+}
+print_help() {
+	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d'
+}
+in_ct() {
+	pct exec "$CTID" -- "$@"
+}
 readonly DROPIN_DST=/etc/systemd/system/vllm_model_server.service.d/50-sampler-off.conf
 readonly IP=10.0.0.221
 readonly PORT=8000
@@ -58,7 +71,7 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	-h | --help)
-		sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d'
+		print_help
 		exit 0
 		;;
 	*)
@@ -75,16 +88,10 @@ for n in "$requests" "$max_tokens" "$timeout"; do
 		;;
 	esac
 done
-for tool in pct curl python3; do
-	command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
-done
+need_tools pct curl python3
 # The "on" run needs the sampler on in the unit itself (--sampler-on only removes the drop-in).
 readonly SAMPLER_IN_UNIT=on
 [ "$SAMPLER_IN_UNIT" = on ] || die "the config turns the FlashInfer sampler off for this CTID (vllm_service.flashinfer_sampler false); set it to true to compare on and off"
-
-in_ct() {
-	pct exec "$CTID" -- "$@"
-}
 
 # Restore the sampler state we found, whatever happens from here on.
 original=on

@@ -29,13 +29,21 @@ die() {
 	log "ERROR: $*"
 	exit 1
 }
+# The host tools this script runs, checked before the first step.
+need_tools() {
+	local tool
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run this on the Proxmox host"
+	done
+}
+in_ct() {
+	pct exec "$CTID" -- "$@"
+}
 # PHOENIX_PVE_LXC_DIR only for tests or a non-standard host layout.
 readonly CONF="${PHOENIX_PVE_LXC_DIR:-/etc/pve/lxc}/$CTID.conf"
 
 # 1. Prerequisites on the host.
-for tool in pct pvesm; do
-	command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run this on the Proxmox host"
-done
+need_tools pct pvesm
 pvesm status --storage quickOS-lxc-disks >/dev/null 2>&1 || die "storage pool" quickOS-lxc-disks "does not exist"
 
 # 2. Define the container, unless it exists.
@@ -64,10 +72,10 @@ if ! pct status "$CTID" | grep -q running; then
 	[ "$started" = 1 ] || die "container did not start"
 fi
 for _ in $(seq 1 30); do
-	pct exec "$CTID" -- true >/dev/null 2>&1 && break
+	in_ct true >/dev/null 2>&1 && break
 	sleep 2
 done
-pct exec "$CTID" -- true >/dev/null 2>&1 || die "container does not accept commands"
+in_ct true >/dev/null 2>&1 || die "container does not accept commands"
 
 # 5. Features, in order.
 log "feature" base_setup

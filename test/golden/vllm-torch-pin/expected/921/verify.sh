@@ -28,6 +28,19 @@ die() {
 	log "ERROR: $*"
 	exit 1
 }
+# The host tools this script runs, checked before the first step.
+need_tools() {
+	local tool
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run this on the Proxmox host"
+	done
+}
+print_help() {
+	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d'
+}
+in_ct() {
+	pct exec "$CTID" -- "$@"
+}
 readonly UNIT=vllm_model_server.service
 readonly UNIT_SRC="$HERE"/vllm_model_server.service
 readonly UNIT_DST=/etc/systemd/system/vllm_model_server.service
@@ -55,7 +68,7 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	-h | --help)
-		sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d'
+		print_help
 		exit 0
 		;;
 	*)
@@ -70,13 +83,7 @@ case "$timeout" in '' | *[!0-9]*)
 	exit 2
 	;;
 esac
-for tool in pct curl python3; do
-	command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
-done
-
-in_ct() {
-	pct exec "$CTID" -- "$@"
-}
+need_tools pct curl python3
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT

@@ -22,10 +22,18 @@ die() {
 	log "ERROR: $*"
 	exit 1
 }
+# The host tools this script runs, checked before the first step.
+need_tools() {
+	local tool
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run this on the Proxmox host"
+	done
+}
 in_ct() {
 	pct exec "$CTID" -- "$@"
 }
 
+need_tools pct
 readonly VENV=/opt/vllm
 readonly PIP="$VENV"/bin/pip
 readonly PY="$VENV"/bin/python

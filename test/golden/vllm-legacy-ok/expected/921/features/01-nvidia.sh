@@ -22,10 +22,18 @@ die() {
 	log "ERROR: $*"
 	exit 1
 }
+# The host tools this script runs, checked before the first step.
+need_tools() {
+	local tool
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run this on the Proxmox host"
+	done
+}
 in_ct() {
 	pct exec "$CTID" -- "$@"
 }
 
+need_tools pct
 readonly DRIVER_VERSION=580.76.05
 readonly RUNFILE_URL=https://us.download.nvidia.com/XFree86/Linux-x86_64/580.76.05/NVIDIA-Linux-x86_64-580.76.05.run
 readonly CUDA_REPO_URL=https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2404/x86_64/
