@@ -798,13 +798,15 @@ def build(root, catalog_path, python):
 
 
 def dump(out):
-    """Deterministic text: the header indented, one case per line."""
-    cases = out["cases"]
-    head = dict(out, cases=[])
-    text = json.dumps(head, indent=2, ensure_ascii=False, sort_keys=False)
-    assert text.endswith('"cases": []\n}')
-    lines = [json.dumps(c, ensure_ascii=False) for c in cases]
-    return text[:-len("[]\n}")] + "[\n    " + ",\n    ".join(lines) + "\n  ]\n}\n"
+    """Deterministic text: the header indented, one flag and one case per line."""
+    head = dict(out, flags={}, cases=[])
+    text = json.dumps(head, indent=2, ensure_ascii=False)
+    tail = '"flags": {},\n  "cases": []\n}'
+    assert text.endswith(tail)
+    flags = ['"%s": %s' % (k, json.dumps(v, ensure_ascii=False)) for k, v in out["flags"].items()]
+    cases = [json.dumps(c, ensure_ascii=False) for c in out["cases"]]
+    return (text[:-len(tail)] + '"flags": {\n    ' + ",\n    ".join(flags) + "\n  },\n"
+            + '  "cases": [\n    ' + ",\n    ".join(cases) + "\n  ]\n}\n")
 
 
 def main(argv=None):
