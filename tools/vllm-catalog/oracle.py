@@ -40,6 +40,7 @@ import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ beside the imported crosscheck/extract
 import crosscheck  # noqa: E402  (stub sources shared with the cross-check)
 from extract import PINNED_COMMIT, REPOSITORY, git_blob_id  # noqa: E402
 
