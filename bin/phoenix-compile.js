@@ -1,11 +1,43 @@
 #!/usr/bin/env node
 'use strict';
-// Entry point: runs the precompiled CLI (dist/, built by `npm run build` / `npm ci`).
+// Entry point: runs the bundled CLI (dist/bundle/phoenix-compile.js, built by `npm ci` / `npm run
+// build`, see tools/bundle.ts). The bundle is compiled with V8's code cache saved beside it at build
+// time when this Node accepts it (same V8 and flags), else compiled from source as usual.
+const fs = require('fs');
+const path = require('path');
+
+const BUNDLE = path.join(__dirname, '..', 'dist', 'bundle', 'phoenix-compile.js');
+
+/** Loads the bundle as a CommonJS module (in require.cache, so its lazy parts share it). */
+function loadBundle() {
+  const Module = require('module');
+  const vm = require('vm');
+  const source = fs.readFileSync(BUNDLE, 'utf8');
+  const saveTo = process.env.PHOENIX_COMPILE_SAVE_CODE_CACHE; // build time only (tools/bundle.ts)
+  let cachedData;
+  if (!saveTo) {
+    try {
+      cachedData = fs.readFileSync(BUNDLE + '.cache');
+    } catch {
+      cachedData = undefined;
+    }
+  }
+  const script = new vm.Script(Module.wrap(source), { filename: BUNDLE, ...(cachedData ? { cachedData } : {}) });
+  const mod = new Module(BUNDLE, module);
+  mod.filename = BUNDLE;
+  mod.paths = Module._nodeModulePaths(path.dirname(BUNDLE));
+  Module._cache[BUNDLE] = mod;
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(BUNDLE), mod, BUNDLE, path.dirname(BUNDLE));
+  mod.loaded = true;
+  if (saveTo) process.on('exit', () => fs.writeFileSync(saveTo, script.createCachedData()));
+  return mod.exports;
+}
+
 let cli;
 try {
-  cli = require('../dist/cli/main.js');
+  cli = loadBundle();
 } catch (e) {
-  if (e && e.code === 'MODULE_NOT_FOUND') {
+  if (e && e.code === 'ENOENT' && e.path === BUNDLE) {
     process.stderr.write('phoenix-compile: not built yet; run `npm ci` (or `npm run build`) first\n');
     process.exit(1);
   }

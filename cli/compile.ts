@@ -5,11 +5,11 @@
  * Exit codes: 0 success; 1 invalid input or usage (nothing written); 2 --check found drift.
  */
 import * as path from 'path';
-import { compile, CompileOutput } from '../compiler/compile';
+import { compilePlan, emitFiles, encodeFailure, PlannedCompile } from '../compiler/compile';
 import { hasErrors } from '../compiler/diagnostics';
+import { EncodeError } from '../encode/text';
 import { MANIFEST } from '../compiler/write/manifest';
-import { checkIsClean, checkOutput, OutputLockedError, pendingSwap, writeOutput } from '../compiler/write/output';
-import { unifiedDiff } from '../compiler/util/textdiff';
+import { checkIsClean, openCheck, openOutput, OutputLockedError, OutputWriter, pendingSwap, WriteResult } from '../compiler/write/output';
 import { COMMON_OPTIONS, parseCommand, parseOnly } from './args';
 import { compilerInfo, Io, printDiagnostics, readConfig, shown, sourceNames, toPosix } from './context';
 
@@ -88,36 +88,62 @@ export function runCompile(o: CompileOptions, io: Io): number {
   const input = readConfig(o, io);
   if (!input) return 1;
   const outDir = path.resolve(io.cwd, o.out);
-  const result: CompileOutput = compile({
+  const compiler = compilerInfo();
+  const result: PlannedCompile = compilePlan({
     file: input.file,
     text: input.text,
     source: sourceNames(input.path, outDir, o),
-    compiler: compilerInfo(),
+    compiler,
     ...(o.only ? { only: o.only } : {}),
   });
   printDiagnostics(io, result.diagnostics);
   const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;
-  if (!result.ok || hasErrors(result.diagnostics) || (o.strict && warnings > 0)) {
-    const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+  const failed = (errors: number) => {
     io.err(`phoenix-compile: ${errors} error(s)${warnings ? `, ${warnings} warning(s)` : ''}${o.strict && warnings ? ' (--strict)' : ''}; nothing written`);
     return 1;
+  };
+  if (!result.ok || !result.plan || hasErrors(result.diagnostics) || (o.strict && warnings > 0)) {
+    return failed(result.diagnostics.filter((d) => d.severity === 'error').length);
   }
+  const plan = result.plan;
   // With --only, the other CTIDs' files stay as they are.
   const selected = new Set(result.selected);
   const keep = o.only ? (p: string) => p !== MANIFEST && !selected.has(p.split('/')[0]) && /^[0-9]+\//.test(p) : undefined;
-  const regenerate = result.plan?.source.regenerate ?? 'npm run compile';
+  const regenerate = plan.source.regenerate ?? 'npm run compile';
   const where = shown(io, outDir);
+  /** The files go from the emitters to the folder one container at a time (compiler/compile.ts). */
+  const emit = (sink: Parameters<typeof emitFiles>[2]): string | undefined => {
+    try {
+      return emitFiles(plan, compiler, sink);
+    } catch (e) {
+      if (!(e instanceof EncodeError)) throw e;
+      printDiagnostics(io, [encodeFailure(e, input.file)]);
+      return undefined;
+    }
+  };
 
   if (o.check) {
     if (pendingSwap(outDir)) {
       io.err(`phoenix-compile: a previous run was killed while replacing ${where}; run \`${regenerate}\` to finish it`);
       return 2;
     }
-    const r = checkOutput(outDir, result.files, result.manifestText, keep);
     const rel = (p: string) => toPosix(path.relative(io.cwd, path.join(outDir, p)));
-    for (const s of r.stale) io.out(unifiedDiff(`a/${rel(s.path)}`, `b/${rel(s.path)}`, s.current, s.expected).trimEnd());
+    // The diff library loads only when a file differs.
+    let diff: typeof import('../compiler/util/textdiff') | undefined;
+    const check = openCheck(outDir, keep ?? (() => false), (s) => {
+      diff ??= require('../compiler/util/textdiff') as typeof import('../compiler/util/textdiff');
+      io.out(diff.unifiedDiff(`a/${rel(s.path)}`, `b/${rel(s.path)}`, s.current, s.expected).trimEnd());
+    });
+    let files = 0;
+    const manifestText = emit((f, bytes) => {
+      files++;
+      check.add(f, bytes);
+    });
+    if (manifestText === undefined) return failed(1);
+    const r = check.finish(manifestText);
+    const handEdited = new Set(r.handEdited);
     for (const p of r.handEdited) io.err(`edited by hand (sha256 differs from ${rel(MANIFEST)}): ${rel(p)}`);
-    for (const s of r.stale) if (!r.handEdited.includes(s.path)) io.err(`stale: ${rel(s.path)}`);
+    for (const p of r.stale) if (!handEdited.has(p)) io.err(`stale: ${rel(p)}`);
     for (const p of r.added) io.err(`would be added: ${rel(p)}`);
     for (const p of r.removed) io.err(`would be removed: ${rel(p)}`);
     for (const p of r.modeWrong) io.err(`wrong file mode: ${rel(p)}`);
@@ -126,16 +152,28 @@ export function runCompile(o: CompileOptions, io: Io): number {
       io.err(`phoenix-compile: ${where} is not up to date; run \`${regenerate}\``);
       return 2;
     }
-    io.err(`phoenix-compile: ${where} is up to date (${result.files.length + 1} files)`);
+    io.err(`phoenix-compile: ${where} is up to date (${files + 1} files)`);
     return 0;
   }
-  let w: ReturnType<typeof writeOutput>;
+  let writer: OutputWriter;
   try {
-    w = writeOutput(outDir, result.files, result.manifestText, keep);
+    writer = openOutput(outDir, keep);
   } catch (e) {
     if (!(e instanceof OutputLockedError)) throw e;
     io.err(`phoenix-compile: ${e.message}; nothing written`);
     return 1;
+  }
+  let w: WriteResult;
+  try {
+    const manifestText = emit((f, bytes, sha) => writer.add(f, bytes, sha));
+    if (manifestText === undefined) {
+      writer.abort();
+      return failed(1);
+    }
+    w = writer.finish(manifestText);
+  } catch (e) {
+    writer.abort();
+    throw e;
   }
   if (w.written.length === 0 && w.removed.length === 0) io.err(`phoenix-compile: ${where} already up to date (${w.unchanged} files)`);
   else io.err(`phoenix-compile: ${where}: ${w.written.length} written, ${w.removed.length} removed, ${w.unchanged} unchanged`);

@@ -1,9 +1,14 @@
 /**
- * THE PIPE, as one pure function: config text in, diagnostics and files out. No file system
- * access here; cli/ reads the config and compiler/write/ writes the result.
+ * THE PIPE: config text in, diagnostics and files out. No file system access here; cli/ reads
+ * the config and compiler/write/ writes the result.
  *
- *   load -> validate (schema) -> select (--only) -> resolve -> check (fleet, host, vLLM)
- *        -> plan -> check (GPU budget, from the plan) -> emit -> manifest
+ *   compilePlan: load -> validate (schema) -> select (--only) -> resolve -> check (fleet, host,
+ *                vLLM) -> plan -> check (GPU budget, from the plan)
+ *   emitFiles:   emit, one container at a time, into a sink -> manifest, built as files pass
+ *   compile:     both, holding every file in memory (explain, diff, migrate, tests)
+ *
+ * The plan is whole (checks and FLEET.md need the fleet); the files are not: a writer given
+ * emitFiles' sink holds one container's files at a time, whatever the fleet's size.
  */
 import { Diagnostic, dedupeDiagnostics, hasErrors, Reporter, sortDiagnostics } from './diagnostics';
 import type { PhoenixLxcConfigs } from './generated/config-types';
@@ -17,9 +22,9 @@ import { checkVllm } from './check/vllm';
 import { planFleet } from './plan/fleet';
 import type { FleetPlan, Notice, SourceInfo } from './plan/model';
 import { canonical } from './util/canonical';
-import { buildManifest, OutputFile, renderManifest, sha256 } from './write/manifest';
+import { ManifestBuilder, OutputFile, renderManifest, sha256 } from './write/manifest';
 import { EncodeError } from '../encode/text';
-import { emitAll } from '../emit';
+import { emitFleet } from '../emit';
 
 export interface CompileInput {
   /** The config file's name as shown in messages (as the user gave it). */
@@ -31,11 +36,10 @@ export interface CompileInput {
   only?: string[];
 }
 
-export interface CompileOutput {
+/** What compilePlan gives: the plan when there is no error (warnings and notes are in `plan.notices`). */
+export interface PlannedCompile {
   ok: boolean;
   diagnostics: Diagnostic[];
-  files: OutputFile[];
-  manifestText: string;
   plan?: FleetPlan;
   /** CTIDs compiled (all, or the --only selection with ancestors). */
   selected: string[];
@@ -43,13 +47,16 @@ export interface CompileOutput {
   resolved?: Map<string, ResolvedContainer>;
 }
 
-export function compile(input: CompileInput): CompileOutput {
+export interface CompileOutput extends PlannedCompile {
+  files: OutputFile[];
+  manifestText: string;
+}
+
+export function compilePlan(input: CompileInput): PlannedCompile {
   let resolved: Map<string, ResolvedContainer> | undefined;
-  const fail = (diagnostics: Diagnostic[]): CompileOutput => ({
+  const fail = (diagnostics: Diagnostic[]): PlannedCompile => ({
     ok: false,
     diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)),
-    files: [],
-    manifestText: '',
     selected: [],
     ...(resolved ? { resolved } : {}),
   });
@@ -87,16 +94,46 @@ export function compile(input: CompileInput): CompileOutput {
   diagnostics = [...diagnostics, ...budget.diagnostics.filter(sel.inScope)];
   plan = { ...plan, notices: notices(diagnostics) };
 
-  let files: OutputFile[];
+  return { ok: true, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)), plan, selected, resolved };
+}
+
+/**
+ * Emits the plan's files into `sink` (each with its UTF-8 bytes and their sha256), one container
+ * at a time in path order (emit/index.ts), and returns the manifest's text, built from the files
+ * as they passed. Throws EncodeError when a
+ * value cannot be encoded (see encodeFailure).
+ */
+export function emitFiles(plan: FleetPlan, compiler: CompileInput['compiler'], sink: (file: OutputFile, bytes: Buffer, sha: string) => void): string {
+  const manifest = new ManifestBuilder();
+  emitFleet(plan, (file) => {
+    // The emitters' artifacts (OutputFile plus their kind, which tests read) go through as they are.
+    const bytes = Buffer.from(file.content, 'utf8');
+    const sha = sha256(bytes);
+    manifest.add(file.path, sha, file.mode);
+    sink(file, bytes, sha);
+  });
+  return renderManifest(manifest.manifest(compiler, { file: plan.source.file, sha256: plan.source.sha256 }));
+}
+
+/** An EncodeError from emitFiles as the diagnostic that fails the compile. */
+export function encodeFailure(e: EncodeError, file: string): Diagnostic {
+  // Validation refuses what the encoders cannot encode; this is the last line of defence.
+  return { severity: 'error', code: 'PHX019', message: e.message, file, pos: { line: 1, col: 1 }, path: '$' };
+}
+
+/** The whole pipe in memory: the plan, every file (in path order) and the manifest. */
+export function compile(input: CompileInput): CompileOutput {
+  const planned = compilePlan(input);
+  if (!planned.ok || !planned.plan) return { ...planned, files: [], manifestText: '' };
+  const files: OutputFile[] = [];
   try {
-    files = emitAll(plan);
+    const manifestText = emitFiles(planned.plan, input.compiler, (f) => files.push(f));
+    return { ...planned, files, manifestText };
   } catch (e) {
-    // Validation refuses what the encoders cannot encode; this is the last line of defence.
     if (!(e instanceof EncodeError)) throw e;
-    return fail([...diagnostics, { severity: 'error', code: 'PHX019', message: e.message, file: input.file, pos: { line: 1, col: 1 }, path: '$' }]);
+    const diagnostics = sortDiagnostics(dedupeDiagnostics([...planned.diagnostics, encodeFailure(e, input.file)]));
+    return { ok: false, diagnostics, files: [], manifestText: '', selected: [], ...(planned.resolved ? { resolved: planned.resolved } : {}) };
   }
-  const manifestText = renderManifest(buildManifest(files, input.compiler, { file: source.file, sha256: source.sha256 }));
-  return { ok: true, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)), files, manifestText, plan, selected, resolved };
 }
 
 /** Warnings and notes without positions, ordered by CTID, code, path and text: key order in the file cannot churn out/. */

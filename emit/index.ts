@@ -24,9 +24,28 @@ const containerEmitters: ContainerEmitter[] = [
 ];
 const fleetEmitters: FleetEmitter[] = [emitPhoenix, emitFleetMd];
 
-export function emitAll(fleet: FleetPlan): Artifact[] {
-  const out: Artifact[] = [];
-  for (const c of fleet.containers) for (const e of containerEmitters) out.push(...e(c, fleet));
-  for (const e of fleetEmitters) out.push(...e(fleet));
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+/**
+ * Emits the fleet's files into `sink` one container at a time, in the output's path order
+ * (containers by CTID as text, each one's files by path, then the fleet's files), so a caller
+ * can write each file and let it go: what is held at once is one container's files, not the
+ * fleet's. Throws EncodeError (encode/text.ts) when a value cannot be encoded.
+ */
+export function emitFleet(fleet: FleetPlan, sink: (file: Artifact) => void): void {
+  const containers = [...fleet.containers].sort((a, b) => byText(a.ctid, b.ctid));
+  for (const c of containers) {
+    const files: Artifact[] = [];
+    for (const e of containerEmitters) files.push(...e(c, fleet));
+    for (const f of files.sort(byPath)) sink(f);
+  }
+  const files: Artifact[] = [];
+  for (const e of fleetEmitters) files.push(...e(fleet));
+  for (const f of files.sort(byPath)) sink(f);
+}
+
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function byPath(a: Artifact, b: Artifact): number {
+  return byText(a.path, b.path);
 }

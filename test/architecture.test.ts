@@ -1,7 +1,7 @@
 /**
  * Architecture rules that keep the compiler honest:
- *  - the compile path loads only what it needs (no ts-morph, typescript, prettier, ejs or
- *    json-schema-to-typescript at run time);
+ *  - the compile path is one bundled file (tools/bundle.ts) and loads nothing else: no package,
+ *    no build-time package inside it; subcommands and the diff library load only when used;
  *  - the allowed imports of ../shared/DESIGN.md: no cycle, encode/ imports nothing of the
  *    project, only compiler/compile.ts reaches emit/, check/ and plan/ stay apart, emitters never
  *    import I/O modules or stages (read with ts-morph);
@@ -16,24 +16,90 @@ import { repoRoot, tmpDir } from './lib/paths';
 
 const ROOT = repoRoot();
 
-test('npm run compile loads no build-time package', () => {
+/**
+ * What a run of the real executable loaded: every module in require.cache at exit (the bundle is
+ * registered there by bin/phoenix-compile.js), relative to the repository, node_modules packages
+ * by name.
+ */
+function loadedBy(args: string[], cwd: string): { code: number | null; stderr: string; modules: string[]; packages: string[] } {
+  const report = path.join(tmpDir('loaded'), 'report.js');
+  require('fs').writeFileSync(report, `process.on('exit', () => process.stderr.write('\\nPHX_LOADED=' + JSON.stringify(Object.keys(require.cache)) + '\\n'));`);
+  const r = spawnSync(process.execPath, ['-r', report, path.join(ROOT, 'bin', 'phoenix-compile.js'), ...args], { cwd, encoding: 'utf8' });
+  const m = /\nPHX_LOADED=(.*)\n/.exec(r.stderr);
+  assert.ok(m, r.stderr);
+  const files = (JSON.parse(m![1]) as string[]).filter((f) => f !== report);
+  const pkg = (f: string) => {
+    const rest = f.split('/node_modules/').pop()!;
+    return rest
+      .split('/')
+      .slice(0, rest.startsWith('@') ? 2 : 1)
+      .join('/');
+  };
+  return {
+    code: r.status,
+    stderr: r.stderr,
+    modules: files.filter((f) => !f.includes('/node_modules/')).map((f) => path.relative(ROOT, f).split(path.sep).join('/')),
+    packages: [...new Set(files.filter((f) => f.includes('/node_modules/')).map(pkg))].sort(),
+  };
+}
+
+test('npm run compile loads one bundled file: no package, no other module of dist/', () => {
   const out = tmpDir('path');
-  const script = `
-    const cli = require(${JSON.stringify(path.join(ROOT, 'dist', 'cli', 'main.js'))});
-    const code = cli.main(['--out', ${JSON.stringify(out)}], { out() {}, err() {}, cwd: ${JSON.stringify(ROOT)} });
-    const pkgs = new Set(Object.keys(require.cache).filter((f) => f.includes('/node_modules/')).map((f) => f.split('/node_modules/').pop().split('/').slice(0, f.split('/node_modules/').pop().startsWith('@') ? 2 : 1).join('/')));
-    process.stdout.write(JSON.stringify({ code, pkgs: [...pkgs].sort() }));`;
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
-  assert.is(r.status, 0, r.stderr);
-  const { code, pkgs } = JSON.parse(r.stdout) as { code: number; pkgs: string[] };
-  assert.is(code, 0);
-  for (const banned of ['ts-morph', 'typescript', 'prettier', 'ejs', 'json-schema-to-typescript']) assert.not.ok(pkgs.includes(banned), `${banned} loaded`);
-  // ajv's standalone code needs its runtime helpers (and their fast-deep-equal); nothing else.
-  assert.equal(
-    pkgs.filter((p) => !['@humanwhocodes/momoa', 'ajv', 'fast-deep-equal'].includes(p)),
-    [],
-    `unexpected packages: ${pkgs.join(', ')}`,
+  const r = loadedBy(['--out', path.join(out, 'out')], out);
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(r.packages, [], `packages loaded: ${r.packages.join(', ')}`);
+  assert.equal(r.modules.sort(), ['bin/phoenix-compile.js', 'dist/bundle/phoenix-compile.js', 'package.json']);
+  // And --check of an up-to-date folder: still no diff library.
+  const c = loadedBy(['--out', path.join(out, 'out'), '--check'], out);
+  assert.is(c.code, 0, c.stderr);
+  assert.equal(c.packages, []);
+  assert.equal(c.modules.sort(), ['bin/phoenix-compile.js', 'dist/bundle/phoenix-compile.js', 'package.json']);
+});
+
+test('the bundle holds no build-time package; the diff library and the subcommands load only when used', () => {
+  const meta = JSON.parse(require('fs').readFileSync(path.join(ROOT, 'dist', 'bundle', 'meta.json'), 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>;
+  };
+  const inputs = Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs));
+  const bundled = [
+    ...new Set(
+      inputs
+        .filter((f) => f.includes('node_modules/'))
+        .map((f) =>
+          f
+            .split('node_modules/')
+            .pop()!
+            .split('/')
+            .slice(0, f.includes('node_modules/@') ? 2 : 1)
+            .join('/'),
+        ),
+    ),
+  ].sort();
+  // momoa (positions), ajv's runtime helper for the standalone validator; nothing else.
+  assert.equal(bundled, ['@humanwhocodes/momoa', 'ajv']);
+  assert.ok(
+    inputs.includes('compiler/compile.ts') && !inputs.some((f) => /^cli\/(explain|diff|migrate)\.ts$/.test(f) || f === 'compiler/util/textdiff.ts'),
+    inputs.join(', '),
   );
+
+  // --check with a stale file: the textdiff part and the diff package, nothing of dist/ besides.
+  const w = tmpDir('lazy');
+  const out = path.join(w, 'out');
+  assert.is(loadedBy(['--out', out], w).code, 0);
+  require('fs').appendFileSync(path.join(out, '921', 'deploy.sh'), '# edited\n');
+  const c = loadedBy(['--out', out, '--check'], w);
+  assert.is(c.code, 2, c.stderr);
+  assert.equal(c.packages, ['diff']);
+  assert.equal(c.modules.sort(), ['bin/phoenix-compile.js', 'dist/bundle/phoenix-compile-textdiff.js', 'dist/bundle/phoenix-compile.js', 'package.json']);
+  // A subcommand: its own part, which takes the compiler from the main bundle (no second copy).
+  const e = loadedBy(['explain', '921'], w);
+  assert.is(e.code, 0, e.stderr);
+  assert.equal(e.packages, []);
+  assert.equal(e.modules.sort(), ['bin/phoenix-compile.js', 'dist/bundle/phoenix-compile-explain.js', 'dist/bundle/phoenix-compile.js', 'package.json']);
+  // A usage error thrown in a subcommand's part is caught by the main bundle's dispatcher.
+  const u = loadedBy(['explain', '--no-such-option'], w);
+  assert.is(u.code, 1, u.stderr);
+  assert.match(u.stderr, "Try 'phoenix-compile explain --help'.");
 });
 
 /** Every import of the product's modules (cli/, compiler/, emit/, encode/), read with ts-morph. */

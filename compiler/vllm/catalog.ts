@@ -13,6 +13,18 @@ import { nearest } from '../util/suggest';
 
 export const SUPPORTED_VLLM_VERSIONS = ['0.10.2'] as const;
 
+/**
+ * Each pinned version's catalog and hand-read facts, read on first use. The paths are relative to
+ * this module's place in dist/ (dist/compiler/vllm/); the bundle (tools/bundle.ts) carries the same
+ * files inside it. Literal paths, one pair per version, so a bundler can follow them.
+ */
+const CATALOG_FILES: Record<(typeof SUPPORTED_VLLM_VERSIONS)[number], () => { catalog: VllmCatalog; facts: VllmFacts }> = {
+  '0.10.2': () => ({
+    catalog: require('../../../schema/vllm/0.10.2.json') as VllmCatalog,
+    facts: require('../../../schema/vllm/0.10.2.facts.json') as VllmFacts,
+  }),
+};
+
 export interface CatalogIndex {
   catalog: VllmCatalog;
   facts: VllmFacts;
@@ -29,8 +41,7 @@ export function catalogFor(version: string): CatalogIndex | undefined {
   if (!(SUPPORTED_VLLM_VERSIONS as readonly string[]).includes(version)) return undefined;
   let idx = cache.get(version);
   if (!idx) {
-    const catalog = require(`../../../schema/vllm/${version}.json`) as VllmCatalog;
-    const facts = require(`../../../schema/vllm/${version}.facts.json`) as VllmFacts;
+    const { catalog, facts } = CATALOG_FILES[version as (typeof SUPPORTED_VLLM_VERSIONS)[number]]();
     idx = indexCatalog(catalog, facts);
     cache.set(version, idx);
   }

@@ -12,7 +12,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { cmp, Manifest, MANIFEST, OutputFile, sha256 } from './manifest';
+import { cmp, Manifest, MANIFEST, modeText, OutputFile, sha256 } from './manifest';
 
 function siblings(outDir: string): { newDir: string; oldDir: string } {
   const abs = path.resolve(outDir);
@@ -33,28 +33,52 @@ export function recoverOutput(outDir: string): void {
   fs.rmSync(oldDir, { recursive: true, force: true });
 }
 
-export function readManifest(outDir: string): Manifest | undefined {
+/** The output folder's manifest and its text, or undefined when absent or unreadable. */
+export function readManifest(outDir: string): { manifest: Manifest; text: string; mode: number } | undefined {
+  let fd: number;
   try {
-    const m = JSON.parse(fs.readFileSync(path.join(outDir, MANIFEST), 'utf8')) as Manifest;
-    return m && typeof m.files === 'object' ? m : undefined;
+    fd = fs.openSync(path.join(outDir, MANIFEST), 'r');
   } catch {
     return undefined;
   }
-}
-
-function readIfExists(p: string): Buffer | undefined {
   try {
-    return fs.readFileSync(p);
+    const mode = fs.fstatSync(fd).mode & 0o777;
+    const text = fs.readFileSync(fd, 'utf8');
+    const m = JSON.parse(text) as Manifest;
+    return m && typeof m === 'object' && m.files && typeof m.files === 'object' ? { manifest: m, text, mode } : undefined;
   } catch {
     return undefined;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
-function modeOf(p: string): number | undefined {
+/**
+ * A file in the output folder, read through one open: its mode and, when its size is `size`
+ * (or always, without `size`), its bytes. undefined when it does not exist or is not a file.
+ */
+function readExisting(p: string, size?: number): { mode: number; bytes?: Buffer } | undefined {
+  let fd: number;
   try {
-    return fs.statSync(p).mode & 0o777;
+    fd = fs.openSync(p, 'r');
   } catch {
     return undefined;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return undefined;
+    const mode = st.mode & 0o777;
+    if (size !== undefined && st.size !== size) return { mode };
+    const bytes = Buffer.allocUnsafe(st.size);
+    let n = 0;
+    while (n < bytes.length) {
+      const got = fs.readSync(fd, bytes, n, bytes.length - n, n);
+      if (got === 0) break;
+      n += got;
+    }
+    return { mode, bytes: n === bytes.length ? bytes : bytes.subarray(0, n) };
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -62,20 +86,6 @@ export interface WriteResult {
   written: string[];
   removed: string[];
   unchanged: number;
-}
-
-/**
- * Makes `outDir` hold exactly `files` plus the manifest, plus whatever it held that the old
- * manifest did not own. `keep` names owned files to carry over untouched (used by --only).
- */
-export function writeOutput(outDir: string, files: OutputFile[], manifestText: string, keep: (p: string) => boolean = () => false): WriteResult {
-  const out = path.resolve(outDir);
-  const release = lockOutput(out);
-  try {
-    return writeLocked(out, files, manifestText, keep);
-  } finally {
-    release();
-  }
 }
 
 export class OutputLockedError extends Error {}
@@ -119,65 +129,195 @@ export function pendingSwap(outDir: string): boolean {
   return fs.existsSync(newDir) && !fs.existsSync(path.resolve(outDir));
 }
 
-function writeLocked(out: string, files: OutputFile[], manifestText: string, keep: (p: string) => boolean): WriteResult {
-  recoverOutput(out);
-  const oldManifest = readManifest(out);
-  const owned = new Set(Object.keys(oldManifest?.files ?? {}));
-  const desired = new Map(files.map((f) => [f.path, f]));
-  desired.set(MANIFEST, { path: MANIFEST, content: manifestText, mode: 0o644 });
+/**
+ * A write in progress, fed one file at a time (compiler/compile.ts emitFiles): `add` each file,
+ * then `finish` with the manifest's text, or `abort` (nothing changes). See openOutput.
+ */
+export interface OutputWriter {
+  add(file: OutputFile, bytes: Buffer, sha: string): void;
+  finish(manifestText: string): WriteResult;
+  abort(): void;
+}
 
-  const written: string[] = [];
-  let unchanged = 0;
-  const same = new Set<string>();
-  for (const f of desired.values()) {
-    const cur = readIfExists(path.join(out, f.path));
-    if (cur !== undefined && cur.equals(Buffer.from(f.content)) && modeOf(path.join(out, f.path)) === f.mode) {
-      same.add(f.path);
-      unchanged++;
-    } else written.push(f.path);
+/**
+ * Starts making `outDir` hold exactly the files added plus the manifest, plus whatever it held
+ * that the old manifest did not own; `keep` names owned files to carry over untouched (--only).
+ * Takes the lock (OutputLockedError when another run holds it) and finishes a swap a killed run
+ * left half done. The new set is staged in `.<out>.phx-new` as the files come, and only once a
+ * file differs: a run that changes nothing creates nothing.
+ *
+ * System calls per file: a file the old manifest records with the new bytes' sha256 and mode is
+ * read once (open, fstat, read, close) to prove nobody edited it, then hard-linked into the new
+ * set; any other file is written without reading the old one (open, write, close; an fchmod only
+ * when the umask would strip a bit of its mode, found on the first file of each mode); each folder
+ * is made once.
+ */
+export function openOutput(outDir: string, keep: (p: string) => boolean = () => false): OutputWriter {
+  const out = path.resolve(outDir);
+  const release = lockOutput(out);
+  try {
+    recoverOutput(out);
+    return new StagedWrite(out, keep, readManifest(out), release);
+  } catch (e) {
+    release();
+    throw e;
   }
-  const removed = [...owned].filter((p) => !desired.has(p) && !keep(p) && fs.existsSync(path.join(out, p))).sort(cmp);
-  if (written.length === 0 && removed.length === 0) return { written, removed, unchanged };
+}
 
-  const { newDir, oldDir } = siblings(out);
-  fs.mkdirSync(newDir, { recursive: true });
-  // Carry over what we do not own, and owned files kept by the caller.
-  if (fs.existsSync(out)) {
-    for (const rel of walk(out)) {
-      if (desired.has(rel)) continue;
-      if (owned.has(rel) && !keep(rel)) continue;
-      linkInto(path.join(out, rel), path.join(newDir, rel));
+class StagedWrite implements OutputWriter {
+  private readonly newDir: string;
+  private readonly oldDir: string;
+  private readonly owned: Manifest['files'];
+  private readonly seen = new Set<string>();
+  private readonly written: string[] = [];
+  private unchanged = 0;
+  /** Unchanged files seen before anything differed: linked once the staging folder exists. */
+  private pendingLinks: string[] | undefined = [];
+  private readonly dirs = new Set<string>();
+  /** Per mode: whether the umask strips some of its bits (then fchmod), learnt on first use. */
+  private readonly modeNeedsChmod = new Map<number, boolean>();
+  private done = false;
+
+  constructor(
+    private readonly out: string,
+    private readonly keep: (p: string) => boolean,
+    private readonly old: ReturnType<typeof readManifest>,
+    private readonly release: () => void,
+  ) {
+    ({ newDir: this.newDir, oldDir: this.oldDir } = siblings(out));
+    this.owned = old?.manifest.files ?? {};
+  }
+
+  add(f: OutputFile, bytes: Buffer, sha: string): void {
+    this.seen.add(f.path);
+    if (this.isUnchanged(f, bytes, sha)) {
+      this.unchanged++;
+      if (this.pendingLinks) this.pendingLinks.push(f.path);
+      else this.link(f.path);
+      return;
+    }
+    this.stage();
+    this.written.push(f.path);
+    this.writeNew(f.path, bytes, f.mode);
+  }
+
+  finish(manifestText: string): WriteResult {
+    try {
+      const bytes = Buffer.from(manifestText, 'utf8');
+      const manifestSame = this.old !== undefined && this.old.text === manifestText && this.old.mode === 0o644;
+      const removed = Object.keys(this.owned)
+        .filter((p) => p !== MANIFEST && !this.seen.has(p) && !this.keep(p) && fs.existsSync(path.join(this.out, p)))
+        .sort(cmp);
+      if (this.pendingLinks && manifestSame && removed.length === 0) return { written: [], removed, unchanged: this.unchanged + 1 };
+      this.stage();
+      if (manifestSame) {
+        this.link(MANIFEST);
+        this.unchanged++;
+      } else {
+        this.writeNew(MANIFEST, bytes, 0o644);
+        this.written.push(MANIFEST);
+      }
+      // Carry over what the manifest does not own, and owned files kept by the caller.
+      if (fs.existsSync(this.out)) {
+        for (const rel of walk(this.out)) {
+          if (this.seen.has(rel) || rel === MANIFEST) continue;
+          if (rel in this.owned && !this.keep(rel)) continue;
+          this.link(rel);
+        }
+      }
+      // No fsync per file: the swap is atomic against a killed process (the page cache survives it),
+      // and an fsync of each of 100,000 files took two thirds of a 10,000-CTID compile (bench/).
+      crashPoint('staged');
+      if (fs.existsSync(this.out)) {
+        fs.renameSync(this.out, this.oldDir);
+        crashPoint('between-renames');
+        fs.renameSync(this.newDir, this.out);
+        crashPoint('swapped');
+        fs.rmSync(this.oldDir, { recursive: true, force: true });
+      } else {
+        fs.renameSync(this.newDir, this.out);
+      }
+      return { written: this.written.sort(cmp), removed, unchanged: this.unchanged };
+    } catch (e) {
+      this.abort();
+      throw e;
+    } finally {
+      this.close();
     }
   }
-  // No fsync per file: the swap is atomic against a killed process (the page cache survives it),
-  // and an fsync of each of 100,000 files took two thirds of a 10,000-CTID compile (bench/).
-  const made = new Set<string>();
-  for (const f of desired.values()) {
-    const dst = path.join(newDir, f.path);
-    const dir = path.dirname(dst);
-    if (!made.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true });
-      made.add(dir);
-    }
-    if (same.has(f.path)) {
-      linkInto(path.join(out, f.path), dst);
-      continue;
-    }
-    fs.writeFileSync(dst, f.content, { mode: f.mode });
-    // writeFileSync's mode is filtered by the umask; the manifest promises the exact mode.
-    fs.chmodSync(dst, f.mode);
+
+  abort(): void {
+    if (this.done) return;
+    // Only the staging folder is ours to drop; out/ is untouched until the renames.
+    if (!this.pendingLinks) fs.rmSync(this.newDir, { recursive: true, force: true });
+    this.close();
   }
-  crashPoint('staged');
-  if (fs.existsSync(out)) {
-    fs.renameSync(out, oldDir);
-    crashPoint('between-renames');
-    fs.renameSync(newDir, out);
-    crashPoint('swapped');
-    fs.rmSync(oldDir, { recursive: true, force: true });
-  } else {
-    fs.renameSync(newDir, out);
+
+  private close(): void {
+    if (this.done) return;
+    this.done = true;
+    this.release();
   }
-  return { written: written.sort(cmp), removed, unchanged };
+
+  /**
+   * Unchanged means: the old manifest records this sha256 and mode for the path, and the file
+   * there still has that mode, size and bytes (read once: a hand edit leaves the manifest as it was).
+   */
+  private isUnchanged(f: OutputFile, bytes: Buffer, sha: string): boolean {
+    const rec = this.owned[f.path];
+    if (!rec || rec.sha256 !== sha || rec.mode !== modeText(f.mode)) return false;
+    const cur = readExisting(path.join(this.out, f.path), bytes.length);
+    return cur !== undefined && cur.mode === f.mode && cur.bytes !== undefined && cur.bytes.equals(bytes);
+  }
+
+  /** Creates the staging folder (once) and links the unchanged files seen so far. */
+  private stage(): void {
+    if (!this.pendingLinks) return;
+    const pending = this.pendingLinks;
+    this.pendingLinks = undefined;
+    fs.mkdirSync(this.newDir);
+    this.dirs.add('');
+    for (const p of pending) this.link(p);
+  }
+
+  private dirFor(rel: string): void {
+    const slash = rel.lastIndexOf('/');
+    const dir = slash < 0 ? '' : rel.slice(0, slash);
+    if (this.dirs.has(dir)) return;
+    this.dirFor(dir);
+    fs.mkdirSync(path.join(this.newDir, dir));
+    this.dirs.add(dir);
+  }
+
+  private writeNew(rel: string, bytes: Buffer, mode: number): void {
+    this.dirFor(rel);
+    const fd = fs.openSync(path.join(this.newDir, rel), 'wx', mode);
+    try {
+      let n = 0;
+      while (n < bytes.length) n += fs.writeSync(fd, bytes, n, bytes.length - n);
+      let chmod = this.modeNeedsChmod.get(mode);
+      if (chmod === undefined) {
+        // The mode given to open is filtered by the umask; the manifest promises the exact mode.
+        chmod = (fs.fstatSync(fd).mode & 0o777) !== mode;
+        this.modeNeedsChmod.set(mode, chmod);
+      }
+      if (chmod) fs.fchmodSync(fd, mode);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private link(rel: string): void {
+    this.dirFor(rel);
+    const src = path.join(this.out, rel);
+    const dst = path.join(this.newDir, rel);
+    try {
+      fs.linkSync(src, dst);
+    } catch {
+      fs.copyFileSync(src, dst);
+      fs.chmodSync(dst, fs.statSync(src).mode & 0o777);
+    }
+  }
 }
 
 /**
@@ -186,16 +326,6 @@ function writeLocked(out: string, files: OutputFile[], manifestText: string, kee
  */
 function crashPoint(name: string): void {
   if (process.env.PHOENIX_COMPILE_CRASH_AT === name) process.kill(process.pid, 'SIGKILL');
-}
-
-function linkInto(src: string, dst: string): void {
-  fs.mkdirSync(path.dirname(dst), { recursive: true });
-  try {
-    fs.linkSync(src, dst);
-  } catch {
-    fs.copyFileSync(src, dst);
-    fs.chmodSync(dst, fs.statSync(src).mode & 0o777);
-  }
 }
 
 /** Every regular file below `dir`, as relative POSIX paths, sorted. */
@@ -216,8 +346,8 @@ export function walk(dir: string, prefix = ''): string[] {
 }
 
 export interface CheckResult {
-  /** Owned files whose bytes differ from what the compiler would write now (config changed). */
-  stale: { path: string; current: string; expected: string }[];
+  /** Owned files whose bytes differ from what the compiler would write now (each also went to `onStale`). */
+  stale: string[];
   /** Owned files whose bytes differ from the manifest's sha256: edited by hand. */
   handEdited: string[];
   /** Files that would be added. */
@@ -230,33 +360,70 @@ export interface CheckResult {
   modeWrong: string[];
 }
 
-export function checkOutput(outDir: string, files: OutputFile[], manifestText: string, keep: (p: string) => boolean = () => false): CheckResult {
+/** A file that would change: what is there and what would be written. */
+export interface StaleFile {
+  path: string;
+  current: string;
+  expected: string;
+}
+
+/** A --check in progress, fed one file at a time like OutputWriter; writes nothing. */
+export interface OutputCheck {
+  add(file: OutputFile, bytes: Buffer): void;
+  finish(manifestText: string): CheckResult;
+}
+
+/**
+ * Starts comparing `outDir` with the files to be added (in path order, as emitFiles gives them).
+ * Every file there is read once (open, fstat, read, close): its bytes decide stale or not, and a
+ * stale file whose bytes do not match the manifest's sha256 was edited by hand. `onStale` gets
+ * each stale file in path order as soon as it is known (manifest.json, known last, in its place),
+ * so a caller can print diffs without holding them.
+ */
+export function openCheck(outDir: string, keep: (p: string) => boolean, onStale: (s: StaleFile) => void): OutputCheck {
   const out = path.resolve(outDir);
-  const oldManifest = readManifest(out);
-  const owned = oldManifest?.files ?? {};
-  const desired = new Map(files.map((f) => [f.path, f]));
-  desired.set(MANIFEST, { path: MANIFEST, content: manifestText, mode: 0o644 });
+  const owned = readManifest(out)?.manifest.files ?? {};
+  const seen = new Set<string>();
   const res: CheckResult = { stale: [], handEdited: [], added: [], removed: [], unowned: [], modeWrong: [] };
-  for (const f of [...desired.values()].sort((a, b) => cmp(a.path, b.path))) {
-    const cur = readIfExists(path.join(out, f.path));
-    if (cur === undefined) {
+  // Stale files that sort after manifest.json wait for it.
+  const afterManifest: StaleFile[] = [];
+  const compare = (f: OutputFile, bytes: Buffer): StaleFile | undefined => {
+    const cur = readExisting(path.join(out, f.path));
+    if (cur === undefined || cur.bytes === undefined) {
       res.added.push(f.path);
-      continue;
+      return undefined;
     }
-    const text = cur.toString('utf8');
-    if (text !== f.content) {
+    if (!cur.bytes.equals(bytes)) {
       const rec = owned[f.path];
-      if (rec && f.path !== MANIFEST && sha256(cur) !== rec.sha256) res.handEdited.push(f.path);
-      res.stale.push({ path: f.path, current: text, expected: f.content });
-    } else if (modeOf(path.join(out, f.path)) !== f.mode) res.modeWrong.push(f.path);
-  }
-  for (const p of Object.keys(owned).sort(cmp)) {
-    if (!desired.has(p) && !keep(p) && fs.existsSync(path.join(out, p))) res.removed.push(p);
-  }
-  for (const p of walk(out)) {
-    if (!desired.has(p) && !(p in owned)) res.unowned.push(p);
-  }
-  return res;
+      if (rec && f.path !== MANIFEST && sha256(cur.bytes) !== rec.sha256) res.handEdited.push(f.path);
+      res.stale.push(f.path);
+      return { path: f.path, current: cur.bytes.toString('utf8'), expected: f.content };
+    }
+    if (cur.mode !== f.mode) res.modeWrong.push(f.path);
+    return undefined;
+  };
+  return {
+    add(f, bytes) {
+      seen.add(f.path);
+      const s = compare(f, bytes);
+      if (s && cmp(f.path, MANIFEST) > 0) afterManifest.push(s);
+      else if (s) onStale(s);
+    },
+    finish(manifestText) {
+      seen.add(MANIFEST);
+      const s = compare({ path: MANIFEST, content: manifestText, mode: 0o644 }, Buffer.from(manifestText, 'utf8'));
+      if (s) onStale(s);
+      for (const a of afterManifest) onStale(a);
+      for (const p of Object.keys(owned).sort(cmp)) {
+        if (!seen.has(p) && !keep(p) && fs.existsSync(path.join(out, p))) res.removed.push(p);
+      }
+      for (const p of walk(out)) {
+        if (!seen.has(p) && !(p in owned)) res.unowned.push(p);
+      }
+      for (const list of [res.stale, res.handEdited, res.added, res.modeWrong]) list.sort(cmp);
+      return res;
+    },
+  };
 }
 
 export function checkIsClean(r: CheckResult): boolean {
