@@ -1,12 +1,21 @@
 /**
- * `npm run bench`: measures phoenix-compile as a user runs it (whole processes, spawned), prints
- * the figures and writes them to bench/RESULTS.md. Reporting, not asserting: targets are printed
- * as met or missed, the exit code is 0 unless the benchmark itself could not run.
+ * `npm run bench`: measures phoenix-compile as a user runs it (whole processes, spawned) and puts
+ * every figure beside its floor, measured in the same run and interleaved with it (floor, subject,
+ * floor, subject, ...) so that a change in the machine's load hits both alike:
+ *
+ *   the example            vs  a bare `node -e ''`
+ *   N CTIDs, fresh out     vs  `cp -r` of the very tree that compile writes
+ *   --check, up to date    vs  reading every file of that tree (`cat`)
+ *   peak memory            at 100, 1,000 and 10,000 CTIDs (and a bare node's)
+ *   per-CTID cost          at each size
+ *
+ * Prints the figures and writes them to bench/RESULTS.md. Reporting, not asserting: targets are
+ * printed as met or missed (by how much); the exit code is 0 unless the benchmark could not run.
  *
  * Environment knobs (all optional):
- *   BENCH_RUNS            timed runs per small measurement (default 15, at least 10)
+ *   BENCH_RUNS            pairs of runs for the start-up figures (default 15, at least 5)
  *   BENCH_FLEETS          fleet sizes, comma-separated (default 100,1000,10000)
- *   BENCH_BASELINE_SIZES  fleet sizes the jq baseline runs in full (default 100,1000)
+ *   BENCH_BASELINE_SIZES  fleet sizes the jq baseline runs in full (default 100)
  *   BENCH_BASELINE_MAX_S  run the jq baseline of a larger fleet only if estimated under this (default 120)
  *   BENCH_PROFILE         always|never|auto (default auto: profile when a target is missed)
  */
@@ -19,16 +28,16 @@ import { repoRoot } from '../tools/repo-root';
 
 const ROOT = repoRoot();
 const BIN = path.join(ROOT, 'bin', 'phoenix-compile.js');
+const BUNDLE = path.join(ROOT, 'dist', 'bundle', 'phoenix-compile.js');
 const NODE = process.execPath;
-const REAL = path.join(ROOT, 'fixtures', 'real', 'phoenix_lxc_configs.2b02afc.json');
 const BASELINE = path.join(ROOT, 'bench', 'baseline-jq.sh');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'phx-bench-'));
-const RUNS = Math.max(10, Number(process.env.BENCH_RUNS ?? 15));
+const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 15));
 const FLEETS = (process.env.BENCH_FLEETS ?? '100,1000,10000')
   .split(',')
   .map(Number)
   .filter((n) => n > 0);
-const BASELINE_SIZES = new Set((process.env.BENCH_BASELINE_SIZES ?? '100,1000').split(',').map(Number));
+const BASELINE_SIZES = new Set((process.env.BENCH_BASELINE_SIZES ?? '100').split(',').map(Number));
 const BASELINE_MAX_S = Number(process.env.BENCH_BASELINE_MAX_S ?? 120);
 const PROFILE = process.env.BENCH_PROFILE ?? 'auto';
 
@@ -38,16 +47,30 @@ const PROFILE = process.env.BENCH_PROFILE ?? 'auto';
 interface Run {
   ms: number;
   code: number | null;
-  signal: NodeJS.Signals | null;
   stderr: string;
+  rssKb?: number;
 }
 
-function run(cmd: string, args: string[], cwd = TMP): Run {
+const TIME_V = fs.existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-v', 'true']).status === 0;
+
+/** One process, timed; with `rss`, under /usr/bin/time -v (when present) for its peak memory. */
+function run(cmd: string, args: string[], opts: { cwd?: string; rss?: boolean; expect?: number } = {}): Run {
+  const viaTime = opts.rss && TIME_V;
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 256 << 20 });
+  const r = spawnSync(viaTime ? '/usr/bin/time' : cmd, viaTime ? ['-v', cmd, ...args] : args, {
+    cwd: opts.cwd ?? TMP,
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 256 << 20,
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.error) throw r.error;
-  return { ms, code: r.status, signal: r.signal, stderr: r.stderr ?? '' };
+  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? '');
+  const res: Run = { ms, code: r.status, stderr: r.stderr ?? '', ...(m ? { rssKb: Number(m[1]) } : {}) };
+  if (opts.expect !== undefined && r.status !== opts.expect) {
+    throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status ?? r.signal}, expected ${opts.expect}\n${res.stderr.slice(-1500)}`);
+  }
+  return res;
 }
 
 interface Stats {
@@ -64,53 +87,35 @@ function stats(xs: number[]): Stats {
   return { n, median, p90: s[Math.min(n - 1, Math.ceil(0.9 * n) - 1)], min: s[0] };
 }
 
-interface Case {
-  args: string[];
-  cwd?: string;
-  cleanup?: () => void;
+/** A subject and its floor, run in turns; the ratio is of the medians, plus the median of the per-pair ratios. */
+interface Pair {
+  floor: Stats;
+  subject: Stats;
+  ratio: number;
+  pairRatio: number;
+  rssKb?: number;
 }
 
-const TIME_V = fs.existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-v', 'true']).status === 0;
-
-/**
- * Times `runs` runs after `warmup` untimed ones; every run must exit with `expect`. With
- * `rss`, node runs under /usr/bin/time -v (when present) and the peak RSS of the timed runs is kept.
- */
-function measure(label: string, runs: number, warmup: number, make: (i: number) => Case, expect = 0, rss = false): { stats: Stats; last: Run; rssKb?: number } {
-  const times: number[] = [];
-  let last: Run | undefined;
+function pair(label: string, runs: number, warmup: number, floor: () => Run, subject: () => Run): Pair {
+  const f: number[] = [];
+  const s: number[] = [];
+  const ratios: number[] = [];
   let rssKb: number | undefined;
   for (let i = 0; i < warmup + runs; i++) {
-    const c = make(i);
-    const r = rss && TIME_V ? run('/usr/bin/time', ['-v', NODE, ...c.args], c.cwd) : run(NODE, c.args, c.cwd);
-    c.cleanup?.();
-    if (r.code !== expect) throw new Error(`${label}: exit ${r.code ?? r.signal}, expected ${expect}\n${r.stderr.slice(0, 1500)}`);
-    if (i >= warmup) {
-      times.push(r.ms);
-      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-      if (m) rssKb = Math.max(rssKb ?? 0, Number(m[1]));
-    }
-    last = r;
+    const a = floor();
+    const b = subject();
+    if (i < warmup) continue;
+    f.push(a.ms);
+    s.push(b.ms);
+    ratios.push(b.ms / a.ms);
+    if (b.rssKb !== undefined) rssKb = Math.max(rssKb ?? 0, b.rssKb);
   }
-  const s = stats(times);
-  process.stderr.write(`  ${label}: median ${fmtMs(s.median)} (p90 ${fmtMs(s.p90)}, min ${fmtMs(s.min)}, n=${s.n})\n`);
-  return { stats: s, last: last!, ...(rssKb !== undefined ? { rssKb } : {}) };
-}
-
-/** Peak resident memory of one run, in KiB, and how it was measured. */
-function peakRss(args: string[], cwd = TMP): { kb: number; how: string } {
-  if (fs.existsSync('/usr/bin/time')) {
-    const r = spawnSync('/usr/bin/time', ['-v', NODE, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 256 << 20 });
-    const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? '');
-    if (r.status === 0 && m) return { kb: Number(m[1]), how: '/usr/bin/time -v' };
-  }
-  // Fallback: the same process reports its own peak (process.resourceUsage().maxRSS, KiB).
-  const report = "process.on('exit',()=>process.stderr.write('\\nPHX_MAXRSS_KB='+process.resourceUsage().maxRSS+'\\n'));";
-  const wrapped = args[0] === BIN ? ['-e', report + 'require(process.argv[1])', ...args] : ['-e', report];
-  const r = spawnSync(NODE, wrapped, { cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 256 << 20 });
-  const m = /PHX_MAXRSS_KB=(\d+)/.exec(r.stderr ?? '');
-  if (!m) throw new Error(`peak memory: no figure (exit ${r.status})\n${r.stderr}`);
-  return { kb: Number(m[1]), how: 'process.resourceUsage().maxRSS' };
+  const p: Pair = { floor: stats(f), subject: stats(s), ratio: 0, pairRatio: stats(ratios).median, ...(rssKb !== undefined ? { rssKb } : {}) };
+  p.ratio = p.subject.median / p.floor.median;
+  process.stderr.write(
+    `  ${label}: ${fmtMs(p.subject.median)} vs floor ${fmtMs(p.floor.median)}: ${p.ratio.toFixed(2)}x (pairs ${p.pairRatio.toFixed(2)}x, n=${runs})\n`,
+  );
+  return p;
 }
 
 let freshCounter = 0;
@@ -126,6 +131,13 @@ function rm(p: string): void {
 function countFiles(dir: string): number {
   let n = 0;
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? countFiles(path.join(dir, e.name)) : 1;
+  return n;
+}
+
+function treeBytes(dir: string): number {
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true }))
+    n += e.isDirectory() ? treeBytes(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).size;
   return n;
 }
 
@@ -180,49 +192,106 @@ function machine(): [string, string][] {
     ['OS', `${os.type()} ${os.release()}`],
     ['temp folder file system', `${fsType || '?'} (${os.tmpdir()})`],
     ['load average at start (1/5/15 min)', loadavg()],
+    ['`uptime` at start', sh('uptime', [])],
     ['jq', sh('jq', ['--version']) || 'not installed'],
     ['phoenix-compile', `${pkg.version} (commit ${commit || '?'}${dirty})`],
+    [
+      'bundle',
+      `${path.relative(ROOT, BUNDLE)}: ${(fs.statSync(BUNDLE).size / 1024).toFixed(0)} KB, code cache ${fs.existsSync(BUNDLE + '.cache') ? `${(fs.statSync(BUNDLE + '.cache').size / 1024).toFixed(0)} KB` : 'absent'}`,
+    ],
   ];
 }
 
 // ---------------------------------------------------------------------------------------------
-// CPU profile summary
+// CPU profiles, by function and by source module of the bundle
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+interface Profile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
 }
 
-function summarizeProfile(file: string, top = 15): { functions: [string, number][]; files: [string, number][]; totalMs: number } {
-  const prof = JSON.parse(fs.readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
-  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
-  const self = new Map<number, number>();
-  for (let i = 0; i < prof.samples.length; i++) {
-    const dt = prof.timeDeltas[i + 1] ?? 0; // the time until the next sample is this sample's
-    self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + dt);
+/** The source module of each line of the bundle, from esbuild's `// path` marker before each module. */
+function bundleModules(): string[] {
+  const lines = fs.readFileSync(BUNDLE, 'utf8').split('\n');
+  const at: string[] = [];
+  let cur = '(bundle: esbuild runtime)';
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^\/\/ ((?:cli|compiler|emit|encode|node_modules|phx-json)\S*)$/.exec(lines[i]);
+    if (m) cur = m[1].replace(/^phx-json:.*?\/schema\//, 'schema/');
+    at[i] = cur;
   }
-  const short = (url: string) => url.replace(/^file:\/\//, '').replace(ROOT + path.sep, '') || '(native)';
-  const fn = new Map<string, number>();
-  const fl = new Map<string, number>();
+  return at;
+}
+
+/** Self time (ms, summed over the profiles) by function and by module (bundle modules, native calls, Node's own code). */
+function summarize(files: string[]): { functions: Map<string, number>; modules: Map<string, number>; totalMs: number } {
+  const modAt = bundleModules();
+  const functions = new Map<string, number>();
+  const modules = new Map<string, number>();
   let total = 0;
-  for (const [id, us] of self) {
-    const cf = byId.get(id)!.callFrame;
-    const name = cf.url ? `${cf.functionName || '(anonymous)'} ${short(cf.url)}:${cf.lineNumber + 1}` : cf.functionName || '(anonymous)';
-    fn.set(name, (fn.get(name) ?? 0) + us);
-    const f = cf.url ? short(cf.url) : cf.functionName.startsWith('(') ? cf.functionName : '(native)';
-    fl.set(f, (fl.get(f) ?? 0) + us);
-    total += us;
+  const add = (m: Map<string, number>, k: string, us: number) => m.set(k, (m.get(k) ?? 0) + us / 1000);
+  for (const file of files) {
+    const prof = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
+    const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+    for (let i = 0; i < prof.samples.length; i++) {
+      const us = prof.timeDeltas[i + 1] ?? 0; // the time until the next sample is this sample's
+      const cf = byId.get(prof.samples[i])!.callFrame;
+      const url = cf.url.replace(/^file:\/\//, '');
+      let mod: string;
+      let fn: string;
+      if (url === BUNDLE) {
+        mod = modAt[cf.lineNumber] ?? '?';
+        fn = `${cf.functionName || '(anonymous)'} (${mod})`;
+      } else if (!url) {
+        mod = cf.functionName.startsWith('(') ? cf.functionName : `(system call or V8: ${cf.functionName})`;
+        fn = cf.functionName || '(anonymous)';
+      } else {
+        mod = url.startsWith(ROOT) ? path.relative(ROOT, url) : "Node's own code (node:*)";
+        fn = `${cf.functionName || '(anonymous)'} ${url.startsWith('node:') ? url : path.relative(ROOT, url)}:${cf.lineNumber + 1}`;
+      }
+      add(functions, fn, us);
+      add(modules, mod, us);
+      total += us / 1000;
+    }
   }
-  const sorted = (m: Map<string, number>) =>
-    [...m.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([k, v]): [string, number] => [k, v / 1000]);
-  return { functions: sorted(fn), files: sorted(fl), totalMs: total / 1000 };
+  return { functions, modules, totalMs: total };
+}
+
+function top(m: Map<string, number>, n: number, runs: number, total: number): (string | number)[][] {
+  return [...m.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, ms]) => [`\`${k}\``, fmtMs(ms / runs), `${((100 * ms) / total).toFixed(1)}%`]);
+}
+
+/** `node --cpu-prof` of `runs` runs of `args` (fresh out folders when `fresh`); the profile files. */
+function profileRuns(tag: string, args: (i: number) => string[], runs: number): string[] {
+  const dir = path.join(TMP, `prof-${tag}`);
+  for (let i = 0; i < runs; i++) run(NODE, ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', dir, BIN, ...args(i)], { expect: 0 });
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(dir, f));
 }
 
 // ---------------------------------------------------------------------------------------------
 // The benchmark
+
+interface Target {
+  what: string;
+  measured: string;
+  value: number;
+  limit: number;
+  /** What the value is (ratio to a floor, MB, spread). */
+  unit: 'x' | 'MB' | '%';
+}
+
+function verdict(t: Target): string {
+  if (t.unit === '%') return Math.abs(t.value) <= t.limit ? 'met' : `**missed** by ${(Math.abs(t.value) - t.limit).toFixed(0)} points`;
+  if (t.value <= t.limit) return 'met';
+  return `**missed** by ${t.unit === 'x' ? `${(100 * (t.value / t.limit - 1)).toFixed(0)}%` : `${(t.value - t.limit).toFixed(0)} MB`}`;
+}
 
 function main(): void {
   const md: string[] = [];
@@ -233,188 +302,234 @@ function main(): void {
   const info = machine();
   say('# phoenix-compile benchmark results');
   say();
-  say('Written by `npm run bench` (bench/run.ts); see bench/README.md for what each figure means.');
+  say('Written by `npm run bench` (bench/run.ts); bench/README.md says what each figure means. Every figure is');
+  say('measured beside its floor in the same run, in turns (floor, subject, floor, subject, ...): the');
+  say('ratio of the medians is the figure; the median of the per-pair ratios is given too.');
   say();
   say(table(['machine', ''], info));
   say();
+  const targets: Target[] = [];
 
-  // --- start-up: bare node, the example, the real file, --check ----------------------------
+  // --- start-up ------------------------------------------------------------------------------
   process.stderr.write('start-up:\n');
-  const bare = measure('node -e ""', RUNS, 2, () => ({ args: ['-e', ''] }));
-  const example = measure('example, fresh out', RUNS, 2, () => {
+  const bare = () => run(NODE, ['-e', ''], { rss: true, expect: 0 });
+  const example = pair('example, fresh out, vs bare node', RUNS, 2, bare, () => {
     const out = freshOut();
-    return { args: [BIN, '--out', out], cleanup: () => rm(out) };
+    const r = run(NODE, [BIN, '--out', out], { rss: true, expect: 0 });
+    rm(out);
+    return r;
   });
-
-  // The real file: whole if it compiles, else the CTIDs that compile on their own.
-  let realArgs: string[] | undefined;
-  let realNote: string;
-  if (!fs.existsSync(REAL)) realNote = `not found: ${REAL}`;
-  else {
-    const whole = run(NODE, [BIN, '--config', REAL, '--out', freshOut()]);
-    if (whole.code === 0) {
-      realArgs = ['--config', REAL];
-      realNote = 'the whole file compiles (exit 0)';
-    } else {
-      const ids = Object.keys((JSON.parse(fs.readFileSync(REAL, 'utf8')) as { lxc_configs: Record<string, unknown> }).lxc_configs);
-      const ok = ids.filter((id) => run(NODE, [BIN, '--config', REAL, '--out', freshOut(), '--only', id]).code === 0);
-      const errors = (whole.stderr.match(/: error: /g) ?? []).length;
-      realNote = `the whole file exits ${whole.code} (${errors} error(s)); ${ok.length} of ${ids.length} CTIDs compile on their own: --only ${ok.join(',') || '(none)'}`;
-      if (ok.length) realArgs = ['--config', REAL, '--only', ok.join(',')];
-    }
-  }
-  process.stderr.write(`  real file ${path.relative(ROOT, REAL)}: ${realNote}\n`);
-  const real = realArgs
-    ? measure('real file, fresh out', RUNS, 2, () => {
-        const out = freshOut();
-        return { args: [BIN, ...realArgs!, '--out', out], cleanup: () => rm(out) };
-      })
-    : undefined;
-
   const upToDate = freshOut();
-  if (run(NODE, [BIN, '--out', upToDate]).code !== 0) throw new Error('cannot compile the example');
+  run(NODE, [BIN, '--out', upToDate], { expect: 0 });
   const exampleFiles = countFiles(upToDate);
-  const check = measure('example --check, up to date', RUNS, 2, () => ({ args: [BIN, '--out', upToDate, '--check'] }));
-  const noop = measure('example, unchanged re-run', RUNS, 2, () => ({ args: [BIN, '--out', upToDate] }));
-  const rssExample = peakRss([BIN, '--out', freshOut()]);
-  const rssBare = peakRss(['-e', '']);
+  const check = pair('example --check, up to date, vs bare node', RUNS, 1, bare, () => run(NODE, [BIN, '--out', upToDate, '--check'], { expect: 0 }));
+  const noop = pair('example unchanged re-run vs bare node', RUNS, 1, bare, () => run(NODE, [BIN, '--out', upToDate], { expect: 0 }));
+  const bareRss = run(NODE, ['-e', ''], { rss: true }).rssKb;
 
-  const ratio = example.stats.median / bare.stats.median;
-  say('## Start-up: whole process, spawned');
+  say("## Start-up: the example beside a bare `node -e ''`");
   say();
+  const row = (what: string, p: Pair) => [
+    what,
+    p.subject.n,
+    fmtMs(p.subject.median),
+    fmtMs(p.subject.p90),
+    fmtMs(p.subject.min),
+    fmtMs(p.floor.median),
+    `**${p.ratio.toFixed(2)}x**`,
+    `${p.pairRatio.toFixed(2)}x`,
+  ];
   say(
-    `Headline: compiling the example takes **${ratio.toFixed(2)}x** the time of a bare \`node -e ''\` (medians;` +
-      ` ${(example.stats.min / bare.stats.min).toFixed(2)}x comparing minimums, the least noisy figure).`,
+    table(
+      ['what', 'runs', 'median', 'p90', 'min', 'bare node (median, same run)', 'x bare node', 'median of pair ratios'],
+      [
+        row(
+          `example, fresh out (${exampleFiles} files written; peak RSS ${example.rssKb ? fmtMb(example.rssKb) : '?'}, bare node ${bareRss ? fmtMb(bareRss) : '?'})`,
+          example,
+        ),
+        row('example `--check`, up to date', check),
+        row('example, unchanged re-run (writes nothing)', noop),
+      ],
+    ),
   );
   say();
-  const row = (what: string, s: Stats, rss?: number) => [
-    what,
-    s.n,
-    fmtMs(s.median),
-    fmtMs(s.p90),
-    fmtMs(s.min),
-    `${(s.median / bare.stats.median).toFixed(2)}x`,
-    rss ? fmtMb(rss) : '',
-  ];
-  const startRows = [
-    row("bare `node -e ''`", bare.stats, rssBare.kb),
-    row(`example, fresh out (${exampleFiles} files written)`, example.stats, rssExample.kb),
-    ...(real ? [row(`real file 2b02afc${realArgs!.includes('--only') ? ' (--only, see below)' : ''}, fresh out`, real.stats)] : []),
-    row('example `--check`, up to date', check.stats),
-    row('example, unchanged re-run (writes nothing)', noop.stats),
-  ];
-  say(table(['what', 'runs', 'median', 'p90', 'min', 'x bare node', 'peak RSS'], startRows));
-  say();
-  say(`Real file \`${path.relative(ROOT, REAL)}\`: ${realNote}.`);
-  say();
+  targets.push({
+    what: 'example compiles in at most 1.5x a bare node',
+    measured: `${fmtMs(example.subject.median)} vs ${fmtMs(example.floor.median)}`,
+    value: example.ratio,
+    limit: 1.5,
+    unit: 'x',
+  });
 
-  // --- generated fleets ------------------------------------------------------------------
+  // What the start-up is made of: profiles of the example, by module of the bundle.
+  process.stderr.write('profiling the example (node --cpu-prof, 10 runs)...\n');
+  const exProf = summarize(profileRuns('example', () => ['--out', freshOut()], 10));
+  say(`### Where the example's time goes (\`node --cpu-prof\`, 10 runs, self time per run, ${fmtMs(exProf.totalMs / 10)} sampled per run)`);
+  say();
+  say("By module: the bundle's own modules by esbuild's module markers (a module's time includes its first, unoptimised run), the rest by kind:");
+  say();
+  say(table(['module', 'self time per run', 'share'], top(exProf.modules, 25, 10, exProf.totalMs)));
+  say();
+  const metaFile = path.join(ROOT, 'dist', 'bundle', 'meta.json');
+  if (fs.existsSync(metaFile)) {
+    const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
+    const inputs = Object.values(meta.outputs)[0].inputs;
+    const rows = Object.entries(inputs)
+      .sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)
+      .slice(0, 8)
+      .map(([k, v]) => [`\`${k.replace(/^phx-json:.*?\/schema\//, 'schema/')}\``, `${(v.bytesInOutput / 1024).toFixed(0)} KB`]);
+    say('The largest modules in the bundle (bytes read and compiled, or found in the code cache, on every start):');
+    say();
+    say(table(['module', 'in the bundle'], rows));
+    say();
+  }
+
+  // --- fleets --------------------------------------------------------------------------------
   interface FleetResult {
     n: number;
-    bytes: number;
-    files?: number;
-    compile?: Stats;
-    check?: Stats;
-    rss?: number;
     file: string;
-    problem?: string;
+    bytes: number;
+    files: number;
+    outBytes: number;
+    compile: Pair;
+    check: Pair;
+    rssKb?: number;
   }
   const fleets: FleetResult[] = [];
-  let rssHow = rssExample.how;
   for (const n of FLEETS) {
     process.stderr.write(`fleet of ${n} CTIDs:\n`);
     const file = path.join(TMP, `fleet-${n}.json`);
     fs.writeFileSync(file, fleetText(n));
-    const f: FleetResult = { n, bytes: fs.statSync(file).size, file };
-    fleets.push(f);
-    const runs = n >= 10000 ? 3 : 10;
-    try {
-      const compile = measure(
-        `${n} CTIDs, fresh out`,
-        runs,
-        1,
-        () => {
-          const out = freshOut();
-          return { args: [BIN, '--config', file, '--out', out], cleanup: () => rm(out) };
-        },
-        0,
-        true,
-      );
-      f.compile = compile.stats;
-      if (compile.rssKb !== undefined) {
-        f.rss = compile.rssKb;
-        rssHow = '/usr/bin/time -v (the largest of the timed runs)';
-      } else {
-        const rssOut = freshOut();
-        const rss = peakRss([BIN, '--config', file, '--out', rssOut]);
-        rm(rssOut);
-        f.rss = rss.kb;
-        rssHow = rss.how;
-      }
-      const out = freshOut();
-      const first = run(NODE, [BIN, '--config', file, '--out', out]);
-      if (first.code !== 0) throw new Error(`exit ${first.code}\n${first.stderr.slice(-1500)}`);
-      f.files = countFiles(out);
-      f.check = measure(`${n} CTIDs, --check up to date`, runs, 1, () => ({ args: [BIN, '--config', file, '--out', out, '--check'] })).stats;
-      rm(out);
-      process.stderr.write(`  ${n} CTIDs: peak RSS ${fmtMb(f.rss)}, ${f.files} files\n`);
-    } catch (e) {
-      f.problem = String((e as Error).message)
-        .split('\n')
-        .slice(0, 3)
-        .join(' / ');
-      process.stderr.write(`  ${n} CTIDs: FAILED: ${(e as Error).message.slice(0, 3000)}\n`);
-    }
+    const runs = n >= 10000 ? 3 : n >= 1000 ? 5 : 9;
+    // The floor's source: the tree the compile writes.
+    const ref = freshOut();
+    run(NODE, [BIN, '--config', file, '--out', ref], { expect: 0 });
+    const files = countFiles(ref);
+    const outBytes = treeBytes(ref);
+    const compile = pair(
+      `${n} CTIDs, fresh out, vs cp -r`,
+      runs,
+      1,
+      () => {
+        const dst = freshOut();
+        const r = run('cp', ['-r', ref, dst], { expect: 0 });
+        rm(dst);
+        return r;
+      },
+      () => {
+        const out = freshOut();
+        const r = run(NODE, [BIN, '--config', file, '--out', out], { rss: true, expect: 0 });
+        rm(out);
+        return r;
+      },
+    );
+    const checkPair = pair(
+      `${n} CTIDs, --check up to date, vs cat`,
+      runs,
+      1,
+      () => run('sh', ['-c', 'find "$1" -type f -print0 | xargs -0 cat > /dev/null', 'sh', ref], { expect: 0 }),
+      () => run(NODE, [BIN, '--config', file, '--out', ref, '--check'], { expect: 0 }),
+    );
+    rm(ref);
+    fleets.push({
+      n,
+      file,
+      bytes: fs.statSync(file).size,
+      files,
+      outBytes,
+      compile,
+      check: checkPair,
+      ...(compile.rssKb !== undefined ? { rssKb: compile.rssKb } : {}),
+    });
   }
-  say('## Generated fleets (bench/fleet.ts: templates 900/901 + N vLLM clones)');
+
+  say('## Fleets (bench/fleet.ts: templates 900/901 + N vLLM clones), each beside its floor');
   say();
-  say(`Fresh out each run. Peak memory by ${rssHow}.`);
+  say('Compile: a fresh output folder each run, beside `cp -r` of the tree it writes. `--check` of the up-to-date');
+  say('tree, beside reading every file of it (`find | xargs cat > /dev/null`). Peak memory: /usr/bin/time -v, the');
+  say('largest of the compile runs.');
   say();
+  const perCtid = (f: FleetResult) => (f.compile.subject.median - example.subject.median) / f.n;
   say(
     table(
-      ['CTIDs', 'input', 'files written', 'runs', 'compile median', 'p90', 'min', 'per CTID', '--check median', 'peak RSS'],
+      [
+        'CTIDs',
+        'input',
+        'files (size)',
+        'runs',
+        'compile median',
+        '`cp -r` median',
+        'x `cp -r`',
+        '`--check` median',
+        '`cat` median',
+        'x `cat`',
+        'peak RSS',
+        'per CTID',
+      ],
       fleets.map((f) => [
         f.n.toLocaleString('en'),
         `${(f.bytes / 1e6).toFixed(2)} MB`,
-        f.files ?? '',
-        f.compile?.n ?? '',
-        f.compile ? fmtMs(f.compile.median) : `failed: ${f.problem ?? ''}`,
-        f.compile ? fmtMs(f.compile.p90) : '',
-        f.compile ? fmtMs(f.compile.min) : '',
-        f.compile ? `${((f.compile.median - bare.stats.median) / f.n).toFixed(3)} ms` : '',
-        f.check ? fmtMs(f.check.median) : f.problem ? `failed: ${f.problem}` : '',
-        f.rss !== undefined ? fmtMb(f.rss) : '',
+        `${f.files.toLocaleString('en')} (${(f.outBytes / 1e6).toFixed(0)} MB)`,
+        f.compile.subject.n,
+        fmtMs(f.compile.subject.median),
+        fmtMs(f.compile.floor.median),
+        `**${f.compile.ratio.toFixed(2)}x** (pairs ${f.compile.pairRatio.toFixed(2)}x)`,
+        fmtMs(f.check.subject.median),
+        fmtMs(f.check.floor.median),
+        `**${f.check.ratio.toFixed(2)}x** (pairs ${f.check.pairRatio.toFixed(2)}x)`,
+        f.rssKb !== undefined ? fmtMb(f.rssKb) : '?',
+        `${perCtid(f).toFixed(3)} ms`,
       ]),
     ),
   );
   say();
-  say('"per CTID" is (median - bare node start-up) / CTIDs: flat when growth is linear.');
-  const ok = fleets.filter((f) => f.compile && f.rss !== undefined);
-  for (let i = 1; i < ok.length; i++) {
-    const a = ok[i - 1];
-    const b = ok[i];
-    say(
-      `- ${a.n.toLocaleString('en')} -> ${b.n.toLocaleString('en')} CTIDs (x${(b.n / a.n).toFixed(0)}): compile time x${(b.compile!.median / a.compile!.median).toFixed(1)}` +
-        ` (above start-up x${((b.compile!.median - bare.stats.median) / (a.compile!.median - bare.stats.median)).toFixed(1)}),` +
-        ` peak memory above a bare node x${((b.rss! - rssBare.kb) / Math.max(1, a.rss! - rssBare.kb)).toFixed(1)}`,
-    );
-  }
+  say(`"per CTID" is (compile median - the example's compile median) / CTIDs: the cost each CTID adds above a`);
+  say(`minimal compile; flat when time grows linearly with the fleet. Bare node's peak RSS: ${bareRss ? fmtMb(bareRss) : '?'}.`);
   say();
 
-  // --- the jq baseline -----------------------------------------------------------------------
-  const baselineRows: (string | number)[][] = [];
-  const haveJq = sh('jq', ['--version']) !== '';
-  if (!haveJq) say('## Baseline: skipped (jq is not installed)\n');
+  const f1k = fleets.find((f) => f.n === 1000);
+  if (f1k) {
+    targets.push({
+      what: '1,000 CTIDs compile in at most 1.3x `cp -r` of their output',
+      measured: `${fmtMs(f1k.compile.subject.median)} vs ${fmtMs(f1k.compile.floor.median)}`,
+      value: f1k.compile.ratio,
+      limit: 1.3,
+      unit: 'x',
+    });
+    targets.push({
+      what: '`--check` of 1,000 CTIDs in at most 1.5x reading the files',
+      measured: `${fmtMs(f1k.check.subject.median)} vs ${fmtMs(f1k.check.floor.median)}`,
+      value: f1k.check.ratio,
+      limit: 1.5,
+      unit: 'x',
+    });
+  }
+  const f10k = fleets.find((f) => f.n === 10000);
+  if (f10k?.rssKb !== undefined)
+    targets.push({ what: '10,000 CTIDs in at most 500 MB peak memory', measured: fmtMb(f10k.rssKb), value: f10k.rssKb / 1024, limit: 500, unit: 'MB' });
+  const small = fleets[0];
+  for (const f of fleets.slice(1)) {
+    const spread = (100 * (perCtid(f) - perCtid(small))) / perCtid(small);
+    targets.push({
+      what: `per-CTID cost at ${f.n.toLocaleString('en')} within ±30% of ${small.n.toLocaleString('en')}'s`,
+      measured: `${perCtid(f).toFixed(3)} ms vs ${perCtid(small).toFixed(3)} ms (${spread >= 0 ? '+' : ''}${spread.toFixed(0)}%)`,
+      value: spread,
+      limit: 30,
+      unit: '%',
+    });
+  }
+
+  // --- the jq baseline ------------------------------------------------------------------------
+  if (sh('jq', ['--version']) === '') say('## Baseline: skipped (jq is not installed)\n');
   else {
+    const rows: (string | number)[][] = [];
     for (const f of fleets) {
       process.stderr.write(`jq baseline, ${f.n} CTIDs:\n`);
       const bout = path.join(TMP, `jq-${f.n}`);
       let seconds: number;
       let how: string;
+      const full = () => run('bash', [BASELINE, f.file, bout], { expect: 0 }).ms / 1000;
       if (BASELINE_SIZES.has(f.n)) {
-        const r = run('bash', [BASELINE, f.file, bout]);
-        if (r.code !== 0) throw new Error(`baseline ${f.n}: exit ${r.code}\n${r.stderr}`);
-        seconds = r.ms / 1000;
+        seconds = full();
         how = 'measured (1 run)';
       } else {
         // Estimate from two short runs over the same file: fixed cost + per-CTID cost.
@@ -425,100 +540,73 @@ function main(): void {
         const per = (t2 - t1) / (k2 - k1);
         const estimate = t1 - k1 * per + f.n * per;
         if (estimate < BASELINE_MAX_S) {
-          const r = run('bash', [BASELINE, f.file, bout]);
-          seconds = r.ms / 1000;
+          seconds = full();
           how = 'measured (1 run)';
         } else {
           seconds = estimate;
-          how = `**extrapolated** from runs over the first ${k1} and ${k2} CTIDs of this file (${per.toFixed(2)} s per CTID; a full run would exceed ${BASELINE_MAX_S} s)`;
+          how = `**extrapolated** from runs over the first ${k1} and ${k2} CTIDs (${per.toFixed(2)} s per CTID; a full run would exceed ${BASELINE_MAX_S} s)`;
         }
       }
-      rm(bout);
-      rm(bout + '-a');
-      rm(bout + '-b');
-      process.stderr.write(`  ${fmtDuration(seconds)} (${how.replace(/\*/g, '')})\n`);
-      baselineRows.push([
+      for (const p of [bout, bout + '-a', bout + '-b']) rm(p);
+      rows.push([
         f.n.toLocaleString('en'),
         (f.n * 11 + 1).toLocaleString('en'),
         fmtDuration(seconds),
         `${((seconds * 1000) / f.n).toFixed(0)} ms`,
-        f.compile ? fmtMs(f.compile.median) : 'failed',
-        f.compile ? `${((seconds * 1000) / f.compile.median).toFixed(0)}x` : '',
+        fmtMs(f.compile.subject.median),
+        `${((seconds * 1000) / f.compile.subject.median).toFixed(0)}x`,
         how,
       ]);
     }
     say('## Baseline: the shell approach, one `jq` per value (bench/baseline-jq.sh)');
     say();
-    say('For each CTID, 11 `jq` calls read the vllm_engine_config values; the script assembles the argv line and the unit text.');
-    say('It produces 2 files per CTID; phoenix-compile validates the whole fleet and produces every artifact.');
+    say('For each CTID, 11 `jq` calls read the vllm_engine_config values; the script assembles the argv line and the unit text');
+    say('(2 files per CTID; phoenix-compile validates the whole fleet and produces every artifact).');
     say();
-    say(table(['CTIDs', 'jq calls', 'jq baseline', 'per CTID', 'phoenix-compile (median)', 'phoenix-compile faster by', 'how'], baselineRows));
+    say(table(['CTIDs', 'jq calls', 'jq baseline', 'per CTID', 'phoenix-compile (median)', 'phoenix-compile faster by', 'how'], rows));
     say();
   }
 
-  // --- targets ---------------------------------------------------------------------------------
-  const targets: { what: string; value: string; met: boolean }[] = [];
-  targets.push({
-    what: 'example compiles in at most 1.5x bare node start-up',
-    value: `${ratio.toFixed(2)}x (${fmtMs(example.stats.median)} vs ${fmtMs(bare.stats.median)})`,
-    met: ratio <= 1.5,
-  });
-  const f1k = ok.find((f) => f.n === 1000);
-  if (f1k) targets.push({ what: '1,000 CTIDs compile in at most 1 s', value: fmtMs(f1k.compile!.median), met: f1k.compile!.median <= 1000 });
-  const f10k = ok.find((f) => f.n === 10000);
-  if (f10k) {
-    targets.push({ what: '10,000 CTIDs compile in at most 10 s', value: fmtMs(f10k.compile!.median), met: f10k.compile!.median <= 10000 });
-    targets.push({ what: '10,000 CTIDs in at most 500 MB peak memory', value: fmtMb(f10k.rss!), met: f10k.rss! / 1024 <= 500 });
-  }
+  // --- targets -------------------------------------------------------------------------------
   say('## Targets');
   say();
   say(
     table(
-      ['target', 'measured (median)', 'result'],
-      targets.map((t) => [t.what, t.value, t.met ? 'met' : '**missed**']),
+      ['target', 'measured (medians)', 'figure', 'result'],
+      targets.map((t) => [
+        t.what,
+        t.measured,
+        t.unit === 'x' ? `${t.value.toFixed(2)}x` : t.unit === 'MB' ? `${t.value.toFixed(0)} MB` : `${t.value.toFixed(0)}%`,
+        verdict(t),
+      ]),
     ),
   );
   say();
 
-  // --- profile -------------------------------------------------------------------------------
-  const missed = targets.some((t) => !t.met);
-  const big = f10k ?? ok[ok.length - 1];
+  // --- profiles of the 1,000-CTID compile and check --------------------------------------------
+  const missed = targets.some((t) => verdict(t) !== 'met');
+  const big = f1k ?? fleets[fleets.length - 1];
   if (big && (PROFILE === 'always' || (PROFILE === 'auto' && missed))) {
-    process.stderr.write(`profiling the ${big.n}-CTID compile (node --cpu-prof)...\n`);
-    const dir = path.join(TMP, 'prof');
-    const out = freshOut();
-    const r = run(NODE, ['--cpu-prof', '--cpu-prof-dir', dir, BIN, '--config', big.file, '--out', out]);
-    rm(out);
-    const file = r.code === 0 ? fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile')) : undefined;
-    if (file) {
-      const keep = path.join(os.tmpdir(), `phx-bench-${big.n}.cpuprofile`);
-      fs.copyFileSync(path.join(dir, file), keep);
-      const p = summarizeProfile(keep);
-      const pct = (ms: number) => `${((100 * ms) / p.totalMs).toFixed(1)}%`;
-      say(`## Where the time goes: CPU profile of the ${big.n.toLocaleString('en')}-CTID compile`);
-      say();
-      say(`\`node --cpu-prof\`, ${fmtMs(p.totalMs)} sampled (profile kept at \`${keep}\`; open it in Chrome DevTools). Self time:`);
-      say();
+    for (const [tag, args] of [
+      ['compile', (i: number) => ['--config', big.file, '--out', path.join(TMP, `prof-out-${i}`)]],
+      ['check', () => ['--config', big.file, '--out', path.join(TMP, 'prof-out-0'), '--check']],
+    ] as const) {
+      process.stderr.write(`profiling the ${big.n}-CTID ${tag} (node --cpu-prof)...\n`);
+      const p = summarize(profileRuns(`${big.n}-${tag}`, args, 1));
       say(
-        table(
-          ['function', 'self', 'share'],
-          p.functions.map(([k, ms]) => [`\`${k}\``, fmtMs(ms), pct(ms)]),
-        ),
+        `## Where the time goes: \`node --cpu-prof\` of the ${big.n.toLocaleString('en')}-CTID ${tag === 'compile' ? 'compile (fresh out)' : '`--check` (up to date)'}`,
       );
       say();
-      say(
-        table(
-          ['file', 'self', 'share'],
-          p.files.map(([k, ms]) => [`\`${k}\``, fmtMs(ms), pct(ms)]),
-        ),
-      );
+      say(`${fmtMs(p.totalMs)} sampled. Self time by module, then the top functions:`);
       say();
-    } else say(`## Profile: failed (exit ${r.code})\n`);
+      say(table(['module', 'self', 'share'], top(p.modules, 20, 1, p.totalMs)));
+      say();
+      say(table(['function', 'self', 'share'], top(p.functions, 15, 1, p.totalMs)));
+      say();
+    }
   }
 
-  say(
-    `Load average at the end (1/5/15 min): ${loadavg()} on ${os.cpus().length} CPUs; the benchmark itself keeps about 1 CPU busy, so a load well above 1 means other processes shared the machine.`,
-  );
+  say(`Load average at the end (1/5/15 min): ${loadavg()} on ${os.cpus().length} CPUs (\`uptime\`: ${sh('uptime', [])}).`);
   const text =
     md
       .join('\n')
@@ -526,8 +614,7 @@ function main(): void {
       .trimEnd() + '\n';
   fs.writeFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), text);
   process.stdout.write('\n' + text);
-  process.stdout.write('\nTargets:\n' + targets.map((t) => `  ${t.met ? 'met   ' : 'MISSED'}  ${t.what}: ${t.value}`).join('\n') + '\n');
-  process.stdout.write(`\nwritten to ${path.relative(process.cwd(), path.join(ROOT, 'bench', 'RESULTS.md')) || 'bench/RESULTS.md'}\n`);
+  process.stdout.write('\nTargets:\n' + targets.map((t) => `  ${verdict(t) === 'met' ? 'met   ' : 'MISSED'}  ${t.what}: ${t.measured}`).join('\n') + '\n');
 }
 
 try {

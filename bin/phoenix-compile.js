@@ -43,11 +43,38 @@ try {
   }
   throw e;
 }
+/**
+ * Writes a line to fd 1 or 2 with write(2) directly: creating process.stdout/stderr loads Node's
+ * stream machinery (a few ms of a start-up measured in tens). A non-blocking descriptor that is
+ * full (EAGAIN) falls back to the stream, which waits; a closed reader (EPIPE) ends the output.
+ */
+function lineWriter(fd, stream) {
+  let viaStream = false;
+  let closed = false;
+  return (s) => {
+    if (closed) return;
+    const data = Buffer.from(s + '\n', 'utf8');
+    let done = 0;
+    while (!viaStream && done < data.length) {
+      try {
+        done += fs.writeSync(fd, data, done);
+      } catch (e) {
+        if (e && e.code === 'EAGAIN') viaStream = true;
+        else if (e && e.code === 'EPIPE') {
+          closed = true;
+          return;
+        } else throw e;
+      }
+    }
+    if (done < data.length) stream().write(data.subarray(done));
+  };
+}
+
 let code;
 try {
   code = cli.main(process.argv.slice(2), {
-    out: (s) => process.stdout.write(s + '\n'),
-    err: (s) => process.stderr.write(s + '\n'),
+    out: lineWriter(1, () => process.stdout),
+    err: lineWriter(2, () => process.stderr),
     cwd: process.cwd(),
   });
 } catch (e) {

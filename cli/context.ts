@@ -33,8 +33,9 @@ export function shown(io: Io, p: string): string {
   return toPosix(path.relative(io.cwd, p)) || '.';
 }
 
+/** Prints the diagnostics, one per line, in one write (a large fleet has thousands of notes). */
 export function printDiagnostics(io: Io, ds: readonly Diagnostic[]): void {
-  for (const d of ds) io.err(formatDiagnostic(d));
+  if (ds.length > 0) io.err(ds.map(formatDiagnostic).join('\n'));
 }
 
 /** The options that name the config, the output folder and the selection. */

@@ -102,9 +102,6 @@ const COMMON: esbuild.BuildOptions = {
   logLevel: 'warning',
   external: EXTERNAL_PACKAGES,
   legalComments: 'none',
-  // Readable stack traces for PHOENIX_COMPILE_DEBUG; whitespace and syntax only.
-  minifyWhitespace: true,
-  minifySyntax: true,
 };
 
 /** Builds dist/bundle/ (see the file comment). Returns the main bundle's metafile. */

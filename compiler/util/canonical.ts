@@ -3,9 +3,13 @@ export function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    // defineProperty, not assignment: a key named "__proto__" is data here, not the prototype.
-    for (const k of Object.keys(v).sort())
-      Object.defineProperty(out, k, { value: canonical((v as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
+    for (const k of Object.keys(v).sort()) {
+      const value = canonical((v as Record<string, unknown>)[k]);
+      // A key named "__proto__" is data here, not the prototype: defineProperty for it (assignment,
+      // the fast path, for every other key).
+      if (k === '__proto__') Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+      else out[k] = value;
+    }
     return out;
   }
   return v;
