@@ -213,6 +213,27 @@ for (const point of ['staged', 'between-renames', 'swapped'] as const) {
   }
 }
 
+// A set large enough that a worker thread does the staging's writes (compiler/write/stage.ts starts
+// one past 256 files): the same guarantees, killed at each step.
+const LARGE_EXTRA = 40;
+const LARGE = expectedTrees(LARGE_EXTRA);
+
+for (const point of ['staged', 'between-renames', 'swapped'] as const) {
+  test(`${LARGE.b.size} files, staged by the worker thread: SIGKILL at ${point} leaves complete A or B; the next run yields exactly B`, () => {
+    const w = workFolder(LARGE_EXTRA);
+    assertClean(w, LARGE, 'a', 'before');
+    const r = runReal(['--config', 'b.json', '--out', 'out'], w, { PHOENIX_COMPILE_CRASH_AT: point });
+    assert.is(r.signal, 'SIGKILL', `killed by SIGKILL at ${point} (exit ${r.code}: ${r.stderr})`);
+    const out = path.join(w, 'out');
+    if (point === 'between-renames') assert.is(classify(sib(w, 'new'), LARGE), 'b', '.out.phx-new holds the complete B set');
+    else assert.is(classify(out, LARGE), point === 'staged' ? 'a' : 'b', `out/ after a kill at ${point}`);
+    if (point === 'staged') assert.is(classify(sib(w, 'new'), LARGE), 'b', 'the staged set was complete when the swap began');
+    compileReal(w, 'b', 'recovery run');
+    assertClean(w, LARGE, 'b', 'after the recovery run');
+    fs.rmSync(w, { recursive: true, force: true });
+  });
+}
+
 test('a first run (no out/ yet) killed once staged leaves no out/; the next run compiles cleanly', () => {
   const w = workFolder(0, false);
   const r = runReal(['--config', 'b.json', '--out', 'out'], w, { PHOENIX_COMPILE_CRASH_AT: 'staged' });

@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { cmp, Manifest, MANIFEST, modeText, OutputFile, sha256 } from './manifest';
+import { openStager, Stager } from './stage';
 
 function siblings(outDir: string): { newDir: string; oldDir: string } {
   const abs = path.resolve(outDir);
@@ -150,7 +151,8 @@ export interface OutputWriter {
  * read once (open, fstat, read, close) to prove nobody edited it, then hard-linked into the new
  * set; any other file is written without reading the old one (open, write, close; an fchmod only
  * when the umask would strip a bit of its mode, found on the first file of each mode); each folder
- * is made once.
+ * is made once. For a large set a worker thread does the staging's writes while the emitters go on
+ * (compiler/write/stage.ts); everything is written before the swap.
  */
 export function openOutput(outDir: string, keep: (p: string) => boolean = () => false): OutputWriter {
   const out = path.resolve(outDir);
@@ -174,8 +176,8 @@ class StagedWrite implements OutputWriter {
   /** Unchanged files seen before anything differed: linked once the staging folder exists. */
   private pendingLinks: string[] | undefined = [];
   private readonly dirs = new Set<string>();
-  /** Per mode: whether the umask strips some of its bits (then fchmod), learnt on first use. */
-  private readonly modeNeedsChmod = new Map<number, boolean>();
+  /** Makes, writes and links in the staging folder (compiler/write/stage.ts); open once staging. */
+  private stager: Stager | undefined;
   private done = false;
 
   constructor(
@@ -225,6 +227,7 @@ class StagedWrite implements OutputWriter {
           this.link(rel);
         }
       }
+      this.stager!.drain();
       // No fsync per file: the swap is atomic against a killed process (the page cache survives it),
       // and an fsync of each of 100,000 files took two thirds of a 10,000-CTID compile (bench/).
       crashPoint('staged');
@@ -249,13 +252,18 @@ class StagedWrite implements OutputWriter {
   abort(): void {
     if (this.done) return;
     // Only the staging folder is ours to drop; out/ is untouched until the renames.
-    if (!this.pendingLinks) fs.rmSync(this.newDir, { recursive: true, force: true });
-    this.close();
+    try {
+      this.stager?.close();
+    } finally {
+      if (!this.pendingLinks) fs.rmSync(this.newDir, { recursive: true, force: true });
+      this.close();
+    }
   }
 
   private close(): void {
     if (this.done) return;
     this.done = true;
+    this.stager?.close();
     this.release();
   }
 
@@ -275,8 +283,9 @@ class StagedWrite implements OutputWriter {
     if (!this.pendingLinks) return;
     const pending = this.pendingLinks;
     this.pendingLinks = undefined;
-    fs.mkdirSync(this.newDir);
+    fs.mkdirSync(this.newDir, { recursive: true }); // the output's parent may not exist yet
     this.dirs.add('');
+    this.stager = openStager();
     for (const p of pending) this.link(p);
   }
 
@@ -285,38 +294,18 @@ class StagedWrite implements OutputWriter {
     const dir = slash < 0 ? '' : rel.slice(0, slash);
     if (this.dirs.has(dir)) return;
     this.dirFor(dir);
-    fs.mkdirSync(path.join(this.newDir, dir));
+    this.stager!.mkdir(path.join(this.newDir, dir));
     this.dirs.add(dir);
   }
 
   private writeNew(rel: string, bytes: Buffer, mode: number): void {
     this.dirFor(rel);
-    const fd = fs.openSync(path.join(this.newDir, rel), 'wx', mode);
-    try {
-      let n = 0;
-      while (n < bytes.length) n += fs.writeSync(fd, bytes, n, bytes.length - n);
-      let chmod = this.modeNeedsChmod.get(mode);
-      if (chmod === undefined) {
-        // The mode given to open is filtered by the umask; the manifest promises the exact mode.
-        chmod = (fs.fstatSync(fd).mode & 0o777) !== mode;
-        this.modeNeedsChmod.set(mode, chmod);
-      }
-      if (chmod) fs.fchmodSync(fd, mode);
-    } finally {
-      fs.closeSync(fd);
-    }
+    this.stager!.write(path.join(this.newDir, rel), bytes, mode);
   }
 
   private link(rel: string): void {
     this.dirFor(rel);
-    const src = path.join(this.out, rel);
-    const dst = path.join(this.newDir, rel);
-    try {
-      fs.linkSync(src, dst);
-    } catch {
-      fs.copyFileSync(src, dst);
-      fs.chmodSync(dst, fs.statSync(src).mode & 0o777);
-    }
+    this.stager!.link(path.join(this.out, rel), path.join(this.newDir, rel));
   }
 }
 
