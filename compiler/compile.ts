@@ -139,10 +139,12 @@ export function compile(input: CompileInput): CompileOutput {
 /** Warnings and notes without positions, ordered by CTID, code, path and text: key order in the file cannot churn out/. */
 function notices(diagnostics: readonly Diagnostic[]): Notice[] {
   const key = (d: Diagnostic) => [d.ctid === undefined ? '' : d.ctid.padStart(10, '0'), d.code, d.path, d.message].join('\u0000');
-  return [...diagnostics]
-    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+  // Each key built once (a fleet of 10,000 CTIDs has some 20,000 notices).
+  return diagnostics
     .filter((d) => d.severity !== 'error')
-    .map((d) => ({
+    .map((d) => ({ d, k: key(d) }))
+    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .map(({ d }) => ({
       severity: d.severity as Notice['severity'],
       code: d.code,
       path: d.path,
