@@ -30,6 +30,9 @@ export const emitDeploySh: ContainerEmitter = (c, fleet) => {
     ],
   );
   // Model download and loading: as long as the unit's own start timeout.
-  const content = templates.deploy_sh({ prelude, service: v.service, waitSeconds: v.service.startTimeoutSec, ip: c.host.ip ?? '', port: v.port }, bashWord);
+  const content = templates.deploy_sh(
+    { prelude, service: v.service, secrets: v.secrets, waitSeconds: v.service.startTimeoutSec, ip: c.host.ip ?? '', port: v.port },
+    bashWord,
+  );
   return [script('deploy.sh', `${c.ctid}/deploy.sh`, content)];
 };

@@ -42,6 +42,8 @@ export class FakeHost {
   /** PHOENIX_PVE_LXC_DIR: where create.sh finds <ctid>.conf. */
   readonly lxcDir: string;
   readonly log: string;
+  /** PHOENIX_SECRETS_DIR: the host's secrets folder deploy.sh reads (mode 0700, empty at first). */
+  readonly secrets: string;
   private readonly pyBin: string;
   private readonly root: string;
 
@@ -54,10 +56,12 @@ export class FakeHost {
     this.state = path.join(root, 'state');
     this.lxcDir = path.join(root, 'lxc');
     this.log = path.join(root, 'calls.jsonl');
+    this.secrets = path.join(root, 'secrets');
     this.pyBin = path.join(root, 'bin');
     fs.mkdirSync(this.state);
     fs.mkdirSync(this.lxcDir);
     fs.mkdirSync(this.pyBin);
+    fs.mkdirSync(this.secrets, { mode: 0o700 });
     fs.writeFileSync(this.log, '');
     // The stand-ins and the scripts call python3 often: use the system one directly when it is
     // there (a pyenv shim costs ~0.2 s a call), as a Proxmox host would.
@@ -86,8 +90,18 @@ export class FakeHost {
       PHX_FAKE_PID: String(this.ct.pid),
       PHX_FAKE_STORAGES: this.storages.join(' '),
       PHOENIX_PVE_LXC_DIR: this.lxcDir,
+      PHOENIX_SECRETS_DIR: this.secrets,
       ...extra,
     };
+  }
+
+  /** Writes a host secrets file (NAME=value lines) as an operator would: mode 0600, owned by the user running the scripts. */
+  writeSecrets(file: string, text: string, mode = 0o600): string {
+    const p = path.join(this.secrets, file);
+    fs.rmSync(p, { force: true });
+    fs.writeFileSync(p, text, { mode });
+    fs.chmodSync(p, mode);
+    return p;
   }
 
   /** Every host call so far. */
