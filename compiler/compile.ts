@@ -14,7 +14,7 @@ import { ResolvedContainer, resolveFleet, sortCtids } from './resolve';
 import { checkFleet, checkGpuBudget } from './check/fleet';
 import { checkHost } from './check/host';
 import { checkVllm } from './check/vllm';
-import { checkSecrets } from './check/secrets';
+import { checkSecrets, checkTopLevelSecrets } from './check/secrets';
 import { redactTokens } from './vllm/secrets';
 import { planFleet } from './plan/fleet';
 import type { FleetPlan, Notice, SourceInfo } from './plan/model';
@@ -75,6 +75,7 @@ export function compile(input: CompileInput): CompileOutput {
 
   const selected = sortCtids(sel.selected);
   const reporter = new Reporter(config);
+  checkTopLevelSecrets(doc, reporter);
   for (const id of selected) {
     checkHost(doc, resolved.get(id)!, reporter);
     checkVllm(doc, resolved, resolved.get(id)!, reporter);

@@ -48,6 +48,32 @@ export function checkSecrets(doc: PhoenixLxcConfigs, rc: ResolvedContainer, r: R
   for (const rule of RULES) rule(c);
 }
 
+/**
+ * Token-shaped text in the top-level keys (a URL with a token in it, a folder): out/ carries them
+ * too (create.sh, the feature scripts).
+ */
+export function checkTopLevelSecrets(doc: PhoenixLxcConfigs, r: Reporter): void {
+  for (const key of Object.keys(doc)) {
+    if (key === 'lxc_configs') continue;
+    walkStrings((doc as unknown as Record<string, unknown>)[key], [key], (path) =>
+      r.report(
+        'error',
+        'PHX040',
+        path,
+        'this text holds what looks like a token (hf_... or sk-...); out/ is committed: keep secrets in the host secrets files',
+      ),
+    );
+  }
+}
+
+/** Calls found(path) for every string under `v` that holds a token-shaped substring. */
+function walkStrings(v: unknown, path: PathSeg[], found: (path: PathSeg[]) => void): void {
+  if (typeof v === 'string') {
+    if (containsToken(v)) found(path);
+  } else if (Array.isArray(v)) v.forEach((x, i) => walkStrings(x, [...path, i], found));
+  else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) walkStrings((v as Record<string, unknown>)[k], [...path, k], found);
+}
+
 /** How to move a secret: the declaration and the host file line (README, Secrets). */
 function howToMove(c: SecretCheck, env: string, reads?: string): string {
   const dir = secretsDir(c.doc);
@@ -237,12 +263,8 @@ function secretsDeclaration(c: SecretCheck): void {
  * own keys: a health check command, an LXC line, a URL.
  */
 function tokenAnywhere(c: SecretCheck): void {
-  const walk = (v: unknown, path: PathSeg[]): void => {
-    if (typeof v === 'string') {
-      if (containsToken(v) && !path.some((_, i) => c.reported.has(JSON.stringify(path.slice(0, i + 1)))))
-        reportSecret(c, path, `this text holds what looks like a token (hf_... or sk-...); ${howToMove(c, '<NAME>')}`);
-    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
-    else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k], [...path, k]);
-  };
-  walk(c.rc.own, c.at());
+  walkStrings(c.rc.own, c.at(), (path) => {
+    if (!path.some((_, i) => c.reported.has(JSON.stringify(path.slice(0, i + 1)))))
+      reportSecret(c, path, `this text holds what looks like a token (hf_... or sk-...); ${howToMove(c, '<NAME>')}`);
+  });
 }
