@@ -15,7 +15,9 @@ export const emitCreateSh: ContainerEmitter = (c, fleet) => {
     c,
     `create.sh: creates CTID ${c.ctid} (${c.name}) on the Proxmox host; safe to run again.`,
     [
-      '1. checks pct, pvesm and the storage pool;',
+      c.vllm?.secrets.names.length
+        ? "1. checks pct, pvesm, the storage pool and the host's secrets files (deploy.sh --check-secrets);"
+        : '1. checks pct, pvesm and the storage pool;',
       h.define.mode === 'clone'
         ? `2. clones it from CTID ${h.define.source} at snapshot ${h.define.snapshot}, unless it exists;`
         : '2. creates it from its template, unless it exists;',
@@ -29,5 +31,7 @@ export const emitCreateSh: ContainerEmitter = (c, fleet) => {
     EXITS_STEP,
     runsSiblings,
   );
-  return [script('create.sh', `${c.ctid}/create.sh`, templates.create_sh({ prelude, host: h }, bashWord))];
+  return [
+    script('create.sh', `${c.ctid}/create.sh`, templates.create_sh({ prelude, host: h, checkSecrets: (c.vllm?.secrets.names.length ?? 0) > 0 }, bashWord)),
+  ];
 };

@@ -6,6 +6,8 @@
  *    (compiler/vllm/secrets.ts plainSecretValue) byte for byte, for values fast-check makes; it
  *    changes the values the format refuses (backslash, leading quote, white space at the ends);
  *    and it writes an `export NAME=value` line, value included, to the journal.
+ *  - create.sh of a server with secrets stops in its prerequisites when a secret is missing (deploy.sh
+ *    --check-secrets), before it defines or changes anything.
  *  - deploy.sh of a server declaring HF_TOKEN and VLLM_API_KEY: with a secret missing on the host it
  *    fails before any pct call, naming the secret and both files it looked in; it refuses an export
  *    line, a file others can read and a value systemd would change, never printing the value; with
@@ -75,7 +77,7 @@ if (realSystemdAvailable(SUITE)) {
     ct = await Container.boot();
     installStandins(ct);
     ct.writeFile('/var/lib/phx-standin/versions.json', JSON.stringify({ vllm: '0.10.2', torch_cuda: '12.8', flashinfer: '0.3.1' }));
-    host = new FakeHost(ct, { defined: ['921'] });
+    host = new FakeHost(ct, { defined: ['921'], storages: ['quickOS-lxc-disks'] });
     fs.writeFileSync(path.join(host.state, '921', 'config'), 'net0: name=eth0,bridge=vmbr0,ip=10.0.0.221/24,gw=10.0.0.1,hwaddr=52:54:00:AA:BB:D2\n');
     fs.writeFileSync(path.join(host.state, '921', 'running'), '');
     out = compileWith('both', ['VLLM_API_KEY', 'HF_TOKEN']);
@@ -130,6 +132,13 @@ if (realSystemdAvailable(SUITE)) {
 
   // ------------------------------------------------------------------------------------------
   // deploy.sh
+
+  test('create.sh stops in its prerequisites when a secret is missing, before it defines or changes anything', () => {
+    const r = host.run([path.join(out, '921', 'create.sh')]);
+    assert.is(r.status, 1, describe(r));
+    assert.match(r.stderr, /ERROR: missing secret HF_TOKEN VLLM_API_KEY: set in neither /);
+    assert.equal(cmds(r), ['pvesm status --storage quickOS-lxc-disks']);
+  });
 
   test('a declared secret missing on the host: exit 1 before any pct call, naming it and both files', () => {
     const r = deploy();

@@ -14,7 +14,7 @@ export declare function _50_sampler_off_conf(it: { header: string; enc: UnitEnco
 /** emit/templates/benchmark.sh.ejs */
 export declare function benchmark_sh(it: { prelude: string; v: M.VllmPlan; ip: string; b: M.VllmPlan['benchmark'] }, escapeFn: Escape): string;
 /** emit/templates/create.sh.ejs */
-export declare function create_sh(it: { prelude: string; host: M.HostPlan }, escapeFn: Escape): string;
+export declare function create_sh(it: { prelude: string; host: M.HostPlan; checkSecrets: boolean }, escapeFn: Escape): string;
 /** emit/templates/deploy.sh.ejs */
 export declare function deploy_sh(it: { prelude: string; service: M.VllmServicePlan; secrets: M.VllmSecretsPlan; waitSeconds: number; ip: string; port: number }, escapeFn: Escape): string;
 /** emit/templates/features/base_setup.sh.ejs */

@@ -9,12 +9,15 @@
 #   already in the container is not restarted.
 #   --dry-run changes nothing and shows the diff against the unit in the container.
 #   --sampler-off installs the sampler-off drop-in (the plan's fallback); --sampler-on removes it.
+#   Secrets (HF_TOKEN): read from the host's /etc/phoenix/secrets/921.env, else
+#   shared.env there (PHOENIX_SECRETS_DIR overrides the folder), pushed to /etc/vllm/secrets.env
+#   (mode 0600, root) only when changed; --check-secrets only checks them on the host.
 #
-# Usage: deploy.sh [--dry-run] [--sampler-off | --sampler-on]
+# Usage: deploy.sh [--dry-run] [--sampler-off | --sampler-on] [--check-secrets]
 #
 # Exit codes:
-#   0  the service is active (or, with --dry-run, nothing was changed)
-#   1  a step failed or the service did not become active (the journal is shown)
+#   0  the service is active (--dry-run: nothing changed; --check-secrets: every secret is on the host)
+#   1  a step failed, a secret is missing on the host, or the service did not become active (journal shown)
 #   2  usage error
 # shellcheck disable=SC2016 # single-quoted config values are data, never expanded
 set -euo pipefail
@@ -55,11 +58,13 @@ readonly HEALTH_URL=http://10.0.0.221:8000/health
 
 dry_run=0
 sampler=keep
+check_secrets=0
 for arg in "$@"; do
 	case "$arg" in
 	--dry-run) dry_run=1 ;;
 	--sampler-off) sampler=off ;;
 	--sampler-on) sampler=on ;;
+	--check-secrets) check_secrets=1 ;;
 	-h | --help)
 		print_help
 		exit 0
@@ -142,6 +147,7 @@ fi
 for name in "${SECRET_NAMES[@]}"; do
 	log "secret" "$name" "from" "${secret_from[$name]}"
 done
+[ "$check_secrets" = 0 ] || exit 0
 secrets_tmp=$(umask 077 && mktemp)
 trap 'rm -f "$secrets_tmp"' EXIT
 for name in "${SECRET_NAMES[@]}"; do

@@ -10,11 +10,11 @@
 #   --dry-run changes nothing and shows the diff against the unit in the container.
 #   --sampler-off installs the sampler-off drop-in (the plan's fallback); --sampler-on removes it.
 #
-# Usage: deploy.sh [--dry-run] [--sampler-off | --sampler-on]
+# Usage: deploy.sh [--dry-run] [--sampler-off | --sampler-on] [--check-secrets]
 #
 # Exit codes:
-#   0  the service is active (or, with --dry-run, nothing was changed)
-#   1  a step failed or the service did not become active (the journal is shown)
+#   0  the service is active (--dry-run: nothing changed; --check-secrets: every secret is on the host)
+#   1  a step failed, a secret is missing on the host, or the service did not become active (journal shown)
 #   2  usage error
 # shellcheck disable=SC2016 # single-quoted config values are data, never expanded
 set -euo pipefail
@@ -55,11 +55,13 @@ readonly HEALTH_URL=http://10.0.0.221:8000/health
 
 dry_run=0
 sampler=keep
+check_secrets=0
 for arg in "$@"; do
 	case "$arg" in
 	--dry-run) dry_run=1 ;;
 	--sampler-off) sampler=off ;;
 	--sampler-on) sampler=on ;;
+	--check-secrets) check_secrets=1 ;;
 	-h | --help)
 		print_help
 		exit 0
@@ -72,6 +74,7 @@ for arg in "$@"; do
 done
 
 need_tools pct curl
+[ "$check_secrets" = 0 ] || exit 0
 # No secrets declared: a secrets file left in the container (a clone carries its template's) goes.
 secrets_change=0
 secrets_stale=0
