@@ -53,6 +53,8 @@ test('create writes the current section only, keys sorted, defaults of create_vm
     ].join('\n'),
   );
   refused(['create', '900', 'x.tar.zst'], "CT 900 already exists on node 'fake'");
+  refused(['create', '901', 'x.tar.zst', '--rootfs', 'nowhere:8'], "storage 'nowhere' does not exist");
+  refused(['clone', '900', '902', '--storage', 'nowhere'], "storage 'nowhere' does not exist");
   refused(['config', '999'], "Configuration file 'nodes/fake/lxc/999.conf' does not exist");
 });
 
