@@ -147,6 +147,24 @@ test('a bind or device mount point refuses snapshot and clone (AbstractConfig.pm
   assert.is(host.conf('922').current.mp0, 'tank:subvol-922-disk-1,mp=/vllm_models,size=50G');
 });
 
+test('template and linked clone (API2/LXC.pm:1860,2048-2056; pve-storage ZFSPoolPlugin.pm:749,764)', () => {
+  create900();
+  ok(['snapshot', '900', 's1']);
+  refused(['template', '900'], 'unable to create template, because CT contains snapshots');
+  ok(['delsnapshot', '900', 's1']);
+  assert.is(host.conf('900').current.parent, undefined);
+  ok(['template', '900']);
+  assert.is(host.conf('900').current.rootfs, 'tank:basevol-900-disk-0,size=32G');
+  refused(['snapshot', '900', 's2'], "you can't take a snapshot if it's a template");
+  refused(['start', '900'], "you can't start a CT if it's a template");
+  refused(['clone', '900', '921', '--storage', 'tank'], "parameter 'storage' not allowed for linked clones");
+  ok(['clone', '900', '921']);
+  const c = host.conf('921').current;
+  assert.equal([c.rootfs, c.template], ['tank:basevol-900-disk-0/subvol-921-disk-0,size=32G', undefined]);
+  ok(['clone', '900', '922', '--full', '--storage', 'tank']);
+  assert.is(host.conf('922').current.rootfs, 'tank:subvol-922-disk-0,size=32G');
+});
+
 test('set on a running CT: hot-pluggable keys applied, the rest kept in [pve:pending] until start (Config.pm:1612-1747, LXC.pm:3128-3131)', () => {
   create900();
   ok(['start', '900']);
@@ -204,7 +222,7 @@ test('listsnapshot prints the tree of print_snapshot_tree (pve-guest-common Gues
     out,
     [
       '`-> base                        2025-01-01 00:00:00     no-description',
-      ' `-> gpu                        2025-01-01 01:00:00     line two',
+      ' `-> gpu                        2025-01-01 01:00:00     line one',
       '  `-> current                                           You are here!',
       '',
     ].join('\n'),
