@@ -28,7 +28,21 @@ const refused = (args: string[], message: string): void => {
 const file = (ctid: string): string => fs.readFileSync(host.confPath(ctid), 'utf8');
 const append = (ctid: string, line: string): void => fs.appendFileSync(host.confPath(ctid), `${line}\n`);
 const create900 = (): void => {
-  ok(['create', '900', '/var/lib/vz/template/cache/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', '--hostname', 'base', '--storage', 'tank', '--rootfs', 'tank:32', '--memory', '2048', '--cores', '2']);
+  ok([
+    'create',
+    '900',
+    '/var/lib/vz/template/cache/ubuntu-24.04-standard_24.04-2_amd64.tar.zst',
+    '--hostname',
+    'base',
+    '--storage',
+    'tank',
+    '--rootfs',
+    'tank:32',
+    '--memory',
+    '2048',
+    '--cores',
+    '2',
+  ]);
 };
 
 test.before.each(() => {
@@ -97,7 +111,7 @@ test('set after a snapshot changes the current section only; config prints the c
 test('a raw lxc line appended after a [snap] section belongs to that snapshot (parse_pct_config, Config.pm:1160-1171)', () => {
   create900();
   ok(['snapshot', '900', 'gpu']);
-  append('900', 'lxc.hook.pre-start: sh -c \'[ ! -f /dev/nvidia-uvm ] && /usr/bin/nvidia-modprobe -c0 -u\'');
+  append('900', "lxc.hook.pre-start: sh -c '[ ! -f /dev/nvidia-uvm ] && /usr/bin/nvidia-modprobe -c0 -u'");
   const c = host.conf('900');
   assert.is(c.current.lxc, undefined, 'the current configuration never gets it');
   assert.equal(c.snapshots.gpu!.lxc, [['lxc.hook.pre-start', "sh -c '[ ! -f /dev/nvidia-uvm ] && /usr/bin/nvidia-modprobe -c0 -u'"]]);
@@ -289,7 +303,10 @@ test('pct prints what Proxmox warns while reading the file on stderr', () => {
   create900();
   append('900', 'lxc.cgroup.devices.allow: c 195:* rwm');
   const r = host.pct(['status', '900']);
-  assert.equal([r.status, r.stdout, r.stderr], [0, 'status: stopped\n', 'vm 900 - lxc.cgroup.devices.allow is deprecated, this will be a hard error in the future!\n']);
+  assert.equal(
+    [r.status, r.stdout, r.stderr],
+    [0, 'status: stopped\n', 'vm 900 - lxc.cgroup.devices.allow is deprecated, this will be a hard error in the future!\n'],
+  );
 });
 
 test.run();
