@@ -177,4 +177,16 @@ test('an unreachable node: phoenix says so (exit 3) and runs nothing', () => {
   }
 });
 
+test('explain shows the node, how the clone is made and the node GPU budget (all CTIDs of the node)', () => {
+  const r = runCli(['explain', '930', '--config', path.join(repoRoot(), 'test', 'golden', 'cluster-two-nodes', 'input.json')], tmpDir('cluster-explain'));
+  assert.is(r.code, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.equal(lines.slice(2, 6), [
+    "node: pve2 (out/phoenix runs its scripts there: ssh root@<the node's address in pvesh get /cluster/status>, when run on another node)",
+    'clone: on node pve1 (where CTID 901 lives), then pct migrate to pve2 (storage quickOS-lxc-disks not shared by both)',
+    "GPU budget of node pve2 (vLLM CTIDs that start at boot, all of the node's CTIDs):",
+    '  GPU 0 NVIDIA GeForce RTX 4090: 1.1 of 1 (over) (930: 0.5, 931: 0.6)',
+  ]);
+});
+
 test.run();

@@ -186,7 +186,7 @@ function encode_char(c) {
     ;  if (it.host.define.mode === 'clone' && it.host.define.across) { 
     ;  const d = it.host.define, x = it.host.define.across; 
     ; __append("	# The clone source lives on node ")
-    ; __append( x.sourceNode )
+    ; __append(escapeFn( x.sourceNode ))
     ; __append(": Proxmox clones on the node that owns it, so pct clone runs\n	# there (cluster.sh: over the cluster's ssh trust; pct exits non-zero when the clone task fails).\n	need_tools ssh\n	src_at=$(cluster_guest ")
     ; __append(escapeFn( d.source ))
     ; __append(")\n	[ -n \"$src_at\" ] || die \"clone source\" ")
