@@ -17,37 +17,14 @@
 import * as path from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Container } from './harness/container';
 import { runCli } from './lib/cli';
-import { FakeCluster } from './lib/fake-cluster';
+import { CONF_900, TWO_NODES_CONFIG, twoNodeCluster } from './lib/two-nodes';
 import { describe, ScriptRun } from './lib/fake-host';
 import { repoRoot, tmpDir } from './lib/paths';
 
-const CONFIG = path.join(repoRoot(), 'test', 'cluster', 'two-nodes.json');
+const CONFIG = TWO_NODES_CONFIG;
 
 /** 900 on pve1 as its own create.sh leaves it: settings, then `pct snapshot 900 base-ready`. */
-const SETTINGS_900 = [
-  'arch: amd64',
-  'cores: 1',
-  'hostname: base',
-  'memory: 1024',
-  'net0: name=eth0,bridge=vmbr0,gw=10.9.1.1,hwaddr=BC:24:11:00:09:00,ip=10.9.1.100/24,type=veth',
-  'ostype: debian',
-];
-const REST_900 = ['rootfs: local-zfs:subvol-900-disk-0,size=8G', 'swap: 512'];
-const CONF_900 =
-  [
-    ...SETTINGS_900,
-    'parent: base-ready',
-    ...REST_900,
-    'unprivileged: 1',
-    '',
-    '[base-ready]',
-    ...SETTINGS_900,
-    ...REST_900,
-    'snaptime: 1735689600',
-    'unprivileged: 1',
-  ].join('\n') + '\n';
 
 function compileOut(): string {
   const work = tmpDir('cluster-out');
@@ -56,23 +33,13 @@ function compileOut(): string {
   return path.join(work, 'out');
 }
 
-function newCluster(ct?: Container): FakeCluster {
-  return new FakeCluster(
-    [
-      { name: 'pve1', ip: '10.9.0.1', storages: ['local-zfs', 'ceph-ct'] },
-      { name: 'pve2', ip: '10.9.0.2', storages: ['local-zfs', 'ceph-ct'], ...(ct ? { ct } : {}) },
-    ],
-    ['ceph-ct'],
-  );
-}
-
 const cmds = (r: ScriptRun, tool: string): string[] => r.calls.filter((c) => c[0] === tool).map((c) => c.join(' '));
 
 const OUT = compileOut();
 const PHOENIX = path.join(OUT, 'phoenix');
 
 test('the stand-ins answer as Proxmox: pvesh JSON, pct only on its node, --target needs shared storage', () => {
-  const cl = newCluster();
+  const cl = twoNodeCluster();
   try {
     cl.host('pve1').define('900', CONF_900);
     const status = cl.run('pve2', ['-c', 'pvesh get /cluster/status --output-format json']);
@@ -109,7 +76,7 @@ test('the stand-ins answer as Proxmox: pvesh JSON, pct only on its node, --targe
 });
 
 test('a CTID moved by hand: phoenix refuses from either node (exit 3), create.sh refuses, nothing runs', () => {
-  const cl = newCluster();
+  const cl = twoNodeCluster();
   try {
     cl.host('pve1').define('900', CONF_900);
     cl.moveByHand('900', 'pve2');
@@ -140,7 +107,7 @@ test('a CTID moved by hand: phoenix refuses from either node (exit 3), create.sh
 });
 
 test('an unreachable node: phoenix says so (exit 3) and runs nothing', () => {
-  const cl = newCluster();
+  const cl = twoNodeCluster();
   try {
     cl.setOnline('pve2', false);
     const r = cl.run('pve1', [PHOENIX, 'create', '943']);

@@ -14,35 +14,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Container } from './harness/container';
 import { runCli } from './lib/cli';
-import { FakeCluster } from './lib/fake-cluster';
+import type { FakeCluster } from './lib/fake-cluster';
+import { CONF_900, TWO_NODES_CONFIG, twoNodeCluster } from './lib/two-nodes';
 import { describe, ScriptRun } from './lib/fake-host';
-import { repoRoot, tmpDir } from './lib/paths';
+import { tmpDir } from './lib/paths';
 import { realSystemdAvailable } from './lib/real-systemd';
 
 const SUITE = 'real-systemd cluster-run suite';
-const CONFIG = path.join(repoRoot(), 'test', 'cluster', 'two-nodes.json');
-const SETTINGS_900 = [
-  'arch: amd64',
-  'cores: 1',
-  'hostname: base',
-  'memory: 1024',
-  'net0: name=eth0,bridge=vmbr0,gw=10.9.1.1,hwaddr=BC:24:11:00:09:00,ip=10.9.1.100/24,type=veth',
-  'ostype: debian',
-];
-const REST_900 = ['rootfs: local-zfs:subvol-900-disk-0,size=8G', 'swap: 512'];
-const CONF_900 =
-  [
-    ...SETTINGS_900,
-    'parent: base-ready',
-    ...REST_900,
-    'unprivileged: 1',
-    '',
-    '[base-ready]',
-    ...SETTINGS_900,
-    ...REST_900,
-    'snaptime: 1735689600',
-    'unprivileged: 1',
-  ].join('\n') + '\n';
+const CONFIG = TWO_NODES_CONFIG;
 
 const pct = (r: ScriptRun): string[] => r.calls.filter((c) => c[0] === 'pct').map((c) => c.join(' '));
 
@@ -57,13 +36,7 @@ if (realSystemdAvailable(SUITE)) {
     const r = runCli(['--config', CONFIG, '--out', 'out'], work);
     if (r.code !== 0) throw new Error(`compile failed:\n${r.stderr}`);
     out = path.join(work, 'out');
-    cl = new FakeCluster(
-      [
-        { name: 'pve1', ip: '10.9.0.1', storages: ['local-zfs', 'ceph-ct'] },
-        { name: 'pve2', ip: '10.9.0.2', storages: ['local-zfs', 'ceph-ct'], ct },
-      ],
-      ['ceph-ct'],
-    );
+    cl = twoNodeCluster(ct);
     cl.host('pve1').define('900', CONF_900);
   });
   test.after(async () => {
