@@ -77,9 +77,9 @@ if (realSystemdAvailable(SUITE)) {
     ct = await Container.boot();
     installStandins(ct);
     ct.writeFile('/var/lib/phx-standin/versions.json', JSON.stringify({ vllm: '0.10.2', torch_cuda: '12.8', flashinfer: '0.3.1' }));
-    host = new FakeHost(ct, { defined: ['921'], storages: ['quickOS-lxc-disks'] });
-    fs.writeFileSync(path.join(host.state, '921', 'config'), 'net0: name=eth0,bridge=vmbr0,ip=10.0.0.221/24,gw=10.0.0.1,hwaddr=52:54:00:AA:BB:D2\n');
-    fs.writeFileSync(path.join(host.state, '921', 'running'), '');
+    host = new FakeHost(ct, { storages: ['quickOS-lxc-disks'] });
+    host.define('921', 'net0: name=eth0,bridge=vmbr0,gw=10.0.0.1,hwaddr=52:54:00:AA:BB:D2,ip=10.0.0.221/24,type=veth\n');
+    host.setRunning('921', true);
     out = compileWith('both', ['VLLM_API_KEY', 'HF_TOKEN']);
     plainOut = compileWith('none', undefined);
   });
