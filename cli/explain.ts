@@ -7,8 +7,11 @@ import * as path from 'path';
 import { compile, CompileOutput } from '../compiler/compile';
 import { formatDiagnostic } from '../compiler/diagnostics';
 import { DEFAULTS } from '../compiler/generated/defaults';
+import type { GpuUse } from '../compiler/plan/gpus';
 import type { ContainerPlan } from '../compiler/plan/model';
 import type { Origin } from '../compiler/resolve';
+import { displayPath, PathSeg } from '../compiler/util/jsonpath';
+import { redactTokens } from '../compiler/vllm/secrets';
 import { COMMON_OPTIONS, parseCommand, UsageError } from './args';
 import { compilerInfo, Io, printDiagnostics, readConfig, shown, sourceNames } from './context';
 
@@ -47,7 +50,9 @@ export function main(argv: string[], io: Io): number {
     io.err(`phoenix-compile: cannot explain CTID ${ctid}: the config has errors for it`);
     return 1;
   }
-  io.out(explainText(result, ctid, shown(io, outDir)));
+  // The GPU budget of the CTID's node counts every CTID of the node, not only this selection.
+  const budget = result.plan?.cluster ? compile({ ...input, source: sourceNames(input.path, outDir, o), compiler: compilerInfo() }).plan?.gpuBudget : undefined;
+  io.out(explainText(result, ctid, shown(io, outDir), budget));
   return result.ok ? 0 : 1;
 }
 
@@ -62,7 +67,24 @@ function flatten(prefix: string, v: unknown, out: [string, unknown][]): void {
   } else out.push([prefix, v]);
 }
 
-export function explainText(result: CompileOutput, ctid: string, outDir: string): string {
+/**
+ * The effective configuration with every secret the compile found written in it (PHX040, at this
+ * CTID or the ancestor it comes from) shown as <secret: not shown>, and token-shaped text cut.
+ */
+function withoutSecrets(result: CompileOutput, chain: string[], effective: Record<string, unknown>): Record<string, unknown> {
+  const secret = new Set(result.diagnostics.filter((d) => d.code === 'PHX040').map((d) => d.path));
+  const hidden = (rest: PathSeg[]) => chain.some((l) => rest.some((_, i) => secret.has(displayPath(['lxc_configs', l, ...rest.slice(0, i + 1)]))));
+  const walk = (v: unknown, rest: PathSeg[]): unknown => {
+    if (rest.length && hidden(rest)) return '<secret: not shown>';
+    if (typeof v === 'string') return redactTokens(v);
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, [...rest, i]));
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...rest, k])]));
+    return v;
+  };
+  return walk(effective, []) as Record<string, unknown>;
+}
+
+export function explainText(result: CompileOutput, ctid: string, outDir: string, fleetBudget?: GpuUse[]): string {
   const planned = result.plan?.containers.find((x) => x.ctid === ctid);
   const r = result.resolved!.get(ctid)!;
   // Without a plan (the CTID has errors) explain still shows the effective configuration.
@@ -75,11 +97,14 @@ export function explainText(result: CompileOutput, ctid: string, outDir: string)
     featureOrigin: r.featureOrigin,
   };
   const lines: string[] = [];
-  lines.push(`CTID ${c.ctid} ${c.name}`, `clone chain: ${c.chain.join(' -> ')}`, '', 'effective configuration (origin):');
+  lines.push(`CTID ${c.ctid} ${c.name}`, `clone chain: ${c.chain.join(' -> ')}`);
+  if (planned?.node !== undefined) lines.push(...nodeLines(result, planned, fleetBudget ?? result.plan!.gpuBudget));
+  lines.push('', 'effective configuration (origin):');
   const rows: [string, unknown][] = [];
-  for (const k of Object.keys(c.effective).sort()) {
+  const shown = withoutSecrets(result, c.chain, c.effective as unknown as Record<string, unknown>);
+  for (const k of Object.keys(shown).sort()) {
     if (k === 'vllm_engine_config' || k === 'vllm_parameters' || k === 'vllm_args') continue;
-    flatten(k, (c.effective as unknown as Record<string, unknown>)[k], rows);
+    flatten(k, shown[k], rows);
   }
   for (const [k, v] of rows) {
     const top = k.split('.')[0];
@@ -110,6 +135,11 @@ export function explainText(result: CompileOutput, ctid: string, outDir: string)
     lines.push('', 'unit environment (vllm_model_server.service):');
     for (const e of v.service.env) lines.push(`  ${e.name}=${e.value}  (${e.why})`);
     if (v.service.unset.length) lines.push(`  unset: ${v.service.unset.join(' ')}`);
+    if (v.secrets.names.length)
+      lines.push(
+        `  secrets: ${v.secrets.names.join(', ')}: values from the host's ${v.secrets.hostFiles.map((f) => `${v.secrets.hostDir}/${f}`).join(', then ')} ` +
+          `(deploy.sh), read by the unit from ${v.secrets.containerFile} (EnvironmentFile=)`,
+      );
     lines.push(
       '',
       `install: vllm==${v.install.vllmVersion} in ${v.install.venv}; torch from ${v.install.torchIndexUrl} (CUDA ${v.install.torchCuda}); ` +
@@ -127,4 +157,27 @@ export function explainText(result: CompileOutput, ctid: string, outDir: string)
   if (diags.length === 0) lines.push('  none');
   for (const d of diags) lines.push(`  ${formatDiagnostic(d)}`);
   return lines.join('\n');
+}
+
+/** A cluster CTID: its node, how out/phoenix reaches it, how it is cloned, and the node's GPU budget. */
+function nodeLines(result: CompileOutput, c: ContainerPlan, budget: readonly GpuUse[]): string[] {
+  const n = result.plan!.cluster!.nodes.find((x) => x.name === c.node)!;
+  const lines = [
+    `node: ${n.name} (out/phoenix runs its scripts there: ssh root@${n.address ?? "<the node's address in pvesh get /cluster/status>"}, when run on another node)`,
+  ];
+  const d = c.host.define;
+  if (d.mode === 'clone' && d.across)
+    lines.push(
+      d.across.via === 'target'
+        ? `clone: on node ${d.across.sourceNode} (where CTID ${d.source} lives) with pct clone --target ${d.across.node} (storage ${d.across.storages.join(', ')} shared)`
+        : `clone: on node ${d.across.sourceNode} (where CTID ${d.source} lives), then pct migrate to ${d.across.node} (storage ${d.across.storages.join(', ') || 'unknown'} not shared by both)`,
+    );
+  lines.push(`GPU budget of node ${n.name} (vLLM CTIDs that start at boot, all of the node's CTIDs):`);
+  const uses = budget.filter((u) => u.node === n.name);
+  if (uses.length === 0) lines.push('  no CTID of the node is assigned a GPU');
+  for (const u of uses) {
+    const users = u.rows.filter((r) => r.atBoot && r.util !== undefined).map((r) => `${r.ctid}: ${r.util}`);
+    lines.push(`  GPU ${u.index} ${u.model ?? ''}: ${u.bootSum} of ${u.limit}${u.over ? ' (over)' : ''}${users.length ? ` (${users.join(', ')})` : ''}`);
+  }
+  return lines;
 }

@@ -2,8 +2,8 @@
  * THE PIPE: config text in, diagnostics and files out. No file system access here; cli/ reads
  * the config and compiler/write/ writes the result.
  *
- *   compilePlan: load -> validate (schema) -> select (--only) -> resolve -> check (fleet, host,
- *                vLLM) -> plan -> check (GPU budget, from the plan)
+ *   compilePlan: load -> validate (schema) -> select (--only) -> resolve -> check (fleet,
+ *                cluster, host, vLLM) -> plan -> check (GPU budget, from the plan)
  *   emitFiles:   emit, one container at a time, into a sink -> manifest, built as files pass
  *   compile:     both, holding every file in memory (explain, diff, migrate, tests)
  *
@@ -16,9 +16,12 @@ import { loadConfig } from './load';
 import { validateSchema } from './validate/schema';
 import { selectCtids } from './select';
 import { ResolvedContainer, resolveFleet, sortCtids } from './resolve';
+import { checkCluster } from './check/cluster';
 import { checkFleet, checkGpuBudget } from './check/fleet';
 import { checkHost } from './check/host';
 import { checkVllm } from './check/vllm';
+import { checkSecrets, checkTopLevelSecrets } from './check/secrets';
+import { redactTokens } from './vllm/secrets';
 import { planFleet } from './plan/fleet';
 import type { FleetPlan, Notice, SourceInfo } from './plan/model';
 import { canonical } from './util/canonical';
@@ -56,7 +59,7 @@ export function compilePlan(input: CompileInput): PlannedCompile {
   let resolved: Map<string, ResolvedContainer> | undefined;
   const fail = (diagnostics: Diagnostic[]): PlannedCompile => ({
     ok: false,
-    diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)),
+    diagnostics: finish(diagnostics),
     selected: [],
     ...(resolved ? { resolved } : {}),
   });
@@ -76,13 +79,16 @@ export function compilePlan(input: CompileInput): PlannedCompile {
   const scope = hasErrors(schemaDiags) ? sel.selected : new Set(sel.all);
   resolved = resolveFleet(doc, scope);
   diagnostics = [...diagnostics, ...checkFleet(config, doc, resolved, scope).filter(sel.inScope)];
+  diagnostics = [...diagnostics, ...checkCluster(config, doc, resolved, scope).filter(sel.inScope)];
   if (hasErrors(diagnostics)) return fail(diagnostics);
 
   const selected = sortCtids(sel.selected);
   const reporter = new Reporter(config);
+  checkTopLevelSecrets(doc, reporter);
   for (const id of selected) {
     checkHost(doc, resolved.get(id)!, reporter);
     checkVllm(doc, resolved, resolved.get(id)!, reporter);
+    checkSecrets(doc, resolved.get(id)!, reporter);
   }
   diagnostics = [...diagnostics, ...reporter.diagnostics.filter(sel.inScope)];
   if (hasErrors(diagnostics)) return fail(diagnostics);
@@ -94,14 +100,13 @@ export function compilePlan(input: CompileInput): PlannedCompile {
   diagnostics = [...diagnostics, ...budget.diagnostics.filter(sel.inScope)];
   plan = { ...plan, notices: notices(diagnostics) };
 
-  return { ok: true, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)), plan, selected, resolved };
+  return { ok: true, diagnostics: finish(diagnostics), plan, selected, resolved };
 }
 
 /**
  * Emits the plan's files into `sink` (each with its UTF-8 bytes and their sha256), one container
  * at a time in path order (emit/index.ts), and returns the manifest's text, built from the files
- * as they passed. Throws EncodeError when a
- * value cannot be encoded (see encodeFailure).
+ * as they passed. Throws EncodeError when a value cannot be encoded (see encodeFailure).
  */
 export function emitFiles(plan: FleetPlan, compiler: CompileInput['compiler'], sink: (file: OutputFile, bytes: Buffer, sha: string) => void): string {
   const manifest = new ManifestBuilder();
@@ -118,7 +123,7 @@ export function emitFiles(plan: FleetPlan, compiler: CompileInput['compiler'], s
 /** An EncodeError from emitFiles as the diagnostic that fails the compile. */
 export function encodeFailure(e: EncodeError, file: string): Diagnostic {
   // Validation refuses what the encoders cannot encode; this is the last line of defence.
-  return { severity: 'error', code: 'PHX019', message: e.message, file, pos: { line: 1, col: 1 }, path: '$' };
+  return { severity: 'error', code: 'PHX019', message: redactTokens(e.message), file, pos: { line: 1, col: 1 }, path: '$' };
 }
 
 /** The whole pipe in memory: the plan, every file (in path order) and the manifest. */
@@ -131,9 +136,14 @@ export function compile(input: CompileInput): CompileOutput {
     return { ...planned, files, manifestText };
   } catch (e) {
     if (!(e instanceof EncodeError)) throw e;
-    const diagnostics = sortDiagnostics(dedupeDiagnostics([...planned.diagnostics, encodeFailure(e, input.file)]));
+    const diagnostics = finish([...planned.diagnostics, encodeFailure(e, input.file)]);
     return { ok: false, diagnostics, files: [], manifestText: '', selected: [], ...(planned.resolved ? { resolved: planned.resolved } : {}) };
   }
+}
+
+/** Sorted, without repeats, and no token-shaped value in any message (compiler/vllm/secrets.ts). */
+function finish(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return sortDiagnostics(dedupeDiagnostics(diagnostics.map((d) => ({ ...d, message: redactTokens(d.message) }))));
 }
 
 /** Warnings and notes without positions, ordered by CTID, code, path and text: key order in the file cannot churn out/. */
@@ -148,7 +158,7 @@ function notices(diagnostics: readonly Diagnostic[]): Notice[] {
       severity: d.severity as Notice['severity'],
       code: d.code,
       path: d.path,
-      message: d.message,
+      message: redactTokens(d.message),
       ...(d.ctid !== undefined ? { ctid: d.ctid } : {}),
     }));
 }

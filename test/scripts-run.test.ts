@@ -5,9 +5,10 @@
  * (test/harness/standins/ct-standin.py) and for the host's curl (test/harness/net/curl: the
  * container's network is private, see there). See test/lib/fake-host.ts.
  *
- *   - `out/phoenix create 921` from nothing: the exact host calls and stand-in calls
- *     (test/scripts-run/921-create.calls.json), the service active with vllm.argv.json's argv,
- *     the LXC line in <ctid>.conf once;
+ *   - `out/phoenix create 921` from nothing (its clone source 901 holds the snapshot pre-configured,
+ *     TEMPLATE_901): the exact host calls and stand-in calls (test/scripts-run/921-create.calls.json),
+ *     the service active with vllm.argv.json's argv, the LXC line in 921's current configuration once
+ *     (carried by the clone from the snapshot, as Proxmox's clone does);
  *   - create again: no clone, no conf append, no restart, the calls an idempotent subset
  *     (test/scripts-run/921-create-again.calls.json);
  *   - a config that only turns the sampler off: deploy.sh --dry-run prints the diff and changes
@@ -32,6 +33,33 @@ import { runCli } from './lib/cli';
 const SUITE = 'real-systemd scripts-run suite';
 const UNIT = 'vllm_model_server.service';
 const FIXTURES = path.join(repoRoot(), 'test', 'scripts-run');
+const HF_TOKEN = 'hf_scriptsRunTokenNotARealOne00000';
+
+/**
+ * CTID 901 as its own create.sh leaves it on a Proxmox host: the settings, GPU passthrough and LXC
+ * line of the example's 901, then `pct snapshot 901 pre-configured` (the snapshot section is a copy
+ * of the current one with snaptime, and the current one names it as parent). Written in the order
+ * write_pct_config writes (keys sorted, raw lxc lines last, snapshot sections after a blank line).
+ */
+const TEMPLATE_901_SETTINGS = [
+  'arch: amd64',
+  'cores: 2',
+  'dev0: /dev/nvidia0',
+  'dev1: /dev/nvidia1',
+  'dev2: /dev/nvidiactl',
+  'dev3: /dev/nvidia-uvm',
+  'dev4: /dev/nvidia-uvm-tools',
+  'hostname: Template-GPU',
+  'memory: 2048',
+  'net0: name=eth0,bridge=vmbr0,gw=10.0.0.1,hwaddr=52:54:00:AA:BB:CD,ip=10.0.0.201/24,type=veth',
+  'onboot: 0',
+  'ostype: ubuntu',
+];
+const TEMPLATE_901_REST = ['rootfs: quickOS-lxc-disks:subvol-901-disk-0,size=32G', 'startup: order=0,up=0', 'swap: 512'];
+const TEMPLATE_901 =
+  [...TEMPLATE_901_SETTINGS, 'parent: pre-configured', ...TEMPLATE_901_REST, 'unprivileged: 1', 'lxc.apparmor.profile: unconfined', '', '[pre-configured]']
+    .concat([...TEMPLATE_901_SETTINGS, ...TEMPLATE_901_REST, 'snaptime: 1735689600', 'unprivileged: 1', 'lxc.apparmor.profile: unconfined'])
+    .join('\n') + '\n';
 
 if (realSystemdAvailable(SUITE)) {
   const OUT = path.join(repoRoot(), 'out');
@@ -61,7 +89,10 @@ if (realSystemdAvailable(SUITE)) {
   test.before(async () => {
     ct = await Container.boot();
     installStandins(ct);
-    host = new FakeHost(ct, { defined: ['901'], storages: ['quickOS-lxc-disks'] });
+    host = new FakeHost(ct, { storages: ['quickOS-lxc-disks'] });
+    host.define('901', TEMPLATE_901);
+    // The example declares HF_TOKEN (its gated model): the host's secrets file deploy.sh reads.
+    host.writeSecrets('921.env', `HF_TOKEN=${HF_TOKEN}\n`);
   });
   test.after(async () => {
     host?.dispose();
@@ -77,12 +108,20 @@ if (realSystemdAvailable(SUITE)) {
     assert.is(host.unitProp(UNIT, 'UnitFileState'), 'enabled');
     assert.equal(argvRecorded(), JSON.parse(fs.readFileSync(path.join(OUT, '921', 'vllm.argv.json'), 'utf8')));
     assert.is(envRecorded().get('VLLM_USE_FLASHINFER_SAMPLER'), '1');
+    assert.is(envRecorded().get('HF_TOKEN'), HF_TOKEN, 'the server has the token from the host secrets file');
+    assert.not.ok(
+      r.stdout.includes(HF_TOKEN) || r.stderr.includes(HF_TOKEN) || JSON.stringify(r.calls).includes(HF_TOKEN),
+      'the token is never printed nor on a command line',
+    );
     assert.ok(ct.readFile('/etc/systemd/system/vllm_model_server.service').equals(fs.readFileSync(path.join(OUT, '921', UNIT))));
-    assert.is(fs.readFileSync(path.join(host.lxcDir, '921.conf'), 'utf8'), 'lxc.apparmor.profile: unconfined\n');
+    const conf = host.conf('921');
+    assert.equal(conf.current.lxc, [['lxc.apparmor.profile', 'unconfined']], 'the LXC line once, in the current configuration');
+    assert.equal([Object.keys(conf.snapshots), conf.pending, conf.warnings], [[], {}, []]);
     // verify.sh ran last and passed every check.
     const verdicts = r.stdout.split('\n').filter((l) => /^(PASS|FAIL) /.test(l));
     assert.ok(verdicts.length >= 8 && verdicts.every((l) => l.startsWith('PASS ')), r.stdout);
-    assert.is(fs.readFileSync(path.join(host.state, '921', 'config'), 'utf8').match(/^net0: .*ip=10\.0\.0\.221\/24/m) !== null, true);
+    assert.is(conf.current.net0, 'name=eth0,bridge=vmbr0,gw=10.0.0.1,hwaddr=52:54:00:AA:BB:D2,ip=10.0.0.221/24,type=veth');
+    assert.is(conf.current.rootfs, 'quickOS-lxc-disks:subvol-921-disk-0,size=32G', 'a full clone on the storage');
     assert.is(starts().length, 1, 'the service started once');
     // deploy.sh waited for the API while the stand-in "loaded the model" (a second health probe),
     // so verify.sh found vLLM's start-up lines and the API (without the wait it would FAIL them).
@@ -173,6 +212,7 @@ if (realSystemdAvailable(SUITE)) {
   test('the hostile golden case: deploy.sh starts the service with exactly its vllm.argv.json', () => {
     const dir = path.join(tmpDir('hostile'), 'out');
     copyTree(path.join(repoRoot(), 'test', 'golden', 'vllm-hostile-values', 'expected'), dir);
+    host.writeSecrets('921.env', `HF_TOKEN=${HF_TOKEN}\nVLLM_API_KEY=;\n`);
     const before = serviceState();
     const r = host.run([path.join(dir, '921', 'deploy.sh')]);
     assert.is(r.status, 0, describe(r));
@@ -184,14 +224,14 @@ if (realSystemdAvailable(SUITE)) {
       `argv differs:\n got  ${JSON.stringify(splitNul(got))}\n want ${JSON.stringify(want)}`,
     );
     assert.is(ct.exec(['test', '-e', '/tmp/pwned']).status, 1, 'nothing in the argv was run by a shell');
-    // its verify.sh passes too: the served name "100%", and the API key ";" sent as a bearer token
+    // its verify.sh passes too: the served name "100%", and the API key ";" from the container's
+    // secrets file, sent as a bearer token on curl's stdin (the stand-in server answers 401 without it)
+    assert.is(envRecorded().get('VLLM_API_KEY'), ';');
     const v = host.run([path.join(dir, '921', 'verify.sh'), '--json']);
     assert.is(v.status, 0, describe(v));
     assert.is(JSON.parse(v.stdout).failed, 0, v.stdout);
-    assert.ok(
-      v.calls.some((c) => c[0] === 'curl' && c.includes('Authorization: Bearer ;')),
-      'verify.sh sends the API key',
-    );
+    const curls = v.calls.filter((c) => c[0] === 'curl');
+    assert.ok(curls.length >= 2 && curls.every((c) => c.includes('@-') && !c.some((a) => a.includes('Bearer'))), JSON.stringify(curls));
   });
 
   test.run();
