@@ -24,12 +24,17 @@ test('explain 921: origins, vLLM groups, argv, environment with the FP8 KV note,
   assert.is(r.code, 0, r.stderr);
   const t = r.stdout;
   assert.match(t, /^CTID 921 Template-VLLM-FP8\nclone chain: 921 -> 901 -> 900\n/);
-  assert.match(t, /\n  cores = 2  \(inherited from CTID 901\)\n/);
+  assert.match(t, /\n  cores = 10  \(own\)\n/);
+  assert.match(t, /\n  storage_size_gb = 32  \(inherited from CTID 901\)\n/);
+  assert.match(t, /\n  template  \(not inherited: per container; CTID 900 sets it for itself\)\n/);
   assert.match(t, /\n  features = \["base_setup","nvidia","vllm"\]  \(base_setup: inherited from CTID 900; nvidia: own; vllm: own\)\n/);
   assert.match(t, /\n  gpu_assignment = "0, 1"  \(inherited from CTID 901\)\n/);
   assert.match(t, /\n  vllm_install\.venv = "\/opt\/vllm"  \(default\)\n/);
   assert.match(t, /\n  quantization = "fp8"  -> --quantization \(vLLM group ModelConfig; written under CacheConfig\)/);
-  assert.match(t, /\n  VLLM_ATTENTION_BACKEND=FLASHINFER  \(FP8 KV cache on this GPU \(see notes\)\)\n/);
+  assert.match(
+    t,
+    /\n  VLLM_ATTENTION_BACKEND=FLASHINFER  \(FP8 KV cache on this GPU \(see notes\); a model with attention sinks .* needs TRITON_ATTN_VLLM_V1: set it in vllm_service\.environment\)\n/,
+  );
   assert.match(t, /note: CTID 921: .*so the unit sets VLLM_ATTENTION_BACKEND=FLASHINFER \[PHX031\]/);
   assert.match(t, /\n  out\/921\/vllm_model_server\.service\n/);
 });

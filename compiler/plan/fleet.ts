@@ -23,7 +23,7 @@ export function planFleet(
   const containers: ContainerPlan[] = [];
   for (const ctid of selected) {
     const r = all.get(ctid)!;
-    const vllm = planVllm(doc, all, r);
+    const vllm = planVllm(doc, r);
     containers.push({
       ctid,
       name: r.effective.name,

@@ -79,6 +79,14 @@ export interface VllmFacts {
   /** Below this capability (as 89 for 8.9) fp8 is weight-only on Marlin kernels. */
   fp8_marlin_below_capability: VllmFact<number>;
   /** The pydantic dataclasses vLLM's parser validates JSON arguments into (compiler/vllm/dataclass.ts). */
+  /** Model id prefixes whose architecture has attention sinks (gpt-oss). */
+  attention_sink_models: VllmFact<string[]>;
+  /** Compute capabilities where the FlashInfer backend takes attention sinks (TRTLLM). */
+  flashinfer_sinks_capabilities: VllmFact<string[]>;
+  /** TRITON_ATTN_VLLM_V1 keeps an FP8 KV cache on V1 from this capability (as 89 for 8.9). */
+  triton_fp8_kv_min_capability: VllmFact<number>;
+  /** Names of newer vLLM that 0.10.2 does not know, with what it uses instead. */
+  newer_vllm_names: VllmFact<{ engine_args: Record<string, string>; attention_backends: Record<string, string> }>;
   parse_dataclasses: VllmFact<Record<string, DataclassSpec>> & {
     enums: Record<string, { file: string; line: number; members: Record<string, number | number[]> }>;
   };
