@@ -514,7 +514,7 @@ function attentionBackendFits(c: VllmCheck): void {
       userAt(),
       `VLLM_ATTENTION_BACKEND=${choice.backend} with ${JSON.stringify(model)}, a model with attention sinks, on compute capability ${caps}: FlashInfer refuses sinks there, "FlashInfer backend currently does not support attention sinks" (vllm/v1/attention/backends/flashinfer.py:300-305); use TRITON_ATTN_VLLM_V1`,
     );
-  } else if (choice.kind === 'user-unsupported') {
+  } else if (choice.kind === 'user-unsupported' && c.idx.catalog.attention_backends?.includes(choice.backend) !== false) {
     c.r.report(
       'warning',
       'PHX025',

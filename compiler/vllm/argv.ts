@@ -19,12 +19,14 @@
  * starts with '-' is attached with '=' (`--swap-space=-0.5`), because vLLM would otherwise take
  * `-0.5` as a dotted `-flag.key` argument (vllm/utils/__init__.py:1882-1898) and argparse would
  * take `-x` as an option (Lib/argparse.py:2276-2285); a plain negative integer stays separate
- * (argparse reads `^-\d+$` as a value). Order: --model first, then vLLM's own --help order.
+ * (argparse reads `^-\d+$` as a value); several list items stay separate when each reaches
+ * argparse as a value (VllmParser.standsAlone). Order: --model first, then vLLM's own --help order.
  */
 import { canonical } from '../util/canonical';
 import type { CatalogIndex } from './catalog';
 import { negativeOption } from './catalog';
 import type { VllmFlag } from './catalog-types';
+import type { VllmParser } from './cmdline';
 
 /** The innermost type function of a flag: int, float, str, human_readable_int, json, ... */
 export function innerType(flag: VllmFlag): 'int' | 'float' | 'str' | 'json' {
@@ -137,16 +139,17 @@ function bigInteger(v: unknown): string | undefined {
   return undefined;
 }
 
-/** An argument string that argparse and vLLM's rewrites take as a value when it stands alone. */
-function standsAlone(s: string): boolean {
-  return !s.startsWith('-') || /^-[0-9]+$/.test(s);
-}
-
 /**
  * The argv items that give a flag these argument strings.
  * @returns the items, or why no items can (several list items where one starts with '-').
  */
-export function tokensFor(flag: VllmFlag, m: { occurrences: string[][]; on?: boolean }): { ok: true; tokens: string[] } | { ok: false; why: string } {
+export function tokensFor(
+  parser: Pick<VllmParser, 'standsAlone'>,
+  flag: VllmFlag,
+  m: { occurrences: string[][]; on?: boolean },
+): { ok: true; tokens: string[] } | { ok: false; why: string } {
+  const standsAlone = (s: string) => !s.startsWith('-') || (/^-[0-9]+$/.test(s) && parser.standsAlone(s));
+  const alone = (s: string) => parser.standsAlone(s);
   if (flag.kind === 'bool_pair') return { ok: true, tokens: [m.on ? flag.flag : negativeOption(flag)] };
   if (flag.kind === 'store_true') return { ok: true, tokens: m.on ? [flag.flag] : [] };
   const out: string[] = [];
@@ -154,7 +157,7 @@ export function tokensFor(flag: VllmFlag, m: { occurrences: string[][]; on?: boo
     if (strings.length === 0) out.push(flag.flag);
     else if (strings.length === 1) out.push(...(standsAlone(strings[0]) ? [flag.flag, strings[0]] : [`${flag.flag}=${strings[0]}`]));
     else {
-      const bad = strings.find((s) => !standsAlone(s));
+      const bad = strings.find((s) => !alone(s));
       if (bad !== undefined)
         return {
           ok: false,

@@ -73,8 +73,13 @@ export function userGroup(f: VllmFlag): string {
   return /^[A-Z][A-Za-z]*Config$/.test(f.group) ? f.group : 'ServerConfig';
 }
 
-/** Unknown-argument message: the nearest real argument and where vLLM files it. */
+/**
+ * Unknown-argument message: for a name of newer vLLM (facts.newer_vllm_names), what this version
+ * uses instead; otherwise the nearest real argument and where vLLM files it.
+ */
 export function unknownArgMessage(idx: CatalogIndex, name: string): string {
+  const newer = idx.facts.newer_vllm_names.value.engine_args[name];
+  if (newer) return `unknown vLLM ${idx.catalog.vllm_version} argument ${JSON.stringify(name)}: ${newer}`;
   const guess = nearest(name, idx.byDest.keys());
   const f = guess ? idx.byDest.get(guess) : undefined;
   return (

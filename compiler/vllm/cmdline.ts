@@ -170,6 +170,23 @@ export class VllmParser {
     for (const s of a.optionStrings) this.optionActions.set(s, a);
   }
 
+  /**
+   * True when `s`, standing alone after an option, reaches argparse unchanged and is read as a
+   * value: vLLM's rewrites leave it alone (it does not start with '--' or '-O', and a token that
+   * starts with '-' holds no '.': vllm/utils/__init__.py:1824-1898), and argparse does not take
+   * it for an option (Lib/argparse.py:2229-2285: a negative number, or a token with a space that
+   * names no option).
+   */
+  standsAlone(s: string): boolean {
+    if (!s.startsWith('-')) return true;
+    if (s.startsWith('--') || s.startsWith('-O') || s.includes('.')) return false;
+    try {
+      return this.parseOptional(s, undefined) === undefined;
+    } catch {
+      return false;
+    }
+  }
+
   /** The action of a catalog dest. */
   actionOf(dest: string): Action | undefined {
     return this.actions.find((a) => a.dest === dest);

@@ -105,7 +105,8 @@ export function judgeValue(idx: CatalogIndex, flag: VllmFlag, value: unknown): J
 
 /** judgeValue for argument strings already known (from vllm_args). */
 export function judgeStrings(idx: CatalogIndex, flag: VllmFlag, m: { occurrences: string[][]; on?: boolean }): Judged {
-  const t = tokensFor(flag, m);
+  if (flag.dest === 'config') return { ok: false, code: 'PHX021', why: CONFIG_REFUSAL };
+  const t = tokensFor(idx.parser, flag, m);
   if (!t.ok) return { ok: false, code: 'PHX021', why: t.why };
   const version = idx.catalog.vllm_version;
   const r = idx.parser.parse(t.tokens);
@@ -154,7 +155,7 @@ export function quantizationMessage(idx: CatalogIndex, value: string): string {
  * The plainest JSON value that gives the same argv items as these argument strings: the config
  * value `migrate` writes and `explain` shows for a setting read from vllm_args.
  */
-function plainValue(flag: VllmFlag, m: { occurrences: string[][]; on?: boolean }, tokens: string[]): unknown {
+function plainValue(idx: CatalogIndex, flag: VllmFlag, m: { occurrences: string[][]; on?: boolean }, tokens: string[]): unknown {
   if (flag.kind === 'bool_pair' || flag.kind === 'store_true') return m.on;
   const strings = m.occurrences.flat();
   if (flag.nargs === '?' && strings.length === 0) return true;
@@ -176,7 +177,7 @@ function plainValue(flag: VllmFlag, m: { occurrences: string[][]; on?: boolean }
   const items = strings.map(nicer);
   const value = flag.nargs === '+' || flag.kind === 'append' ? (items.length === 1 ? items[0] : items) : items[0];
   const again = stringsFor(flag, value);
-  const t = again.ok ? tokensFor(flag, again) : undefined;
+  const t = again.ok ? tokensFor(idx.parser, flag, again) : undefined;
   return t?.ok && t.tokens.join('\u0000') === tokens.join('\u0000') ? value : flag.nargs === '+' || flag.kind === 'append' ? strings : strings[0];
 }
 
@@ -249,7 +250,11 @@ export function collectLayer(idx: CatalogIndex, ctid: string, c: Container, r: S
         r.report('error', j.code, a.path, j.why);
         continue;
       }
-      keep(flag, { dest: a.dest, value: plainValue(flag, a, j.tokens), parsed: j.parsed, tokens: j.tokens, path: a.path, source: 'vllm_args' }, a.warnings);
+      keep(
+        flag,
+        { dest: a.dest, value: plainValue(idx, flag, a, j.tokens), parsed: j.parsed, tokens: j.tokens, path: a.path, source: 'vllm_args' },
+        a.warnings,
+      );
     }
   }
   return out;
