@@ -220,21 +220,22 @@ function servedModelNameNotNone(c: VllmCheck): void {
  *    (vllm/config/parallel.py:322-332).
  */
 function parallelSizesAtLeastOne(c: VllmCheck): void {
-  const where: Record<string, string> = {
-    tensor_parallel_size:
-      'ZeroDivisionError at vllm/config/__init__.py:1354 for 0; for a negative size no executor is chosen (vllm/config/parallel.py:375-411) and the engine fails with "Unknown distributed executor backend: None" (vllm/v1/executor/abstract.py:62)',
-    pipeline_parallel_size:
-      'no executor is chosen for a world size below 1 (vllm/config/parallel.py:375-411) and the engine fails with "Unknown distributed executor backend: None" (vllm/v1/executor/abstract.py:62)',
-    data_parallel_size: '"data_parallel_rank (0) must be in the range [0, 0)" (vllm/config/parallel.py:322-332)',
-  };
-  for (const dest of Object.keys(where)) {
+  const noExecutor =
+    'no executor is chosen for a world size below 1 (vllm/config/parallel.py:375-411) and the engine fails with "Unknown distributed executor backend: None" (vllm/v1/executor/abstract.py:62)';
+  const where = (dest: string, n: number): string =>
+    dest === 'tensor_parallel_size' && n === 0
+      ? 'ZeroDivisionError in total_num_attention_heads % tensor_parallel_size, vllm/config/__init__.py:1354'
+      : dest === 'data_parallel_size'
+        ? '"data_parallel_rank (0) must be in the range [0, 0)", vllm/config/parallel.py:322-332'
+        : noExecutor;
+  for (const dest of ['tensor_parallel_size', 'pipeline_parallel_size', 'data_parallel_size']) {
     const n = c.num(dest);
     if (n !== undefined && !(n >= 1))
       c.r.report(
         'error',
         'PHX034',
         c.pathOf(dest),
-        `${dest} must be at least 1, found ${n}: vLLM 0.10.2 has no check for it and fails at start-up instead (${where[dest]})`,
+        `${dest} must be at least 1, found ${n}: vLLM 0.10.2 has no check for it and fails at start-up instead (${where(dest, n)})`,
       );
   }
 }
@@ -663,13 +664,12 @@ function envValueProblem(idx: CatalogIndex, name: string, value: string): string
     const guess = newer ?? sameLetters ?? nearest(value, spec.choices);
     return (
       `${name}=${value} is not one of vLLM ${idx.catalog.vllm_version}'s choices` +
-      (guess ? `; did you mean ${guess}?` : '') +
+      (guess ? `; did you mean ${guess}?` : ` (${spec.choices.join(', ')})`) +
       (newer
         ? ` (${value} is a newer vLLM's name for it: vLLM PR #25489 dropped the _VLLM_V1 suffixes after ${idx.catalog.vllm_version})`
         : sameLetters
           ? ' (vLLM compares the name exactly, case included: vllm/attention/selector.py:21-32)'
-          : '') +
-      ` (choices: ${spec.choices.join(', ')})`
+          : '')
     );
   }
   if (name === 'VLLM_PORT') return vllmPortProblem(value);

@@ -146,7 +146,10 @@ export function compilationLevelHint(message: string): string {
     : '';
 }
 
-/** A message of vLLM's (pydantic's are several lines) on one line. */
+/** A message of vLLM's on one line (pydantic's take several, with a [type=...] detail each). */
 export function oneLine(message: string): string {
-  return message.replace(/\n\s*/g, ': ');
+  return message
+    .replace(/ \[type=[^\]\n]*\]/g, '')
+    .replace(/\n {4}For further information[^\n]*/g, '')
+    .replace(/\n\s*/g, ': ');
 }
