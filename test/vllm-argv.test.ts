@@ -138,6 +138,20 @@ if (fs.existsSync(REAL)) {
   });
 }
 
+test('a JSON argument keeps its numbers as the config writes them: 4.0 is a float, big integers keep their digits', () => {
+  const text = fs
+    .readFileSync(path.join(ROOT, 'fixtures', 'phoenix_lxc_configs.json'), 'utf8')
+    .replace(
+      '"max_model_len": 8192',
+      '"max_model_len": 8192, "rope_scaling": {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}, "hf_overrides": {"seed": 12345678901234567890, "theta": 1e400, "x": 1E3}',
+    );
+  const r = compileText(text);
+  assert.ok(r.ok, r.diagnostics.map((d) => d.message).join('\n'));
+  const parsed = parsedArgv(r.files.find((f) => f.path === '921/vllm.argv.json')!.content);
+  assert.equal(parsed.rope_scaling, { factor: { $float: '4.0' }, original_max_position_embeddings: 32768, rope_type: 'yarn' });
+  assert.equal(parsed.hf_overrides, { seed: { $int: '12345678901234567890' }, theta: { $float: 'inf' }, x: { $float: '1000.0' } });
+});
+
 test('the check covered the example, the hostile values and both real files', () => {
   assert.ok(checked > 10, `${checked} argv checked`);
   assert.ok(inputs.some((i) => i.name === 'golden vllm-hostile-values'));

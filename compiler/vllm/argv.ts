@@ -11,7 +11,9 @@
  *    integer beyond 2^53 is refused (JSON.parse has already lost its digits: write it as a string);
  *  - true/false is the flag itself or its --no- form (store-true flags have no --no- form: false is
  *    their default and is omitted); for a JSON flag it is the JSON text true/false;
- *  - an object or array is compact JSON with sorted keys, for a flag that reads JSON;
+ *  - an object or array is compact JSON with sorted keys, each number as the config writes it
+ *    (4.0 stays a float, 12345678901234567890 keeps its digits: compiler/util/json-numbers.ts),
+ *    for a flag that reads JSON;
  *  - a list flag (nargs '+') takes an array (each item one argument string) or a single value;
  *  - null is refused: leave the key out for vLLM's default.
  *
@@ -22,7 +24,7 @@
  * (argparse reads `^-\d+$` as a value); several list items stay separate when each reaches
  * argparse as a value (VllmParser.standsAlone). Order: --model first, then vLLM's own --help order.
  */
-import { canonical } from '../util/canonical';
+import { jsonAsWritten } from '../util/json-numbers';
 import type { CatalogIndex } from './catalog';
 import { negativeOption } from './catalog';
 import type { VllmFlag } from './catalog-types';
@@ -97,13 +99,8 @@ function scalarString(flag: VllmFlag, v: unknown): string | { why: string } {
   if (typeof v === 'string') return v;
   if (v === null) return { why: `null is not a value of ${flag.flag}; leave the key out for vLLM's default` };
   if (t === 'json') {
-    if (hasNonFinite(v))
-      return {
-        why: `${flag.flag}: a number beyond the double range (JSON.parse read it as Infinity) cannot be passed as JSON (it would become null); write the argument as a string`,
-      };
-    const big = bigInteger(v);
-    if (big !== undefined) return { why: `${flag.flag}: the integer ${big} is beyond 2^53, where JSON numbers lose digits; write the argument as a string` };
-    return JSON.stringify(canonical(v));
+    const j = jsonAsWritten(v);
+    return j.ok ? j.text : { why: `${flag.flag}: ${j.why} cannot be passed as JSON; write the argument as a string` };
   }
   if (typeof v === 'number') {
     if (t === 'str')
@@ -113,30 +110,6 @@ function scalarString(flag: VllmFlag, v: unknown): string | { why: string } {
     return String(v);
   }
   return not();
-}
-
-function hasNonFinite(v: unknown): boolean {
-  if (typeof v === 'number') return !Number.isFinite(v);
-  if (Array.isArray(v)) return v.some(hasNonFinite);
-  if (v !== null && typeof v === 'object') return Object.values(v).some(hasNonFinite);
-  return false;
-}
-
-/** The first integer beyond 2^53 in a JSON value (JSON.parse has rounded it), as text. */
-function bigInteger(v: unknown): string | undefined {
-  if (typeof v === 'number') return Number.isInteger(v) && !Number.isSafeInteger(v) ? String(v) : undefined;
-  if (Array.isArray(v)) {
-    for (const x of v) {
-      const b = bigInteger(x);
-      if (b !== undefined) return b;
-    }
-  } else if (v !== null && typeof v === 'object') {
-    for (const x of Object.values(v)) {
-      const b = bigInteger(x);
-      if (b !== undefined) return b;
-    }
-  }
-  return undefined;
 }
 
 /**
