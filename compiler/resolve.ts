@@ -6,7 +6,7 @@
  * swap, disk and storage, GPU passthrough, features, LXC lines: the source's configuration at the
  * snapshot, pve-container src/PVE/API2/LXC.pm:1888-2304) and its disk, so the software the
  * template's features installed, which `vllm_install` describes. Never inherited (NOT_INHERITED):
- *  - what identifies one container (name, MAC and IP address, where it comes from, its snapshot);
+ *  - what identifies one container (name, node, MAC and IP address, where it comes from, its snapshot);
  *  - per-container declarations (dependencies, ports, firewall, checks, Traefik);
  *  - application config: the application script and every vLLM setting of the server
  *    (vllm_engine_config, the legacy vllm_* keys, vllm_parameters, vllm_args, vllm_service,
@@ -46,6 +46,7 @@ export interface ResolvedContainer {
 export const NOT_INHERITED: ReadonlyMap<string, NotInherited> = new Map<string, NotInherited>([
   ...[
     'name',
+    'node',
     'mac_address',
     'network_config.ip',
     'clone_from_ctid',

@@ -11,6 +11,7 @@ import { attentionBackendChoice } from '../vllm/backend';
 import { flagArgs } from '../vllm/argv';
 import { installOf, ownSettings, runsVllm, serviceOf, VllmSetting } from '../vllm/settings';
 import { toPlain } from '../vllm/py';
+import { nodeOf } from './cluster';
 import { hostGpus, parseGpuAssignment } from './gpus';
 import type { EnvVar, PlannedSetting, VllmPlan } from './model';
 
@@ -37,7 +38,7 @@ export function planVllm(doc: PhoenixLxcConfigs, rc: ResolvedContainer): VllmPla
   const model = get<string>('model')!;
 
   const assigned = parseGpuAssignment(eff.gpu_assignment);
-  const gpus = hostGpus(doc).filter((g) => assigned.includes(g.index));
+  const gpus = hostGpus(doc, nodeOf(doc, rc.ctid)).filter((g) => assigned.includes(g.index));
   const caps = [...new Set(gpus.map((g) => g.capability))].sort();
   const service = serviceOf(eff);
   const kv = get<string>('kv_cache_dtype');
