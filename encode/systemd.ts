@@ -21,15 +21,17 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Why a value cannot go into a unit file, or undefined when it can. */
 export function systemdRefusal(value: string): string | undefined {
   if (hasControl(value)) return 'contains a control character (such as a line break), which a unit file cannot hold';
-  if (unpairedSurrogate(value) !== undefined) return 'contains an unpaired UTF-16 surrogate (not valid UTF-8)';
-  const nc = noncharacter(value);
-  if (nc !== undefined) return `contains the Unicode noncharacter ${codePointName(nc)}, which systemd refuses`;
-  return undefined;
+  return utf8Refusal(value);
 }
 
-/** Why a value cannot be one ExecStart= argument, or undefined when it can. */
+/** Why a value cannot be one ExecStart= argument (control characters but NUL are escaped), or undefined. */
 export function execArgRefusal(value: string): string | undefined {
   if (hasNul(value)) return 'contains a NUL character, which no command argument can hold';
+  return utf8Refusal(value);
+}
+
+/** What no unit line can hold at all: text that is not UTF-8, and Unicode noncharacters. */
+function utf8Refusal(value: string): string | undefined {
   if (unpairedSurrogate(value) !== undefined) return 'contains an unpaired UTF-16 surrogate (not valid UTF-8)';
   const nc = noncharacter(value);
   if (nc !== undefined) return `contains the Unicode noncharacter ${codePointName(nc)}, which systemd refuses`;

@@ -21,6 +21,8 @@
  *    value; control characters inside strings are refused (strict=True); trailing text is refused.
  */
 
+import { canonical } from '../util/canonical';
+
 /** A Python value as vLLM's parser produces it. */
 export type PyValue = null | boolean | string | PyInt | PyFloat | PyValue[] | PyDict | PyTuple | PyEnum | PyDataclass;
 export interface PyInt {
@@ -470,22 +472,11 @@ export function toTag(v: PyValue): unknown {
       for (const [k, x] of v.fields) {
         const t = toTag(x);
         const d = v.defaults.has(k) ? toTag(v.defaults.get(k)!) : undefined;
-        if (JSON.stringify(sortKeys(t)) !== JSON.stringify(sortKeys(d))) nonDefault[k] = t;
+        if (JSON.stringify(canonical(t)) !== JSON.stringify(canonical(d))) nonDefault[k] = t;
       }
       return { $dataclass: v.cls, non_default: nonDefault };
     }
   }
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort())
-      Object.defineProperty(out, k, { value: sortKeys((v as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
-    return out;
-  }
-  return v;
 }
 
 /** Python ==, as far as parsed values go (dicts compare without regard to order; 1 == 1.0). */
