@@ -481,7 +481,7 @@ export class VllmParser {
 
   /** Lib/argparse.py:2188-2206 `_match_argument`. */
   private matchArgument(a: Action, pattern: string, at: number | undefined): number {
-    const m = new RegExp('^' + this.nargsPattern(a)).exec(pattern);
+    const m = anchored('^' + this.nargsPattern(a)).exec(pattern);
     if (!m) {
       const msg =
         a.nargs === null
@@ -546,6 +546,14 @@ export class VllmParser {
     vs.forEach(check);
     return vs;
   }
+}
+
+const regexCache = new Map<string, RegExp>();
+/** The nargs patterns are few: compiled once each. */
+function anchored(source: string): RegExp {
+  let re = regexCache.get(source);
+  if (!re) regexCache.set(source, (re = new RegExp(source)));
+  return re;
 }
 
 class Crash extends Error {

@@ -266,8 +266,19 @@ export function collectLayer(idx: CatalogIndex, ctid: string, c: Container, r: S
  * arguments (compiler/resolve.ts, APPLICATION_CONFIG). Keyed by vLLM's dest.
  */
 export function ownSettings(idx: CatalogIndex, rc: ResolvedContainer, sink: SettingSink = DISCARD): Map<string, VllmSetting> {
-  return new Map(collectLayer(idx, rc.ctid, rc.own, sink).map((s) => [s.dest, s]));
+  // The check stage reads them with its Reporter, the planner again without one: the second read
+  // of the same container object (and catalog) reuses the first.
+  const cached = sink === DISCARD ? judged.get(rc.own)?.get(idx) : undefined;
+  if (cached) return cached;
+  const settings = new Map(collectLayer(idx, rc.ctid, rc.own, sink).map((s) => [s.dest, s]));
+  let byIdx = judged.get(rc.own);
+  if (!byIdx) judged.set(rc.own, (byIdx = new Map()));
+  byIdx.set(idx, settings);
+  return settings;
 }
+
+/** ownSettings's results by container object and catalog (both immutable once loaded). */
+const judged = new WeakMap<object, Map<CatalogIndex, Map<string, VllmSetting>>>();
 
 /** `vllm_install` with the schema's defaults filled in. */
 export function installOf(eff: Container): Required<NonNullable<Container['vllm_install']>> {
