@@ -39,6 +39,18 @@ test('explain 921: origins, vLLM groups, argv, environment with the FP8 KV note,
   assert.match(t, /\n  out\/921\/vllm_model_server\.service\n/);
 });
 
+test('explain a clone of a vLLM template: its own settings only, the template\'s application config "not inherited"', () => {
+  const r = runCli(['explain', '922', '--config', path.join(ROOT, 'test', 'golden', 'vllm-clone-application-config', 'input.json')], ROOT);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\n  memory_mb = 72000  \(inherited from CTID 921\)\n/);
+  assert.match(r.stdout, /\n  vllm_engine_config of CTID 921  \(not inherited: application config; CTID 922 has its own\)\n/);
+  assert.match(r.stdout, /\n  template_snapshot_name  \(not inherited: per container; CTID 921 sets it for itself\)\n/);
+  assert.not.match(r.stdout, /--quantization|--kv-cache-dtype/);
+  const t = runCli(['explain', '923', '--config', path.join(ROOT, 'test', 'golden', 'vllm-clone-application-config', 'input.json')], ROOT);
+  assert.match(t.stdout, /\n  application_script  \(not inherited: application config; CTID 921 sets it for itself\)\n/);
+  assert.match(t.stdout, /warning: CTID 923: .*921's enabled vllm_model_server\.service.* \[PHX033\]/);
+});
+
 if (fs.existsSync(R08)) {
   test('explain 950 of the 08cb921 file: nvidia inherited from 920, and its own contradictions', () => {
     const r = runCli(['explain', '950', '--config', R08], ROOT);
