@@ -152,12 +152,13 @@ export class VllmParser {
         flag: f,
       });
     }
-    const mt = catalog.parser.positionals.find((p) => p.dest === 'model_tag');
+    // The one positional, `model_tag` (nargs '?', vllm/entrypoints/openai/cli_args.py:237-241).
+    if (!catalog.parser.positionals.some((p) => p.dest === 'model_tag' && p.nargs === '?')) throw new Error('the catalog lacks the positional model_tag');
     this.positional = {
       dest: 'model_tag',
       optionStrings: [],
       kind: 'store',
-      nargs: mt ? '?' : '?',
+      nargs: '?',
       type: typeFunction('str', this.dataclasses, true),
       choices: null,
       const: null,
