@@ -55,6 +55,7 @@ const RULES: ((c: VllmCheck) => void)[] = [
   parallelFitsAssignedGpus,
   sequenceCountsAtLeastOne,
   batchedTokensCoverSequences,
+  jsonArgumentsFitTheirFields,
   gpuMemoryUtilizationInRange,
   cpuOffloadNotNegative,
   swapSpaceFitsContainerMemory,
@@ -305,6 +306,27 @@ function batchedTokensCoverSequences(c: VllmCheck): void {
       c.pathOf('max_num_batched_tokens'),
       `vLLM 0.10.2 refuses this at start-up: "max_num_batched_tokens (${b}) must be greater than or equal to max_num_seqs (${s})." (vllm/config/scheduler.py:262-266)`,
     );
+}
+
+/**
+ * The JSON flags take any JSON text on the command line (json.loads: 3, [1] and "x" parse), but
+ * ModelConfig, a pydantic dataclass (vllm/config/__init__.py:274-276), validates the declared type
+ * of each when the engine config is built (vllm/engine/arg_utils.py:1097-1140), before anything is
+ * downloaded: facts.json_argument_fields, probed with the release tree's ModelConfig.
+ */
+function jsonArgumentsFitTheirFields(c: VllmCheck): void {
+  for (const [dest, f] of Object.entries(c.idx.facts.json_argument_fields.value)) {
+    const v = c.value(dest);
+    if (v === undefined) continue;
+    const problems = c.idx.parser.dataclasses.fieldProblems(f.type, v);
+    if (problems.length)
+      c.r.report(
+        'error',
+        'PHX034',
+        c.pathOf(dest),
+        `vLLM 0.10.2 reads it, then refuses it at start-up: ${f.field} is ${f.type} (${f.source}), and pydantic says: ${problems.join('; ')}`,
+      );
+  }
 }
 
 /**

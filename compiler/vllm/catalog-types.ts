@@ -87,6 +87,8 @@ export interface VllmFacts {
   triton_fp8_kv_min_capability: VllmFact<number>;
   /** Names of newer vLLM that 0.10.2 does not know, with what it uses instead. */
   newer_vllm_names: VllmFact<{ engine_args: Record<string, string>; attention_backends: Record<string, string> }>;
+  /** JSON flags whose value ModelConfig validates against a declared type at start-up. */
+  json_argument_fields: VllmFact<Record<string, { field: string; type: string; source: string }>>;
   parse_dataclasses: VllmFact<Record<string, DataclassSpec>> & {
     enums: Record<string, { file: string; line: number; members: Record<string, number | number[]> }>;
   };

@@ -160,6 +160,17 @@ export class DataclassModel {
     return dc;
   }
 
+  /**
+   * A parsed value against a declared type, as pydantic's lax validation of a config dataclass
+   * field sees it (the dataclass's own validators do not run).
+   * @returns pydantic's complaints, one line each, or [] when the value fits
+   */
+  fieldProblems(typeText: string, value: PyValue): string[] {
+    const issues: Issue[] = [];
+    this.validate(parseHint(typeText), value, [], issues, []);
+    return issues.map((e) => (e.loc.length ? `${e.loc.join('.')}: ` : '') + e.msg);
+  }
+
   /** The class's default instance: every field's default, after __post_init__. */
   defaults(cls: string): Map<string, PyValue> {
     let d = this.defaultsCache.get(cls);
