@@ -7,6 +7,7 @@ import { canonical } from '../util/canonical';
 import { gpuBudget, hostGpus } from './gpus';
 import { planHost } from './host';
 import type { ContainerPlan, FleetPlan, SourceInfo } from './model';
+import { fleetOrder } from './order';
 import { planVllm } from './vllm';
 
 /**
@@ -20,6 +21,7 @@ export function planFleet(
   source: SourceInfo,
   compiler: FleetPlan['compiler'],
 ): FleetPlan {
+  const order = fleetOrder(all);
   const containers: ContainerPlan[] = [];
   for (const ctid of selected) {
     const r = all.get(ctid)!;
@@ -29,7 +31,8 @@ export function planFleet(
       name: r.effective.name,
       effective: canonical(r.effective) as Container,
       chain: r.chain,
-      host: planHost(doc, all, r),
+      host: planHost(doc, all, r, order),
+      needs: order.needs.get(ctid) ?? [],
       origin: r.origin,
       featureOrigin: r.featureOrigin,
       ...(vllm ? { vllm } : {}),
@@ -43,5 +46,14 @@ export function planFleet(
     startAtBoot: c.host.startAtBoot,
     ...(c.vllm ? { util: c.vllm.gpuMemoryUtilization } : {}),
   }));
-  return { compiler, source, containers, notices: [], hostGpus: host, gpuBudget: gpuBudget(claims, host) };
+  const chosen = new Set(selected);
+  return {
+    compiler,
+    source,
+    containers,
+    createOrder: order.createOrder.filter((id) => chosen.has(id)),
+    notices: [],
+    hostGpus: host,
+    gpuBudget: gpuBudget(claims, host),
+  };
 }

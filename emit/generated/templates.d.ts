@@ -24,7 +24,7 @@ export declare function features_nvidia_sh(it: { prelude: string; n: M.NvidiaPla
 /** emit/templates/features/vllm.sh.ejs */
 export declare function features_vllm_sh(it: { prelude: string; i: M.VllmInstallPlan }, escapeFn: Escape): string;
 /** emit/templates/phoenix.ejs */
-export declare function phoenix(it: { prelude: string; rows: { ctid: string; name: string; runs: string }[] }, escapeFn: Escape): string;
+export declare function phoenix(it: { prelude: string; rows: { ctid: string; name: string; runs: string; needs: string }[] }, escapeFn: Escape): string;
 /** emit/templates/verify.sh.ejs */
 export declare function verify_sh(it: { prelude: string; v: M.VllmPlan; ip: string; scriptsDir: string; checks: M.DeclaredCheck[] }, escapeFn: Escape): string;
 /** emit/templates/vllm_model_server.service.ejs */
