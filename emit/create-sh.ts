@@ -5,6 +5,7 @@
 import type { ContainerEmitter } from './artifact';
 import { bashWord } from '../encode/bash';
 import * as templates from './generated/templates';
+import { createShClusterGuard } from './cluster-sh';
 import { ctidPrelude, script } from './script';
 
 export const emitCreateSh: ContainerEmitter = (c, fleet) => {
@@ -18,9 +19,13 @@ export const emitCreateSh: ContainerEmitter = (c, fleet) => {
       `1. checks pct, pvesm and the storage pool${h.dependencies.length ? `, that ${h.dependencies.map((d) => d.id).join(', ')} run${h.dependencies.length > 1 ? '' : 's'}` : ''}${
         h.mounts.some((m) => m.kind === 'shared') ? ', and the shared volumes it mounts' : ''
       };`,
-      h.define.mode === 'clone'
-        ? `2. clones it from CTID ${h.define.source} at snapshot ${h.define.snapshot}, unless it exists;`
-        : '2. creates it from its template, unless it exists;',
+      h.define.mode !== 'clone'
+        ? '2. creates it from its template, unless it exists;'
+        : !h.define.across
+          ? `2. clones it from CTID ${h.define.source} at snapshot ${h.define.snapshot}, unless it exists;`
+          : h.define.across.via === 'target'
+            ? `2. clones it from CTID ${h.define.source} at snapshot ${h.define.snapshot} on node ${h.define.across.sourceNode} to this node, unless it exists;`
+            : `2. clones it from CTID ${h.define.source} at snapshot ${h.define.snapshot} on node ${h.define.across.sourceNode}, then migrates it here, unless it exists;`,
       '3. applies its settings (pct set), GPU passthrough, mount points and the LXC lines its current',
       '   configuration lacks (never a snapshot section or the pending changes);',
       '4. starts it (bounded retries);',
@@ -37,7 +42,9 @@ export const emitCreateSh: ContainerEmitter = (c, fleet) => {
       [1, 'a step failed, or a dependency or shared volume is missing; the log line before says which'],
       [2, 'unknown argument'],
     ],
-    runsSiblings,
+    runsSiblings || c.node !== undefined,
   );
-  return [script('create.sh', `${c.ctid}/create.sh`, templates.create_sh({ prelude, host: h }, bashWord))];
+  // In a cluster: the node guard, after the arguments are read (so --help needs no cluster).
+  const guard = c.node !== undefined ? createShClusterGuard(c.node) : '';
+  return [script('create.sh', `${c.ctid}/create.sh`, templates.create_sh({ prelude, guard, host: h }, bashWord))];
 };

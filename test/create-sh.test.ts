@@ -142,7 +142,7 @@ test('a dependency that does not run stops create.sh before it changes anything 
   );
 });
 
-test('a shared volume: mounted by id from the CTID that allocated it, refused while that CTID lacks it or when mpN holds another volume', () => {
+test('a shared volume: mounted by id from the CTID that allocated it, refused while that CTID lacks it, when it is no subvolume, or when mpN holds another volume', () => {
   const out = fleet();
   const refused = (message: string) => {
     const r = host.run([out.createSh('802'), '--dry-run']);
@@ -151,6 +151,9 @@ test('a shared volume: mounted by id from the CTID that allocated it, refused wh
     assert.equal(changing(r), []);
   };
   refused('shared volume vllm_models is allocated by CTID 801 as mp0 and CTID 801 has none yet: run phoenix create 801 first');
+  // a raw volume (what a non-zfspool storage gives) is never shared: two containers would each mount its file system
+  host.define('801', `hostname: ct-801\nmemory: 1024\nmp0: ${STORAGE}:vm-801-disk-1,mp=/vllm_models,size=50G\nrootfs: ${STORAGE}:subvol-801-disk-0,size=8G\n`);
+  refused('the shared volume vllm_models is tank:vm-801-disk-1, not a subvolume: two containers would each mount its file system; put it on a zfspool storage');
   // 801 as its create.sh leaves it: mp0 allocated by pct set 801 --mp0 tank:50,mp=/vllm_models
   host.define(
     '801',

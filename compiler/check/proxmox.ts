@@ -218,6 +218,14 @@ function sharedVolumesAgree(ctx: Ctx): void {
           [...entryPath(u.entry), 'size_gb'],
           `volume ${v.name} is ${a.size_gb} GiB in ${at} but ${b.size_gb} GiB here in CTID ${u.ctid}: one named volume has one size`,
         );
+      const [na, nb] = [ctx.all.get(owner.ctid)!.own.node, ctx.all.get(u.ctid)!.own.node];
+      if (na !== nb)
+        ctx.r.report(
+          'error',
+          'PHX122',
+          entryPath(u.entry),
+          `volume ${v.name} belongs to CTID ${owner.ctid} on node ${na} (at ${ctx.r.where(entryPath(owner.entry))}), and CTID ${u.ctid} lives on node ${nb}: a container's volume is mounted by the node the container runs on, so containers sharing one volume must live on one node; for data several nodes use, bind-mount a folder of a storage they share (mount_points)`,
+        );
     }
   }
 }
@@ -231,6 +239,10 @@ function sharedVolumesAgree(ctx: Ctx): void {
  * (delete_mountpoint_volume, src/PVE/LXC.pm:1008-1021, frees only its owner's volumes), and only
  * it can resize it (src/PVE/API2/LXC.pm:2383-2387). The mount point flag `shared` is about
  * migration between nodes, not about sharing between containers (src/PVE/LXC/Config.pm:414-422).
+ * Only a subvolume can be mounted by two running containers: Proxmox bind-mounts it (a directory,
+ * src/PVE/LXC.pm:2210-2246; what a zfspool storage gives containers, 2602-2605), while a raw volume's
+ * file system is mounted by each container, through its own loop device for a file (2247-2285);
+ * the mounting create.sh checks the volume id.
  */
 function sharedVolumeNotes(ctx: Ctx): void {
   for (const v of ctx.order.volumes) {
@@ -242,7 +254,7 @@ function sharedVolumeNotes(ctx: Ctx): void {
       'note',
       'PHX123',
       entryPath(owner.entry),
-      `volume ${v.name} is one volume for CTIDs ${[owner.ctid, ...others].join(', ')}: CTID ${owner.ctid}'s create.sh allocates it (pct set ${owner.ctid} --${owner.entry.mp} ${a.pool}:${a.size_gb}), and the create.sh of ${others.join(', ')} mounts that same volume; it belongs to CTID ${owner.ctid}: pct destroy ${owner.ctid} deletes it even while ${others.join(', ')} ${others.length > 1 ? 'mount' : 'mounts'} it (pve-container src/PVE/LXC.pm:1008-1021), and only ${owner.ctid} can resize it (src/PVE/API2/LXC.pm:2383-2387)`,
+      `volume ${v.name} is one volume for CTIDs ${[owner.ctid, ...others].join(', ')}: CTID ${owner.ctid}'s create.sh allocates it (pct set ${owner.ctid} --${owner.entry.mp} ${a.pool}:${a.size_gb}), and the create.sh of ${others.join(', ')} mounts that same volume; it belongs to CTID ${owner.ctid}: pct destroy ${owner.ctid} deletes it even while ${others.join(', ')} ${others.length > 1 ? 'mount' : 'mounts'} it (pve-container src/PVE/LXC.pm:1008-1021), and only ${owner.ctid} can resize it (src/PVE/API2/LXC.pm:2383-2387); it must be a subvolume (what a zfspool storage gives containers), which Proxmox bind-mounts: two containers mounting one raw volume's file system would corrupt it (src/PVE/LXC.pm:2210-2285)`,
     );
   }
 }
@@ -367,7 +379,8 @@ function bootOrderFollowsDependencies(ctx: Ctx): void {
           ? `boot_order ${b.order} (inherited from CTID ${o.from})`
           : `boot_order ${b.order}`;
     };
-    const deps = (rc.own.dependencies ?? []).map((d, i) => ({ d, i })).filter(({ d }) => all.has(d) && d !== id);
+    // a dependency on another cluster node is not ordered by boot order (check/cluster.ts says so, PHX133)
+    const deps = (rc.own.dependencies ?? []).map((d, i) => ({ d, i })).filter(({ d }) => all.has(d) && d !== id && all.get(d)!.own.node === rc.own.node);
     for (const { d, i } of deps) {
       const dep = order.boot.get(d)!;
       if (!dep.atBoot) {

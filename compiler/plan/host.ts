@@ -9,6 +9,7 @@ import type { PhoenixLxcConfigs } from '../generated/config-types';
 import type { ResolvedContainer } from '../resolve';
 import { VLLM_APP_SCRIPT } from '../vllm/catalog';
 import { defaultHostId, parseRawLxcLine } from '../proxmox/lxc-conf';
+import { crossNodeClone, isCluster } from './cluster';
 import { featureSteps, scriptsDir } from './features';
 import { parseGpuAssignment } from './gpus';
 import type { Define, DeclaredCheck, DependencyCheck, HostPlan, MountPlan, OwnerPlan } from './model';
@@ -25,12 +26,14 @@ export function planHost(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
   let define: Define;
   if (own.clone_from_ctid !== undefined) {
     const src = all.get(own.clone_from_ctid)?.effective;
+    const across = crossNodeClone(doc, all, rc);
     define = {
       mode: 'clone',
       source: own.clone_from_ctid,
       snapshot: src?.template_snapshot_name ?? '',
       hostname: eff.name,
       ...(eff.storage_pool ? { storage: eff.storage_pool } : {}),
+      ...(across ? { across } : {}),
     };
   } else {
     define = {
@@ -120,7 +123,10 @@ export function planHost(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
     if (p.ok && !lxcLines.some(([k, v]) => k === p.line.key && v === p.line.value)) lxcLines.push([p.line.key, p.line.value]);
   }
 
-  const dependencies: DependencyCheck[] = (own.dependencies ?? []).map((id) => ({ id, kind: doc.lxc_configs[id] ? 'ct' : 'guest' }));
+  const dependencies: DependencyCheck[] = (own.dependencies ?? []).map((id) => ({
+    id,
+    kind: isCluster(doc) ? 'cluster' : doc.lxc_configs[id] ? 'ct' : 'guest',
+  }));
 
   const features = featureSteps(own.features ?? []);
 

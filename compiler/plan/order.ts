@@ -94,7 +94,10 @@ export function fleetOrder(all: ReadonlyMap<string, ResolvedContainer>): FleetOr
  */
 function bootPlans(all: ReadonlyMap<string, ResolvedContainer>, ids: readonly string[]): Map<string, BootPlan> {
   const atBoot = (id: string) => all.get(id)?.effective.start_at_boot === true;
-  const deps = (id: string) => (all.get(id)!.own.dependencies ?? []).filter((d) => all.has(d) && d !== id && atBoot(d));
+  // Each node of a cluster starts only its own guests, in its own order (check/cluster.ts, PHX133):
+  // a dependency on another node is not ordered by boot order.
+  const sameNode = (a: string, b: string) => all.get(a)!.own.node === all.get(b)!.own.node;
+  const deps = (id: string) => (all.get(id)!.own.dependencies ?? []).filter((d) => all.has(d) && d !== id && atBoot(d) && sameNode(id, d));
   const isDependency = new Set<string>();
   for (const id of ids) if (atBoot(id)) for (const d of deps(id)) isDependency.add(d);
   const plans = new Map<string, BootPlan>();

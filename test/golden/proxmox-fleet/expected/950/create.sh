@@ -88,7 +88,8 @@ run() {
 
 # Refuses to go on unless guest $1 runs: pct status prints "status: running" (pve-container
 # src/PVE/CLI/pct.pm:80-81); a guest defined elsewhere ($2 = guest) may be a VM: qm status prints
-# the same (qemu-server src/PVE/CLI/qm.pm:320-335). Proxmox itself checks no dependency.
+# the same (qemu-server src/PVE/CLI/qm.pm:320-335); in a cluster ($2 = cluster) the guest may live
+# on any node: cluster.sh asks pvesh. Proxmox itself checks no dependency.
 require_running() {
 	local out tool=pct
 	if ! out=$(pct status "$1" 2>/dev/null); then

@@ -88,7 +88,8 @@ run() {
 
 # Refuses to go on unless guest $1 runs: pct status prints "status: running" (pve-container
 # src/PVE/CLI/pct.pm:80-81); a guest defined elsewhere ($2 = guest) may be a VM: qm status prints
-# the same (qemu-server src/PVE/CLI/qm.pm:320-335). Proxmox itself checks no dependency.
+# the same (qemu-server src/PVE/CLI/qm.pm:320-335); in a cluster ($2 = cluster) the guest may live
+# on any node: cluster.sh asks pvesh. Proxmox itself checks no dependency.
 require_running() {
 	local out tool=pct
 	if ! out=$(pct status "$1" 2>/dev/null); then
@@ -230,6 +231,14 @@ if [ "$MP_PATH" != /vllm_models ] || [ "${MP_VOLUME%%:*}" != fastData-shared-bul
 	die mp0 "of CTID" 950 "is $MP_VOLUME at $MP_PATH, not volume" vllm_models "on" fastData-shared-bulk-data "at" /vllm_models
 fi
 readonly VOLUME_MP0="$MP_VOLUME"
+# Two running containers can share a subvolume, a directory Proxmox bind-mounts (pve-container
+# src/PVE/LXC.pm:2210-2246; ZFS names them subvol-*, pve-storage src/PVE/Storage/ZFSPoolPlugin.pm:186-191,
+# a directory storage .../subvol-*.subvol, Plugin.pm:787), never a raw volume, whose file system
+# each container would mount itself (src/PVE/LXC.pm:2247-2285).
+case "${MP_VOLUME#*:}" in
+subvol-* | basevol-* | */subvol-*.subvol) ;;
+*) die "the shared volume" vllm_models "is $MP_VOLUME, not a subvolume: two containers would each mount its file system; put it on a zfspool storage" ;;
+esac
 
 # 2. Define the container, unless it exists.
 if pct status "$CTID" >/dev/null 2>&1; then
