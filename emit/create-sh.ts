@@ -16,9 +16,9 @@ export const emitCreateSh: ContainerEmitter = (c, fleet) => {
     c,
     `create.sh: creates CTID ${c.ctid} (${c.name}) on the Proxmox host; safe to run again.`,
     [
-      `1. checks pct, pvesm and the storage pool${h.dependencies.length ? `, that ${h.dependencies.map((d) => d.id).join(', ')} run${h.dependencies.length > 1 ? '' : 's'}` : ''}${
-        h.mounts.some((m) => m.kind === 'shared') ? ', and the shared volumes it mounts' : ''
-      };`,
+      `1. checks pct, pvesm${c.vllm?.secrets.names.length ? ", the storage pool and the host's secrets files (deploy.sh --check-secrets)" : ' and the storage pool'}${
+        h.dependencies.length ? `, that ${h.dependencies.map((d) => d.id).join(', ')} run${h.dependencies.length > 1 ? '' : 's'}` : ''
+      }${h.mounts.some((m) => m.kind === 'shared') ? ', and the shared volumes it mounts' : ''};`,
       h.define.mode !== 'clone'
         ? '2. creates it from its template, unless it exists;'
         : !h.define.across
@@ -46,5 +46,11 @@ export const emitCreateSh: ContainerEmitter = (c, fleet) => {
   );
   // In a cluster: the node guard, after the arguments are read (so --help needs no cluster).
   const guard = c.node !== undefined ? createShClusterGuard(c.node) : '';
-  return [script('create.sh', `${c.ctid}/create.sh`, templates.create_sh({ prelude, guard, host: h }, bashWord))];
+  return [
+    script(
+      'create.sh',
+      `${c.ctid}/create.sh`,
+      templates.create_sh({ prelude, guard, host: h, checkSecrets: (c.vllm?.secrets.names.length ?? 0) > 0 }, bashWord),
+    ),
+  ];
 };
