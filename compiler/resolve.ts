@@ -78,6 +78,8 @@ export const NOT_INHERITED: ReadonlyMap<string, NotInherited> = new Map<string, 
     'vllm_args',
     'vllm_service',
     'vllm_benchmark',
+    // Which secrets a server needs is the CTID's own (issue 16: a clone declares its own).
+    'secrets',
   ].map((k): [string, NotInherited] => [k, 'application config']),
 ]);
 

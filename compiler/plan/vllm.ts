@@ -14,6 +14,7 @@ import { toPlain } from '../vllm/py';
 import { nodeOf } from './cluster';
 import { hostGpus, parseGpuAssignment } from './gpus';
 import type { EnvVar, PlannedSetting, VllmPlan } from './model';
+import { CONTAINER_SECRETS_DIR, CONTAINER_SECRETS_FILE, ctidSecretsFile, secretsDir, SHARED_SECRETS_FILE } from '../vllm/secrets';
 
 /**
  * The unit, as the user's application script names it, in the system unit folder; its drop-ins
@@ -105,6 +106,9 @@ export function planVllm(doc: PhoenixLxcConfigs, rc: ResolvedContainer): VllmPla
   const servedModelName = served === undefined ? model : (served[0] ?? 'None');
   const port = get<number>('port') ?? (idx.byDest.get('port')?.default as number | undefined) ?? 8000;
   const bench = { ...DEFAULTS.VllmBenchmark, ...(eff.vllm_benchmark ?? {}) };
+  // Declared on this CTID only (never inherited: resolve.ts NOT_INHERITED); sorted so that the
+  // container's file does not change when the config reorders them.
+  const secretNames = [...(eff.secrets ?? [])].sort();
   return {
     version: idx.catalog.vllm_version,
     settings,
@@ -119,7 +123,14 @@ export function planVllm(doc: PhoenixLxcConfigs, rc: ResolvedContainer): VllmPla
     tensorParallelSize: get<number>('tensor_parallel_size') ?? 1,
     pipelineParallelSize: get<number>('pipeline_parallel_size') ?? 1,
     gpus,
-    apiKey: apiKey(get<(string | null)[]>('api_key'), env),
+    secrets: {
+      names: secretNames,
+      hostDir: secretsDir(doc),
+      hostFiles: [ctidSecretsFile(rc.ctid), SHARED_SECRETS_FILE],
+      containerDir: CONTAINER_SECRETS_DIR,
+      containerFile: CONTAINER_SECRETS_FILE,
+      apiKey: secretNames.includes('VLLM_API_KEY'),
+    },
     embedding: eff.vllm_model_type === 'embedding' || get<string>('runner') === 'pooling',
     kvCacheFp8: (kv ?? '').startsWith('fp8'),
     quantizationFp8: quant === 'fp8',
@@ -151,6 +162,7 @@ export function planVllm(doc: PhoenixLxcConfigs, rc: ResolvedContainer): VllmPla
       restartSec: service.restart_sec,
       startTimeoutSec: service.start_timeout_sec,
       samplerOn: service.flashinfer_sampler,
+      ...(secretNames.length ? { environmentFile: CONTAINER_SECRETS_FILE } : {}),
     },
     logLines: idx.catalog.log_lines,
     benchmark: {
@@ -161,15 +173,4 @@ export function planVllm(doc: PhoenixLxcConfigs, rc: ResolvedContainer): VllmPla
       waitSeconds: bench.wait_seconds,
     },
   };
-}
-
-/**
- * The key vLLM's server requires on /v1, as build_app picks it
- * (vllm/entrypoints/openai/api_server.py:1611-1613): `[key for key in (args.api_key or
- * [envs.VLLM_API_KEY]) if key]`, the first of them, or '' for none. A --api-key that parsed to
- * None ("" or "None") is a non-empty list that filters to nothing: no key.
- */
-function apiKey(flag: (string | null)[] | undefined, env: readonly EnvVar[]): string {
-  const keys = flag !== undefined && flag.length > 0 ? flag : [env.find((e) => e.name === 'VLLM_API_KEY')?.value ?? null];
-  return keys.find((k): k is string => typeof k === 'string' && k !== '') ?? '';
 }

@@ -17,6 +17,7 @@ import type { VllmFlag } from './catalog-types';
 import { compilationLevelHint, CONFIG_REFUSAL, oneLine, parseVllmArgs } from './args';
 import { stringsFor, tokensFor } from './argv';
 import { pyEquals, PyValue } from './py';
+import { SECRET_SETTINGS } from './secrets';
 import { bashRefusal } from '../../encode/bash';
 import { execArgRefusal, systemdRefusal } from '../../encode/systemd';
 
@@ -219,6 +220,9 @@ export function collectLayer(idx: CatalogIndex, ctid: string, c: Container, r: S
     out.push({ ...s, layer: ctid });
   };
   const add = (dest: string, value: unknown, path: PathSeg[], source: SettingSource) => {
+    // api_key and hf_token are never settings: check/secrets.ts refuses them (PHX040, without
+    // quoting the value) and `migrate` moves them into the host's secrets file.
+    if (dest in SECRET_SETTINGS) return;
     const flag = idx.byDest.get(dest);
     if (!flag) {
       r.report('error', 'PHX020', path, unknownArgMessage(idx, dest), { key: true });
@@ -244,6 +248,7 @@ export function collectLayer(idx: CatalogIndex, ctid: string, c: Container, r: S
   if (params) for (const key of Object.keys(params)) add(key, params[key], [...base, 'vllm_parameters', key], 'vllm_parameters');
   if (c.vllm_args) {
     for (const a of parseVllmArgs(idx, c.vllm_args, [...base, 'vllm_args'], r)) {
+      if (a.dest in SECRET_SETTINGS) continue; // as in add(): check/secrets.ts refuses them
       const flag = idx.byDest.get(a.dest)!;
       const j = judgeStrings(idx, flag, a);
       if (!j.ok) {
