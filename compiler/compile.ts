@@ -3,7 +3,7 @@
  * the config and compiler/write/ writes the result.
  *
  *   compilePlan: load -> validate (schema) -> select (--only) -> resolve -> check (fleet,
- *                cluster, host, vLLM) -> plan -> check (GPU budget, from the plan)
+ *                cluster, Proxmox, host, vLLM) -> plan -> check (GPU budget, from the plan)
  *   emitFiles:   emit, one container at a time, into a sink -> manifest, built as files pass
  *   compile:     both, holding every file in memory (explain, diff, migrate, tests)
  *
@@ -18,6 +18,7 @@ import { selectCtids } from './select';
 import { ResolvedContainer, resolveFleet, sortCtids } from './resolve';
 import { checkCluster } from './check/cluster';
 import { checkFleet, checkGpuBudget } from './check/fleet';
+import { checkProxmox } from './check/proxmox';
 import { checkHost } from './check/host';
 import { checkVllm } from './check/vllm';
 import { checkSecrets, checkTopLevelSecrets } from './check/secrets';
@@ -80,6 +81,7 @@ export function compilePlan(input: CompileInput): PlannedCompile {
   resolved = resolveFleet(doc, scope);
   diagnostics = [...diagnostics, ...checkFleet(config, doc, resolved, scope).filter(sel.inScope)];
   diagnostics = [...diagnostics, ...checkCluster(config, doc, resolved, scope).filter(sel.inScope)];
+  diagnostics = [...diagnostics, ...checkProxmox(config, doc, resolved, scope).filter(sel.inScope)];
   if (hasErrors(diagnostics)) return fail(diagnostics);
 
   const selected = sortCtids(sel.selected);
