@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { openOutput } from '../compiler/write/output';
 import { openStager } from '../compiler/write/stage';
 import { tmpDir } from './lib/paths';
 
@@ -53,6 +54,23 @@ test("the worker's first error is thrown on the main thread, with its code", () 
   assert.is(err!.code, 'ENOENT');
   assert.match(err!.message, 'missing-folder');
   assert.is(fs.readFileSync(path.join(dir, 'f0'), 'utf8'), 'x', 'nothing after the error was done');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('files the manifest does not own survive a write, whatever their names ("constructor", "__proto__")', () => {
+  const dir = tmpDir('stage');
+  const out = path.join(dir, 'out');
+  const put = (files: Record<string, string>) => {
+    const w = openOutput(out);
+    for (const [p, text] of Object.entries(files)) w.add({ path: p, content: text, mode: 0o644 }, Buffer.from(text), 'sha-of-' + text);
+    const entries = Object.fromEntries(Object.entries(files).map(([p, text]) => [p, { sha256: 'sha-of-' + text, mode: '0644' }]));
+    return w.finish(JSON.stringify({ files: entries }) + '\n');
+  };
+  put({ '1/a.txt': 'one\n' });
+  for (const name of ['constructor', '__proto__', 'toString']) fs.writeFileSync(path.join(out, name), `mine: ${name}\n`);
+  const r = put({ '1/a.txt': 'two\n' });
+  assert.equal(r.written, ['1/a.txt', 'manifest.json']);
+  for (const name of ['constructor', '__proto__', 'toString']) assert.is(fs.readFileSync(path.join(out, name), 'utf8'), `mine: ${name}\n`, name);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -169,7 +169,8 @@ export function openOutput(outDir: string, keep: (p: string) => boolean = () => 
 class StagedWrite implements OutputWriter {
   private readonly newDir: string;
   private readonly oldDir: string;
-  private readonly owned: Manifest['files'];
+  /** The old manifest's entries (a Map: a file may be named "constructor"). */
+  private readonly owned: Map<string, Manifest['files'][string]>;
   private readonly seen = new Set<string>();
   private readonly written: string[] = [];
   private unchanged = 0;
@@ -187,7 +188,7 @@ class StagedWrite implements OutputWriter {
     private readonly release: () => void,
   ) {
     ({ newDir: this.newDir, oldDir: this.oldDir } = siblings(out));
-    this.owned = old?.manifest.files ?? {};
+    this.owned = new Map(Object.entries(old?.manifest.files ?? {}));
   }
 
   add(f: OutputFile, bytes: Buffer, sha: string): void {
@@ -207,7 +208,7 @@ class StagedWrite implements OutputWriter {
     try {
       const bytes = Buffer.from(manifestText, 'utf8');
       const manifestSame = this.old !== undefined && this.old.text === manifestText && this.old.mode === 0o644;
-      const removed = Object.keys(this.owned)
+      const removed = [...this.owned.keys()]
         .filter((p) => p !== MANIFEST && !this.seen.has(p) && !this.keep(p) && fs.existsSync(path.join(this.out, p)))
         .sort(cmp);
       if (this.pendingLinks && manifestSame && removed.length === 0) return { written: [], removed, unchanged: this.unchanged + 1 };
@@ -223,7 +224,7 @@ class StagedWrite implements OutputWriter {
       if (fs.existsSync(this.out)) {
         for (const rel of walk(this.out)) {
           if (this.seen.has(rel) || rel === MANIFEST) continue;
-          if (rel in this.owned && !this.keep(rel)) continue;
+          if (this.owned.has(rel) && !this.keep(rel)) continue;
           this.link(rel);
         }
       }
@@ -272,7 +273,7 @@ class StagedWrite implements OutputWriter {
    * there still has that mode, size and bytes (read once: a hand edit leaves the manifest as it was).
    */
   private isUnchanged(f: OutputFile, bytes: Buffer, sha: string): boolean {
-    const rec = this.owned[f.path];
+    const rec = this.owned.get(f.path);
     if (!rec || rec.sha256 !== sha || rec.mode !== modeText(f.mode)) return false;
     const cur = readExisting(path.join(this.out, f.path), bytes.length);
     return cur !== undefined && cur.mode === f.mode && cur.bytes !== undefined && cur.bytes.equals(bytes);
@@ -371,7 +372,7 @@ export interface OutputCheck {
  */
 export function openCheck(outDir: string, keep: (p: string) => boolean, onStale: (s: StaleFile) => void): OutputCheck {
   const out = path.resolve(outDir);
-  const owned = readManifest(out)?.manifest.files ?? {};
+  const owned = new Map(Object.entries(readManifest(out)?.manifest.files ?? {}));
   const seen = new Set<string>();
   const res: CheckResult = { stale: [], handEdited: [], added: [], removed: [], unowned: [], modeWrong: [] };
   // Stale files that sort after manifest.json wait for it.
@@ -383,7 +384,7 @@ export function openCheck(outDir: string, keep: (p: string) => boolean, onStale:
       return undefined;
     }
     if (!cur.bytes.equals(bytes)) {
-      const rec = owned[f.path];
+      const rec = owned.get(f.path);
       if (rec && f.path !== MANIFEST && sha256(cur.bytes) !== rec.sha256) res.handEdited.push(f.path);
       res.stale.push(f.path);
       return { path: f.path, current: cur.bytes.toString('utf8'), expected: f.content };
@@ -403,11 +404,11 @@ export function openCheck(outDir: string, keep: (p: string) => boolean, onStale:
       const s = compare({ path: MANIFEST, content: manifestText, mode: 0o644 }, Buffer.from(manifestText, 'utf8'));
       if (s) onStale(s);
       for (const a of afterManifest) onStale(a);
-      for (const p of Object.keys(owned).sort(cmp)) {
+      for (const p of [...owned.keys()].sort(cmp)) {
         if (!seen.has(p) && !keep(p) && fs.existsSync(path.join(out, p))) res.removed.push(p);
       }
       for (const p of walk(out)) {
-        if (!seen.has(p) && !(p in owned)) res.unowned.push(p);
+        if (!seen.has(p) && !owned.has(p)) res.unowned.push(p);
       }
       for (const list of [res.stale, res.handEdited, res.added, res.modeWrong]) list.sort(cmp);
       return res;
