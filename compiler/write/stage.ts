@@ -9,7 +9,7 @@
  * error it meets is thrown by the next `write`, `link`, `mkdir` or `drain` on the main thread.
  */
 import * as fs from 'fs';
-import { Worker } from 'worker_threads';
+import type { Worker } from 'worker_threads';
 
 /** Operations on absolute paths. write: one open (exclusive create), the writes, one close. */
 export interface StagingOps {
@@ -139,7 +139,9 @@ export function openStager(): Stager {
     const err = new SharedArrayBuffer(ERROR_BYTES);
     state = new Int32Array(shared);
     errorBuf = new Uint8Array(err);
-    worker = new Worker(`(${workerMain.toString()})()`, { eval: true, workerData: { ops: stagingOps.toString(), state: shared, error: err } });
+    // Loaded here, not at start-up: worker_threads costs some 1.6 ms to load, a small compile never needs it.
+    const { Worker: WorkerThread } = require('worker_threads') as typeof import('worker_threads');
+    worker = new WorkerThread(`(${workerMain.toString()})()`, { eval: true, workerData: { ops: stagingOps.toString(), state: shared, error: err } });
     worker.unref();
   };
   const queue = (op: Op) => {
