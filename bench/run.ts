@@ -487,7 +487,8 @@ function main(): void {
         '`cat` median',
         'x `cat`',
         'peak RSS',
-        'per CTID',
+        'per CTID (wall)',
+        'per CTID (CPU)',
       ],
       fleets.map((f) => [
         f.n.toLocaleString('en'),

@@ -21,8 +21,12 @@ export interface Manifest {
 
 export const MANIFEST = 'manifest.json';
 
+/** Node's one-shot hash (20.12+): no Hash stream object per call; createHash where it is missing. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string | Buffer, encoding: 'hex') => string }).hash;
+
+/** The sha256 of `text` (UTF-8 for a string), in hex. */
 export function sha256(text: string | Buffer): string {
-  return crypto.createHash('sha256').update(text).digest('hex');
+  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
 }
 
 export function renderManifest(m: Manifest): string {
