@@ -17,6 +17,8 @@ try {
     out: (s) => process.stdout.write(s + '\n'),
     err: (s) => process.stderr.write(s + '\n'),
     cwd: process.cwd(),
+    // Colour only on a terminal, and never when NO_COLOR is set to a non-empty value (https://no-color.org).
+    color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR,
   });
 } catch (e) {
   process.stderr.write(`phoenix-compile: internal error: ${e && e.message ? e.message : String(e)}\n`);

@@ -20,7 +20,8 @@ import { validateSchema } from '../compiler/validate/schema';
 import { catalogFor, userGroup } from '../compiler/vllm/catalog';
 import { collectLayer, LEGACY_KEYS } from '../compiler/vllm/settings';
 import { COMMON_OPTIONS, parseCommand } from './args';
-import { compilerInfo, Io, printDiagnostics, readConfig, sourceNames } from './context';
+import { compilerInfo, Io, readConfig, sourceNames } from './context';
+import { fromDiagnostic, report, TEXT } from './report';
 
 export const HELP = `Usage: phoenix-compile migrate [--config PATH] [--write]
 
@@ -30,7 +31,8 @@ into vllm_engine_config, each argument under the group vLLM files it in. Prints 
 migrated CTID would compile to a different argv.
 
 Options:
-  --config PATH     config file (default: the bundled example fixtures/phoenix_lxc_configs.json)
+  --config PATH     the config (default: ./phoenix_lxc_configs.json; inside the phoenix-compile
+                    repository, the bundled example)
   --write           replace the file (atomically) instead of printing the diff
   -h, --help        this text
 
@@ -51,14 +53,12 @@ export function main(argv: string[], io: Io): number {
   const loaded = loadConfig(input.file, input.text);
   const schemaDiags = loaded.ok ? validateSchema(loaded.config) : loaded.diagnostics;
   if (!loaded.ok || hasErrors(schemaDiags)) {
-    printDiagnostics(io, schemaDiags);
-    io.err('phoenix-compile migrate: fix these errors first; nothing written');
+    report(io, TEXT, schemaDiags.map(fromDiagnostic), 'migrate: fix these errors first; nothing written');
     return 1;
   }
   const m = migrateText(loaded.config);
   if (m.diagnostics.length) {
-    printDiagnostics(io, m.diagnostics);
-    io.err('phoenix-compile migrate: refusing while legacy values contradict each other; nothing written');
+    report(io, TEXT, m.diagnostics.map(fromDiagnostic), 'migrate: refusing while legacy values contradict each other; nothing written');
     return 1;
   }
   if (m.migrated.length === 0) {
@@ -66,7 +66,7 @@ export function main(argv: string[], io: Io): number {
     return 0;
   }
   // The migrated file must compile to the same argv as the original, CTID by CTID.
-  const names = sourceNames(input.path, path.resolve(io.cwd, o.out), o);
+  const names = sourceNames(input.path, path.resolve(io.cwd, o.out));
   for (const ctid of m.migrated) {
     const argvOf = (text: string) => {
       const r = compile({ file: input.file, text, source: names, compiler: compilerInfo(), only: [ctid] });

@@ -83,6 +83,20 @@ export const CODES = {
     title: 'application script other than the vLLM one: the existing script runs (note)',
     example: '"application_script": "phoenix_hypervisor_lxc_952.sh"',
   },
+  // The output folder (reported by the command line about out/, not about the config).
+  PHX201: { title: '--check: a generated file is not what the config compiles to now', example: 'the config changed and nobody recompiled' },
+  PHX202: { title: '--check: a generated file was edited by hand (its sha256 differs from the manifest)', example: 'a fix typed into out/921/deploy.sh' },
+  PHX203: { title: '--check: a file the config compiles to is missing', example: 'a CTID added to the config, not compiled' },
+  PHX204: { title: '--check: a generated file the config no longer produces', example: 'a CTID removed from the config, its folder still in out/' },
+  PHX205: { title: '--check: a generated file has the wrong mode', example: 'create.sh without its execute bit' },
+  PHX206: { title: 'a file in the output folder that the manifest does not own is left alone (note)', example: 'out/NOTES.md written by hand' },
+  PHX207: { title: 'a previous run was killed while replacing the output folder', example: 'a power cut between the two renames' },
+  PHX208: {
+    title: 'the output folder was compiled from another config (refused without --force)',
+    example: 'phoenix-compile --config other.json into an out/ made from phoenix_lxc_configs.json',
+  },
+  PHX209: { title: 'the output folder holds files but no manifest: not written by phoenix-compile (refused without --force)', example: '--out docs' },
+  PHX210: { title: 'the output folder cannot be written as one atomic set', example: 'an out/ that is a file, read-only, or a mount point' },
 } as const;
 
 export type DiagnosticCode = keyof typeof CODES;
