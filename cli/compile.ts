@@ -236,6 +236,14 @@ function runCheck(io: Io, style: OutputStyle, findings: Finding[], c: CheckConte
     report(io, style, findings, behind);
     return 2;
   }
+  try {
+    prepareOutputPath(c.outDir, c.where, false);
+  } catch (e) {
+    if (!(e instanceof OutputPathError)) throw e;
+    findings.push({ severity: 'error', code: 'PHX210', file: c.where, message: e.message });
+    report(io, style, findings, 'nothing compared');
+    return 1;
+  }
   if (c.owner?.code === 'PHX208') findings.push(c.owner);
   const r = checkOutput(c.outDir, c.result.files, c.result.manifestText, c.keep);
   const rel = (p: string) => toPosix(path.relative(io.cwd, path.join(c.outDir, p)));

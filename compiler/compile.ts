@@ -81,7 +81,7 @@ export function compile(input: CompileInput): CompileOutput {
   // Everything found, in every CTID; what counts (with --only: the selection's) is filtered at the end.
   const found = [...schemaDiags, ...sel.diagnostics];
   // A schema error outside lxc_configs (host_gpus, the document's shape) leaves nothing to check against.
-  if (!configs || found.some((d) => d.severity === 'error' && d.ctid === undefined)) return fail(found.filter(sel.inScope));
+  if (!configs || schemaDiags.some((d) => d.severity === 'error' && d.ctid === undefined)) return fail(found.filter(sel.inScope));
 
   // One pass: a CTID whose own entry fails the schema is left out of the checks that need it (and
   // so are its clones, whose effective configuration includes it); every other CTID is checked.
