@@ -114,12 +114,13 @@ export function runCompile(o: CompileOptions, io: Io): number {
   const outDir = path.resolve(io.cwd, o.out);
   const where = shown(io, outDir);
   const source = sourceNames(input.path, outDir);
+  const previous = o.only ? existingEntries(outDir) : undefined;
   const result: CompileOutput = compile({
     file: input.file,
     text: input.text,
     source,
     compiler: compilerInfo(),
-    ...(o.only ? { only: o.only, previous: existingEntries(outDir) } : {}),
+    ...(o.only ? { only: o.only, previous } : {}),
   });
   const findings: Finding[] = result.diagnostics.map(fromDiagnostic);
   const warnings = findings.filter((f) => f.severity === 'warning').length;
@@ -129,9 +130,15 @@ export function runCompile(o: CompileOptions, io: Io): number {
   }
   if (o.only && !result.fleetFiles) {
     const n = result.blockedBy.length;
+    const fleetWide = Object.keys(previous?.files ?? {})
+      .filter((p) => !isContainerFile(p))
+      .map((p) => `${where}/${p}`);
+    const what = fleetWide.length
+      ? `${fleetWide.join(', ')} ${fleetWide.length === 1 ? 'is' : 'are'} left as ${fleetWide.length === 1 ? 'it is' : 'they are'}`
+      : 'the fleet-wide files (FLEET.md, phoenix) are not written';
     findings.push({
       severity: 'note',
-      message: `${where}/FLEET.md and ${where}/phoenix are left as they are: CTID ${result.blockedBy.join(', ')}, outside --only, ${n === 1 ? 'has' : 'have'} errors (a compile without --only lists them)`,
+      message: `${what}: CTID ${result.blockedBy.join(', ')}, outside --only, ${n === 1 ? 'has' : 'have'} errors (a compile without --only lists them)`,
     });
   }
   // With --only, the files the compile did not produce stay as they are.

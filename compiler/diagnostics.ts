@@ -83,6 +83,16 @@ export const CODES = {
     title: 'application script other than the vLLM one: the existing script runs (note)',
     example: '"application_script": "phoenix_hypervisor_lxc_952.sh"',
   },
+  PHX130: { title: 'cluster node name that Proxmox does not accept, or two nodes with one address', example: '"nodes": {"pve_1": {}}' },
+  PHX131: {
+    title: 'container without a known cluster node',
+    example: '"node": "pve3" with nodes pve1 and pve2, or a CTID without "node" when "nodes" is set',
+  },
+  PHX132: {
+    title: 'clone from a CTID on another node without a shared storage: cloned there, then migrated (note)',
+    example: '951 on pve1 cloned from 901 on pve2, storage local-zfs',
+  },
+  PHX133: { title: 'dependency on a guest on another node: boot order does not order it (note)', example: '951 on pve1 depends on 953 on pve2' },
   // The output folder (reported by the command line about out/, not about the config).
   PHX201: { title: '--check: a generated file is not what the config compiles to now', example: 'the config changed and nobody recompiled' },
   PHX202: { title: '--check: a generated file was edited by hand (its sha256 differs from the manifest)', example: 'a fix typed into out/921/deploy.sh' },
@@ -95,7 +105,10 @@ export const CODES = {
     title: 'the output folder was compiled from another config (refused without --force)',
     example: 'phoenix-compile --config other.json into an out/ made from phoenix_lxc_configs.json',
   },
-  PHX209: { title: 'the output folder holds files but no manifest: not written by phoenix-compile (refused without --force)', example: '--out docs' },
+  PHX209: {
+    title: 'files that phoenix-compile did not write are where it would write (no manifest, or not in it; refused without --force)',
+    example: '--out docs, where docs/FLEET.md is your own',
+  },
   PHX210: { title: 'the output folder cannot be written as one atomic set', example: 'an out/ that is a file, read-only, or a mount point' },
 } as const;
 

@@ -130,7 +130,7 @@ test('--only writes the named CTIDs (checked with their clone ancestors); proble
   assert.equal(dirs, ['921', 'manifest.json']);
   assert.match(
     r.stderr,
-    /\nphoenix-compile: note: out\/FLEET\.md and out\/phoenix are left as they are: CTID 950, outside --only, has errors \(a compile without --only lists them\)\n/,
+    /\nphoenix-compile: note: the fleet-wide files \(FLEET\.md, phoenix\) are not written: CTID 950, outside --only, has errors \(a compile without --only lists them\)\n/,
   );
   const r2 = runCli(['--config', 'input.json', '--out', 'out', '--only', '777'], w);
   assert.is(r2.code, 1);

@@ -5,9 +5,10 @@
  * (test/harness/standins/ct-standin.py) and for the host's curl (test/harness/net/curl: the
  * container's network is private, see there). See test/lib/fake-host.ts.
  *
- *   - `out/phoenix create 921` from nothing: the exact host calls and stand-in calls
- *     (test/scripts-run/921-create.calls.json), the service active with vllm.argv.json's argv,
- *     the LXC line in <ctid>.conf once;
+ *   - `out/phoenix create 921` from nothing (its clone source 901 holds the snapshot pre-configured,
+ *     TEMPLATE_901): the exact host calls and stand-in calls (test/scripts-run/921-create.calls.json),
+ *     the service active with vllm.argv.json's argv, the LXC line in 921's current configuration once
+ *     (carried by the clone from the snapshot, as Proxmox's clone does);
  *   - create again: no clone, no conf append, no restart, the calls an idempotent subset
  *     (test/scripts-run/921-create-again.calls.json);
  *   - a config that only turns the sampler off: deploy.sh --dry-run prints the diff and changes
@@ -32,6 +33,32 @@ import { runCli } from './lib/cli';
 const SUITE = 'real-systemd scripts-run suite';
 const UNIT = 'vllm_model_server.service';
 const FIXTURES = path.join(repoRoot(), 'test', 'scripts-run');
+
+/**
+ * CTID 901 as its own create.sh leaves it on a Proxmox host: the settings, GPU passthrough and LXC
+ * line of the example's 901, then `pct snapshot 901 pre-configured` (the snapshot section is a copy
+ * of the current one with snaptime, and the current one names it as parent). Written in the order
+ * write_pct_config writes (keys sorted, raw lxc lines last, snapshot sections after a blank line).
+ */
+const TEMPLATE_901_SETTINGS = [
+  'arch: amd64',
+  'cores: 2',
+  'dev0: /dev/nvidia0',
+  'dev1: /dev/nvidia1',
+  'dev2: /dev/nvidiactl',
+  'dev3: /dev/nvidia-uvm',
+  'dev4: /dev/nvidia-uvm-tools',
+  'hostname: Template-GPU',
+  'memory: 2048',
+  'net0: name=eth0,bridge=vmbr0,gw=10.0.0.1,hwaddr=52:54:00:AA:BB:CD,ip=10.0.0.201/24,type=veth',
+  'onboot: 0',
+  'ostype: ubuntu',
+];
+const TEMPLATE_901_REST = ['rootfs: quickOS-lxc-disks:subvol-901-disk-0,size=32G', 'startup: order=0,up=0', 'swap: 512'];
+const TEMPLATE_901 =
+  [...TEMPLATE_901_SETTINGS, 'parent: pre-configured', ...TEMPLATE_901_REST, 'unprivileged: 1', 'lxc.apparmor.profile: unconfined', '', '[pre-configured]']
+    .concat([...TEMPLATE_901_SETTINGS, ...TEMPLATE_901_REST, 'snaptime: 1735689600', 'unprivileged: 1', 'lxc.apparmor.profile: unconfined'])
+    .join('\n') + '\n';
 
 if (realSystemdAvailable(SUITE)) {
   const OUT = path.join(repoRoot(), 'out');
@@ -61,7 +88,8 @@ if (realSystemdAvailable(SUITE)) {
   test.before(async () => {
     ct = await Container.boot();
     installStandins(ct);
-    host = new FakeHost(ct, { defined: ['901'], storages: ['quickOS-lxc-disks'] });
+    host = new FakeHost(ct, { storages: ['quickOS-lxc-disks'] });
+    host.define('901', TEMPLATE_901);
   });
   test.after(async () => {
     host?.dispose();
@@ -78,11 +106,14 @@ if (realSystemdAvailable(SUITE)) {
     assert.equal(argvRecorded(), JSON.parse(fs.readFileSync(path.join(OUT, '921', 'vllm.argv.json'), 'utf8')));
     assert.is(envRecorded().get('VLLM_USE_FLASHINFER_SAMPLER'), '1');
     assert.ok(ct.readFile('/etc/systemd/system/vllm_model_server.service').equals(fs.readFileSync(path.join(OUT, '921', UNIT))));
-    assert.is(fs.readFileSync(path.join(host.lxcDir, '921.conf'), 'utf8'), 'lxc.apparmor.profile: unconfined\n');
+    const conf = host.conf('921');
+    assert.equal(conf.current.lxc, [['lxc.apparmor.profile', 'unconfined']], 'the LXC line once, in the current configuration');
+    assert.equal([Object.keys(conf.snapshots), conf.pending, conf.warnings], [[], {}, []]);
     // verify.sh ran last and passed every check.
     const verdicts = r.stdout.split('\n').filter((l) => /^(PASS|FAIL) /.test(l));
     assert.ok(verdicts.length >= 8 && verdicts.every((l) => l.startsWith('PASS ')), r.stdout);
-    assert.is(fs.readFileSync(path.join(host.state, '921', 'config'), 'utf8').match(/^net0: .*ip=10\.0\.0\.221\/24/m) !== null, true);
+    assert.is(conf.current.net0, 'name=eth0,bridge=vmbr0,gw=10.0.0.1,hwaddr=52:54:00:AA:BB:D2,ip=10.0.0.221/24,type=veth');
+    assert.is(conf.current.rootfs, 'quickOS-lxc-disks:subvol-921-disk-0,size=32G', 'a full clone on the storage');
     assert.is(starts().length, 1, 'the service started once');
     // deploy.sh waited for the API while the stand-in "loaded the model" (a second health probe),
     // so verify.sh found vLLM's start-up lines and the API (without the wait it would FAIL them).

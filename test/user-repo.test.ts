@@ -191,7 +191,7 @@ test('--only with errors in another CTID: the selection is written, FLEET.md and
   assert.is(r.code, 0, r.stderr);
   assert.match(
     r.stderr,
-    /\nphoenix-compile: note: out\/FLEET\.md and out\/phoenix are left as they are: CTID 960, outside --only, has errors \(a compile without --only lists them\)\n/,
+    /\nphoenix-compile: note: out\/FLEET\.md, out\/phoenix are left as they are: CTID 960, outside --only, has errors \(a compile without --only lists them\)\n/,
   );
   assert.not.match(r.stderr, /memory_mb/, 'the problem outside the selection is not printed');
   const now = readTree(path.join(w, 'out'));

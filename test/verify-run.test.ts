@@ -19,7 +19,6 @@
  * does not listen; benchmark.sh reports both runs and a ratio with on > off, and leaves the unit as
  * it found it (no drop-in, active, the same unit bytes, the sampler on).
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -109,9 +108,9 @@ if (realSystemdAvailable(SUITE)) {
     installStandins(ct);
     setVersions(VERSIONS);
     // CTID 921 as create.sh leaves it: defined, running, with its address (the curl stand-in routes by it).
-    host = new FakeHost(ct, { defined: ['921'] });
-    fs.writeFileSync(path.join(host.state, '921', 'config'), 'net0: name=eth0,bridge=vmbr0,ip=10.0.0.221/24,gw=10.0.0.1,hwaddr=52:54:00:AA:BB:D2\n');
-    fs.writeFileSync(path.join(host.state, '921', 'running'), '');
+    host = new FakeHost(ct);
+    host.define('921', 'net0: name=eth0,bridge=vmbr0,gw=10.0.0.1,hwaddr=52:54:00:AA:BB:D2,ip=10.0.0.221/24,type=veth\n');
+    host.setRunning('921', true);
     const d = host.run([path.join(DIR, 'deploy.sh')]);
     if (d.status !== 0) throw new Error(`deploy.sh failed: ${describe(d)}`);
   });
@@ -203,8 +202,7 @@ if (realSystemdAvailable(SUITE)) {
   });
 
   test('FAIL, not a crash: the container itself is stopped (pct exec fails), --json still reports every check', () => {
-    const running = path.join(host.state, '921', 'running');
-    fs.rmSync(running);
+    host.setRunning('921', false);
     try {
       const { run, summary } = verifyJson();
       assert.is(run.status, 1);
@@ -214,7 +212,7 @@ if (realSystemdAvailable(SUITE)) {
       );
       assert.equal(failedChecks(summary), CHECKS);
     } finally {
-      fs.writeFileSync(running, '');
+      host.setRunning('921', true);
     }
   });
 

@@ -8,9 +8,30 @@ import type { PhoenixLxcConfigs } from '../generated/config-types';
 import type { PathSeg } from '../util/jsonpath';
 import type { ResolvedContainer } from '../resolve';
 import { sortCtids } from '../resolve';
+import { isCluster, nodeOf } from '../plan/cluster';
 import { GpuUse, hostGpus, parseGpuAssignment } from '../plan/gpus';
 
 const C = (ctid: string, ...rest: PathSeg[]): PathSeg[] => ['lxc_configs', ctid, ...rest];
+
+/** What every fleet rule sees. */
+interface FleetCheck {
+  r: Reporter;
+  doc: PhoenixLxcConfigs;
+  configs: PhoenixLxcConfigs['lxc_configs'];
+  /** The CTIDs in scope, in numeric order. */
+  ids: string[];
+  scope: ReadonlySet<string>;
+  resolved: Map<string, ResolvedContainer>;
+}
+
+const RULES: ((c: FleetCheck) => void)[] = [
+  cloneSourcesExist,
+  cloneChainsAcyclic,
+  dependenciesKnown,
+  dependenciesAcyclic,
+  identityUnique,
+  gpusAndFeaturesAlongChain,
+];
 
 /**
  * `scope`: the CTIDs to check (all, or the --only selection when other CTIDs may be invalid);
@@ -19,9 +40,16 @@ const C = (ctid: string, ...rest: PathSeg[]): PathSeg[] => ['lxc_configs', ctid,
 export function checkFleet(config: PositionIndex, doc: PhoenixLxcConfigs, resolved: Map<string, ResolvedContainer>, scope: ReadonlySet<string>): Diagnostic[] {
   const r = new Reporter(config);
   const configs = doc.lxc_configs;
-  const ids = sortCtids(Object.keys(configs)).filter((id) => scope.has(id));
+  const c: FleetCheck = { r, doc, configs, ids: sortCtids(Object.keys(configs)).filter((id) => scope.has(id)), scope, resolved };
+  for (const rule of RULES) rule(c);
+  return r.diagnostics;
+}
 
-  // Clone graph.
+/**
+ * `pct clone SRC NEW --snapname S` needs SRC to exist and to have the snapshot S
+ * (pve-container src/PVE/API2/LXC.pm, clone_vm: "snapshot 'S' does not exist").
+ */
+function cloneSourcesExist({ r, configs, ids }: FleetCheck): void {
   for (const id of ids) {
     const src = configs[id].clone_from_ctid;
     if (src === undefined) continue;
@@ -39,11 +67,17 @@ export function checkFleet(config: PositionIndex, doc: PhoenixLxcConfigs, resolv
       r.report('error', 'PHX103', C(id, 'clone_from_ctid'), `clones from CTID ${src}, which has no "template_snapshot_name" to clone from`);
     }
   }
+}
+
+/** A clone chain that returns to itself has no first container to create. */
+function cloneChainsAcyclic({ r, configs, ids, scope }: FleetCheck): void {
   for (const cycle of findCycles(ids, (id) => [configs[id].clone_from_ctid ?? ''].filter((s) => scope.has(s)))) {
     r.report('error', 'PHX102', C(cycle[0], 'clone_from_ctid'), `clone chain is a cycle: ${[...cycle, cycle[0]].join(' -> ')}`);
   }
+}
 
-  // Dependencies.
+/** A dependency names a guest of this file or a declared external guest (a VM, a guest managed elsewhere). */
+function dependenciesKnown({ r, doc, configs, ids }: FleetCheck): void {
   const external = new Set(doc.external_guests ?? []);
   for (const id of ids) {
     (configs[id].dependencies ?? []).forEach((dep, i) => {
@@ -59,11 +93,20 @@ export function checkFleet(config: PositionIndex, doc: PhoenixLxcConfigs, resolv
       }
     });
   }
+}
+
+/** Dependencies that return to themselves can never all be running first. */
+function dependenciesAcyclic({ r, configs, ids, scope }: FleetCheck): void {
   for (const cycle of findCycles(ids, (id) => (configs[id].dependencies ?? []).filter((d) => scope.has(d)))) {
     r.report('error', 'PHX105', C(cycle[0], 'dependencies'), `dependencies form a cycle: ${[...cycle, cycle[0]].join(' -> ')}`);
   }
+}
 
-  // Identity: unique IPs, MACs and hostnames; hostnames valid.
+/**
+ * Identity: IPs, MACs and hostnames unique across the fleet; hostnames valid (RFC 1123 labels:
+ * 1-63 letters, digits or '-', not starting or ending with '-'); the gateway inside net0's subnet.
+ */
+function identityUnique({ r, configs, ids }: FleetCheck): void {
   const firstIp = new Map<string, string>();
   const firstMac = new Map<string, string>();
   const firstName = new Map<string, string>();
@@ -86,21 +129,30 @@ export function checkFleet(config: PositionIndex, doc: PhoenixLxcConfigs, resolv
       r.report('warning', 'PHX110', C(id, 'network_config', 'gw'), `gateway ${gw} is outside the subnet of ${c.network_config.ip}`);
     }
   }
+}
 
-  // GPUs and features along the clone chain.
-  const gpus = hostGpus(doc);
-  const gpuIndex = new Set(gpus.map((g) => g.index));
+/**
+ * Along the clone chain: every assigned GPU exists on the host (in a cluster: on the CTID's node,
+ * whose GPUs are its own); the vllm feature has the nvidia feature below it; the container has
+ * something to be created from (pct create needs an OS template, pct clone a source).
+ */
+function gpusAndFeaturesAlongChain({ r, doc, resolved }: FleetCheck): void {
   for (const [id, rc] of resolved) {
     const eff = rc.effective;
+    const node = nodeOf(doc, id);
+    if (isCluster(doc) && (node === undefined || !doc.nodes![node])) continue; // PHX131 (check/cluster.ts)
+    const gpus = hostGpus(doc, node);
+    const gpuIndex = new Set(gpus.map((g) => g.index));
     const assignment = parseGpuAssignment(eff.gpu_assignment);
     const gpuPath = gpuAssignmentPath(rc);
     for (const g of assignment) {
       if (!gpuIndex.has(g)) {
+        const where = node === undefined ? 'this host (host_gpus' : `node ${node} (its GPUs`;
         r.report(
           'error',
           'PHX111',
           gpuPath,
-          `GPU ${g} is not on this host (host_gpus: ${gpus.map((x) => x.index).join(', ') || 'none'})` + inheritedNote(rc, 'gpu_assignment'),
+          `GPU ${g} is not on ${where}: ${gpus.map((x) => x.index).join(', ') || 'none'})` + inheritedNote(rc, 'gpu_assignment'),
           { ctid: id },
         );
       }
@@ -119,7 +171,6 @@ export function checkFleet(config: PositionIndex, doc: PhoenixLxcConfigs, resolv
       r.report('error', 'PHX114', C(id), 'neither "template" nor "clone_from_ctid": there is nothing to create the container from', { key: true, ctid: id });
     }
   }
-  return r.diagnostics;
 }
 
 function gpuAssignmentPath(rc: ResolvedContainer): PathSeg[] {
@@ -203,7 +254,7 @@ export function checkGpuBudget(r: Reporter, budget: readonly GpuUse[]): void {
       'warning',
       'PHX113',
       C(last.ctid, 'gpu_assignment'),
-      `GPU ${u.index} is shared by containers that start at boot whose gpu_memory_utilization adds up to ${u.bootSum} (> 1): ${users.map((x) => `${x.ctid}: ${x.util}`).join(', ')}`,
+      `GPU ${u.index}${u.node !== undefined ? ` of node ${u.node}` : ''} is shared by containers that start at boot whose gpu_memory_utilization adds up to ${u.bootSum} (> 1): ${users.map((x) => `${x.ctid}: ${x.util}`).join(', ')}`,
     );
   }
 }

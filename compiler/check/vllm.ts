@@ -9,6 +9,7 @@ import type { Reporter } from '../diagnostics';
 import type { ResolvedContainer } from '../resolve';
 import type { PathSeg } from '../util/jsonpath';
 import { nearest } from '../util/suggest';
+import { nodeOf } from '../plan/cluster';
 import { capabilityNumber, capabilityText, HostGpu, hostGpus, parseGpuAssignment } from '../plan/gpus';
 import { catalogFor, CatalogIndex, SUPPORTED_VLLM_VERSIONS, VLLM_APP_SCRIPT } from '../vllm/catalog';
 import { attentionBackendChoice } from '../vllm/backend';
@@ -79,7 +80,7 @@ export function checkVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resol
     return;
   }
   const assigned = parseGpuAssignment(eff.gpu_assignment);
-  const gpus = hostGpus(doc).filter((g) => assigned.includes(g.index));
+  const gpus = hostGpus(doc, nodeOf(doc, rc.ctid)).filter((g) => assigned.includes(g.index));
   const c: VllmCheck = {
     r,
     rc,

@@ -1,7 +1,9 @@
 /**
- * A fake Proxmox host around one real-systemd container, for running the generated scripts:
- * test/harness/bin/pct and pvesm (state under PHX_FAKE_STATE, every call logged to PHX_FAKE_LOG,
- * `pct exec`/`pct push` mapped into the container), test/harness/net/curl (the host's curl: the
+ * A fake Proxmox host around one real-systemd container, for running the generated scripts
+ * (or one node of a fake cluster, test/lib/fake-cluster.ts):
+ * test/harness/bin/pct and pvesm (every call logged to PHX_FAKE_LOG; pct keeps each CTID's
+ * configuration in <root>/etc/pve/lxc/<CTID>.conf with Proxmox's section rules, and maps
+ * `pct exec`/`pct push` into the container), test/harness/net/curl (the host's curl: the
  * container has a private network, so the call is carried out by curl inside the container, see
  * that file), and inside the container the stand-ins of test/harness/standins/ct-standin.py for
  * the venv's python and pip, git, apt-get, dpkg, dpkg-query, wget and nvidia-smi.
@@ -11,6 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Container } from '../harness/container';
 import { repoRoot, tmpDir } from './paths';
+import { PctConfig, readPctConfig } from './pve-conf';
 
 const HARNESS = (): string => path.join(repoRoot(), 'test', 'harness');
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -37,26 +40,44 @@ export function installStandins(ct: Container): void {
 }
 
 export class FakeHost {
-  /** PHX_FAKE_STATE: one folder per defined CTID. */
-  readonly state: string;
-  /** PHOENIX_PVE_LXC_DIR: where create.sh finds <ctid>.conf. */
+  /** PHX_FAKE_ROOT: the host's file system as far as pct uses it (etc/pve, run/phx-fake). */
+  readonly fsRoot: string;
+  /**
+   * <root>/etc/pve/lxc, where pct keeps <CTID>.conf; as on Proxmox, a link to etc/pve/nodes/<node>/lxc
+   * (node "fake"). Also PHOENIX_PVE_LXC_DIR, where create.sh finds <ctid>.conf.
+   */
   readonly lxcDir: string;
   readonly log: string;
   private readonly pyBin: string;
   private readonly root: string;
 
   constructor(
-    readonly ct: Container,
-    opts: { defined?: string[]; storages?: string[] } = {},
+    /** The container `pct exec`/`pct push` go into (absent: those two fail, everything else works). */
+    readonly ct: Container | undefined,
+    opts: { defined?: string[]; storages?: string[]; cluster?: { dir: string; node: string } } = {},
   ) {
-    const root = tmpDir('fakehost');
+    const root = opts.cluster ? path.join(opts.cluster.dir, opts.cluster.node) : tmpDir('fakehost');
+    const node = opts.cluster?.node ?? 'fake';
     this.root = root;
-    this.state = path.join(root, 'state');
-    this.lxcDir = path.join(root, 'lxc');
+    this.node = node;
+    this.cluster = opts.cluster?.dir;
+    this.fsRoot = path.join(root, 'fs');
+    this.lxcDir = path.join(this.fsRoot, 'etc', 'pve', 'lxc');
     this.log = path.join(root, 'calls.jsonl');
     this.pyBin = path.join(root, 'bin');
-    fs.mkdirSync(this.state);
-    fs.mkdirSync(this.lxcDir);
+    if (opts.cluster) {
+      // A node of a fake cluster: etc/pve/nodes is the cluster's one tree (pmxcfs replicates it to
+      // every node), and etc/pve/lxc and etc/pve/local point into this node's folder of it, as
+      // pmxcfs links them (pve-cluster src/pmxcfs/pmxcfs.c:663-690).
+      const tree = path.join(opts.cluster.dir, 'pmxcfs', 'nodes');
+      fs.mkdirSync(path.join(tree, node, 'lxc'), { recursive: true });
+      fs.mkdirSync(path.join(this.fsRoot, 'etc', 'pve'), { recursive: true });
+      fs.mkdirSync(path.join(root, 'home'));
+      fs.symlinkSync(tree, path.join(this.fsRoot, 'etc', 'pve', 'nodes'));
+      fs.symlinkSync(path.join('nodes', node), path.join(this.fsRoot, 'etc', 'pve', 'local'));
+    } else fs.mkdirSync(path.join(this.fsRoot, 'etc', 'pve', 'nodes', 'fake', 'lxc'), { recursive: true });
+    fs.symlinkSync(path.join('nodes', node, 'lxc'), this.lxcDir);
+    fs.mkdirSync(path.join(this.fsRoot, 'run', 'phx-fake'), { recursive: true });
     fs.mkdirSync(this.pyBin);
     fs.writeFileSync(this.log, '');
     // The stand-ins and the scripts call python3 often: use the system one directly when it is
@@ -67,11 +88,46 @@ export class FakeHost {
   }
 
   storages: string[];
+  /** The node's name: "fake" on a one-host fake, else its name in the fake cluster. */
+  readonly node: string;
+  /** The fake cluster's folder (PHX_FAKE_CLUSTER), when this host is one of its nodes. */
+  readonly cluster: string | undefined;
 
-  /** A CTID that exists on the fake host (stopped, empty config). */
-  define(ctid: string): void {
-    fs.mkdirSync(path.join(this.state, ctid), { recursive: true });
-    fs.writeFileSync(path.join(this.state, ctid, 'config'), '');
+  /** A CTID that exists on the fake host, stopped, with `conf` as its /etc/pve/lxc/<CTID>.conf (default empty). */
+  define(ctid: string, conf = ''): void {
+    fs.writeFileSync(this.confPath(ctid), conf);
+  }
+
+  /** /etc/pve/lxc/<CTID>.conf on the fake host. */
+  confPath(ctid: string): string {
+    return path.join(this.lxcDir, `${ctid}.conf`);
+  }
+
+  /** The CTID's configuration file as Proxmox reads it (current, pending, snapshots). */
+  conf(ctid: string): PctConfig {
+    return readPctConfig(this.confPath(ctid));
+  }
+
+  /** Is the CTID running (as `pct status` says)? */
+  isRunning(ctid: string): boolean {
+    return fs.existsSync(this.runFlag(ctid));
+  }
+
+  /** Marks a CTID running or stopped without calling pct (for setting up a test). */
+  setRunning(ctid: string, running: boolean): void {
+    if (running) fs.writeFileSync(this.runFlag(ctid), '');
+    else fs.rmSync(this.runFlag(ctid), { force: true });
+  }
+
+  private runFlag(ctid: string): string {
+    return path.join(this.fsRoot, 'run', 'phx-fake', `${ctid}.running`);
+  }
+
+  /** Runs the stand-in pct itself with the host's environment (the call is logged like any other). */
+  pct(args: string[], env: Record<string, string> = {}): { status: number; stdout: string; stderr: string } {
+    const r = spawnSync(path.join(HARNESS(), 'bin', 'pct'), args, { env: this.env(env), encoding: 'utf8' });
+    if (r.error) throw r.error;
+    return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
   }
 
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -81,11 +137,19 @@ export class FakeHost {
       PATH: dirs.join(':'),
       HOME: process.env.HOME ?? '/root',
       LANG: 'C.UTF-8',
-      PHX_FAKE_STATE: this.state,
+      PHX_FAKE_ROOT: this.fsRoot,
       PHX_FAKE_LOG: this.log,
-      PHX_FAKE_PID: String(this.ct.pid),
+      PHX_FAKE_PID: this.ct ? String(this.ct.pid) : '',
       PHX_FAKE_STORAGES: this.storages.join(' '),
       PHOENIX_PVE_LXC_DIR: this.lxcDir,
+      ...(this.cluster
+        ? {
+            PHX_FAKE_NODE: this.node,
+            PHX_FAKE_CLUSTER: this.cluster,
+            PHOENIX_PVE_DIR: path.join(this.fsRoot, 'etc', 'pve'),
+            HOME: path.join(this.root, 'home'),
+          }
+        : {}),
       ...extra,
     };
   }
@@ -97,6 +161,7 @@ export class FakeHost {
 
   /** Every container stand-in call so far. */
   ctCalls(): Call[] {
+    if (!this.ct) return [];
     const r = this.ct.exec(['cat', '/var/log/phx-standin/calls.jsonl']);
     return r.status === 0 ? readJsonLines(r.stdout) : [];
   }
@@ -123,6 +188,7 @@ export class FakeHost {
 
   /** A property of a unit in the container (systemctl show -p NAME --value). */
   unitProp(unit: string, name: string): string {
+    if (!this.ct) throw new Error('unitProp: this fake host has no container');
     return this.ct.exec(['systemctl', 'show', '-p', name, '--value', unit], { check: true }).stdout.trim();
   }
 }
