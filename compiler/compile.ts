@@ -15,6 +15,8 @@ import { checkCluster } from './check/cluster';
 import { checkFleet, checkGpuBudget } from './check/fleet';
 import { checkHost } from './check/host';
 import { checkVllm } from './check/vllm';
+import { checkSecrets, checkTopLevelSecrets } from './check/secrets';
+import { redactTokens } from './vllm/secrets';
 import { planFleet } from './plan/fleet';
 import type { FleetPlan, Notice, SourceInfo } from './plan/model';
 import { canonical } from './util/canonical';
@@ -62,7 +64,7 @@ export function compile(input: CompileInput): CompileOutput {
   let resolved: Map<string, ResolvedContainer> | undefined;
   const fail = (diagnostics: Diagnostic[]): CompileOutput => ({
     ok: false,
-    diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)),
+    diagnostics: finish(diagnostics),
     files: [],
     manifestText: '',
     selected: [],
@@ -97,11 +99,13 @@ export function compile(input: CompileInput): CompileOutput {
   // whose chain stops at a missing source or runs in a cycle is left out of them.
   const broken = new Set(fleetDiags.filter((d) => d.severity === 'error' && (d.code === 'PHX101' || d.code === 'PHX102')).map((d) => d.ctid));
   const reporter = new Reporter(config);
+  checkTopLevelSecrets(doc, reporter);
   for (const id of resolvable) {
     const rc = resolved.get(id)!;
     if (rc.chain.some((c) => broken.has(c))) continue;
     checkHost(doc, rc, reporter);
     checkVllm(doc, resolved, rc, reporter);
+    checkSecrets(doc, rc, reporter);
   }
   found.push(...reporter.diagnostics);
   let diagnostics = found.filter(sel.inScope);
@@ -140,7 +144,7 @@ export function compile(input: CompileInput): CompileOutput {
   const manifestText = renderManifest(buildManifest(files, input.compiler, { file: source.file, sha256: source.sha256 }, carried));
   return {
     ok: true,
-    diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)),
+    diagnostics: finish(diagnostics),
     files,
     manifestText,
     plan,
@@ -172,6 +176,11 @@ function carriedEntries(previous: Manifest | undefined, produced: (p: string) =>
   return out;
 }
 
+/** Sorted, without repeats, and no token-shaped value in any message (compiler/vllm/secrets.ts). */
+function finish(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return sortDiagnostics(dedupeDiagnostics(diagnostics.map((d) => ({ ...d, message: redactTokens(d.message) }))));
+}
+
 /** Warnings and notes without positions, ordered by CTID, code, path and text: key order in the file cannot churn out/. */
 function notices(diagnostics: readonly Diagnostic[]): Notice[] {
   const key = (d: Diagnostic) => [d.ctid === undefined ? '' : d.ctid.padStart(10, '0'), d.code, d.path, d.message].join('\u0000');
@@ -182,7 +191,7 @@ function notices(diagnostics: readonly Diagnostic[]): Notice[] {
       severity: d.severity as Notice['severity'],
       code: d.code,
       path: d.path,
-      message: d.message,
+      message: redactTokens(d.message),
       ...(d.ctid !== undefined ? { ctid: d.ctid } : {}),
     }));
 }

@@ -61,6 +61,14 @@ export const CODES = {
     title: 'the vllm pip install replaces the torch installed before it (warning)',
     example: 'torch from the cu128 nightly index, then vllm==0.10.2 (which pins torch==2.8.0)',
   },
+  PHX040: {
+    title: 'a secret value written in the config (out/ is committed): declare its name in secrets and put the value into the host secrets file',
+    example: '"api_key": "sk-..." under ServerConfig, or "HF_TOKEN": "hf_..." in vllm_service.environment',
+  },
+  PHX041: {
+    title: 'the secrets declaration is wrong (a name that is not a variable, collides with the unit, or is not what vLLM reads)',
+    example: '"secrets": ["CUDA_HOME"] (the unit sets it)',
+  },
   PHX101: { title: 'clone_from_ctid names a CTID that does not exist', example: '"clone_from_ctid": "903" with no 903' },
   PHX102: { title: 'clone chain has a cycle', example: '901 clones 902 and 902 clones 901' },
   PHX103: { title: 'clone source has no template_snapshot_name to clone from', example: 'cloning from a CTID without "template_snapshot_name"' },

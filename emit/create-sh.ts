@@ -16,7 +16,9 @@ export const emitCreateSh: ContainerEmitter = (c, fleet) => {
     c,
     `create.sh: creates CTID ${c.ctid} (${c.name}) on the Proxmox host; safe to run again.`,
     [
-      '1. checks pct, pvesm and the storage pool;',
+      c.vllm?.secrets.names.length
+        ? "1. checks pct, pvesm, the storage pool and the host's secrets files (deploy.sh --check-secrets);"
+        : '1. checks pct, pvesm and the storage pool;',
       h.define.mode !== 'clone'
         ? '2. creates it from its template, unless it exists;'
         : !h.define.across
@@ -35,5 +37,11 @@ export const emitCreateSh: ContainerEmitter = (c, fleet) => {
     runsSiblings || c.node !== undefined,
   );
   const guard = c.node !== undefined ? createShClusterGuard(c.node) : '';
-  return [script('create.sh', `${c.ctid}/create.sh`, templates.create_sh({ prelude: prelude + guard, host: h }, bashWord))];
+  return [
+    script(
+      'create.sh',
+      `${c.ctid}/create.sh`,
+      templates.create_sh({ prelude: prelude + guard, host: h, checkSecrets: (c.vllm?.secrets.names.length ?? 0) > 0 }, bashWord),
+    ),
+  ];
 };

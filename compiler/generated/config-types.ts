@@ -86,6 +86,10 @@ export interface PhoenixLxcConfigs {
    */
   phoenix_scripts_dir?: string;
   /**
+   * Host folder of the secrets files deploy.sh reads, outside git: <CTID>.env, then shared.env, each NAME=value lines, mode 0600, owned by root (README, Secrets). PHOENIX_SECRETS_DIR overrides it when deploy.sh runs. Default /etc/phoenix/secrets.
+   */
+  secrets_dir?: string;
+  /**
    * The host's GPUs by index (the numbers used in gpu_assignment). Default: the plan's two NVIDIA RTX 5060 Ti, compute capability 12.0.
    */
   host_gpus?: {
@@ -445,6 +449,10 @@ export interface Container {
   vllm_engine_config?: VllmEngineConfig;
   vllm_install?: VllmInstall;
   vllm_service?: VllmService;
+  /**
+   * Names of the secrets this container's vLLM server needs in its environment, for example ["HF_TOKEN", "VLLM_API_KEY"]; never their values. deploy.sh takes the values from the host's secrets files (secrets_dir) and the unit reads them with EnvironmentFile=. Never inherited by clones.
+   */
+  secrets?: string[];
   vllm_benchmark?: VllmBenchmark;
   /**
    * Legacy: vLLM model (use vllm_engine_config.ModelConfig.model).
@@ -532,7 +540,7 @@ export interface ZfsVolume {
   mount_point: string;
 }
 /**
- * vLLM engine arguments for this container's server, grouped as the user likes: the plan's ModelConfig (model, dtype, max_model_len, trust_remote_code, ...), CacheConfig (gpu_memory_utilization, kv_cache_dtype, ...), ParallelConfig (tensor_parallel_size, ...), SchedulerConfig (max_num_seqs, ...) and ServerConfig (host, port, api_key, ...). Each key is a vLLM argument name and maps to exactly one command-line flag of vLLM's OpenAI server; a key is valid in any group.
+ * vLLM engine arguments for this container's server, grouped as the user likes: the plan's ModelConfig (model, dtype, max_model_len, trust_remote_code, ...), CacheConfig (gpu_memory_utilization, kv_cache_dtype, ...), ParallelConfig (tensor_parallel_size, ...), SchedulerConfig (max_num_seqs, ...) and ServerConfig (host, port, served_model_name, ...); secrets (api_key, hf_token) are not written here but declared in secrets. Each key is a vLLM argument name and maps to exactly one command-line flag of vLLM's OpenAI server; a key is valid in any group.
  *
  * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
  * via the `definition` "VllmEngineConfig".
@@ -1408,7 +1416,7 @@ export interface VllmService {
    */
   ld_library_path?: string;
   /**
-   * Extra variables for the service. VLLM_* names must be known to the pinned vLLM; CUDA_HOME, LD_LIBRARY_PATH, PATH and VLLM_USE_FLASHINFER_SAMPLER have their own keys.
+   * Extra variables for the service. VLLM_* names must be known to the pinned vLLM; CUDA_HOME, LD_LIBRARY_PATH, PATH and VLLM_USE_FLASHINFER_SAMPLER have their own keys; secret values (HF_TOKEN, VLLM_API_KEY, names ending in _TOKEN, _KEY, _SECRET or PASSWORD, values starting hf_ or sk-) are refused: declare them in secrets.
    */
   environment?: {
     [k: string]: string;

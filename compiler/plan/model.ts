@@ -182,6 +182,27 @@ export interface VllmServicePlan {
   /** Seconds. */
   startTimeoutSec: number;
   samplerOn: boolean;
+  /** EnvironmentFile= of the unit (the container's secrets file), when secrets are declared. */
+  environmentFile?: string;
+}
+
+/**
+ * Secrets of one server (compiler/vllm/secrets.ts): the config declares names; deploy.sh reads the
+ * values on the host from hostDir/hostFiles (first file that sets a name wins), writes exactly the
+ * declared names to containerFile (mode 0600, root) and the unit reads it with EnvironmentFile=.
+ */
+export interface VllmSecretsPlan {
+  /** The declared names, sorted (the order of the container's file); empty when none are declared. */
+  names: string[];
+  /** The host's secrets folder (secrets_dir; deploy.sh lets PHOENIX_SECRETS_DIR override it). */
+  hostDir: string;
+  /** File names in hostDir, in the order deploy.sh reads them: the CTID's own, then the shared one. */
+  hostFiles: string[];
+  /** In the container: the folder deploy.sh creates (mode 0700) and the file it writes. */
+  containerDir: string;
+  containerFile: string;
+  /** VLLM_API_KEY is declared: the server requires a key on /v1; verify.sh and benchmark.sh read it from containerFile at run time. */
+  apiKey: boolean;
 }
 
 export interface VllmPlan {
@@ -199,8 +220,8 @@ export interface VllmPlan {
   tensorParallelSize: number;
   pipelineParallelSize: number;
   gpus: HostGpu[];
-  /** The key vLLM's server requires on /v1 (its --api-key, else VLLM_API_KEY in the unit), or ''. */
-  apiKey: string;
+  /** The secrets the server gets through the unit's EnvironmentFile= (names only, never values). */
+  secrets: VllmSecretsPlan;
   /** An embedding (pooling) model: verify.sh asks /v1/embeddings instead of a completion. */
   embedding: boolean;
   /** FP8 KV cache, and FP8 weights: verify.sh looks for vLLM's lines for each. */

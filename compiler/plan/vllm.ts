@@ -13,6 +13,7 @@ import { installOf, mergeSettings, runsVllm, serviceOf, VllmSetting } from '../v
 import { nodeOf } from './cluster';
 import { hostGpus, parseGpuAssignment } from './gpus';
 import type { EnvVar, PlannedSetting, VllmPlan } from './model';
+import { CONTAINER_SECRETS_DIR, CONTAINER_SECRETS_FILE, ctidSecretsFile, secretsDir, SHARED_SECRETS_FILE } from '../vllm/secrets';
 
 /**
  * The unit, as the user's application script names it, in the system unit folder; its drop-ins
@@ -75,6 +76,9 @@ export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
   const servedModelName = served === undefined ? model : Array.isArray(served) ? served[0] : served;
   const port = get<number>('port') ?? (idx.byDest.get('port')?.default as number | undefined) ?? 8000;
   const bench = { ...DEFAULTS.VllmBenchmark, ...(eff.vllm_benchmark ?? {}) };
+  // Declared on this CTID only (never inherited: resolve.ts NOT_INHERITED); sorted so that the
+  // container's file does not change when the config reorders them.
+  const secretNames = [...(eff.secrets ?? [])].sort();
   return {
     version: idx.catalog.vllm_version,
     settings,
@@ -89,7 +93,14 @@ export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
     tensorParallelSize: get<number>('tensor_parallel_size') ?? 1,
     pipelineParallelSize: get<number>('pipeline_parallel_size') ?? 1,
     gpus,
-    apiKey: apiKey(get<string | string[]>('api_key'), env),
+    secrets: {
+      names: secretNames,
+      hostDir: secretsDir(doc),
+      hostFiles: [ctidSecretsFile(rc.ctid), SHARED_SECRETS_FILE],
+      containerDir: CONTAINER_SECRETS_DIR,
+      containerFile: CONTAINER_SECRETS_FILE,
+      apiKey: secretNames.includes('VLLM_API_KEY'),
+    },
     embedding: eff.vllm_model_type === 'embedding' || get<string>('runner') === 'pooling',
     kvCacheFp8: (kv ?? '').startsWith('fp8'),
     quantizationFp8: quant === 'fp8',
@@ -121,6 +132,7 @@ export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
       restartSec: service.restart_sec,
       startTimeoutSec: service.start_timeout_sec,
       samplerOn: service.flashinfer_sampler,
+      ...(secretNames.length ? { environmentFile: CONTAINER_SECRETS_FILE } : {}),
     },
     logLines: idx.catalog.log_lines,
     benchmark: {
@@ -131,14 +143,4 @@ export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
       waitSeconds: bench.wait_seconds,
     },
   };
-}
-
-/**
- * The key vLLM's server requires on /v1: its --api-key (the first, when several), else
- * VLLM_API_KEY in the unit, else '' (vllm/entrypoints/openai/api_server.py, build_app).
- */
-function apiKey(flag: string | string[] | undefined, env: readonly EnvVar[]): string {
-  const key = Array.isArray(flag) ? flag[0] : flag;
-  if (typeof key === 'string' && key !== '') return key;
-  return env.find((e) => e.name === 'VLLM_API_KEY')?.value ?? '';
 }

@@ -16,9 +16,9 @@ export declare function benchmark_sh(it: { prelude: string; v: M.VllmPlan; ip: s
 /** emit/templates/cluster.sh.ejs */
 export declare function cluster_sh(it: { header: string; nodes: { name: string; address: string }[]; ctids: { ctid: string; node: string }[] }, escapeFn: Escape): string;
 /** emit/templates/create.sh.ejs */
-export declare function create_sh(it: { prelude: string; host: M.HostPlan }, escapeFn: Escape): string;
+export declare function create_sh(it: { prelude: string; host: M.HostPlan; checkSecrets: boolean }, escapeFn: Escape): string;
 /** emit/templates/deploy.sh.ejs */
-export declare function deploy_sh(it: { prelude: string; service: M.VllmServicePlan; waitSeconds: number; ip: string; port: number }, escapeFn: Escape): string;
+export declare function deploy_sh(it: { prelude: string; service: M.VllmServicePlan; secrets: M.VllmSecretsPlan; waitSeconds: number; ip: string; port: number }, escapeFn: Escape): string;
 /** emit/templates/features/base_setup.sh.ejs */
 export declare function features_base_setup_sh(it: { prelude: string }, escapeFn: Escape): string;
 /** emit/templates/features/nvidia.sh.ejs */
@@ -30,4 +30,4 @@ export declare function phoenix(it: { prelude: string; rows: { ctid: string; nam
 /** emit/templates/verify.sh.ejs */
 export declare function verify_sh(it: { prelude: string; v: M.VllmPlan; ip: string; scriptsDir: string; checks: M.DeclaredCheck[] }, escapeFn: Escape): string;
 /** emit/templates/vllm_model_server.service.ejs */
-export declare function vllm_model_server_service(it: { header: string; enc: UnitEncoders; ctid: string; servedModelName: string; description: string; workingDirectory: string; env: M.EnvVar[]; unset: string[]; argv: string[]; restartSec: number; startTimeoutSec: number }, escapeFn: Escape): string;
+export declare function vllm_model_server_service(it: { header: string; enc: UnitEncoders; ctid: string; servedModelName: string; description: string; workingDirectory: string; env: M.EnvVar[]; environmentFile: string; secretNames: string[]; unset: string[]; argv: string[]; restartSec: number; startTimeoutSec: number }, escapeFn: Escape): string;

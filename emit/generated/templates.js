@@ -64,10 +64,10 @@ function encode_char(c) {
     ; __append("\nreadonly SERVED_MODEL=")
     ; __append(escapeFn( it.v.servedModelName ))
     ; __append("\n")
-    ;  if (it.v.apiKey) { 
-    ; __append("# The server requires its API key on /v1 (vLLM's --api-key): sent as a bearer token.\nreadonly AUTH_HEADER=")
-    ; __append(escapeFn( 'Authorization: Bearer ' + it.v.apiKey ))
-    ; __append("\n")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("readonly SECRETS_DST=")
+    ; __append(escapeFn( it.v.secrets.containerFile ))
+    ; __append("\n# The server requires its API key on /v1 (VLLM_API_KEY in its secrets file): read inside the\n# container at run time (below) and given to curl as a header on stdin (-H @-), so it is never\n# written here nor on a command line.\napi_key=\"\"\nauth_header() {\n	printf 'Authorization: Bearer %s\\n' \"$api_key\"\n}\n")
     ;  } 
     ; __append("readonly EXPECTED_GAIN=")
     ; __append(escapeFn( String(it.b.expectedGain) ))
@@ -83,15 +83,27 @@ function encode_char(c) {
     ; __append(escapeFn( p ))
     ; __append("\n")
     ;  } 
-    ; __append(")\n\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--requests)\n		requests=${2:?--requests needs a number}\n		shift\n		;;\n	--max-tokens)\n		max_tokens=${2:?--max-tokens needs a number}\n		shift\n		;;\n	--timeout)\n		timeout=${2:?--timeout needs seconds}\n		shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\nfor n in \"$requests\" \"$max_tokens\" \"$timeout\"; do\n	case \"$n\" in '' | *[!0-9]* | 0)\n		printf 'counts and seconds must be positive whole numbers, not %s\\n' \"$n\" >&2\n		exit 2\n		;;\n	esac\ndone\nneed_tools pct curl python3\n# The \"on\" run needs the sampler on in the unit itself (--sampler-on only removes the drop-in).\nreadonly SAMPLER_IN_UNIT=")
-    ; __append(escapeFn( it.v.service.samplerOn ? 'on' : 'off' ))
-    ; __append("\n[ \"$SAMPLER_IN_UNIT\" = on ] || die \"the config turns the FlashInfer sampler off for this CTID (vllm_service.flashinfer_sampler false); set it to true to compare on and off\"\n\n# Restore the sampler state we found, whatever happens from here on.\noriginal=on\nin_ct test -f \"$DROPIN_DST\" && original=off\nrestore() {\n	local now=on\n	in_ct test -f \"$DROPIN_DST\" && now=off\n	if [ \"$now\" != \"$original\" ]; then\n		log \"restoring the sampler\" \"$original\"\n		bash \"$HERE\"/deploy.sh --sampler-\"$original\" >/dev/null || log \"ERROR: could not restore the sampler state\"\n	fi\n}\ntrap restore EXIT\ntrap 'exit 130' INT TERM\n\nwait_api() {\n	for _ in $(seq 1 \"$timeout\"); do\n		curl -fsS --max-time 5 ")
-    ;  if (it.v.apiKey) { 
-    ; __append("-H \"$AUTH_HEADER\" ")
+    ; __append(")\n\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--requests)\n		requests=${2:?--requests needs a number}\n		shift\n		;;\n	--max-tokens)\n		max_tokens=${2:?--max-tokens needs a number}\n		shift\n		;;\n	--timeout)\n		timeout=${2:?--timeout needs seconds}\n		shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\nfor n in \"$requests\" \"$max_tokens\" \"$timeout\"; do\n	case \"$n\" in '' | *[!0-9]* | 0)\n		printf 'counts and seconds must be positive whole numbers, not %s\\n' \"$n\" >&2\n		exit 2\n		;;\n	esac\ndone\nneed_tools pct curl python3\n")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("api_key=$(in_ct sed -n 's/^VLLM_API_KEY=//p' \"$SECRETS_DST\" 2>/dev/null || true)\n[ -n \"$api_key\" ] || die \"VLLM_API_KEY is not in\" \"$SECRETS_DST\" \"in the container: run deploy.sh\"\n")
     ;  } 
-    ; __append("\"http://$IP:$PORT/v1/models\" >/dev/null 2>&1 && return 0\n		sleep 1\n	done\n	die \"the API did not answer within\" \"$timeout\" \"seconds\"\n}\n\n# run_once STATE: switches the sampler, waits for the API, then sends the fixed request set and\n# prints the generated tokens per second from usage.completion_tokens over wall time.\nrun_once() {\n	bash \"$HERE\"/deploy.sh --sampler-\"$1\" >/dev/null\n	wait_api\n	local start end tokens=0 i n body got\n	start=$(date +%s.%N)\n	for ((i = 0; i < requests; i++)); do\n		n=${#PROMPTS[@]}\n		body=$(python3 -c 'import json, sys; print(json.dumps({\"model\": sys.argv[1], \"prompt\": sys.argv[2], \"max_tokens\": int(sys.argv[3]), \"temperature\": 0, \"ignore_eos\": True}))' \"$SERVED_MODEL\" \"${PROMPTS[i % n]}\" \"$max_tokens\")\n		got=$(curl -fsS --max-time \"$timeout\" ")
-    ;  if (it.v.apiKey) { 
-    ; __append("-H \"$AUTH_HEADER\" ")
+    ; __append("# The \"on\" run needs the sampler on in the unit itself (--sampler-on only removes the drop-in).\nreadonly SAMPLER_IN_UNIT=")
+    ; __append(escapeFn( it.v.service.samplerOn ? 'on' : 'off' ))
+    ; __append("\n[ \"$SAMPLER_IN_UNIT\" = on ] || die \"the config turns the FlashInfer sampler off for this CTID (vllm_service.flashinfer_sampler false); set it to true to compare on and off\"\n\n# Restore the sampler state we found, whatever happens from here on.\noriginal=on\nin_ct test -f \"$DROPIN_DST\" && original=off\nrestore() {\n	local now=on\n	in_ct test -f \"$DROPIN_DST\" && now=off\n	if [ \"$now\" != \"$original\" ]; then\n		log \"restoring the sampler\" \"$original\"\n		bash \"$HERE\"/deploy.sh --sampler-\"$original\" >/dev/null || log \"ERROR: could not restore the sampler state\"\n	fi\n}\ntrap restore EXIT\ntrap 'exit 130' INT TERM\n\nwait_api() {\n	for _ in $(seq 1 \"$timeout\"); do\n		")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("auth_header | ")
+    ;  } 
+    ; __append("curl -fsS --max-time 5 ")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("-H @- ")
+    ;  } 
+    ; __append("\"http://$IP:$PORT/v1/models\" >/dev/null 2>&1 && return 0\n		sleep 1\n	done\n	die \"the API did not answer within\" \"$timeout\" \"seconds\"\n}\n\n# run_once STATE: switches the sampler, waits for the API, then sends the fixed request set and\n# prints the generated tokens per second from usage.completion_tokens over wall time.\nrun_once() {\n	bash \"$HERE\"/deploy.sh --sampler-\"$1\" >/dev/null\n	wait_api\n	local start end tokens=0 i n body got\n	start=$(date +%s.%N)\n	for ((i = 0; i < requests; i++)); do\n		n=${#PROMPTS[@]}\n		body=$(python3 -c 'import json, sys; print(json.dumps({\"model\": sys.argv[1], \"prompt\": sys.argv[2], \"max_tokens\": int(sys.argv[3]), \"temperature\": 0, \"ignore_eos\": True}))' \"$SERVED_MODEL\" \"${PROMPTS[i % n]}\" \"$max_tokens\")\n		got=$(")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("auth_header | ")
+    ;  } 
+    ; __append("curl -fsS --max-time \"$timeout\" ")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("-H @- ")
     ;  } 
     ; __append("-H 'Content-Type: application/json' -d \"$body\" \"http://$IP:$PORT/v1/completions\" | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"usage\"][\"completion_tokens\"])') || die \"request failed with the sampler\" \"$1\"\n		tokens=$((tokens + got))\n	done\n	end=$(date +%s.%N)\n	python3 -c 'import sys; print(\"%.2f\" % (int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2]))))' \"$tokens\" \"$start\" \"$end\"\n}\n\nlog \"benchmark:\" \"$requests\" \"requests,\" \"$max_tokens\" \"tokens each, sampler on then off\"\non=$(run_once on)\nlog \"sampler on:\" \"$on\" \"tokens/s\"\noff=$(run_once off)\nlog \"sampler off:\" \"$off\" \"tokens/s\"\npython3 -c '\nimport json, sys\non, off, expected = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])\nratio = on / off if off > 0 else float(\"inf\")\nprint(\"FlashInfer sampler on:  %.2f tokens/s\" % on)\nprint(\"FlashInfer sampler off: %.2f tokens/s\" % off)\nprint(\"ratio on/off: %.3f (the plan expects %.2f, +%d%%): %s\" % (ratio, 1 + expected, round(expected * 100), \"met\" if ratio >= 1 + expected else \"not met\"))\nprint(json.dumps({\"ctid\": sys.argv[4], \"tokens_per_second_on\": on, \"tokens_per_second_off\": off, \"ratio\": round(ratio, 4), \"expected_ratio\": 1 + expected, \"met\": ratio >= 1 + expected}))\n' \"$on\" \"$off\" \"$EXPECTED_GAIN\" \"$CTID\"\n")
   return __output;
@@ -181,6 +193,9 @@ function encode_char(c) {
     ; __append(" >/dev/null 2>&1 || die \"storage pool\" ")
     ; __append(escapeFn( it.host.storagePool ))
     ; __append(" \"does not exist\"\n")
+    ;  } 
+    ;  if (it.checkSecrets) { 
+    ; __append("# The server's secrets must be on the host before an hour of installing, not after it.\nbash \"$HERE\"/deploy.sh --check-secrets\n")
     ;  } 
     ; __append("\n# 2. Define the container, unless it exists.\nif pct status \"$CTID\" >/dev/null 2>&1; then\n	log \"container exists; not defining it again\"\nelse\n")
     ;  if (it.host.define.mode === 'clone' && it.host.define.across) { 
@@ -409,6 +424,8 @@ function encode_char(c) {
     ; __append(escapeFn( it.service.dropInFile ))
     ; __append("\nreadonly WAIT_SECONDS=")
     ; __append(escapeFn( String(it.waitSeconds) ))
+    ; __append("\nreadonly SECRETS_DST=")
+    ; __append(escapeFn( it.secrets.containerFile ))
     ; __append("\n")
     ;  if (it.ip) { 
     ; __append("readonly HEALTH_URL=")
@@ -416,13 +433,47 @@ function encode_char(c) {
 ))
     ; __append("\n")
     ;  } 
-    ; __append("\ndry_run=0\nsampler=keep\nfor arg in \"$@\"; do\n	case \"$arg\" in\n	--dry-run) dry_run=1 ;;\n	--sampler-off) sampler=off ;;\n	--sampler-on) sampler=on ;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$arg\" >&2\n		exit 2\n		;;\n	esac\ndone\n\nneed_tools pct")
+    ; __append("\ndry_run=0\nsampler=keep\ncheck_secrets=0\nfor arg in \"$@\"; do\n	case \"$arg\" in\n	--dry-run) dry_run=1 ;;\n	--sampler-off) sampler=off ;;\n	--sampler-on) sampler=on ;;\n	--check-secrets) check_secrets=1 ;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$arg\" >&2\n		exit 2\n		;;\n	esac\ndone\n\nneed_tools pct")
     ;  if (it.ip) { 
     ; __append(" curl")
     ;  } 
-    ; __append("\n\n# The unit's current bytes in the container (empty when absent).\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\ncurrent_sha=$(in_ct sh -c 'sha256sum \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | cut -d' ' -f1)\nwanted_sha=$(sha256sum \"$UNIT_SRC\" | cut -d' ' -f1)\nchanged=0\n[ \"$current_sha\" = \"$wanted_sha\" ] || changed=1\ndropin_now=0\nin_ct test -f \"$DROPIN_DST\" && dropin_now=1\ndropin_change=0\nif { [ \"$sampler\" = off ] && [ \"$dropin_now\" = 0 ]; } || { [ \"$sampler\" = on ] && [ \"$dropin_now\" = 1 ]; }; then\n	dropin_change=1\nfi\n\nif [ \"$dry_run\" = 1 ]; then\n	if [ \"$changed\" = 1 ]; then\n		log \"would install\" \"$UNIT_DST\" \"and restart\" \"$UNIT\" \"; diff against the unit in the container:\"\n		# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\n		in_ct sh -c 'cat \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | diff -u --label \"container:$UNIT_DST\" --label \"$UNIT_SRC\" - \"$UNIT_SRC\" || true\n	else\n		log \"unit in the container is up to date; would not restart\"\n	fi\n	[ \"$dropin_change\" = 1 ] && log \"would turn the FlashInfer sampler\" \"$sampler\" \"and restart\"\n	exit 0\nfi\n\nif [ \"$changed\" = 1 ]; then\n	log \"installing\" \"$UNIT_DST\"\n	in_ct mkdir -p ")
+    ; __append("\n")
+    ;  if (it.secrets.names.length) { 
+    ; __append("\n# Secrets: the config names them; their values live only on the host, never in out/. Each name is\n# taken from the CTID's own file, else from the shared one; every line of both is checked and a\n# missing secret stops deploy.sh here, before anything in the container changes. The container\n# gets exactly the declared names in $SECRETS_DST (mode 0600, root), which the unit reads with\n# EnvironmentFile=. No value is printed or put on a command line. README, \"Secrets\".\n# PHOENIX_SECRETS_DIR only for tests or a non-standard host layout.\nsecrets_dir=")
+    ; __append(escapeFn( it.secrets.hostDir ))
+    ; __append("\nreadonly SECRETS_DIR=${PHOENIX_SECRETS_DIR:-$secrets_dir}\nreadonly SECRETS_FILES=(\n")
+    ;  for (const f of it.secrets.hostFiles) { 
+    ; __append("	\"$SECRETS_DIR\"/")
+    ; __append(escapeFn( f ))
+    ; __append("\n")
+    ;  } 
+    ; __append(")\nreadonly SECRET_NAMES=(\n")
+    ;  for (const n of it.secrets.names) { 
+    ; __append("	")
+    ; __append(escapeFn( n ))
+    ; __append("\n")
+    ;  } 
+    ; __append(")\ndeclare -A secret_value=() secret_from=()\n# plain_value VALUE: printable ASCII without a backslash, not starting with a quote and without\n# white space at either end; systemd's EnvironmentFile= reads such a value literally.\nplain_value() {\n	local LC_ALL=C re='^[!-~]([ -~]*[!-~])?$'\n	[[ $1 =~ $re ]] && [[ $1 != *\\\\* ]] && [[ $1 != [\\\"\\']* ]]\n}\n# read_secrets FILE: checks FILE (owner, mode, every line) and takes each declared name it sets\n# that an earlier file did not. An absent FILE is skipped.\nread_secrets() {\n	local LC_ALL=C file=$1 n=0 line name value mode owner\n	local -A seen=()\n	[ -e \"$file\" ] || return 0\n	{ [ -f \"$file\" ] && [ -r \"$file\" ]; } || die \"$file is not a readable file\"\n	read -r mode owner < <(stat -L -c '%a %u' \"$file\")\n	[ \"$owner\" = \"$(id -u)\" ] || die \"$file belongs to uid $owner; secrets files must belong to $(id -un), who runs deploy.sh: chown $(id -un) $file\"\n	[ $((8#$mode & 8#077)) = 0 ] || die \"$file is mode $mode, readable by others: chmod 600 $file\"\n	while IFS= read -r line || [ -n \"$line\" ]; do\n		n=$((n + 1))\n		line=${line%$'\\r'}\n		[[ $line =~ ^[[:space:]]*$ || $line == '#'* || $line == ';'* ]] && continue\n		if [[ $line =~ ^export[[:space:]] ]]; then\n			die \"$file:$n: an 'export' line; systemd ignores it and writes the whole line, value included, to the journal: write NAME=value\"\n		fi\n		[[ $line =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || die \"$file:$n: not a NAME=value line (the line is not shown)\"\n		name=${BASH_REMATCH[1]}\n		value=${BASH_REMATCH[2]}\n		[ -z \"${seen[$name]:-}\" ] || die \"$file:$n: $name is set again (first on line ${seen[$name]})\"\n		seen[$name]=$n\n		[ -z \"$value\" ] || plain_value \"$value\" || die \"$file:$n: the value of $name must be printable ASCII without a backslash, not start with a quote, and not start or end with white space (systemd would change it); the value is not shown\"\n		if [[ \" ${SECRET_NAMES[*]} \" == *\" $name \"* ]] && [ -z \"${secret_from[$name]:-}\" ]; then\n			[ -n \"$value\" ] || die \"$file:$n: $name is empty (an empty VLLM_API_KEY turns vLLM's authentication off; an empty HF_TOKEN is no token)\"\n			secret_value[$name]=$value\n			secret_from[$name]=$file:$n\n		fi\n	done <\"$file\"\n}\nfor f in \"${SECRETS_FILES[@]}\"; do\n	read_secrets \"$f\"\ndone\nmissing=()\nfor name in \"${SECRET_NAMES[@]}\"; do\n	[ -n \"${secret_from[$name]:-}\" ] || missing+=(\"$name\")\ndone\nif [ ${#missing[@]} -gt 0 ]; then\n	looked=()\n	for f in \"${SECRETS_FILES[@]}\"; do\n		if [ -e \"$f\" ]; then looked+=(\"$f\"); else looked+=(\"$f (absent)\"); fi\n	done\n	die \"missing secret ${missing[*]}: set in neither ${looked[0]} nor ${looked[1]}; add a line NAME=value to one of them (mode 0600, owned by $(id -un); README, Secrets)\"\nfi\nfor name in \"${SECRET_NAMES[@]}\"; do\n	log \"secret\" \"$name\" \"from\" \"${secret_from[$name]}\"\ndone\n[ \"$check_secrets\" = 0 ] || exit 0\nsecrets_tmp=$(umask 077 && mktemp)\ntrap 'rm -f \"$secrets_tmp\"' EXIT\nfor name in \"${SECRET_NAMES[@]}\"; do\n	printf '%s=%s\\n' \"$name\" \"${secret_value[$name]}\"\ndone >\"$secrets_tmp\"\n# The container's file: sha256, mode and owner, or nothing when absent (its values stay there).\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\nsecrets_now=$(in_ct sh -c 'if [ -f \"$1\" ]; then printf \"%s %s\\n\" \"$(sha256sum <\"$1\" | cut -d\" \" -f1)\" \"$(stat -c %a:%u:%g \"$1\")\"; fi' sh \"$SECRETS_DST\")\nsecrets_change=0\n[ \"$secrets_now\" = \"$(sha256sum <\"$secrets_tmp\" | cut -d' ' -f1) 600:0:0\" ] || secrets_change=1\n")
+    ;  } else { 
+    ; __append("[ \"$check_secrets\" = 0 ] || exit 0\n# No secrets declared: a secrets file left in the container (a clone carries its template's) goes.\nsecrets_change=0\nsecrets_stale=0\nin_ct test -e \"$SECRETS_DST\" && secrets_stale=1\n")
+    ;  } 
+    ; __append("\n# The unit's current bytes in the container (empty when absent).\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\ncurrent_sha=$(in_ct sh -c 'sha256sum \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | cut -d' ' -f1)\nwanted_sha=$(sha256sum \"$UNIT_SRC\" | cut -d' ' -f1)\nchanged=0\n[ \"$current_sha\" = \"$wanted_sha\" ] || changed=1\ndropin_now=0\nin_ct test -f \"$DROPIN_DST\" && dropin_now=1\ndropin_change=0\nif { [ \"$sampler\" = off ] && [ \"$dropin_now\" = 0 ]; } || { [ \"$sampler\" = on ] && [ \"$dropin_now\" = 1 ]; }; then\n	dropin_change=1\nfi\n\nif [ \"$dry_run\" = 1 ]; then\n	if [ \"$changed\" = 1 ]; then\n		log \"would install\" \"$UNIT_DST\" \"and restart\" \"$UNIT\" \"; diff against the unit in the container:\"\n		# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\n		in_ct sh -c 'cat \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | diff -u --label \"container:$UNIT_DST\" --label \"$UNIT_SRC\" - \"$UNIT_SRC\" || true\n	else\n		log \"unit in the container is up to date; would not restart\"\n	fi\n	[ \"$dropin_change\" = 1 ] && log \"would turn the FlashInfer sampler\" \"$sampler\" \"and restart\"\n")
+    ;  if (it.secrets.names.length) { 
+    ; __append("	[ \"$secrets_change\" = 1 ] && log \"would replace\" \"$SECRETS_DST\" \"(its bytes, mode or owner differ; values are not shown) and restart\"\n")
+    ;  } else { 
+    ; __append("	[ \"$secrets_stale\" = 1 ] && log \"would remove\" \"$SECRETS_DST\" \"(no secrets declared)\"\n")
+    ;  } 
+    ; __append("	exit 0\nfi\n\nif [ \"$changed\" = 1 ]; then\n	log \"installing\" \"$UNIT_DST\"\n	in_ct mkdir -p ")
     ; __append(escapeFn( it.service.unitDir ))
-    ; __append("\n	pct push \"$CTID\" \"$UNIT_SRC\" \"$UNIT_DST\" --perms 0644\nfi\nif [ \"$dropin_change\" = 1 ]; then\n	if [ \"$sampler\" = off ]; then\n		log \"FlashInfer sampler off: installing\" \"$DROPIN_DST\"\n		in_ct mkdir -p \"$DROPIN_DIR\"\n		pct push \"$CTID\" \"$DROPIN_SRC\" \"$DROPIN_DST\" --perms 0644\n	else\n		log \"FlashInfer sampler back to the unit's setting\"\n		in_ct rm -f \"$DROPIN_DST\"\n	fi\nfi\nin_ct systemctl daemon-reload\nin_ct systemctl enable \"$UNIT\" >/dev/null 2>&1 || in_ct systemctl enable \"$UNIT\"\nif [ \"$changed\" = 1 ] || [ \"$dropin_change\" = 1 ]; then\n	log \"restarting\" \"$UNIT\"\n	in_ct systemctl restart \"$UNIT\"\nelse\n	log \"unit unchanged; not restarting\"\n	in_ct systemctl start \"$UNIT\"\nfi\n\n")
+    ; __append("\n	pct push \"$CTID\" \"$UNIT_SRC\" \"$UNIT_DST\" --perms 0644\nfi\n")
+    ;  if (it.secrets.names.length) { 
+    ; __append("if [ \"$secrets_change\" = 1 ]; then\n	log \"installing\" \"$SECRETS_DST\" \"(mode 0600, root):\" \"${SECRET_NAMES[@]}\"\n	in_ct mkdir -p -m 0700 ")
+    ; __append(escapeFn( it.secrets.containerDir ))
+    ; __append("\n	pct push \"$CTID\" \"$secrets_tmp\" \"$SECRETS_DST\" --perms 0600 --user 0 --group 0\nfi\nrm -f \"$secrets_tmp\"\ntrap - EXIT\n")
+    ;  } else { 
+    ; __append("if [ \"$secrets_stale\" = 1 ]; then\n	log \"no secrets declared: removing\" \"$SECRETS_DST\"\n	in_ct rm -f \"$SECRETS_DST\"\nfi\n")
+    ;  } 
+    ; __append("if [ \"$dropin_change\" = 1 ]; then\n	if [ \"$sampler\" = off ]; then\n		log \"FlashInfer sampler off: installing\" \"$DROPIN_DST\"\n		in_ct mkdir -p \"$DROPIN_DIR\"\n		pct push \"$CTID\" \"$DROPIN_SRC\" \"$DROPIN_DST\" --perms 0644\n	else\n		log \"FlashInfer sampler back to the unit's setting\"\n		in_ct rm -f \"$DROPIN_DST\"\n	fi\nfi\nin_ct systemctl daemon-reload\nin_ct systemctl enable \"$UNIT\" >/dev/null 2>&1 || in_ct systemctl enable \"$UNIT\"\nif [ \"$changed\" = 1 ] || [ \"$dropin_change\" = 1 ] || [ \"$secrets_change\" = 1 ]; then\n	log \"restarting\" \"$UNIT\"\n	in_ct systemctl restart \"$UNIT\"\nelse\n	log \"unit unchanged; not restarting\"\n	in_ct systemctl start \"$UNIT\"\nfi\n\n")
     ;  if (it.ip) { 
     ; __append("# Wait (bounded) until vLLM answers on its port: with Type=simple the unit is \"active\" as soon as\n# the process runs, long before the model is downloaded and loaded (and verify.sh needs both the\n# API and vLLM's start-up lines). Stop early when the unit failed or vLLM exited and systemd\n# restarted it; then show the journal.\nrestarts=$(in_ct systemctl show -p NRestarts --value \"$UNIT\")\nfor _ in $(seq 1 \"$WAIT_SECONDS\"); do\n	if in_ct systemctl is-active --quiet \"$UNIT\" && curl -fsS --max-time 5 -o /dev/null \"$HEALTH_URL\" 2>/dev/null; then\n		log \"$UNIT\" \"is active and vLLM answers on\" \"$HEALTH_URL\"\n		exit 0\n	fi\n	if in_ct systemctl is-failed --quiet \"$UNIT\"; then\n		break\n	fi\n	if [ \"$(in_ct systemctl show -p NRestarts --value \"$UNIT\")\" != \"$restarts\" ]; then\n		log \"vLLM exited while starting and systemd restarted it\"\n		break\n	fi\n	sleep 1\ndone\n")
     ;  } else { 
@@ -667,10 +718,13 @@ function encode_char(c) {
     ; __append("\nreadonly SERVED_MODEL=")
     ; __append(escapeFn( it.v.servedModelName ))
     ; __append("\n")
-    ;  if (it.v.apiKey) { 
-    ; __append("# The server requires its API key on /v1 (vLLM's --api-key): sent as a bearer token.\nreadonly AUTH_HEADER=")
-    ; __append(escapeFn( 'Authorization: Bearer ' + it.v.apiKey ))
+    ;  if (it.v.secrets.names.length) { 
+    ; __append("readonly SECRETS_DST=")
+    ; __append(escapeFn( it.v.secrets.containerFile ))
     ; __append("\n")
+    ;  } 
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("# The server requires its API key on /v1 (VLLM_API_KEY in its secrets file): read inside the\n# container at run time (below) and given to curl as a header on stdin (-H @-), so it is never\n# written here nor on a command line.\napi_key=\"\"\nauth_header() {\n	printf 'Authorization: Bearer %s\\n' \"$api_key\"\n}\n")
     ;  } 
     ;  if (it.checks.some((c) => c.kind !== 'health_command')) { 
     ; __append("readonly SCRIPTS_DIR=")
@@ -692,7 +746,11 @@ function encode_char(c) {
     ; __append(escapeFn( it.v.logLines.quantization_fp8_loaded ))
     ; __append("\n")
     ;  } 
-    ; __append("\njson=0\ntimeout=30\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--json) json=1 ;;\n	--timeout)\n		[ $# -ge 2 ] || {\n			printf -- '--timeout needs seconds\\n' >&2\n			exit 2\n		}\n		timeout=$2\n		shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\ncase \"$timeout\" in '' | *[!0-9]*)\n	printf -- '--timeout takes whole seconds\\n' >&2\n	exit 2\n	;;\nesac\nneed_tools pct curl python3\n\nresults=$(mktemp)\ntrap 'rm -f \"$results\"' EXIT\nfailed=0\n# record NAME STATUS DETAIL: one line per check, tab separated, for the summary.\nrecord() {\n	printf '%s\\t%s\\t%s\\n' \"$1\" \"$2\" \"$3\" >>\"$results\"\n	if [ \"$json\" = 0 ]; then\n		printf '%s %s: %s\\n' \"$2\" \"$1\" \"$3\"\n	fi\n	[ \"$2\" = PASS ] || failed=$((failed + 1))\n}\nexpect_equal() { # NAME WANT GOT\n	if [ \"$2\" = \"$3\" ]; then record \"$1\" PASS \"$3\"; else record \"$1\" FAIL \"expected $2, got ${3:-nothing}\"; fi\n}\npyversion() { # MODULE EXPRESSION\n	in_ct timeout \"$timeout\" \"$PY\" -c \"import $1; print($2)\" 2>/dev/null || true\n}\n\n# 1. Versions in the venv.\nexpect_equal \"vllm version\" ")
+    ; __append("\njson=0\ntimeout=30\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--json) json=1 ;;\n	--timeout)\n		[ $# -ge 2 ] || {\n			printf -- '--timeout needs seconds\\n' >&2\n			exit 2\n		}\n		timeout=$2\n		shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\ncase \"$timeout\" in '' | *[!0-9]*)\n	printf -- '--timeout takes whole seconds\\n' >&2\n	exit 2\n	;;\nesac\nneed_tools pct curl python3\n")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("api_key=$(in_ct sed -n 's/^VLLM_API_KEY=//p' \"$SECRETS_DST\" 2>/dev/null || true)\n")
+    ;  } 
+    ; __append("\nresults=$(mktemp)\ntrap 'rm -f \"$results\"' EXIT\nfailed=0\n# record NAME STATUS DETAIL: one line per check, tab separated, for the summary.\nrecord() {\n	printf '%s\\t%s\\t%s\\n' \"$1\" \"$2\" \"$3\" >>\"$results\"\n	if [ \"$json\" = 0 ]; then\n		printf '%s %s: %s\\n' \"$2\" \"$1\" \"$3\"\n	fi\n	[ \"$2\" = PASS ] || failed=$((failed + 1))\n}\nexpect_equal() { # NAME WANT GOT\n	if [ \"$2\" = \"$3\" ]; then record \"$1\" PASS \"$3\"; else record \"$1\" FAIL \"expected $2, got ${3:-nothing}\"; fi\n}\npyversion() { # MODULE EXPRESSION\n	in_ct timeout \"$timeout\" \"$PY\" -c \"import $1; print($2)\" 2>/dev/null || true\n}\n\n# 1. Versions in the venv.\nexpect_equal \"vllm version\" ")
     ; __append(escapeFn( it.v.install.vllmVersion ))
     ; __append(" \"$(pyversion vllm vllm.__version__)\"\nexpect_equal \"torch CUDA\" ")
     ; __append(escapeFn( it.v.install.torchCuda ))
@@ -702,28 +760,46 @@ function encode_char(c) {
     ; __append(escapeFn( it.v.install.flashinferVersion ))
     ; __append(" \"$(pyversion flashinfer flashinfer.__version__)\"\n")
     ;  } 
-    ; __append("\n# 2. The unit: active, enabled, and the bytes we generated.\nstate=$(in_ct systemctl is-active \"$UNIT\" 2>/dev/null || true)\nexpect_equal \"service active\" active \"$state\"\nenabled=$(in_ct systemctl is-enabled \"$UNIT\" 2>/dev/null || true)\nexpect_equal \"service enabled\" enabled \"$enabled\"\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\nexpect_equal \"unit file bytes\" \"$(sha256sum \"$UNIT_SRC\" | cut -d' ' -f1)\" \"$(in_ct sh -c 'sha256sum \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | cut -d' ' -f1)\"\n\n# 3. The journal since the service's last start.\ninvocation=$(in_ct systemctl show -p InvocationID --value \"$UNIT\" 2>/dev/null || true)\njournal=\"\"\nif [ -n \"$invocation\" ]; then\n	journal=$(in_ct journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID=\"$invocation\" 2>/dev/null || true)\nfi\nhas_line() {\n	case \"$journal\" in *\"$1\"*) return 0 ;; *) return 1 ;; esac\n}\n# What systemd actually gives the service (the unit plus any drop-in), not what we hope.\nsampler=$({ in_ct systemctl show -p Environment --value \"$UNIT\" 2>/dev/null || true; } | tr ' ' '\\n' | sed -n 's/^VLLM_USE_FLASHINFER_SAMPLER=//p' | tail -n 1)\nif [ \"$sampler\" = 0 ]; then\n	if has_line \"$LINE_SAMPLER_OFF\"; then record \"sampler log line\" PASS \"sampler off and vLLM says: $LINE_SAMPLER_OFF\"; else record \"sampler log line\" FAIL \"sampler off but the journal lacks: $LINE_SAMPLER_OFF\"; fi\nelse\n	if has_line \"$LINE_SAMPLER_ON\"; then record \"sampler log line\" PASS \"$LINE_SAMPLER_ON\"; else record \"sampler log line\" FAIL \"sampler on but the journal lacks: $LINE_SAMPLER_ON\"; fi\nfi\n")
+    ; __append("\n# 2. The unit: active, enabled, and the bytes we generated.\nstate=$(in_ct systemctl is-active \"$UNIT\" 2>/dev/null || true)\nexpect_equal \"service active\" active \"$state\"\nenabled=$(in_ct systemctl is-enabled \"$UNIT\" 2>/dev/null || true)\nexpect_equal \"service enabled\" enabled \"$enabled\"\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\nexpect_equal \"unit file bytes\" \"$(sha256sum \"$UNIT_SRC\" | cut -d' ' -f1)\" \"$(in_ct sh -c 'sha256sum \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | cut -d' ' -f1)\"\n")
+    ;  if (it.v.secrets.names.length) { 
+    ; __append("# The secrets file the unit reads: root's alone, with exactly the declared names (values not shown).\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\nexpect_equal \"secrets file\" ")
+    ; __append(escapeFn( '600:0:0 ' + it.v.secrets.names.join(',') ))
+    ; __append(" \"$(in_ct sh -c 'if [ -f \"$1\" ]; then printf \"%s %s\\n\" \"$(stat -c %a:%u:%g \"$1\")\" \"$(sed -n \"s/=.*//p\" \"$1\" | LC_ALL=C sort | paste -sd, -)\"; fi' sh \"$SECRETS_DST\" 2>/dev/null || true)\"\n")
+    ;  } 
+    ; __append("\n# 3. The journal since the service's last start.\ninvocation=$(in_ct systemctl show -p InvocationID --value \"$UNIT\" 2>/dev/null || true)\njournal=\"\"\nif [ -n \"$invocation\" ]; then\n	journal=$(in_ct journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID=\"$invocation\" 2>/dev/null || true)\nfi\nhas_line() {\n	case \"$journal\" in *\"$1\"*) return 0 ;; *) return 1 ;; esac\n}\n# What systemd actually gives the service (the unit plus any drop-in), not what we hope.\nsampler=$({ in_ct systemctl show -p Environment --value \"$UNIT\" 2>/dev/null || true; } | tr ' ' '\\n' | sed -n 's/^VLLM_USE_FLASHINFER_SAMPLER=//p' | tail -n 1)\nif [ \"$sampler\" = 0 ]; then\n	if has_line \"$LINE_SAMPLER_OFF\"; then record \"sampler log line\" PASS \"sampler off and vLLM says: $LINE_SAMPLER_OFF\"; else record \"sampler log line\" FAIL \"sampler off but the journal lacks: $LINE_SAMPLER_OFF\"; fi\nelse\n	if has_line \"$LINE_SAMPLER_ON\"; then record \"sampler log line\" PASS \"$LINE_SAMPLER_ON\"; else record \"sampler log line\" FAIL \"sampler on but the journal lacks: $LINE_SAMPLER_ON\"; fi\nfi\n")
     ;  if (it.v.kvCacheFp8) { 
     ; __append("if has_line \"$LINE_KV_FP8\"; then record \"fp8 KV cache\" PASS \"$LINE_KV_FP8\"; else record \"fp8 KV cache\" FAIL \"the journal lacks: $LINE_KV_FP8\"; fi\n")
     ;  } 
     ;  if (it.v.quantizationFp8) { 
     ; __append("if has_line \"$LINE_QUANT_FP8\"; then record \"fp8 quantization\" PASS \"$LINE_QUANT_FP8\"; else record \"fp8 quantization\" FAIL \"the journal lacks: $LINE_QUANT_FP8\"; fi\n")
     ;  } 
-    ; __append("\n# 4. The API answers from the host, at the CTID's address.\nif ! models=$(curl -fsS --max-time \"$timeout\" ")
-    ;  if (it.v.apiKey) { 
-    ; __append("-H \"$AUTH_HEADER\" ")
+    ; __append("\n# 4. The API answers from the host, at the CTID's address.\nif ! models=$(")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("auth_header | ")
+    ;  } 
+    ; __append("curl -fsS --max-time \"$timeout\" ")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("-H @- ")
     ;  } 
     ; __append("\"http://$IP:$PORT/v1/models\" 2>&1); then\n	record \"GET /v1/models\" FAIL \"no answer from http://$IP:$PORT/v1/models: ${models:0:200}\"\nelif python3 -c 'import json, sys; ids = [m.get(\"id\") for m in json.loads(sys.argv[1]).get(\"data\", [])]; sys.exit(0 if sys.argv[2] in ids else 1)' \"$models\" \"$SERVED_MODEL\" 2>/dev/null; then\n	record \"GET /v1/models\" PASS \"lists $SERVED_MODEL\"\nelse\n	record \"GET /v1/models\" FAIL \"does not list $SERVED_MODEL: ${models:0:200}\"\nfi\n\n")
     ;  if (it.v.embedding) { 
-    ; __append("# 5. One small embedding (this is an embedding model).\nbody=$(python3 -c 'import json, sys; print(json.dumps({\"model\": sys.argv[1], \"input\": \"Phoenix verification\"}))' \"$SERVED_MODEL\")\nanswer=$(curl -fsS --max-time \"$timeout\" ")
-    ;  if (it.v.apiKey) { 
-    ; __append("-H \"$AUTH_HEADER\" ")
+    ; __append("# 5. One small embedding (this is an embedding model).\nbody=$(python3 -c 'import json, sys; print(json.dumps({\"model\": sys.argv[1], \"input\": \"Phoenix verification\"}))' \"$SERVED_MODEL\")\nanswer=$(")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("auth_header | ")
+    ;  } 
+    ; __append("curl -fsS --max-time \"$timeout\" ")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("-H @- ")
     ;  } 
     ; __append("-H 'Content-Type: application/json' -d \"$body\" \"http://$IP:$PORT/v1/embeddings\" 2>&1) || true\ndetail=$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); v = d[\"data\"][0][\"embedding\"]; u = d[\"usage\"][\"prompt_tokens\"]; assert len(v) > 0 and u > 0; print(\"%d dimensions, %d prompt tokens\" % (len(v), u))' \"$answer\" 2>/dev/null) || detail=\"\"\nif [ -n \"$detail\" ]; then record \"embedding\" PASS \"$detail\"; else record \"embedding\" FAIL \"no embedding with usage: ${answer:0:200}\"; fi\n")
     ;  } else { 
-    ; __append("# 5. One small completion returns text and token usage.\nbody=$(python3 -c 'import json, sys; print(json.dumps({\"model\": sys.argv[1], \"prompt\": \"The capital of France is\", \"max_tokens\": 8, \"temperature\": 0}))' \"$SERVED_MODEL\")\nanswer=$(curl -fsS --max-time \"$timeout\" ")
-    ;  if (it.v.apiKey) { 
-    ; __append("-H \"$AUTH_HEADER\" ")
+    ; __append("# 5. One small completion returns text and token usage.\nbody=$(python3 -c 'import json, sys; print(json.dumps({\"model\": sys.argv[1], \"prompt\": \"The capital of France is\", \"max_tokens\": 8, \"temperature\": 0}))' \"$SERVED_MODEL\")\nanswer=$(")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("auth_header | ")
+    ;  } 
+    ; __append("curl -fsS --max-time \"$timeout\" ")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("-H @- ")
     ;  } 
     ; __append("-H 'Content-Type: application/json' -d \"$body\" \"http://$IP:$PORT/v1/completions\" 2>&1) || true\ndetail=$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); t = d[\"choices\"][0][\"text\"]; u = d[\"usage\"][\"completion_tokens\"]; assert t.strip() and u > 0; print(\"%d completion tokens: %r\" % (u, t[:60]))' \"$answer\" 2>/dev/null) || detail=\"\"\nif [ -n \"$detail\" ]; then record \"completion\" PASS \"$detail\"; else record \"completion\" FAIL \"no text with token usage: ${answer:0:200}\"; fi\n")
     ;  } 
@@ -787,6 +863,13 @@ function encode_char(c) {
     ;  for (const e of it.env) { 
     ; __append("Environment=")
     ; __append( it.enc.env(e.name, e.value) )
+    ; __append("\n")
+    ;  } 
+    ;  if (it.environmentFile) { 
+    ; __append("# Secrets (")
+    ; __append(escapeFn( it.secretNames.join(', ') ))
+    ; __append("): values only in this file, which deploy.sh writes from\n# the host's secrets files (mode 0600, root). systemd reads it at every start; `systemctl show`\n# prints its path, never its values. Without the file the start fails instead of running without them.\nEnvironmentFile=")
+    ; __append( it.enc.path(it.environmentFile) )
     ; __append("\n")
     ;  } 
     ;  if (it.unset.length) { 

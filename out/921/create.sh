@@ -4,7 +4,7 @@
 #
 # create.sh: creates CTID 921 (Template-VLLM-FP8) on the Proxmox host; safe to run again.
 #
-#   1. checks pct, pvesm and the storage pool;
+#   1. checks pct, pvesm, the storage pool and the host's secrets files (deploy.sh --check-secrets);
 #   2. clones it from CTID 901 at snapshot pre-configured, unless it exists;
 #   3. applies its settings (pct set), GPU passthrough, volumes and LXC lines (only when absent);
 #   4. starts it (bounded retries);
@@ -44,6 +44,8 @@ readonly CONF="${PHOENIX_PVE_LXC_DIR:-/etc/pve/lxc}/$CTID.conf"
 # 1. Prerequisites on the host.
 need_tools pct pvesm
 pvesm status --storage quickOS-lxc-disks >/dev/null 2>&1 || die "storage pool" quickOS-lxc-disks "does not exist"
+# The server's secrets must be on the host before an hour of installing, not after it.
+bash "$HERE"/deploy.sh --check-secrets
 
 # 2. Define the container, unless it exists.
 if pct status "$CTID" >/dev/null 2>&1; then

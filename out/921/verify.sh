@@ -48,6 +48,7 @@ readonly PY=/opt/vllm/bin/python
 readonly IP=10.0.0.221
 readonly PORT=8000
 readonly SERVED_MODEL=llama-3.2-3b-fp8
+readonly SECRETS_DST=/etc/vllm/secrets.env
 # vLLM's own log lines (substring match: worker processes prefix their lines), from the catalog.
 readonly LINE_SAMPLER_ON='Using FlashInfer for top-p & top-k sampling.'
 readonly LINE_SAMPLER_OFF='FlashInfer is available, but it is not enabled.'
@@ -115,6 +116,9 @@ enabled=$(in_ct systemctl is-enabled "$UNIT" 2>/dev/null || true)
 expect_equal "service enabled" enabled "$enabled"
 # shellcheck disable=SC2016 # "$1" is expanded by the inner sh, on purpose
 expect_equal "unit file bytes" "$(sha256sum "$UNIT_SRC" | cut -d' ' -f1)" "$(in_ct sh -c 'sha256sum "$1" 2>/dev/null || true' sh "$UNIT_DST" | cut -d' ' -f1)"
+# The secrets file the unit reads: root's alone, with exactly the declared names (values not shown).
+# shellcheck disable=SC2016 # "$1" is expanded by the inner sh, on purpose
+expect_equal "secrets file" '600:0:0 HF_TOKEN' "$(in_ct sh -c 'if [ -f "$1" ]; then printf "%s %s\n" "$(stat -c %a:%u:%g "$1")" "$(sed -n "s/=.*//p" "$1" | LC_ALL=C sort | paste -sd, -)"; fi' sh "$SECRETS_DST" 2>/dev/null || true)"
 
 # 3. The journal since the service's last start.
 invocation=$(in_ct systemctl show -p InvocationID --value "$UNIT" 2>/dev/null || true)

@@ -48,6 +48,8 @@ export class FakeHost {
    */
   readonly lxcDir: string;
   readonly log: string;
+  /** PHOENIX_SECRETS_DIR: the host's secrets folder deploy.sh reads (mode 0700, empty at first). */
+  readonly secrets: string;
   private readonly pyBin: string;
   private readonly root: string;
 
@@ -64,6 +66,7 @@ export class FakeHost {
     this.fsRoot = path.join(root, 'fs');
     this.lxcDir = path.join(this.fsRoot, 'etc', 'pve', 'lxc');
     this.log = path.join(root, 'calls.jsonl');
+    this.secrets = path.join(root, 'secrets');
     this.pyBin = path.join(root, 'bin');
     if (opts.cluster) {
       // A node of a fake cluster: etc/pve/nodes is the cluster's one tree (pmxcfs replicates it to
@@ -79,6 +82,7 @@ export class FakeHost {
     fs.symlinkSync(path.join('nodes', node, 'lxc'), this.lxcDir);
     fs.mkdirSync(path.join(this.fsRoot, 'run', 'phx-fake'), { recursive: true });
     fs.mkdirSync(this.pyBin);
+    fs.mkdirSync(this.secrets, { mode: 0o700 });
     fs.writeFileSync(this.log, '');
     // The stand-ins and the scripts call python3 often: use the system one directly when it is
     // there (a pyenv shim costs ~0.2 s a call), as a Proxmox host would.
@@ -142,6 +146,7 @@ export class FakeHost {
       PHX_FAKE_PID: this.ct ? String(this.ct.pid) : '',
       PHX_FAKE_STORAGES: this.storages.join(' '),
       PHOENIX_PVE_LXC_DIR: this.lxcDir,
+      PHOENIX_SECRETS_DIR: this.secrets,
       ...(this.cluster
         ? {
             PHX_FAKE_NODE: this.node,
@@ -152,6 +157,15 @@ export class FakeHost {
         : {}),
       ...extra,
     };
+  }
+
+  /** Writes a host secrets file (NAME=value lines) as an operator would: mode 0600, owned by the user running the scripts. */
+  writeSecrets(file: string, text: string, mode = 0o600): string {
+    const p = path.join(this.secrets, file);
+    fs.rmSync(p, { force: true });
+    fs.writeFileSync(p, text, { mode });
+    fs.chmodSync(p, mode);
+    return p;
   }
 
   /** Every host call so far. */

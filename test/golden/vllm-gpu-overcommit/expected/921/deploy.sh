@@ -10,11 +10,11 @@
 #   --dry-run changes nothing and shows the diff against the unit in the container.
 #   --sampler-off installs the sampler-off drop-in (the plan's fallback); --sampler-on removes it.
 #
-# Usage: deploy.sh [--dry-run] [--sampler-off | --sampler-on]
+# Usage: deploy.sh [--dry-run] [--sampler-off | --sampler-on] [--check-secrets]
 #
 # Exit codes:
-#   0  the service is active (or, with --dry-run, nothing was changed)
-#   1  a step failed or the service did not become active (the journal is shown)
+#   0  the service is active (--dry-run: nothing changed; --check-secrets: every secret is on the host)
+#   1  a step failed, a secret is missing on the host, or the service did not become active (journal shown)
 #   2  usage error
 # shellcheck disable=SC2016 # single-quoted config values are data, never expanded
 set -euo pipefail
@@ -50,15 +50,18 @@ readonly DROPIN_SRC="$HERE"/vllm_model_server.service.d/50-sampler-off.conf
 readonly DROPIN_DIR=/etc/systemd/system/vllm_model_server.service.d
 readonly DROPIN_DST="$DROPIN_DIR"/50-sampler-off.conf
 readonly WAIT_SECONDS=1800
+readonly SECRETS_DST=/etc/vllm/secrets.env
 readonly HEALTH_URL=http://10.0.0.221:8000/health
 
 dry_run=0
 sampler=keep
+check_secrets=0
 for arg in "$@"; do
 	case "$arg" in
 	--dry-run) dry_run=1 ;;
 	--sampler-off) sampler=off ;;
 	--sampler-on) sampler=on ;;
+	--check-secrets) check_secrets=1 ;;
 	-h | --help)
 		print_help
 		exit 0
@@ -71,6 +74,11 @@ for arg in "$@"; do
 done
 
 need_tools pct curl
+[ "$check_secrets" = 0 ] || exit 0
+# No secrets declared: a secrets file left in the container (a clone carries its template's) goes.
+secrets_change=0
+secrets_stale=0
+in_ct test -e "$SECRETS_DST" && secrets_stale=1
 
 # The unit's current bytes in the container (empty when absent).
 # shellcheck disable=SC2016 # "$1" is expanded by the inner sh, on purpose
@@ -94,6 +102,7 @@ if [ "$dry_run" = 1 ]; then
 		log "unit in the container is up to date; would not restart"
 	fi
 	[ "$dropin_change" = 1 ] && log "would turn the FlashInfer sampler" "$sampler" "and restart"
+	[ "$secrets_stale" = 1 ] && log "would remove" "$SECRETS_DST" "(no secrets declared)"
 	exit 0
 fi
 
@@ -101,6 +110,10 @@ if [ "$changed" = 1 ]; then
 	log "installing" "$UNIT_DST"
 	in_ct mkdir -p /etc/systemd/system
 	pct push "$CTID" "$UNIT_SRC" "$UNIT_DST" --perms 0644
+fi
+if [ "$secrets_stale" = 1 ]; then
+	log "no secrets declared: removing" "$SECRETS_DST"
+	in_ct rm -f "$SECRETS_DST"
 fi
 if [ "$dropin_change" = 1 ]; then
 	if [ "$sampler" = off ]; then
@@ -114,7 +127,7 @@ if [ "$dropin_change" = 1 ]; then
 fi
 in_ct systemctl daemon-reload
 in_ct systemctl enable "$UNIT" >/dev/null 2>&1 || in_ct systemctl enable "$UNIT"
-if [ "$changed" = 1 ] || [ "$dropin_change" = 1 ]; then
+if [ "$changed" = 1 ] || [ "$dropin_change" = 1 ] || [ "$secrets_change" = 1 ]; then
 	log "restarting" "$UNIT"
 	in_ct systemctl restart "$UNIT"
 else

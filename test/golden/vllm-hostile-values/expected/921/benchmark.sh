@@ -45,8 +45,14 @@ readonly DROPIN_DST=/etc/systemd/system/vllm_model_server.service.d/50-sampler-o
 readonly IP=10.0.0.221
 readonly PORT=8000
 readonly SERVED_MODEL=100%
-# The server requires its API key on /v1 (vLLM's --api-key): sent as a bearer token.
-readonly AUTH_HEADER='Authorization: Bearer ;'
+readonly SECRETS_DST=/etc/vllm/secrets.env
+# The server requires its API key on /v1 (VLLM_API_KEY in its secrets file): read inside the
+# container at run time (below) and given to curl as a header on stdin (-H @-), so it is never
+# written here nor on a command line.
+api_key=""
+auth_header() {
+	printf 'Authorization: Bearer %s\n' "$api_key"
+}
 readonly EXPECTED_GAIN=0.2
 requests=16
 max_tokens=128
@@ -91,6 +97,8 @@ for n in "$requests" "$max_tokens" "$timeout"; do
 	esac
 done
 need_tools pct curl python3
+api_key=$(in_ct sed -n 's/^VLLM_API_KEY=//p' "$SECRETS_DST" 2>/dev/null || true)
+[ -n "$api_key" ] || die "VLLM_API_KEY is not in" "$SECRETS_DST" "in the container: run deploy.sh"
 # The "on" run needs the sampler on in the unit itself (--sampler-on only removes the drop-in).
 readonly SAMPLER_IN_UNIT=on
 [ "$SAMPLER_IN_UNIT" = on ] || die "the config turns the FlashInfer sampler off for this CTID (vllm_service.flashinfer_sampler false); set it to true to compare on and off"
@@ -111,7 +119,7 @@ trap 'exit 130' INT TERM
 
 wait_api() {
 	for _ in $(seq 1 "$timeout"); do
-		curl -fsS --max-time 5 -H "$AUTH_HEADER" "http://$IP:$PORT/v1/models" >/dev/null 2>&1 && return 0
+		auth_header | curl -fsS --max-time 5 -H @- "http://$IP:$PORT/v1/models" >/dev/null 2>&1 && return 0
 		sleep 1
 	done
 	die "the API did not answer within" "$timeout" "seconds"
@@ -127,7 +135,7 @@ run_once() {
 	for ((i = 0; i < requests; i++)); do
 		n=${#PROMPTS[@]}
 		body=$(python3 -c 'import json, sys; print(json.dumps({"model": sys.argv[1], "prompt": sys.argv[2], "max_tokens": int(sys.argv[3]), "temperature": 0, "ignore_eos": True}))' "$SERVED_MODEL" "${PROMPTS[i % n]}" "$max_tokens")
-		got=$(curl -fsS --max-time "$timeout" -H "$AUTH_HEADER" -H 'Content-Type: application/json' -d "$body" "http://$IP:$PORT/v1/completions" | python3 -c 'import json, sys; print(json.load(sys.stdin)["usage"]["completion_tokens"])') || die "request failed with the sampler" "$1"
+		got=$(auth_header | curl -fsS --max-time "$timeout" -H @- -H 'Content-Type: application/json' -d "$body" "http://$IP:$PORT/v1/completions" | python3 -c 'import json, sys; print(json.load(sys.stdin)["usage"]["completion_tokens"])') || die "request failed with the sampler" "$1"
 		tokens=$((tokens + got))
 	done
 	end=$(date +%s.%N)
