@@ -2,7 +2,7 @@
  * THE PIPE, as one pure function: config text in, diagnostics and files out. No file system
  * access here; cli/ reads the config and compiler/write/ writes the result.
  *
- *   load -> validate (schema) -> select (--only) -> resolve -> check (fleet, cluster, host, vLLM)
+ *   load -> validate (schema) -> select (--only) -> resolve -> check (fleet, cluster, Proxmox, host, vLLM)
  *        -> plan -> check (GPU budget, from the plan) -> emit -> manifest
  */
 import { Diagnostic, dedupeDiagnostics, hasErrors, Reporter, sortDiagnostics } from './diagnostics';
@@ -13,6 +13,7 @@ import { selectCtids } from './select';
 import { cloneChain, ResolvedContainer, resolveFleet, sortCtids } from './resolve';
 import { checkCluster } from './check/cluster';
 import { checkFleet, checkGpuBudget } from './check/fleet';
+import { checkProxmox } from './check/proxmox';
 import { checkHost } from './check/host';
 import { checkVllm } from './check/vllm';
 import { checkSecrets, checkTopLevelSecrets } from './check/secrets';
@@ -93,7 +94,7 @@ export function compile(input: CompileInput): CompileOutput {
   const resolvable = valid.filter((id) => cloneChain(configs, id).every((c) => !schemaBad.has(c)));
   resolved = resolveFleet(doc, new Set(resolvable));
   const fleetDiags = checkFleet(config, doc, resolved, new Set(valid));
-  found.push(...fleetDiags, ...checkCluster(config, doc, resolved, new Set(valid)));
+  found.push(...fleetDiags, ...checkCluster(config, doc, resolved, new Set(valid)), ...checkProxmox(config, doc, resolved, new Set(valid)));
 
   // The per-CTID checks read the effective configuration, so they need a whole clone chain: a CTID
   // whose chain stops at a missing source or runs in a cycle is left out of them.

@@ -19,7 +19,8 @@ test('explain 921: origins, vLLM groups, argv, environment with the FP8 KV note,
   assert.is(r.code, 0, r.stderr);
   const t = r.stdout;
   assert.match(t, /^CTID 921 Template-VLLM-FP8\nclone chain: 921 -> 901 -> 900\n/);
-  assert.match(t, /\n  cores = 2  \(inherited from CTID 901\)\n/);
+  assert.match(t, /\n  cores = 10  \(own\)\n/);
+  assert.match(t, /\n  storage_pool = "quickOS-lxc-disks"  \(inherited from CTID 901\)\n/);
   assert.match(t, /\n  features = \["base_setup","nvidia","vllm"\]  \(base_setup: inherited from CTID 900; nvidia: own; vllm: own\)\n/);
   assert.match(t, /\n  gpu_assignment = "0, 1"  \(inherited from CTID 901\)\n/);
   assert.match(t, /\n  vllm_install\.venv = "\/opt\/vllm"  \(default\)\n/);

@@ -27,10 +27,20 @@ export interface Notice {
   message: string;
 }
 
+/** Why a CTID must come after another one when creating the fleet. */
+export interface Need {
+  ctid: string;
+  why: 'clone source' | 'dependency' | 'shared volume';
+  /** The volume name, for 'shared volume'. */
+  volume?: string;
+}
+
 export interface FleetPlan {
   compiler: { name: string; version: string };
   source: SourceInfo;
   containers: ContainerPlan[];
+  /** The selected CTIDs in the order to create them (compiler/plan/order.ts). */
+  createOrder: string[];
   /** The compile's warnings and notes for the selected CTIDs. */
   notices: Notice[];
   /** The host's GPUs (host_gpus, or the schema's default: the plan's two RTX 5060 Ti). */
@@ -60,6 +70,8 @@ export interface ContainerPlan {
   vllm?: VllmPlan;
   /** What create.sh does on the host. */
   host: HostPlan;
+  /** The CTIDs to create (or start) before this one, and why. */
+  needs: Need[];
   /** Where each effective value comes from (for explain). */
   origin: Record<string, Origin>;
   featureOrigin: Record<string, Origin>;
@@ -96,6 +108,30 @@ export interface NvidiaPlan {
   cudaVersion: string;
 }
 
+/** A folder's owner as create.sh checks and sets it: `stat -c STAT` must print WANT, else `chown CHOWN`. */
+export interface OwnerPlan {
+  stat: string;
+  want: string;
+  chown: string;
+}
+
+export type MountPlan =
+  /** A new volume on `pool` this CTID allocates (pct set --mpN POOL:SIZE,mp=PATH). */
+  | { mp: string; kind: 'volume'; name: string; pool: string; sizeGb: number; path: string; owner?: OwnerPlan; sharedWith: string[] }
+  /** The volume `name` that CTID `from.ctid` allocated as its `from.mp` (mounted at `from.path` there), mounted here too. */
+  | { mp: string; kind: 'shared'; name: string; pool: string; path: string; owner?: OwnerPlan; from: { ctid: string; mp: string; path: string } }
+  /** A host folder (created when missing), its owner in host ids. */
+  | { mp: string; kind: 'bind' | 'device'; hostPath: string; path: string; owner?: OwnerPlan };
+
+/**
+ * A guest create.sh asks about: a CTID of the file (pct status), an external guest (pct status,
+ * else qm status), or in a cluster any guest on any node (pvesh, through cluster.sh).
+ */
+export interface DependencyCheck {
+  id: string;
+  kind: 'ct' | 'guest' | 'cluster';
+}
+
 export interface HostPlan {
   define: Define;
   /** `pct set` options, in a fixed order, as [option, value] pairs. */
@@ -103,10 +139,15 @@ export interface HostPlan {
   gpus: number[];
   /** Device passthrough for the assigned GPUs: `pct set --devN path`. */
   devices: [string, string][];
-  /** Volume and bind mounts: mpN -> spec; added only when mpN is absent. */
-  mounts: [string, string][];
-  /** Lines of /etc/pve/lxc/<ctid>.conf, appended only when absent. */
-  lxcLines: string[];
+  /** The CTID's own mount points, in mpN order; each added only when mpN is absent. */
+  mounts: MountPlan[];
+  /**
+   * Raw LXC lines for the current configuration of /etc/pve/lxc/<ctid>.conf, as [key, value] the
+   * way Proxmox stores them; each added when the current configuration lacks it.
+   */
+  lxcLines: [string, string][];
+  /** Guests that must be running before create.sh changes anything. */
+  dependencies: DependencyCheck[];
   features: FeatureStep[];
   app: { kind: 'vllm' } | { kind: 'script'; script: string } | { kind: 'none' };
   /** The template snapshot this CTID takes at the end of create.sh. */

@@ -178,28 +178,119 @@ function encode_char(c) {
   var __output = "";
   function __append(s) { if (s !== undefined && s !== null) __output += s }
     ; __append( it.prelude )
-    ;  if (it.host.lxcLines.length) { 
-    ; __append("# PHOENIX_PVE_LXC_DIR only for tests or a non-standard host layout.\nreadonly CONF=\"${PHOENIX_PVE_LXC_DIR:-/etc/pve/lxc}/$CTID.conf\"\n")
+    ;  const h = it.host; 
+    ;  const binds = h.mounts.filter((m) => m.kind === 'bind' || m.kind === 'device'); 
+    ;  const shared = h.mounts.filter((m) => m.kind === 'shared'); 
+    ;  const volumeOwners = h.mounts.filter((m) => (m.kind === 'volume' || m.kind === 'shared') && m.owner); 
+    ;  if (h.lxcLines.length) { 
+    ; __append("# /etc/pve/lxc/<CTID>.conf, and the lock Proxmox holds while it changes that file (lock_config:\n# flock on /run/lock/lxc/pve-config-<CTID>.lock, at most 10 s: pve-container\n# src/PVE/LXC/Config.pm:34-56, pve-guest-common src/PVE/AbstractConfig.pm:294-333).\n# PHOENIX_PVE_LXC_DIR and PHOENIX_PVE_LOCK_DIR only for tests or a non-standard host layout.\nreadonly CONF=\"${PHOENIX_PVE_LXC_DIR:-/etc/pve/lxc}/$CTID.conf\"\nreadonly CONF_LOCK=\"${PHOENIX_PVE_LOCK_DIR:-/run/lock/lxc}/pve-config-$CTID.lock\"\n")
     ;  } 
-    ;  if (it.host.features.some((f) => !f.builtin) || it.host.app.kind === 'script') { 
+    ;  if (binds.length) { 
+    ; __append("# Host folders of bind mounts are \"$HOST_ROOT/<path>\"; PHOENIX_HOST_ROOT only for tests.\nreadonly HOST_ROOT=\"${PHOENIX_HOST_ROOT:-}\"\n")
+    ;  } 
+    ;  if (h.features.some((f) => !f.builtin) || h.app.kind === 'script') { 
     ; __append("readonly SCRIPTS_DIR=")
-    ; __append(escapeFn( it.host.scriptsDir ))
+    ; __append(escapeFn( h.scriptsDir ))
     ; __append("\n")
     ;  } 
-    ; __append("\n# 1. Prerequisites on the host.\nneed_tools pct pvesm\n")
-    ;  if (it.host.storagePool) { 
+    ; __append("\ndry_run=0\nfor arg in \"$@\"; do\n	case \"$arg\" in\n	--dry-run) dry_run=1 ;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$arg\" >&2\n		exit 2\n		;;\n	esac\ndone\n\n# Runs a command that changes the host; with --dry-run prints it instead, as \"would run:\" and the\n# words as bash reads them (bare when made of [A-Za-z0-9_@%+=:,./-], else quoted by printf %q).\nrun() {\n	local word line='would run:'\n	if [ \"$dry_run\" = 1 ]; then\n		for word in \"$@\"; do\n			if [[ $word =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then\n				line+=\" $word\"\n			else\n				line+=\" $(printf '%q' \"$word\")\"\n			fi\n		done\n		printf '%s\\n' \"$line\"\n	else\n		\"$@\"\n	fi\n}\n")
+    ;  if (it.guard) { 
+    ; __append("\n")
+    ; __append( it.guard )
+    ;  } 
+    ;  if (h.dependencies.length) { 
+    ; __append("\n# Refuses to go on unless guest $1 runs: pct status prints \"status: running\" (pve-container\n# src/PVE/CLI/pct.pm:80-81); a guest defined elsewhere ($2 = guest) may be a VM: qm status prints\n# the same (qemu-server src/PVE/CLI/qm.pm:320-335); in a cluster ($2 = cluster) the guest may live\n# on any node: cluster.sh asks pvesh. Proxmox itself checks no dependency.\nrequire_running() {\n	local out tool=pct\n")
+    ;  if (h.dependencies.some((d) => d.kind === 'cluster')) { 
+    ; __append("	if [ \"$2\" = cluster ]; then\n		out=$(cluster_guest \"$1\")\n		[ -n \"$out\" ] || die \"dependency $1 does not exist in the cluster: create it first\"\n		[ \"${out##* }\" = running ] || die \"dependency $1 is not running (status: ${out##* }, on node ${out%% *}): start it first, then run this again\"\n		log \"dependency $1 is running (on node ${out%% *})\"\n		return 0\n	fi\n")
+    ;  } 
+    ; __append("	if ! out=$(pct status \"$1\" 2>/dev/null); then\n		[ \"$2\" = guest ] || die \"dependency CTID $1 does not exist on this host: create it first (phoenix create $1)\"\n		tool=qm\n		out=$(qm status \"$1\" 2>/dev/null) || die \"dependency $1 is neither a container (pct status) nor a VM (qm status) on this host: create it first\"\n	fi\n	[ \"$out\" = \"status: running\" ] || die \"dependency $1 is not running (${out:-no status}): start it first ($tool start $1), then run this again\"\n	log \"dependency $1 is running\"\n}\n")
+    ;  } 
+    ;  if (h.mounts.length) { 
+    ; __append("\n# Is there a mount point $1 in this container? pct config prints the current configuration with\n# its pending changes (pve-container src/PVE/API2/LXC/Config.pm:24-101, CLI/pct.pm:1073-1094).\nhas_mp() {\n	pct config \"$CTID\" 2>/dev/null | grep -q \"^$1: \"\n}\n")
+    ;  } 
+    ;  if (shared.length) { 
+    ; __append("\n# Sets MP_VOLUME and MP_PATH to the volume and the mount path of mount point $2 of CTID $1, as pct\n# config prints it (\"mpN: VOLUME,mp=PATH,...\": print_ct_mountpoint puts the volume first,\n# pve-container src/PVE/LXC/Config.pm:1486-1497); fails when there is none.\nmount_point_of() {\n	local line item\n	local -a items\n	MP_VOLUME=\n	MP_PATH=\n	line=$(pct config \"$1\" 2>/dev/null | sed -n \"s/^$2: //p\") || line=\n	[ -n \"$line\" ] || return 1\n	IFS=, read -ra items <<<\"$line\"\n	MP_VOLUME=${items[0]#volume=}\n	for item in \"${items[@]:1}\"; do\n		case \"$item\" in mp=*) MP_PATH=${item#mp=} ;; esac\n	done\n}\n")
+    ;  } 
+    ;  if (h.lxcLines.length) { 
+    ; __append("\n# Raw LXC lines belong in the container's current configuration: the lines of $CONF before its\n# first section header. parse_pct_config starts a new section at every \"[pve:pending]\" or\n# \"[name]\" line and never returns to the current one (pve-container\n# src/PVE/LXC/Config.pm:1160-1171), so a line after a snapshot section belongs to that snapshot.\nreadonly SECTION_HEADER='^\\[(pve:pending|[a-z][a-z0-9_-]+)\\][[:space:]]*$'\n# A raw line as parse_pct_config reads it (Config.pm:1179): the key, ':' or blanks and '=', the value.\nreadonly RAW_LXC_LINE='^(lxc\\.[a-z0-9_.-]+)(:|[[:space:]]*=)[[:space:]]*(.*)$'\n# [key value] pairs, as Proxmox stores them and writes them back (\"key: value\", Config.pm:1275-1280).\n# shellcheck disable=SC2054 # a comma in a value is data\nreadonly -a LXC_LINES=(\n")
+    ;  for (const [k, v] of h.lxcLines) { 
+    ; __append("	")
+    ; __append(escapeFn( k ))
+    ; __append(" ")
+    ; __append(escapeFn( v ))
+    ; __append("\n")
+    ;  } 
+    ; __append(")\n\n# Line number of the first section header of $CONF (empty when it has none).\nfirst_section_line() {\n	{ LC_ALL=C grep -n -i -m 1 -E \"$SECTION_HEADER\" \"$CONF\" || true; } | cut -d: -f1\n}\n\n# The current configuration: the lines before the first section header.\ncurrent_config() {\n	local n\n	n=$(first_section_line)\n	if [ -n \"$n\" ]; then\n		head -n \"$((n - 1))\" \"$CONF\"\n	else\n		cat \"$CONF\"\n	fi\n}\n\n# Does the current configuration hold the raw line with key $1 and value $2, written in any of the\n# forms Proxmox reads (key: value, key=value, key = value)?\nhas_lxc_line() {\n	local LC_ALL=C line value\n	while IFS= read -r line || [ -n \"$line\" ]; do\n		[[ $line =~ $RAW_LXC_LINE ]] || continue\n		[ \"${BASH_REMATCH[1]}\" = \"$1\" ] || continue\n		value=${BASH_REMATCH[3]}\n		value=${value%\"${value##*[![:space:]]}\"}\n		[ \"$value\" = \"$2\" ] && return 0\n	done < <(current_config)\n	return 1\n}\n\n# Puts the lines \"$@\" at the end of the current configuration (after its last non-blank line) and\n# keeps every other byte of the file. The new file replaces the old one at once, as Proxmox writes\n# it: a temporary file beside it, then a rename (file_set_contents, pve-common src/PVE/File.pm:49-100,\n# which cfs_write_file uses, pve-cluster src/PVE/Cluster.pm:588-604).\nadd_lxc_lines() {\n	local n last tmp=\"$CONF.tmp.$$\"\n	n=$(first_section_line)\n	last=$({ current_config | LC_ALL=C grep -n -v -E '^[[:space:]]*$' || true; } | tail -n 1 | cut -d: -f1)\n	last=${last:-0}\n	head -n \"$last\" \"$CONF\" >\"$tmp\"\n	# a last line without its newline gets one before ours\n	if [ -s \"$tmp\" ] && [ -n \"$(tail -c 1 \"$tmp\")\" ]; then\n		printf '\\n' >>\"$tmp\"\n	fi\n	printf '%s\\n' \"$@\" >>\"$tmp\"\n	tail -n \"+$((last + 1))\" \"$CONF\" >>\"$tmp\"\n	mv -f \"$tmp\" \"$CONF\"\n	[ -z \"$n\" ] || log \"kept the sections after line $n (snapshots, pending changes) as they were\"\n}\n\n# Adds the LXC_LINES the current configuration lacks.\napply_lxc_lines() {\n	local i lock\n	local -a missing=()\n	if [ ! -f \"$CONF\" ]; then\n		[ \"$dry_run\" = 1 ] || die \"$CONF does not exist\"\n		printf 'would add to the current configuration of %s (when the new container lacks them):\\n' \"$CONF\"\n		printf '  %s: %s\\n' \"${LXC_LINES[@]}\"\n		return 0\n	fi\n	# check_lock (pve-guest-common src/PVE/AbstractConfig.pm:336-340): a locked container's\n	# configuration is not changed.\n	lock=$(current_config | sed -n '/^lock:/{s/^lock:[[:space:]]*//p;q;}')\n	[ -z \"$lock\" ] || die \"CT is locked ($lock): Proxmox changes nothing while it is; run this again when the lock is gone\"\n	for ((i = 0; i < ${#LXC_LINES[@]}; i += 2)); do\n		has_lxc_line \"${LXC_LINES[i]}\" \"${LXC_LINES[i + 1]}\" || missing+=(\"${LXC_LINES[i]}: ${LXC_LINES[i + 1]}\")\n	done\n	if [ \"${#missing[@]}\" = 0 ]; then\n		log \"the current configuration has every LXC line\"\n		return 0\n	fi\n	if [ \"$dry_run\" = 1 ]; then\n		printf 'would add to the current configuration of %s:\\n' \"$CONF\"\n		printf '  %s\\n' \"${missing[@]}\"\n		return 0\n	fi\n	add_lxc_lines \"${missing[@]}\"\n	log \"added ${#missing[@]} LXC line(s) to the current configuration\"\n	if pct status \"$CTID\" 2>/dev/null | grep -q running; then\n		log \"LXC reads them when the container starts: they take effect at its next start (pct reboot $CTID)\"\n	fi\n}\n")
+    ;  } 
+    ; __append("\n# 1. Prerequisites on the host.\nneed_tools pct pvesm")
+    ;  if (h.dependencies.some((d) => d.kind === 'guest')) { 
+    ; __append(" qm")
+    ;  } 
+    ;  if (h.lxcLines.length) { 
+    ; __append(" flock")
+    ;  } 
+    ; __append("\n")
+    ;  if (h.storagePool) { 
     ; __append("pvesm status --storage ")
-    ; __append(escapeFn( it.host.storagePool ))
+    ; __append(escapeFn( h.storagePool ))
     ; __append(" >/dev/null 2>&1 || die \"storage pool\" ")
-    ; __append(escapeFn( it.host.storagePool ))
+    ; __append(escapeFn( h.storagePool ))
     ; __append(" \"does not exist\"\n")
+    ;  } 
+    ;  for (const d of h.dependencies) { 
+    ; __append("require_running ")
+    ; __append(escapeFn( d.id ))
+    ; __append(" ")
+    ; __append(escapeFn( d.kind ))
+    ; __append("\n")
+    ;  } 
+    ;  for (const m of shared) { 
+    ; __append("# Volume ")
+    ; __append(escapeFn( m.name ))
+    ; __append(" is shared: CTID ")
+    ; __append(escapeFn( m.from.ctid ))
+    ; __append(" allocated it as its ")
+    ; __append(escapeFn( m.from.mp ))
+    ; __append("; this container mounts the same volume.\nmount_point_of ")
+    ; __append(escapeFn( m.from.ctid ))
+    ; __append(" ")
+    ; __append(escapeFn( m.from.mp ))
+    ; __append(" || die \"shared volume\" ")
+    ; __append(escapeFn( m.name ))
+    ; __append(" \"is allocated by CTID\" ")
+    ; __append(escapeFn( m.from.ctid ))
+    ; __append(" \"as\" ")
+    ; __append(escapeFn( m.from.mp ))
+    ; __append(" \"and CTID\" ")
+    ; __append(escapeFn( m.from.ctid ))
+    ; __append(" \"has none yet: run phoenix create\" ")
+    ; __append(escapeFn( m.from.ctid ))
+    ; __append(" \"first\"\nif [ \"$MP_PATH\" != ")
+    ; __append(escapeFn( m.from.path ))
+    ; __append(" ] || [ \"${MP_VOLUME%%:*}\" != ")
+    ; __append(escapeFn( m.pool ))
+    ; __append(" ]; then\n	die ")
+    ; __append(escapeFn( m.from.mp ))
+    ; __append(" \"of CTID\" ")
+    ; __append(escapeFn( m.from.ctid ))
+    ; __append(" \"is $MP_VOLUME at $MP_PATH, not volume\" ")
+    ; __append(escapeFn( m.name ))
+    ; __append(" \"on\" ")
+    ; __append(escapeFn( m.pool ))
+    ; __append(" \"at\" ")
+    ; __append(escapeFn( m.from.path ))
+    ; __append("\nfi\nreadonly VOLUME_")
+    ; __append(escapeFn( m.mp.toUpperCase() ))
+    ; __append("=\"$MP_VOLUME\"\n# Two running containers can share a subvolume, a directory Proxmox bind-mounts (pve-container\n# src/PVE/LXC.pm:2210-2246; ZFS names them subvol-*, pve-storage src/PVE/Storage/ZFSPoolPlugin.pm:186-191,\n# a directory storage .../subvol-*.subvol, Plugin.pm:787), never a raw volume, whose file system\n# each container would mount itself (src/PVE/LXC.pm:2247-2285).\ncase \"${MP_VOLUME#*:}\" in\nsubvol-* | basevol-* | */subvol-*.subvol) ;;\n*) die \"the shared volume\" ")
+    ; __append(escapeFn( m.name ))
+    ; __append(" \"is $MP_VOLUME, not a subvolume: two containers would each mount its file system; put it on a zfspool storage\" ;;\nesac\n")
     ;  } 
     ;  if (it.checkSecrets) { 
     ; __append("# The server's secrets must be on the host before an hour of installing, not after it.\nbash \"$HERE\"/deploy.sh --check-secrets\n")
     ;  } 
     ; __append("\n# 2. Define the container, unless it exists.\nif pct status \"$CTID\" >/dev/null 2>&1; then\n	log \"container exists; not defining it again\"\nelse\n")
-    ;  if (it.host.define.mode === 'clone' && it.host.define.across) { 
-    ;  const d = it.host.define, x = it.host.define.across; 
+    ;  if (h.define.mode === 'clone' && h.define.across) { 
+    ;  const d = h.define, x = h.define.across; 
     ; __append("	# The clone source lives on node ")
     ; __append(escapeFn( x.sourceNode ))
     ; __append(": Proxmox clones on the node that owns it, so pct clone runs\n	# there (cluster.sh: over the cluster's ssh trust; pct exits non-zero when the clone task fails).\n	need_tools ssh\n	src_at=$(cluster_guest ")
@@ -220,7 +311,7 @@ function encode_char(c) {
     ; __append(escapeFn( d.snapshot ))
     ; __append(" \"on node\" ")
     ; __append(escapeFn( x.sourceNode ))
-    ; __append(" \"straight to this node (shared storage)\"\n	cluster_ssh ")
+    ; __append(" \"straight to this node (shared storage)\"\n	run cluster_ssh ")
     ; __append(escapeFn( x.sourceNode ))
     ; __append(" pct clone ")
     ; __append(escapeFn( d.source ))
@@ -242,7 +333,7 @@ function encode_char(c) {
     ; __append(escapeFn( d.snapshot ))
     ; __append(" \"on node\" ")
     ; __append(escapeFn( x.sourceNode ))
-    ; __append("\n	cluster_ssh ")
+    ; __append("\n	run cluster_ssh ")
     ; __append(escapeFn( x.sourceNode ))
     ; __append(" pct clone ")
     ; __append(escapeFn( d.source ))
@@ -258,7 +349,7 @@ function encode_char(c) {
     ; __append(escapeFn( x.sourceNode ))
     ; __append(" \"to node\" ")
     ; __append(escapeFn( x.node ))
-    ; __append("\n	cluster_ssh ")
+    ; __append("\n	run cluster_ssh ")
     ; __append(escapeFn( x.sourceNode ))
     ; __append(" pct migrate \"$CTID\" ")
     ; __append(escapeFn( x.node ))
@@ -270,58 +361,58 @@ function encode_char(c) {
     ; __append(escapeFn( x.node ))
     ; __append(" \"(or pct destroy $CTID), and run this again\"\n")
     ;  } 
-    ;  } else if (it.host.define.mode === 'clone') { 
+    ;  } else if (h.define.mode === 'clone') { 
     ; __append("	pct status ")
-    ; __append(escapeFn( it.host.define.source ))
+    ; __append(escapeFn( h.define.source ))
     ; __append(" >/dev/null 2>&1 || die \"clone source\" ")
-    ; __append(escapeFn( it.host.define.source ))
+    ; __append(escapeFn( h.define.source ))
     ; __append(" \"does not exist; create it first\"\n	log \"cloning from\" ")
-    ; __append(escapeFn( it.host.define.source ))
+    ; __append(escapeFn( h.define.source ))
     ; __append(" \"at snapshot\" ")
-    ; __append(escapeFn( it.host.define.snapshot ))
-    ; __append("\n	pct clone ")
-    ; __append(escapeFn( it.host.define.source ))
+    ; __append(escapeFn( h.define.snapshot ))
+    ; __append("\n	run pct clone ")
+    ; __append(escapeFn( h.define.source ))
     ; __append(" \"$CTID\" --snapname ")
-    ; __append(escapeFn( it.host.define.snapshot ))
+    ; __append(escapeFn( h.define.snapshot ))
     ; __append(" --hostname ")
-    ; __append(escapeFn( it.host.define.hostname ))
-    ;  if (it.host.define.storage) { 
+    ; __append(escapeFn( h.define.hostname ))
+    ;  if (h.define.storage) { 
     ; __append(" --storage ")
-    ; __append(escapeFn( it.host.define.storage ))
+    ; __append(escapeFn( h.define.storage ))
     ;  } 
     ; __append("\n")
     ;  } else { 
     ; __append("	log \"creating from template\" ")
-    ; __append(escapeFn( it.host.define.template ))
-    ; __append("\n	pct create \"$CTID\" ")
-    ; __append(escapeFn( it.host.define.template ))
+    ; __append(escapeFn( h.define.template ))
+    ; __append("\n	run pct create \"$CTID\" ")
+    ; __append(escapeFn( h.define.template ))
     ; __append(" --hostname ")
-    ; __append(escapeFn( it.host.define.hostname ))
+    ; __append(escapeFn( h.define.hostname ))
     ; __append(" --storage ")
-    ; __append(escapeFn( it.host.define.storage ))
+    ; __append(escapeFn( h.define.storage ))
     ; __append(" --rootfs ")
-    ; __append(escapeFn( it.host.define.storage + ':' + it.host.define.rootfsGb ))
+    ; __append(escapeFn( h.define.storage + ':' + h.define.rootfsGb ))
     ; __append(" --memory ")
-    ; __append(escapeFn( String(it.host.define.memory) ))
+    ; __append(escapeFn( String(h.define.memory) ))
     ; __append(" --cores ")
-    ; __append(escapeFn( String(it.host.define.cores) ))
+    ; __append(escapeFn( String(h.define.cores) ))
     ; __append(" --unprivileged ")
-    ; __append(escapeFn( it.host.define.unprivileged ? '1' : '0' ))
+    ; __append(escapeFn( h.define.unprivileged ? '1' : '0' ))
     ; __append("\n")
     ;  } 
-    ; __append("fi\n\n# 3. Settings (pct set replaces values, so a re-run changes nothing).\npct set \"$CTID\"")
-    ;  for (const [k, v] of it.host.settings) { 
+    ; __append("fi\n\n# 3. Settings (pct set replaces values, so a re-run changes nothing).\nrun pct set \"$CTID\"")
+    ;  for (const [k, v] of h.settings) { 
     ; __append(" ")
     ; __append(escapeFn( k ))
     ; __append(" ")
     ; __append(escapeFn( v ))
     ;  } 
     ; __append("\n")
-    ;  if (it.host.devices.length) { 
+    ;  if (h.devices.length) { 
     ; __append("# GPU passthrough: ")
     ; __append( it.host.gpus.map((g) => 'GPU ' + Number(g)).join(', ') )
-    ; __append(".\npct set \"$CTID\"")
-    ;  for (const [k, v] of it.host.devices) { 
+    ; __append(".\nrun pct set \"$CTID\"")
+    ;  for (const [k, v] of h.devices) { 
     ; __append(" ")
     ; __append(escapeFn( k ))
     ; __append(" ")
@@ -329,60 +420,156 @@ function encode_char(c) {
     ;  } 
     ; __append("\n")
     ;  } 
-    ;  for (const [mp, spec] of it.host.mounts) { 
-    ; __append("if ! pct config \"$CTID\" | grep -q ")
-    ; __append(escapeFn( '^' + mp + ':' ))
-    ; __append("; then\n	pct set \"$CTID\" ")
-    ; __append(escapeFn( '--' + mp ))
+    ;  if (h.mounts.length) { 
+    ; __append("# Mount points, each added when the container has none by its number. Proxmox has no owner option\n# on a mount point, so create.sh sets owners; it creates a missing bind mount source, since Proxmox\n# does not start a container whose bind mount source is not a directory (pve-container\n# src/PVE/LXC.pm:2300).\n")
+    ;  } 
+    ;  for (const m of h.mounts) { 
+    ;  if (m.kind === 'volume') { 
+    ; __append("# ")
+    ; __append(escapeFn( m.mp ))
+    ; __append(": volume ")
+    ; __append(escapeFn( m.name ))
+    ;  if (m.sharedWith.length) { 
+    ; __append(", shared with CTID ")
+    ; __append(escapeFn( m.sharedWith.join(', ') ))
+    ; __append(" (they mount this one)")
+    ;  } 
+    ; __append(".\nif ! has_mp ")
+    ; __append(escapeFn( m.mp ))
+    ; __append("; then\n	run pct set \"$CTID\" ")
+    ; __append(escapeFn( '--' + m.mp ))
     ; __append(" ")
-    ; __append(escapeFn( spec ))
+    ; __append(escapeFn( m.pool + ':' + m.sizeGb + ',mp=' + m.path ))
+    ; __append("\nfi\n")
+    ;  } else if (m.kind === 'shared') { 
+    ; __append("# ")
+    ; __append(escapeFn( m.mp ))
+    ; __append(": the shared volume ")
+    ; __append(escapeFn( m.name ))
+    ; __append(" of CTID ")
+    ; __append(escapeFn( m.from.ctid ))
+    ; __append(".\nif mount_point_of \"$CTID\" ")
+    ; __append(escapeFn( m.mp ))
+    ; __append("; then\n	[ \"$MP_VOLUME\" = \"$VOLUME_")
+    ; __append(escapeFn( m.mp.toUpperCase() ))
+    ; __append("\" ] || die ")
+    ; __append(escapeFn( m.mp ))
+    ; __append(" \"of this container is $MP_VOLUME, not the shared volume\" ")
+    ; __append(escapeFn( m.name ))
+    ; __append(" \"($VOLUME_")
+    ; __append(escapeFn( m.mp.toUpperCase() ))
+    ; __append("): detach it with pct set $CTID --delete\" ")
+    ; __append(escapeFn( m.mp ))
+    ; __append(" \"and run this again\"\nelse\n	run pct set \"$CTID\" ")
+    ; __append(escapeFn( '--' + m.mp ))
+    ; __append(" \"$VOLUME_")
+    ; __append(escapeFn( m.mp.toUpperCase() ))
+    ; __append("\"")
+    ; __append(escapeFn( ',mp=' + m.path ))
+    ; __append("\nfi\n")
+    ;  } else { 
+    ;  if (m.kind === 'bind') { 
+    ; __append("# ")
+    ; __append(escapeFn( m.mp ))
+    ; __append(": host folder ")
+    ; __append(escapeFn( m.hostPath ))
+    ;  if (m.owner) { 
+    ; __append(", owned by ")
+    ; __append(escapeFn( m.owner.want ))
+    ; __append(" on the host")
+    ;  } 
+    ; __append(".\n[ -d \"$HOST_ROOT\"")
+    ; __append(escapeFn( m.hostPath ))
+    ; __append(" ] || run mkdir -p \"$HOST_ROOT\"")
+    ; __append(escapeFn( m.hostPath ))
+    ; __append("\n")
+    ;  if (m.owner) { 
+    ; __append("[ \"$(stat -c ")
+    ; __append(escapeFn( m.owner.stat ))
+    ; __append(" \"$HOST_ROOT\"")
+    ; __append(escapeFn( m.hostPath ))
+    ; __append(" 2>/dev/null)\" = ")
+    ; __append(escapeFn( m.owner.want ))
+    ; __append(" ] || run chown ")
+    ; __append(escapeFn( m.owner.chown ))
+    ; __append(" \"$HOST_ROOT\"")
+    ; __append(escapeFn( m.hostPath ))
+    ; __append("\n")
+    ;  } 
+    ;  } else { 
+    ; __append("# ")
+    ; __append(escapeFn( m.mp ))
+    ; __append(": device ")
+    ; __append(escapeFn( m.hostPath ))
+    ; __append(".\n")
+    ;  } 
+    ; __append("if ! has_mp ")
+    ; __append(escapeFn( m.mp ))
+    ; __append("; then\n	run pct set \"$CTID\" ")
+    ; __append(escapeFn( '--' + m.mp ))
+    ; __append(" ")
+    ; __append(escapeFn( m.hostPath + ',mp=' + m.path ))
     ; __append("\nfi\n")
     ;  } 
-    ;  for (const line of it.host.lxcLines) { 
-    ; __append("grep -qxF ")
-    ; __append(escapeFn( line ))
-    ; __append(" \"$CONF\" || printf '%s\\n' ")
-    ; __append(escapeFn( line ))
-    ; __append(" >>\"$CONF\"\n")
     ;  } 
-    ; __append("\n# 4. Start it (bounded retries) and wait until commands run inside.\nif ! pct status \"$CTID\" | grep -q running; then\n	started=0\n	for attempt in 1 2 3; do\n		if pct start \"$CTID\"; then\n			started=1\n			break\n		fi\n		log \"start attempt $attempt failed; retrying\"\n		sleep 5\n	done\n	[ \"$started\" = 1 ] || die \"container did not start\"\nfi\nfor _ in $(seq 1 30); do\n	in_ct true >/dev/null 2>&1 && break\n	sleep 2\ndone\nin_ct true >/dev/null 2>&1 || die \"container does not accept commands\"\n\n# 5. Features, in order.\n")
-    ;  if (!it.host.features.length) { 
+    ;  if (h.lxcLines.length) { 
+    ; __append("if [ \"$dry_run\" = 1 ]; then\n	apply_lxc_lines\nelse\n	mkdir -p \"${CONF_LOCK%/*}\"\n	(\n		flock -w 10 9 || die \"the configuration of CTID $CTID stays locked by another Proxmox command (flock $CONF_LOCK)\"\n		apply_lxc_lines\n	) 9>>\"$CONF_LOCK\"\nfi\n")
+    ;  } 
+    ; __append("\n# 4. Start it (bounded retries) and wait until commands run inside.\nif [ \"$dry_run\" = 1 ]; then\n	pct status \"$CTID\" 2>/dev/null | grep -q running || run pct start \"$CTID\"\nelse\n	if ! pct status \"$CTID\" | grep -q running; then\n		started=0\n		for attempt in 1 2 3; do\n			if pct start \"$CTID\"; then\n				started=1\n				break\n			fi\n			log \"start attempt $attempt failed; retrying\"\n			sleep 5\n		done\n		[ \"$started\" = 1 ] || die \"container did not start\"\n	fi\n	for _ in $(seq 1 30); do\n		in_ct true >/dev/null 2>&1 && break\n		sleep 2\n	done\n	in_ct true >/dev/null 2>&1 || die \"container does not accept commands\"\nfi\n")
+    ;  if (volumeOwners.length) { 
+    ; __append("# Owners of volume mount points, set inside the container (its own ids; Proxmox has no owner option).\n")
+    ;  for (const m of volumeOwners) { 
+    ; __append("[ \"$(in_ct stat -c ")
+    ; __append(escapeFn( m.owner.stat ))
+    ; __append(" ")
+    ; __append(escapeFn( m.path ))
+    ; __append(" 2>/dev/null)\" = ")
+    ; __append(escapeFn( m.owner.want ))
+    ; __append(" ] || run pct exec \"$CTID\" -- chown ")
+    ; __append(escapeFn( m.owner.chown ))
+    ; __append(" ")
+    ; __append(escapeFn( m.path ))
+    ; __append("\n")
+    ;  } 
+    ;  } 
+    ; __append("\n# 5. Features, in order.\n")
+    ;  if (!h.features.length) { 
     ; __append("log \"no features of its own\"\n")
     ;  } 
-    ;  for (const f of it.host.features) { 
+    ;  for (const f of h.features) { 
     ; __append("log \"feature\" ")
     ; __append(escapeFn( f.name ))
     ; __append("\n")
     ;  if (f.builtin) { 
-    ; __append("bash \"$HERE\"/")
+    ; __append("run bash \"$HERE\"/")
     ; __append(escapeFn( f.file ))
     ; __append("\n")
     ;  } else { 
-    ; __append("\"$SCRIPTS_DIR\"/")
+    ; __append("run \"$SCRIPTS_DIR\"/")
     ; __append(escapeFn( f.file ))
     ; __append(" \"$CTID\"\n")
     ;  } 
     ;  } 
     ; __append("\n# 6. Application step and verification.\n")
-    ;  if (it.host.app.kind === 'vllm') { 
-    ; __append("bash \"$HERE\"/deploy.sh\nbash \"$HERE\"/verify.sh\n")
-    ;  } else if (it.host.app.kind === 'script') { 
-    ; __append("\"$SCRIPTS_DIR\"/")
-    ; __append(escapeFn( it.host.app.script ))
+    ;  if (h.app.kind === 'vllm') { 
+    ; __append("run bash \"$HERE\"/deploy.sh\nrun bash \"$HERE\"/verify.sh\n")
+    ;  } else if (h.app.kind === 'script') { 
+    ; __append("run \"$SCRIPTS_DIR\"/")
+    ; __append(escapeFn( h.app.script ))
     ; __append(" \"$CTID\"\n")
     ;  } else { 
     ; __append("log \"no application step\"\n")
     ;  } 
-    ;  if (it.host.snapshot) { 
+    ;  if (h.snapshot) { 
     ; __append("\n# 7. Template snapshot, taken once.\n# `pct config --snapshot` fails when the snapshot does not exist: an exact match, no pattern.\nif pct config \"$CTID\" --snapshot ")
-    ; __append(escapeFn( it.host.snapshot ))
+    ; __append(escapeFn( h.snapshot ))
     ; __append(" >/dev/null 2>&1; then\n	log \"snapshot\" ")
-    ; __append(escapeFn( it.host.snapshot ))
-    ; __append(" \"exists\"\nelse\n	pct snapshot \"$CTID\" ")
-    ; __append(escapeFn( it.host.snapshot ))
+    ; __append(escapeFn( h.snapshot ))
+    ; __append(" \"exists\"\nelse\n	run pct snapshot \"$CTID\" ")
+    ; __append(escapeFn( h.snapshot ))
     ; __append("\nfi\n")
     ;  } 
-    ; __append("log \"done\"\n")
+    ; __append("if [ \"$dry_run\" = 1 ]; then\n	log \"dry run: nothing was changed\"\nelse\n	log \"done\"\nfi\n")
   return __output;
 
 };
@@ -641,9 +828,9 @@ function encode_char(c) {
     ; __append( it.prelude )
     ; __append("usage() {\n	print_help >&2\n	exit 2\n}\n\nlist() {\n")
     ;  if (it.cluster) { 
-    ; __append("	printf '%-10s %-28s %-16s %s\\n' CTID NAME NODE RUNS\n")
+    ; __append("	printf '%-10s %-28s %-16s %-36s %s\\n' CTID NAME NODE RUNS NEEDS\n")
     ;  for (const r of it.rows) { 
-    ; __append("	printf '%-10s %-28s %-16s %s\\n' ")
+    ; __append("	printf '%-10s %-28s %-16s %-36s %s\\n' ")
     ; __append(escapeFn( r.ctid ))
     ; __append(" ")
     ; __append(escapeFn( r.name ))
@@ -651,17 +838,21 @@ function encode_char(c) {
     ; __append(escapeFn( r.node ))
     ; __append(" ")
     ; __append(escapeFn( r.runs ))
+    ; __append(" ")
+    ; __append(escapeFn( r.needs ))
     ; __append("\n")
     ;  } 
     ;  } else { 
-    ; __append("	printf '%-10s %-28s %s\\n' CTID NAME RUNS\n")
+    ; __append("	printf '%-10s %-28s %-36s %s\\n' CTID NAME RUNS NEEDS\n")
     ;  for (const r of it.rows) { 
-    ; __append("	printf '%-10s %-28s %s\\n' ")
+    ; __append("	printf '%-10s %-28s %-36s %s\\n' ")
     ; __append(escapeFn( r.ctid ))
     ; __append(" ")
     ; __append(escapeFn( r.name ))
     ; __append(" ")
     ; __append(escapeFn( r.runs ))
+    ; __append(" ")
+    ; __append(escapeFn( r.needs ))
     ; __append("\n")
     ;  } 
     ;  } 

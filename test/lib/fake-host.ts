@@ -1,7 +1,7 @@
 /**
  * A fake Proxmox host around one real-systemd container, for running the generated scripts
  * (or one node of a fake cluster, test/lib/fake-cluster.ts):
- * test/harness/bin/pct and pvesm (every call logged to PHX_FAKE_LOG; pct keeps each CTID's
+ * test/harness/bin/pct, qm and pvesm (every call logged to PHX_FAKE_LOG; pct keeps each CTID's
  * configuration in <root>/etc/pve/lxc/<CTID>.conf with Proxmox's section rules, and maps
  * `pct exec`/`pct push` into the container), test/harness/net/curl (the host's curl: the
  * container has a private network, so the call is carried out by curl inside the container, see
@@ -102,6 +102,21 @@ export class FakeHost {
     fs.writeFileSync(this.confPath(ctid), conf);
   }
 
+  /** A VM that exists on the fake host (for the stand-in qm), stopped; start it with setRunning. */
+  defineVm(vmid: string, conf = ''): void {
+    const dir = path.join(this.fsRoot, 'etc', 'pve', 'nodes', this.node, 'qemu-server');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${vmid}.conf`), conf);
+  }
+
+  /**
+   * A path of the host's file system as the scripts see it: create.sh's bind mount folders are
+   * PHOENIX_HOST_ROOT (= fsRoot) + path, which the stand-in pct checks at start.
+   */
+  hostPath(p: string): string {
+    return path.join(this.fsRoot, p);
+  }
+
   /** /etc/pve/lxc/<CTID>.conf on the fake host. */
   confPath(ctid: string): string {
     return path.join(this.lxcDir, `${ctid}.conf`);
@@ -146,6 +161,8 @@ export class FakeHost {
       PHX_FAKE_PID: this.ct ? String(this.ct.pid) : '',
       PHX_FAKE_STORAGES: this.storages.join(' '),
       PHOENIX_PVE_LXC_DIR: this.lxcDir,
+      PHOENIX_PVE_LOCK_DIR: path.join(this.fsRoot, 'run', 'lock', 'lxc'),
+      PHOENIX_HOST_ROOT: this.fsRoot,
       PHOENIX_SECRETS_DIR: this.secrets,
       ...(this.cluster
         ? {
