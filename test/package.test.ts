@@ -36,9 +36,24 @@ const GIT_ID = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NA
 const S = tmpDir('package');
 test.after(() => fs.rmSync(S, { recursive: true, force: true }));
 
+/**
+ * Runs a command in `cwd`, which must be a folder of this test's scratch area (or, for reading
+ * only, the repository): a command never falls back to the working directory, so a git command
+ * can never touch this repository's branches.
+ */
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  const readsRepo = cwd === ROOT && ((cmd === 'git' && args[0] === 'ls-files') || cmd === 'python3');
+  if (typeof cwd !== 'string' || !path.isAbsolute(cwd) || !(readsRepo || cwd === S || cwd.startsWith(S + path.sep)))
+    throw new Error(`refusing to run ${cmd} outside the scratch folder: ${String(cwd)}`);
   const t0 = Date.now();
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, ...OFFLINE, ...GIT_ID, CI: '', ...env }, maxBuffer: 64 * 1024 * 1024 });
+  // GIT_CEILING_DIRECTORIES: git in the scratch area never looks for a repository above it.
+  const ceiling = readsRepo ? {} : { GIT_CEILING_DIRECTORIES: path.dirname(S) };
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...OFFLINE, ...GIT_ID, ...ceiling, CI: '', ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (process.env.PHX_TIME) console.log(`${Date.now() - t0} ms: ${cmd} ${args.join(' ').slice(0, 80)}`);
   return r;
 }
@@ -258,11 +273,16 @@ function checkout(origin: string, branch: string, name: string): string {
   return dir;
 }
 
-let ciOrigin: string;
+let ciOrigin: string | undefined;
+/** The scratch config repository of the clean-tree test (the later workflow tests build on it). */
+function originRepo(): string {
+  assert.ok(ciOrigin, 'the clean-tree workflow test made the config repository');
+  return ciOrigin!;
+}
 
 test('the example CI workflow passes on a clean tree (push)', () => {
   ciOrigin = ciRepo();
-  const job = runJob(checkout(ciOrigin, 'main', 'ci-clean'), { event_name: 'push', base_ref: '' });
+  const job = runJob(checkout(ciOrigin!, 'main', 'ci-clean'), { event_name: 'push', base_ref: '' });
   assert.is(job.code, 0, JSON.stringify(job.steps, null, 2));
   assert.equal(
     job.steps.map((s) => s.run.split(' ').slice(0, 2).join(' ')),
@@ -272,7 +292,7 @@ test('the example CI workflow passes on a clean tree (push)', () => {
 });
 
 test('the example CI workflow fails on drift with annotations: a config change not compiled, a generated file edited by hand', () => {
-  const origin = ciOrigin;
+  const origin = originRepo();
   ok(run('git', ['checkout', '-qb', 'drift'], origin), 'branch');
   const cfg = JSON.parse(fs.readFileSync(path.join(origin, 'phoenix_lxc_configs.json'), 'utf8'));
   cfg.lxc_configs['921'].vllm_engine_config.ServerConfig.port = 8100;
@@ -302,7 +322,7 @@ test('the example CI workflow fails on drift with annotations: a config change n
 });
 
 test('the example CI workflow on a pull request: the check passes and the diff against the base is shown', () => {
-  const origin = ciOrigin;
+  const origin = originRepo();
   ok(run('git', ['checkout', '-qb', 'sampler-off', 'main'], origin), 'branch');
   const cfg = JSON.parse(fs.readFileSync(path.join(origin, 'phoenix_lxc_configs.json'), 'utf8'));
   cfg.lxc_configs['921'].vllm_service = { flashinfer_sampler: false };
