@@ -52,6 +52,7 @@ export const CODES = {
   PHX026: { title: 'a vLLM server without a model', example: 'application_script phoenix_hypervisor_lxc_vllm.sh and no model' },
   PHX027: { title: 'vllm_args cannot be parsed', example: '"vllm_args": ["--max-model-len"] (value missing)' },
   PHX028: { title: 'no flag catalog for the requested vLLM version', example: '"vllm_version": "0.11.0"' },
+  PHX029: { title: 'vLLM warns while reading an argument (warning)', example: '"compilation_config": {"use_cudagraph": false} (deprecated)' },
   PHX030: { title: 'service environment not allowed', example: 'UnsetEnvironment of a name the unit sets, or an unknown VLLM_* name' },
   PHX031: {
     title: 'what the compiler chose for the unit because of the GPUs (note)',
@@ -60,6 +61,14 @@ export const CODES = {
   PHX032: {
     title: 'the vllm pip install replaces the torch installed before it (warning)',
     example: 'torch from the cu128 nightly index, then vllm==0.10.2 (which pins torch==2.8.0)',
+  },
+  PHX033: {
+    title: "clone of a vLLM template without a vLLM server of its own: the template's enabled unit is on its disk (warning)",
+    example: '"clone_from_ctid": "911" (911 runs vLLM) and no application_script of its own',
+  },
+  PHX034: {
+    title: 'a value vLLM parses but refuses or crashes on at start-up',
+    example: '"tensor_parallel_size": 0 (ZeroDivisionError in vLLM)',
   },
   PHX040: {
     title: 'a secret value written in the config (out/ is committed): declare its name in secrets and put the value into the host secrets file',
