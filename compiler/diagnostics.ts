@@ -100,6 +100,9 @@ export const CODES = {
     title: 'application script other than the vLLM one: the existing script runs (note)',
     example: '"application_script": "phoenix_hypervisor_lxc_952.sh"',
   },
+  PHX117: { title: 'MAC address is not unicast (Proxmox refuses it)', example: '"mac_address": "01:00:5E:00:00:01"' },
+  PHX118: { title: 'gpu_assignment names a GPU more than once', example: '"gpu_assignment": "1,1"' },
+  PHX119: { title: 'lxc_configs has no containers (warning): every generated file would be removed', example: '{"lxc_configs": {}}' },
   PHX120: {
     title: 'raw LXC line that Proxmox or its LXC refuses (the character or key it refuses)',
     example: '"lxc.Cgroup2.devices.allow=a", "lxc.rootfs.path: /x", "lxc.aa_profile=unconfined"',
