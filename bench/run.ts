@@ -30,6 +30,8 @@ const ROOT = repoRoot();
 const BIN = path.join(ROOT, 'bin', 'phoenix-compile.js');
 const BUNDLE = path.join(ROOT, 'dist', 'bundle', 'phoenix-compile.js');
 const NODE = process.execPath;
+/** The bundled example (named: a compile looks for ./phoenix_lxc_configs.json otherwise). */
+const EXAMPLE = path.join(ROOT, 'fixtures', 'phoenix_lxc_configs.json');
 const BASELINE = path.join(ROOT, 'bench', 'baseline-jq.sh');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'phx-bench-'));
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 15));
@@ -336,15 +338,17 @@ function main(): void {
   const bare = () => run(NODE, ['-e', ''], { rss: true, expect: 0 });
   const example = pair('example, fresh out, vs bare node', RUNS, 2, bare, () => {
     const out = freshOut();
-    const r = run(NODE, [BIN, '--out', out], { rss: true, expect: 0 });
+    const r = run(NODE, [BIN, '--config', EXAMPLE, '--out', out], { rss: true, expect: 0 });
     rm(out);
     return r;
   });
   const upToDate = freshOut();
-  run(NODE, [BIN, '--out', upToDate], { expect: 0 });
+  run(NODE, [BIN, '--config', EXAMPLE, '--out', upToDate], { expect: 0 });
   const exampleFiles = countFiles(upToDate);
-  const check = pair('example --check, up to date, vs bare node', RUNS, 1, bare, () => run(NODE, [BIN, '--out', upToDate, '--check'], { expect: 0 }));
-  const noop = pair('example unchanged re-run vs bare node', RUNS, 1, bare, () => run(NODE, [BIN, '--out', upToDate], { expect: 0 }));
+  const check = pair('example --check, up to date, vs bare node', RUNS, 1, bare, () =>
+    run(NODE, [BIN, '--config', EXAMPLE, '--out', upToDate, '--check'], { expect: 0 }),
+  );
+  const noop = pair('example unchanged re-run vs bare node', RUNS, 1, bare, () => run(NODE, [BIN, '--config', EXAMPLE, '--out', upToDate], { expect: 0 }));
   const bareRss = run(NODE, ['-e', ''], { rss: true }).rssKb;
 
   say("## Start-up: the example beside a bare `node -e ''`");
@@ -383,7 +387,7 @@ function main(): void {
 
   // What the start-up is made of: profiles of the example, by module of the bundle.
   process.stderr.write('profiling the example (node --cpu-prof, 10 runs)...\n');
-  const exProf = summarize(profileRuns('example', () => ['--out', freshOut()], 10));
+  const exProf = summarize(profileRuns('example', () => ['--config', EXAMPLE, '--out', freshOut()], 10));
   say(`### Where the example's time goes (\`node --cpu-prof\`, 10 runs, self time per run, ${fmtMs(exProf.totalMs / 10)} sampled per run)`);
   say();
   say("By module: the bundle's own modules by esbuild's module markers (a module's time includes its first, unoptimised run), the rest by kind:");

@@ -37,6 +37,7 @@ let cli;
 try {
   cli = loadBundle();
 } catch (e) {
+  // Only a missing build is "not built yet"; any other missing file is a broken install (the message names it).
   if (e && e.code === 'ENOENT' && e.path === BUNDLE) {
     process.stderr.write('phoenix-compile: not built yet; run `npm ci` (or `npm run build`) first\n');
     process.exit(1);
@@ -76,6 +77,8 @@ try {
     out: lineWriter(1, () => process.stdout),
     err: lineWriter(2, () => process.stderr),
     cwd: process.cwd(),
+    // Colour only on a terminal, and never when NO_COLOR is set to a non-empty value (https://no-color.org).
+    color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR,
   });
 } catch (e) {
   process.stderr.write(`phoenix-compile: internal error: ${e && e.message ? e.message : String(e)}\n`);

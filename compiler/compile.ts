@@ -1,21 +1,16 @@
 /**
- * THE PIPE: config text in, diagnostics and files out. No file system access here; cli/ reads
- * the config and compiler/write/ writes the result.
+ * THE PIPE, as one pure function: config text in, diagnostics and files out. No file system
+ * access here; cli/ reads the config and compiler/write/ writes the result.
  *
- *   compilePlan: load -> validate (schema) -> select (--only) -> resolve -> check (fleet,
- *                cluster, Proxmox, host, vLLM) -> plan -> check (GPU budget, from the plan)
- *   emitFiles:   emit, one container at a time, into a sink -> manifest, built as files pass
- *   compile:     both, holding every file in memory (explain, diff, migrate, tests)
- *
- * The plan is whole (checks and FLEET.md need the fleet); the files are not: a writer given
- * emitFiles' sink holds one container's files at a time, whatever the fleet's size.
+ *   load -> validate (schema) -> select (--only) -> resolve -> check (fleet, cluster, Proxmox, host, vLLM)
+ *        -> plan -> check (GPU budget, from the plan) -> emit -> manifest
  */
 import { Diagnostic, dedupeDiagnostics, hasErrors, Reporter, sortDiagnostics } from './diagnostics';
 import type { PhoenixLxcConfigs } from './generated/config-types';
 import { loadConfig } from './load';
 import { validateSchema } from './validate/schema';
 import { selectCtids } from './select';
-import { ResolvedContainer, resolveFleet, sortCtids } from './resolve';
+import { cloneChain, ResolvedContainer, resolveFleet, sortCtids } from './resolve';
 import { checkCluster } from './check/cluster';
 import { checkFleet, checkGpuBudget } from './check/fleet';
 import { checkProxmox } from './check/proxmox';
@@ -26,9 +21,9 @@ import { redactTokens } from './vllm/secrets';
 import { planFleet } from './plan/fleet';
 import type { FleetPlan, Notice, SourceInfo } from './plan/model';
 import { canonical } from './util/canonical';
-import { ManifestBuilder, OutputFile, renderManifest, sha256 } from './write/manifest';
+import { buildManifest, Manifest, MANIFEST, OutputFile, renderManifest, sha256 } from './write/manifest';
 import { EncodeError } from '../encode/text';
-import { emitFleet } from '../emit';
+import { emitAll } from '../emit';
 
 export interface CompileInput {
   /** The config file's name as shown in messages (as the user gave it). */
@@ -38,30 +33,44 @@ export interface CompileInput {
   source: Omit<SourceInfo, 'sha256'>;
   compiler: { name: string; version: string };
   only?: string[];
+  /**
+   * With `only`: the output folder's current manifest. The files the compile does not produce
+   * (other CTIDs', and the fleet-wide ones when they cannot be planned) stay as they are, so
+   * their entries are carried over from it.
+   */
+  previous?: Manifest;
 }
 
-/** What compilePlan gives: the plan when there is no error (warnings and notes are in `plan.notices`). */
-export interface PlannedCompile {
+export interface CompileOutput {
   ok: boolean;
+  /** The diagnostics that count: all of them, or with --only those of the selection and of no CTID. */
   diagnostics: Diagnostic[];
+  files: OutputFile[];
+  manifestText: string;
   plan?: FleetPlan;
-  /** CTIDs compiled (all, or the --only selection with ancestors). */
+  /** CTIDs whose files the compile produced: all, or those named with --only (without their clone ancestors). */
   selected: string[];
+  /**
+   * Whether `files` hold the fleet-wide files (FLEET.md, phoenix). Always without --only; with
+   * --only only when every CTID of the file compiles, since those files describe the whole fleet.
+   */
+  fleetFiles: boolean;
+  /** With --only: the CTIDs outside the selection that have errors (they keep the fleet-wide files from being planned). */
+  blockedBy: string[];
   /** Effective configurations, when the compile got as far as resolving them (also on failure). */
   resolved?: Map<string, ResolvedContainer>;
 }
 
-export interface CompileOutput extends PlannedCompile {
-  files: OutputFile[];
-  manifestText: string;
-}
-
-export function compilePlan(input: CompileInput): PlannedCompile {
+export function compile(input: CompileInput): CompileOutput {
   let resolved: Map<string, ResolvedContainer> | undefined;
-  const fail = (diagnostics: Diagnostic[]): PlannedCompile => ({
+  const fail = (diagnostics: Diagnostic[]): CompileOutput => ({
     ok: false,
     diagnostics: finish(diagnostics),
+    files: [],
+    manifestText: '',
     selected: [],
+    fleetFiles: false,
+    blockedBy: [],
     ...(resolved ? { resolved } : {}),
   });
 
@@ -73,74 +82,99 @@ export function compilePlan(input: CompileInput): PlannedCompile {
   const configs =
     doc !== null && typeof doc === 'object' && !Array.isArray(doc) && doc.lxc_configs && typeof doc.lxc_configs === 'object' ? doc.lxc_configs : undefined;
   const sel = selectCtids(config, configs ?? {}, input.only && configs ? input.only : undefined);
-  let diagnostics = [...schemaDiags.filter(sel.inScope), ...sel.diagnostics];
-  if (hasErrors(diagnostics) || !configs) return fail(diagnostics);
+  // Everything found, in every CTID; what counts (with --only: the selection's) is filtered at the end.
+  const found = [...schemaDiags, ...sel.diagnostics];
+  // A schema error outside lxc_configs (host_gpus, the document's shape) leaves nothing to check against.
+  if (!configs || schemaDiags.some((d) => d.severity === 'error' && d.ctid === undefined)) return fail(found.filter(sel.inScope));
 
-  // When every CTID is schema-valid, the checks see them all; otherwise only the selection.
-  const scope = hasErrors(schemaDiags) ? sel.selected : new Set(sel.all);
-  resolved = resolveFleet(doc, scope);
-  diagnostics = [...diagnostics, ...checkFleet(config, doc, resolved, scope).filter(sel.inScope)];
-  diagnostics = [...diagnostics, ...checkCluster(config, doc, resolved, scope).filter(sel.inScope)];
-  diagnostics = [...diagnostics, ...checkProxmox(config, doc, resolved, scope).filter(sel.inScope)];
-  if (hasErrors(diagnostics)) return fail(diagnostics);
+  // One pass: a CTID whose own entry fails the schema is left out of the checks that need it (and
+  // so are its clones, whose effective configuration includes it); every other CTID is checked.
+  const schemaBad = new Set(schemaDiags.filter((d) => d.severity === 'error' && d.ctid !== undefined).map((d) => d.ctid!));
+  const valid = sel.all.filter((id) => !schemaBad.has(id));
+  const resolvable = valid.filter((id) => cloneChain(configs, id).every((c) => !schemaBad.has(c)));
+  resolved = resolveFleet(doc, new Set(resolvable));
+  const fleetDiags = checkFleet(config, doc, resolved, new Set(valid));
+  found.push(...fleetDiags, ...checkCluster(config, doc, resolved, new Set(valid)), ...checkProxmox(config, doc, resolved, new Set(valid)));
 
-  const selected = sortCtids(sel.selected);
+  // The per-CTID checks read the effective configuration, so they need a whole clone chain: a CTID
+  // whose chain stops at a missing source or runs in a cycle is left out of them.
+  const broken = new Set(fleetDiags.filter((d) => d.severity === 'error' && (d.code === 'PHX101' || d.code === 'PHX102')).map((d) => d.ctid));
   const reporter = new Reporter(config);
   checkTopLevelSecrets(doc, reporter);
-  for (const id of selected) {
-    checkHost(doc, resolved.get(id)!, reporter);
-    checkVllm(doc, resolved, resolved.get(id)!, reporter);
-    checkSecrets(doc, resolved.get(id)!, reporter);
+  for (const id of resolvable) {
+    const rc = resolved.get(id)!;
+    if (rc.chain.some((c) => broken.has(c))) continue;
+    checkHost(doc, rc, reporter);
+    checkVllm(doc, resolved, rc, reporter);
+    checkSecrets(doc, rc, reporter);
   }
-  diagnostics = [...diagnostics, ...reporter.diagnostics.filter(sel.inScope)];
+  found.push(...reporter.diagnostics);
+  let diagnostics = found.filter(sel.inScope);
   if (hasErrors(diagnostics)) return fail(diagnostics);
 
+  // The selection compiles. --only writes the named CTIDs' files (their clone ancestors were
+  // checked, since they shape them, but their files stay as they are). The fleet-wide files
+  // describe every CTID, so they are planned (from the whole fleet: the same bytes as a full
+  // compile) only when every CTID compiles.
+  const selected = input.only ? sortCtids(new Set(input.only.filter((id) => sel.selected.has(id)))) : sel.all;
+  const blockedBy = input.only ? sortCtids(new Set(found.filter((d) => d.severity === 'error' && d.ctid !== undefined).map((d) => d.ctid!))) : [];
+  const fleetFiles = !hasErrors(found);
+  const planned = fleetFiles ? sel.all : selected;
+
   const source: SourceInfo = { ...input.source, sha256: sha256(JSON.stringify(canonical(doc))) };
-  let plan = planFleet(doc, resolved, selected, source, input.compiler);
+  let plan = planFleet(doc, resolved, planned, source, input.compiler);
   const budget = new Reporter(config);
   checkGpuBudget(budget, plan.gpuBudget);
+  found.push(...budget.diagnostics);
   diagnostics = [...diagnostics, ...budget.diagnostics.filter(sel.inScope)];
-  plan = { ...plan, notices: notices(diagnostics) };
+  // FLEET.md lists the compile's warnings and notes: those of every CTID it describes.
+  plan = { ...plan, notices: notices(dedupeDiagnostics(fleetFiles ? found : diagnostics)) };
 
-  return { ok: true, diagnostics: finish(diagnostics), plan, selected, resolved };
+  let files: OutputFile[];
+  try {
+    files = emitAll(plan, { ctids: input.only ? new Set(selected) : undefined, fleet: fleetFiles });
+  } catch (e) {
+    // Validation refuses what the encoders cannot encode; this is the last line of defence.
+    if (!(e instanceof EncodeError)) throw e;
+    return fail([...diagnostics, { severity: 'error', code: 'PHX019', message: e.message, file: input.file, pos: { line: 1, col: 1 }, path: '$' }]);
+  }
+  // With --only, the files this compile does not produce stay as they are: so do their entries.
+  const written = new Set(selected);
+  const produced = (p: string) => (isContainerFile(p) ? written.has(p.split('/')[0]) : fleetFiles);
+  const carried = input.only ? carriedEntries(input.previous, produced) : {};
+  const manifestText = renderManifest(buildManifest(files, input.compiler, { file: source.file, sha256: source.sha256 }, carried));
+  return {
+    ok: true,
+    diagnostics: finish(diagnostics),
+    files,
+    manifestText,
+    plan,
+    selected,
+    fleetFiles,
+    blockedBy,
+    resolved,
+  };
+}
+
+/** A per-CTID file (`<ctid>/...`), as opposed to a fleet-wide one. */
+export function isContainerFile(p: string): boolean {
+  return /^[0-9]+\//.test(p);
 }
 
 /**
- * Emits the plan's files into `sink` (each with its UTF-8 bytes and their sha256), one container
- * at a time in path order (emit/index.ts), and returns the manifest's text, built from the files
- * as they passed. Throws EncodeError when a value cannot be encoded (see encodeFailure).
+ * The previous manifest's entries for the files a --only compile leaves alone. The manifest is read
+ * from disk, so an entry is carried only when it has the shape this compiler writes (a relative
+ * path without `..`, a sha256 in hex, an octal mode).
  */
-export function emitFiles(plan: FleetPlan, compiler: CompileInput['compiler'], sink: (file: OutputFile, bytes: Buffer, sha: string) => void): string {
-  const manifest = new ManifestBuilder();
-  emitFleet(plan, (file) => {
-    // The emitters' artifacts (OutputFile plus their kind, which tests read) go through as they are.
-    const bytes = Buffer.from(file.content, 'utf8');
-    const sha = sha256(bytes);
-    manifest.add(file.path, sha, file.mode);
-    sink(file, bytes, sha);
-  });
-  return renderManifest(manifest.manifest(compiler, { file: plan.source.file, sha256: plan.source.sha256 }));
-}
-
-/** An EncodeError from emitFiles as the diagnostic that fails the compile. */
-export function encodeFailure(e: EncodeError, file: string): Diagnostic {
-  // Validation refuses what the encoders cannot encode; this is the last line of defence.
-  return { severity: 'error', code: 'PHX019', message: redactTokens(e.message), file, pos: { line: 1, col: 1 }, path: '$' };
-}
-
-/** The whole pipe in memory: the plan, every file (in path order) and the manifest. */
-export function compile(input: CompileInput): CompileOutput {
-  const planned = compilePlan(input);
-  if (!planned.ok || !planned.plan) return { ...planned, files: [], manifestText: '' };
-  const files: OutputFile[] = [];
-  try {
-    const manifestText = emitFiles(planned.plan, input.compiler, (f) => files.push(f));
-    return { ...planned, files, manifestText };
-  } catch (e) {
-    if (!(e instanceof EncodeError)) throw e;
-    const diagnostics = finish([...planned.diagnostics, encodeFailure(e, input.file)]);
-    return { ok: false, diagnostics, files: [], manifestText: '', selected: [], ...(planned.resolved ? { resolved: planned.resolved } : {}) };
+function carriedEntries(previous: Manifest | undefined, produced: (p: string) => boolean): Manifest['files'] {
+  const out: Manifest['files'] = {};
+  const files = previous?.files && typeof previous.files === 'object' ? previous.files : {};
+  for (const [p, e] of Object.entries(files)) {
+    if (p === MANIFEST || produced(p) || p.startsWith('/') || p.split('/').some((s) => s === '' || s === '.' || s === '..')) continue;
+    if (e && typeof e.sha256 === 'string' && /^[0-9a-f]{64}$/.test(e.sha256) && typeof e.mode === 'string' && /^0[0-7]{3}$/.test(e.mode))
+      out[p] = { sha256: e.sha256, mode: e.mode };
   }
+  return out;
 }
 
 /** Sorted, without repeats, and no token-shaped value in any message (compiler/vllm/secrets.ts). */
@@ -151,12 +185,10 @@ function finish(diagnostics: readonly Diagnostic[]): Diagnostic[] {
 /** Warnings and notes without positions, ordered by CTID, code, path and text: key order in the file cannot churn out/. */
 function notices(diagnostics: readonly Diagnostic[]): Notice[] {
   const key = (d: Diagnostic) => [d.ctid === undefined ? '' : d.ctid.padStart(10, '0'), d.code, d.path, d.message].join('\u0000');
-  // Each key built once (a fleet of 10,000 CTIDs has some 20,000 notices).
-  return diagnostics
+  return [...diagnostics]
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
     .filter((d) => d.severity !== 'error')
-    .map((d) => ({ d, k: key(d) }))
-    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
-    .map(({ d }) => ({
+    .map((d) => ({
       severity: d.severity as Notice['severity'],
       code: d.code,
       path: d.path,

@@ -15,6 +15,7 @@ import { Project, SyntaxKind } from 'ts-morph';
 import { repoRoot, tmpDir } from './lib/paths';
 
 const ROOT = repoRoot();
+const EXAMPLE = path.join(ROOT, 'fixtures', 'phoenix_lxc_configs.json');
 
 /**
  * What a run of the real executable loaded: every module in require.cache at exit (the bundle is
@@ -24,7 +25,7 @@ const ROOT = repoRoot();
 function loadedBy(args: string[], cwd: string): { code: number | null; stderr: string; modules: string[]; packages: string[] } {
   const report = path.join(tmpDir('loaded'), 'report.js');
   require('fs').writeFileSync(report, `process.on('exit', () => process.stderr.write('\\nPHX_LOADED=' + JSON.stringify(Object.keys(require.cache)) + '\\n'));`);
-  const r = spawnSync(process.execPath, ['-r', report, path.join(ROOT, 'bin', 'phoenix-compile.js'), ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['-r', report, path.join(ROOT, 'bin', 'phoenix-compile.js'), ...args, '--config', EXAMPLE], { cwd, encoding: 'utf8' });
   const m = /\nPHX_LOADED=(.*)\n/.exec(r.stderr);
   assert.ok(m, r.stderr);
   const files = (JSON.parse(m![1]) as string[]).filter((f) => f !== report);

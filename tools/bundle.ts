@@ -9,6 +9,7 @@
  *   phoenix-compile-explain.js   `explain`, `diff`, `migrate`: loaded only when that command runs
  *   phoenix-compile-diff.js
  *   phoenix-compile-migrate.js
+ *   phoenix-compile-schema.js
  *   phoenix-compile-textdiff.js  unified diffs for --check, loaded only when a file differs
  *   phoenix-compile.js.cache     V8's code cache for phoenix-compile.js after compiling the example
  *                                (bin/phoenix-compile.js uses it when this Node accepts it)
@@ -34,6 +35,7 @@ export const LAZY_PARTS: Record<string, string> = {
   explain: 'cli/explain',
   diff: 'cli/diff',
   migrate: 'cli/migrate',
+  schema: 'cli/schema',
   textdiff: 'compiler/util/textdiff',
 };
 /** Packages left in node_modules (loaded by a lazy part only). */
@@ -153,11 +155,15 @@ export function writeCodeCache(): void {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'phx-bundle-'));
   const cache = path.join(BUNDLE_DIR, `${MAIN_BUNDLE}.cache`);
   try {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'phoenix-compile.js'), '--out', path.join(tmp, 'out')], {
-      cwd: tmp,
-      env: { ...process.env, PHOENIX_COMPILE_SAVE_CODE_CACHE: cache },
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'phoenix-compile.js'), '--config', path.join(ROOT, 'fixtures', 'phoenix_lxc_configs.json'), '--out', path.join(tmp, 'out')],
+      {
+        cwd: tmp,
+        env: { ...process.env, PHOENIX_COMPILE_SAVE_CODE_CACHE: cache },
+        encoding: 'utf8',
+      },
+    );
     if (r.status !== 0 || !fs.existsSync(cache)) throw new Error(`compiling the example with the bundle failed (exit ${r.status}):\n${r.stderr}`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -61,7 +61,8 @@ const RULES: ((c: VllmCheck) => void)[] = [
   swapSpaceFitsContainerMemory,
   loraLimits,
   portInRange,
-  fp8NeedsHalfActivations,
+  quantizationActivationDtype,
+  bfloat16NeedsCapability,
   quantizationCapability,
   attentionBackendFits,
   serviceEnvironment,
@@ -252,6 +253,7 @@ function parallelSizesAtLeastOne(c: VllmCheck): void {
 function parallelFitsAssignedGpus(c: VllmCheck): void {
   const tp = c.num('tensor_parallel_size') ?? 1;
   const pp = c.num('pipeline_parallel_size') ?? 1;
+  const dp = c.num('data_parallel_size') ?? 1;
   if (c.assigned.length === 0) {
     c.r.report(
       'error',
@@ -259,12 +261,20 @@ function parallelFitsAssignedGpus(c: VllmCheck): void {
       c.eff.gpu_assignment !== undefined ? c.layerPath('gpu_assignment') : c.ctidPath('application_script'),
       'a vLLM server needs at least one GPU, but gpu_assignment assigns none',
     );
-  } else if (tp >= 1 && pp >= 1 && tp * pp > c.assigned.length) {
+  } else if (tp >= 1 && pp >= 1 && dp >= 1 && tp * pp * dp > c.assigned.length) {
+    // One node: each data-parallel rank runs its own TP x PP workers (ParallelConfig.world_size_across_dp, vllm/config/parallel.py:179-183).
+    const dpText = dp > 1 ? ` x data_parallel_size ${dp}` : '';
     c.r.report(
       'error',
       'PHX025',
-      c.pathOf(c.settings.has('tensor_parallel_size') ? 'tensor_parallel_size' : 'pipeline_parallel_size'),
-      `tensor_parallel_size ${tp} x pipeline_parallel_size ${pp} needs ${tp * pp} GPUs, but gpu_assignment ${JSON.stringify(c.eff.gpu_assignment)} gives ${c.assigned.length} (vLLM 0.10.2 would wait 1800 s for a Ray placement group, vllm/executor/ray_utils.py:347-355)`,
+      c.pathOf(
+        dp > 1 && tp * pp <= c.assigned.length
+          ? 'data_parallel_size'
+          : c.settings.has('tensor_parallel_size')
+            ? 'tensor_parallel_size'
+            : 'pipeline_parallel_size',
+      ),
+      `tensor_parallel_size ${tp} x pipeline_parallel_size ${pp}${dpText} needs ${tp * pp * dp} GPUs, but gpu_assignment ${JSON.stringify(c.eff.gpu_assignment)} gives ${c.assigned.length} ${dp > 1 && tp * pp <= c.assigned.length ? '(vLLM 0.10.2 gives each data-parallel rank its own slice of the GPUs and fails when the slice runs past them: "Error setting CUDA_VISIBLE_DEVICES", vllm/v1/engine/utils.py:173-193)' : '(vLLM 0.10.2 would wait 1800 s for a Ray placement group, vllm/executor/ray_utils.py:347-355)'}`,
     );
   }
 }
@@ -459,17 +469,42 @@ function portInRange(c: VllmCheck): void {
     );
 }
 
-/** fp8 runs with 16-bit activations only (facts.fp8_activation_dtypes). */
-function fp8NeedsHalfActivations(c: VllmCheck): void {
-  const dtype = (c.value('dtype') as string | undefined) ?? 'auto';
-  if (c.value('quantization') === 'fp8' && !c.idx.facts.fp8_activation_dtypes.value.includes(dtype)) {
-    c.r.report(
-      'error',
-      'PHX025',
-      c.pathOf('dtype'),
-      `fp8 quantization needs 16-bit activations: dtype auto, bfloat16, half or float16, not ${JSON.stringify(dtype)}`,
-    );
-  }
+/** --dtype's aliases as torch names them: half is float16, float is float32 (vllm/config/__init__.py, _STR_DTYPE_TO_TORCH_DTYPE). */
+function torchDtypeName(dtype: string): string {
+  return dtype === 'half' ? 'float16' : dtype === 'float' ? 'float32' : dtype;
+}
+
+/**
+ * An explicit --dtype must be one the quantization method computes with (facts.quantization_act_dtypes,
+ * each method's get_supported_act_dtypes); vLLM refuses it while building the engine config
+ * (vllm/config/__init__.py:3293-3298). --dtype auto resolves from the checkpoint and is not judged.
+ */
+function quantizationActivationDtype(c: VllmCheck): void {
+  const quant = c.value('quantization');
+  const dtype = c.value('dtype');
+  if (typeof quant !== 'string' || typeof dtype !== 'string' || dtype === 'auto') return;
+  const allowed = c.idx.facts.quantization_act_dtypes.value[quant];
+  if (!allowed || allowed.includes(torchDtypeName(dtype))) return;
+  c.r.report(
+    'error',
+    'PHX025',
+    c.pathOf('dtype'),
+    `quantization ${quant} computes with ${allowed.join(' or ')} activations, not ${JSON.stringify(dtype)}: vLLM 0.10.2 refuses it at start-up, "torch.${torchDtypeName(dtype)} is not supported for quantization method ${quant}" (vllm/config/__init__.py:3293-3298)`,
+  );
+}
+
+/** bfloat16 below compute capability 8.0: the V1 GPU worker refuses it as it starts (facts.bfloat16_min_capability). */
+function bfloat16NeedsCapability(c: VllmCheck): void {
+  if (c.value('dtype') !== 'bfloat16' || c.gpus.length === 0) return;
+  const need = c.idx.facts.bfloat16_min_capability.value;
+  const low = c.gpus.filter((g) => capabilityNumber(g.capability) < need);
+  if (low.length === 0) return;
+  c.r.report(
+    'error',
+    'PHX025',
+    c.pathOf('dtype'),
+    `dtype bfloat16 needs compute capability ${capabilityText(need)} or higher, but ${low.map((g) => `GPU ${g.index} (${g.model}) has ${g.capability}`).join(', ')}: vLLM 0.10.2 refuses it at start-up, "Bfloat16 is only supported on GPUs with compute capability of at least 8.0" (vllm/platforms/cuda.py:563-579, from vllm/v1/worker/gpu_worker.py:170); use float16 (half)`,
+  );
 }
 
 /**

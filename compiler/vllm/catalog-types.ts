@@ -74,8 +74,10 @@ export interface VllmFacts {
   fp8_kv_cache_native_capabilities: VllmFact<string[]>;
   /** VLLM_ATTENTION_BACKEND values that support an FP8 KV cache elsewhere. */
   fp8_kv_cache_backends: VllmFact<string[]>;
-  /** --dtype values fp8 quantization runs with (16-bit activations). */
-  fp8_activation_dtypes: VllmFact<string[]>;
+  /** Per quantization method, the --dtype values its get_supported_act_dtypes() allows (methods not listed take any). */
+  quantization_act_dtypes: VllmFact<Record<string, string[]>>;
+  /** bfloat16 needs at least this compute capability (as 80 for 8.0). */
+  bfloat16_min_capability: VllmFact<number>;
   /** Below this capability (as 89 for 8.9) fp8 is weight-only on Marlin kernels. */
   fp8_marlin_below_capability: VllmFact<number>;
   /** The pydantic dataclasses vLLM's parser validates JSON arguments into (compiler/vllm/dataclass.ts). */

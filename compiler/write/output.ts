@@ -34,8 +34,13 @@ export function recoverOutput(outDir: string): void {
   fs.rmSync(oldDir, { recursive: true, force: true });
 }
 
-/** The output folder's manifest and its text, or undefined when absent or unreadable. */
-export function readManifest(outDir: string): { manifest: Manifest; text: string; mode: number } | undefined {
+/** The output folder's manifest, or undefined when absent or unreadable. */
+export function readManifest(outDir: string): Manifest | undefined {
+  return readManifestFile(outDir)?.manifest;
+}
+
+/** The output folder's manifest with its text and mode (one open), or undefined when absent or unreadable. */
+function readManifestFile(outDir: string): { manifest: Manifest; text: string; mode: number } | undefined {
   let fd: number;
   try {
     fd = fs.openSync(path.join(outDir, MANIFEST), 'r');
@@ -131,6 +136,24 @@ export function pendingSwap(outDir: string): boolean {
 }
 
 /**
+ * Makes `outDir` hold exactly `files` plus the manifest (see openOutput), from files held in
+ * memory: the same writer, fed in path order.
+ */
+export function writeOutput(outDir: string, files: readonly OutputFile[], manifestText: string, keep: (p: string) => boolean = () => false): WriteResult {
+  const w = openOutput(outDir, keep);
+  try {
+    for (const f of [...files].sort((a, b) => cmp(a.path, b.path))) {
+      const bytes = Buffer.from(f.content, 'utf8');
+      w.add(f, bytes, sha256(bytes));
+    }
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
+  return w.finish(manifestText);
+}
+
+/**
  * A write in progress, fed one file at a time (compiler/compile.ts emitFiles): `add` each file,
  * then `finish` with the manifest's text, or `abort` (nothing changes). See openOutput.
  */
@@ -159,7 +182,7 @@ export function openOutput(outDir: string, keep: (p: string) => boolean = () => 
   const release = lockOutput(out);
   try {
     recoverOutput(out);
-    return new StagedWrite(out, keep, readManifest(out), release);
+    return new StagedWrite(out, keep, readManifestFile(out), release);
   } catch (e) {
     release();
     throw e;
@@ -184,7 +207,7 @@ class StagedWrite implements OutputWriter {
   constructor(
     private readonly out: string,
     private readonly keep: (p: string) => boolean,
-    private readonly old: ReturnType<typeof readManifest>,
+    private readonly old: ReturnType<typeof readManifestFile>,
     private readonly release: () => void,
   ) {
     ({ newDir: this.newDir, oldDir: this.oldDir } = siblings(out));
@@ -372,7 +395,7 @@ export interface OutputCheck {
  */
 export function openCheck(outDir: string, keep: (p: string) => boolean, onStale: (s: StaleFile) => void): OutputCheck {
   const out = path.resolve(outDir);
-  const owned = new Map(Object.entries(readManifest(out)?.manifest.files ?? {}));
+  const owned = new Map(Object.entries(readManifestFile(out)?.manifest.files ?? {}));
   const seen = new Set<string>();
   const res: CheckResult = { stale: [], handEdited: [], added: [], removed: [], unowned: [], modeWrong: [] };
   // Stale files that sort after manifest.json wait for it.
@@ -416,6 +439,19 @@ export function openCheck(outDir: string, keep: (p: string) => boolean, onStale:
   };
 }
 
-export function checkIsClean(r: CheckResult): boolean {
+/** --check over files held in memory (see openCheck); the stale files with both texts, in path order. */
+export function checkOutput(
+  outDir: string,
+  files: readonly OutputFile[],
+  manifestText: string,
+  keep: (p: string) => boolean = () => false,
+): Omit<CheckResult, 'stale'> & { stale: StaleFile[] } {
+  const stale: StaleFile[] = [];
+  const c = openCheck(outDir, keep, (s) => stale.push(s));
+  for (const f of [...files].sort((a, b) => cmp(a.path, b.path))) c.add(f, Buffer.from(f.content, 'utf8'));
+  return { ...c.finish(manifestText), stale };
+}
+
+export function checkIsClean(r: Pick<CheckResult, 'added' | 'removed' | 'modeWrong'> & { stale: readonly unknown[] }): boolean {
   return r.stale.length + r.added.length + r.removed.length + r.modeWrong.length === 0;
 }
