@@ -59,7 +59,7 @@ export const CODES = {
   },
   PHX032: {
     title: 'the vllm pip install replaces the torch installed before it (warning)',
-    example: 'torch from the cu128 nightly index, then vllm==0.10.2 (which pins torch==2.8.0)',
+    example: 'torch_channel "nightly": the newest nightly torch, then vllm==0.10.2 (which pins torch==2.8.0)',
   },
   PHX101: { title: 'clone_from_ctid names a CTID that does not exist', example: '"clone_from_ctid": "903" with no 903' },
   PHX102: { title: 'clone chain has a cycle', example: '901 clones 902 and 902 clones 901' },

@@ -1,6 +1,7 @@
 /**
  * out/<ctid>/deploy.sh (vLLM CTIDs): the plan's phase 3. Pushes the unit, reloads, enables,
- * starts and waits; `--dry-run`, `--sampler-off`, `--sampler-on`.
+ * starts and waits until vLLM answers; `--dry-run`, `--sampler-off`, `--sampler-on`, `--restart`,
+ * `--timeout`.
  */
 import type { ContainerEmitter } from './artifact';
 import { bashWord } from '../encode/bash';
@@ -15,21 +16,23 @@ export const emitDeploySh: ContainerEmitter = (c, fleet) => {
     c,
     `deploy.sh: installs and starts ${v.service.unitName} in CTID ${c.ctid} (the plan's phase 3).`,
     [
-      'Pushes the generated unit (mode 0644), reloads systemd, enables and starts it, and waits',
-      ...(c.host.ip
-        ? ["(at most the unit's start timeout) until vLLM answers on its port; a unit whose bytes are", 'already in the container is not restarted.']
-        : ['until it is active; a unit whose bytes are already in the container is not restarted.']),
+      'Pushes the generated unit (mode 0644), reloads systemd, enables and starts it, and waits (by',
+      "the clock, at most the unit's start timeout) until it is active: its readiness check",
+      '(ExecStartPost=) makes that mean vLLM answers on /health. A unit whose bytes are already in',
+      ...(v.api.probeFrom === 'host'
+        ? ["the container is not restarted. Then asks /health from the host, at the CTID's address."]
+        : ['the container is not restarted.']),
       '--dry-run changes nothing and shows the diff against the unit in the container.',
       "--sampler-off installs the sampler-off drop-in (the plan's fallback); --sampler-on removes it.",
+      '--restart restarts even when nothing changed; --timeout SECONDS overrides the wait.',
     ],
-    'deploy.sh [--dry-run] [--sampler-off | --sampler-on]',
+    'deploy.sh [--dry-run] [--sampler-off | --sampler-on] [--restart] [--timeout SECONDS]',
     [
-      [0, 'the service is active (or, with --dry-run, nothing was changed)'],
+      [0, 'the service is active and vLLM answers (or, with --dry-run, nothing was changed)'],
       [1, 'a step failed or the service did not become active (the journal is shown)'],
       [2, 'usage error'],
     ],
   );
-  // Model download and loading: as long as the unit's own start timeout.
-  const content = templates.deploy_sh({ prelude, service: v.service, waitSeconds: v.service.startTimeoutSec, ip: c.host.ip ?? '', port: v.port }, bashWord);
+  const content = templates.deploy_sh({ prelude, service: v.service, api: v.api, waitSeconds: v.service.deployWaitSec }, bashWord);
   return [script('deploy.sh', `${c.ctid}/deploy.sh`, content)];
 };

@@ -9,8 +9,10 @@ import { ctidPrelude, EXITS_STEP, script } from './script';
 
 const DOES: Record<string, string[]> = {
   vllm: [
-    "installs the plan's stack in a venv inside the container (phase 2): PyTorch from the",
-    'configured index, FlashInfer at a pinned tag, vLLM from pip; then checks the versions.',
+    "installs the plan's stack in a venv inside the container (phase 2): build prerequisites,",
+    'PyTorch (the versions the pinned vLLM requires, or the nightly), FlashInfer at a pinned tag',
+    '(JIT mode: needs nvcc), vLLM from pip; then checks the versions. Every step names exact',
+    'versions, so a re-run whose versions are in place downloads and builds nothing.',
   ],
   nvidia: [
     'installs the NVIDIA driver userspace (no kernel module) and the CUDA toolkit inside the',

@@ -25,6 +25,7 @@ export const emitVllmUnit: ContainerEmitter = (c, fleet) => {
       env: v.service.env,
       unset: v.service.unset,
       argv: v.argv,
+      readiness: v.service.readiness,
       restartSec: v.service.restartSec,
       startTimeoutSec: v.service.startTimeoutSec,
     },

@@ -30,7 +30,7 @@ test('explain 921: origins, vLLM groups, argv, environment with the FP8 KV note,
   assert.match(t, /\n  vllm_install\.venv = "\/opt\/vllm"  \(default\)\n/);
   assert.match(t, /\n  quantization = "fp8"  -> --quantization \(vLLM group ModelConfig; written under CacheConfig\)/);
   assert.match(t, /\n  VLLM_ATTENTION_BACKEND=FLASHINFER  \(FP8 KV cache on this GPU \(see notes\)\)\n/);
-  assert.match(t, /note: CTID 921: .*so the unit sets VLLM_ATTENTION_BACKEND=FLASHINFER \[PHX031\]/);
+  assert.match(t, /note: CTID 921: .*so the unit sets VLLM_ATTENTION_BACKEND=FLASHINFER and verify\.sh checks for the V1 engine \[PHX031\]/);
   assert.match(t, /\n  out\/921\/vllm_model_server\.service\n/);
 });
 
@@ -126,13 +126,14 @@ test('diff against git revisions: exit 2 with the summary, 0 when equal, 1 with 
       '  CTID 921: 0 added, 0 removed, 5 changed',
       '    changed 921/benchmark.sh (+1 -1)',
       '    changed 921/container.json (+6 -0)',
-      '    changed 921/features/02-vllm.sh (+3 -3)',
+      '    changed 921/features/02-vllm.sh (+4 -4)',
       '    changed 921/verify.sh (+1 -1)',
       '    changed 921/vllm_model_server.service (+1 -1)',
     ].join('\n'),
   );
   assert.match(d.stdout, /\n-Environment="VLLM_USE_FLASHINFER_SAMPLER=1"\n\+Environment="VLLM_USE_FLASHINFER_SAMPLER=0"\n/);
-  assert.match(d.stdout, /\n-readonly FI_TAG=v0\.3\.1\n\+readonly FI_TAG=v0\.3\.0\n/);
+  assert.match(d.stdout, /\n-readonly FI_TAG=v0\.3\.1\n/);
+  assert.match(d.stdout, /\n\+readonly FI_TAG=v0\.3\.0\n/);
 
   const same = runCli(['diff', '--config', 'fleet.json'], w);
   assert.is(same.code, 0, same.stderr);

@@ -55,7 +55,8 @@ function startAndRecord(ct: Container, unit: string, dropin?: string): { argv: s
   ct.writeFile('/etc/systemd/system/vllm_model_server.service', unit);
   if (dropin) ct.writeFile('/etc/systemd/system/vllm_model_server.service.d/50-sampler-off.conf', dropin);
   ct.exec(['systemctl', 'daemon-reload'], { check: true });
-  ct.exec(['systemctl', 'restart', 'vllm_model_server.service'], { check: true });
+  // --no-block: the unit's readiness check waits for vLLM's /health, which this stand-in never serves.
+  ct.exec(['systemctl', 'restart', '--no-block', 'vllm_model_server.service'], { check: true });
   for (let i = 0; i < 200; i++) {
     if (ct.exec(['test', '-f', '/run/vllm-record.env']).status === 0) break;
     ct.exec(['sleep', '0.05']);

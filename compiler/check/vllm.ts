@@ -14,6 +14,7 @@ import { catalogFor, CatalogIndex, SUPPORTED_VLLM_VERSIONS, VLLM_APP_SCRIPT } fr
 import { attentionBackendChoice } from '../vllm/backend';
 import { collectLayer, hasVllmSettings, installOf, MANAGED_ENV, mergeSettings, runsVllm, serviceOf, VllmSetting } from '../vllm/settings';
 import { systemdRefusal } from '../../encode/systemd';
+import { DEFAULTS } from '../generated/defaults';
 
 /** What every rule sees. */
 interface VllmCheck {
@@ -48,6 +49,7 @@ const RULES: ((c: VllmCheck) => void)[] = [
   unsetNotSet,
   installPaths,
   torchPinned,
+  benchmarkFitsModelLen,
 ];
 
 /** Checks one CTID's vLLM settings and server. */
@@ -201,7 +203,7 @@ function fp8KvCacheBackend(c: VllmCheck): void {
   const caps = c.caps.join(', ');
   const version = c.idx.catalog.vllm_version;
   if (choice.kind === 'set') {
-    const note = `kv_cache_dtype ${kv} on compute capability ${caps}: vLLM ${version}'s default V1 attention backend supports an FP8 KV cache only on 9.0 and 10.0 and would silently fall back to the V0 engine, so the unit sets VLLM_ATTENTION_BACKEND=FLASHINFER`;
+    const note = `kv_cache_dtype ${kv} on compute capability ${caps}: vLLM ${version}'s default V1 attention backend supports an FP8 KV cache only on 9.0 and 10.0 and would fall back to the V0 engine (vLLM logs a warning, "--kv-cache-dtype is not supported by the V1 Engine. Falling back to V0."), so the unit sets VLLM_ATTENTION_BACKEND=FLASHINFER and verify.sh checks for the V1 engine`;
     c.r.report('note', 'PHX031', c.pathOf('kv_cache_dtype'), note, { ctid: c.rc.ctid });
   } else if (choice.kind === 'needs-flashinfer') {
     c.r.report(
@@ -297,17 +299,51 @@ function installPaths(c: VllmCheck): void {
   }
 }
 
-/** vLLM's CUDA wheel pins torch exactly (requirements/cuda.txt of the release, in the catalog). */
+/**
+ * torch_channel nightly (the plan's order): the nightly torch is installed first, then
+ * `pip install vllm==VERSION` requires the torch of its requirements/cuda.txt (in the catalog,
+ * torch==2.8.0 for 0.10.2) and replaces the nightly with it: `==2.8.0` does not match a
+ * `2.9.0.devYYYYMMDD+cu128` (PEP 440; measured with pip's packaging). FlashInfer installs in JIT
+ * mode (no AOT ops without FLASHINFER_CUDA_ARCH_LIST and `python -m flashinfer.aot`, FlashInfer
+ * v0.3.1 setup.py:27-29, aot.py:642-643) and compiles its kernels at vLLM's first start, against
+ * the torch then in the venv; so what goes wrong is the replaced torch, not a prebuilt FlashInfer.
+ */
 function torchPinned(c: VllmCheck): void {
   const pins = c.idx.catalog.requirements?.pins ?? {};
-  if (c.install.torch_pin || !pins.torch) return;
+  if (c.install.torch_channel !== 'nightly' || !pins.torch) return;
   c.r.report(
     'warning',
     'PHX032',
-    c.eff.vllm_install?.torch_index_url !== undefined ? c.layerPath('vllm_install', 'torch_index_url') : c.ctidPath('application_script'),
-    `pip install vllm==${c.install.vllm_version} requires torch==${pins.torch} (${c.idx.catalog.requirements!.file} of the release), so it replaces the newest torch installed from ${c.install.torch_index_url}, after FlashInfer was built against it; set vllm_install.torch_pin to true (and a torch_index_url that has ${pins.torch}, such as https://download.pytorch.org/whl/cu128)`,
+    c.layerPath('vllm_install', 'torch_channel'),
+    `torch_channel nightly installs the newest nightly torch first, but pip install vllm==${c.install.vllm_version} requires torch==${pins.torch} (${c.idx.catalog.requirements!.file} of the release) and replaces the nightly with ${pins.torch}: the venv ends up with torch ${pins.torch}, not a nightly, after downloading both; torch_channel "pinned" (the default) installs ${pins.torch} directly`,
     { ctid: c.rc.ctid },
   );
+}
+
+/**
+ * vllm_benchmark: every request asks for random_input_len prompt tokens and random_output_len
+ * new ones; vLLM refuses a request whose input plus max_tokens exceeds max_model_len
+ * (vllm/entrypoints/openai/serving_engine.py:674-687), so every timed request would fail.
+ */
+function benchmarkFitsModelLen(c: VllmCheck): void {
+  const maxLen = c.get<number>('max_model_len');
+  if (maxLen === undefined) return;
+  const b = c.eff.vllm_benchmark ?? {};
+  const input = b.random_input_len ?? DEFAULTS.VllmBenchmark.random_input_len;
+  const output = b.random_output_len ?? DEFAULTS.VllmBenchmark.random_output_len;
+  const at =
+    b.random_input_len !== undefined
+      ? c.layerPath('vllm_benchmark', 'random_input_len')
+      : b.random_output_len !== undefined
+        ? c.layerPath('vllm_benchmark', 'random_output_len')
+        : c.pathOf('max_model_len');
+  if (input + output > maxLen)
+    c.r.report(
+      'error',
+      'PHX025',
+      at,
+      `vllm_benchmark asks for ${input} prompt tokens plus ${output} generated ones, more than max_model_len ${maxLen}: vLLM would refuse every benchmark request`,
+    );
 }
 
 /** How vLLM reads the variable (catalog env entry from vllm/envs.py): choices and int()/float() parsing. */

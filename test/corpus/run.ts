@@ -102,8 +102,6 @@ export type Probe =
    * (default: after `prefix`), run through bash as printf arguments, has `value` as word `word`.
    */
   | { bash: string; prefix: string; from?: string; word: number; value: string }
-  /** The lines between `start` and `)` of `file` (a bash array), run through bash: exactly `values`. */
-  | { bashArray: string; start: string; values: string[] }
   /** out/<ctid>/vllm_model_server.service sets `name` to `value` (Environment= as the proven encoder writes it). */
   | { env: string; name: string; value: string }
   /** Running create.sh's LXC-line steps (twice) against an empty /etc/pve/lxc/<ctid>.conf gives exactly `lines`. */
@@ -143,14 +141,6 @@ export function checkProbe(p: Probe, out: string, work: string, encode: { envAss
     if (!p.prefix.startsWith(from)) return [`${p.bash}: "from" must be the start of "prefix"`];
     const words = bashWords(lines[0].trimStart().slice(from.length), work);
     return words[p.word] === p.value ? [] : [`${p.bash}: word ${p.word} after ${JSON.stringify(p.prefix)} is ${JSON.stringify(words[p.word])}, want ${JSON.stringify(p.value)} (line ${JSON.stringify(lines[0])})`];
-  }
-  if ('bashArray' in p) {
-    const lines = fileText(out, p.bashArray).split('\n');
-    const start = lines.findIndex((l) => l.trim() === p.start);
-    const end = lines.findIndex((l, i) => i > start && l.trim() === ')');
-    if (start < 0 || end < 0) return [`${p.bashArray}: no ${p.start} ... ) block`];
-    const words = bashWords(lines.slice(start + 1, end).join(' '), work);
-    return JSON.stringify(words) === JSON.stringify(p.values) ? [] : [`${p.bashArray}: ${p.start} holds ${JSON.stringify(words)}, want ${JSON.stringify(p.values)}`];
   }
   if ('env' in p) {
     const want = `Environment=${encode.envAssignment(p.name, p.value)}`;
