@@ -296,6 +296,15 @@ if (realSystemdAvailable(SUITE)) {
       v.calls.some((c) => c[0] === 'curl' && c.includes('Authorization: Bearer ;')),
       'verify.sh sends the API key',
     );
+    // and its benchmark.sh: the client gets the key (OPENAI_API_KEY), the hostile --model and
+    // --tokenizer, and the server's Hugging Face cache (HF_HOME with $, % and spaces)
+    const b = host.run([path.join(dir, '921', 'benchmark.sh'), '--rounds', '1', '--num-prompts', '2', '--warmup-prompts', '1'], { timeoutMs: 300000 });
+    assert.is(b.status, 0, describe(b));
+    assert.match(b.stdout, /^ratio on\/off: /m);
+    const client = b.ctCalls.filter((c) => c[0] === 'vllm');
+    assert.is(client.length, 4);
+    assert.ok(client.every((c) => c.includes('hostile/model name \'single\' "double"') && c.includes('$(touch /tmp/pwned)')));
+    assert.is(ct.exec(['test', '-e', '/tmp/pwned']).status, 1, 'nothing was run by a shell');
   });
 
   test.run();

@@ -35,6 +35,8 @@ interface VllmCheck {
   /** Where a top-level key of the effective config is written (this CTID or the ancestor it comes from). */
   layerPath(key: string, ...rest: PathSeg[]): PathSeg[];
   ctidPath(...rest: PathSeg[]): PathSeg[];
+  /** The CUDA toolkit version the nvidia feature installs (cuda_version). */
+  cudaVersion: string;
 }
 
 const RULES: ((c: VllmCheck) => void)[] = [
@@ -49,6 +51,7 @@ const RULES: ((c: VllmCheck) => void)[] = [
   unsetNotSet,
   installPaths,
   torchPinned,
+  nvccWhereFlashInferLooks,
   benchmarkFitsModelLen,
 ];
 
@@ -97,6 +100,7 @@ export function checkVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resol
     pathOf: (dest) => settings.get(dest)?.path ?? ctidPath('application_script'),
     layerPath,
     ctidPath,
+    cudaVersion: doc.cuda_version ?? DEFAULTS.root.cuda_version,
   };
   for (const rule of RULES) rule(c);
 }
@@ -316,6 +320,28 @@ function torchPinned(c: VllmCheck): void {
     'PHX032',
     c.layerPath('vllm_install', 'torch_channel'),
     `torch_channel nightly installs the newest nightly torch first, but pip install vllm==${c.install.vllm_version} requires torch==${pins.torch} (${c.idx.catalog.requirements!.file} of the release) and replaces the nightly with ${pins.torch}: the venv ends up with torch ${pins.torch}, not a nightly, after downloading both; torch_channel "pinned" (the default) installs ${pins.torch} directly`,
+    { ctid: c.rc.ctid },
+  );
+}
+
+/**
+ * FlashInfer installs in JIT mode and compiles its kernels at vLLM's first start with nvcc from
+ * CUDA_HOME (FlashInfer v0.3.1 flashinfer/jit/cpp_ext.py:37-49, 173-175; CUDA_HOME is the unit's
+ * vllm_service.cuda_home). The nvidia feature installs NVIDIA's cuda-toolkit-X-Y package, which
+ * puts the toolkit in /usr/local/cuda-X.Y (NVIDIA CUDA Installation Guide for Linux,
+ * "Post-installation Actions": PATH=/usr/local/cuda-12.8/bin; /usr/local/cuda is the alternatives
+ * link to it). Another cuda_home is a toolkit the config must bring itself (a warning).
+ */
+function nvccWhereFlashInferLooks(c: VllmCheck): void {
+  if (!c.install.flashinfer || !(c.eff.features ?? []).includes('nvidia')) return;
+  const home = c.service.cuda_home.replace(/\/+$/, '');
+  const installed = `/usr/local/cuda-${c.cudaVersion}`;
+  if (home === installed || home === '/usr/local/cuda') return;
+  c.r.report(
+    'warning',
+    'PHX025',
+    c.eff.vllm_service?.cuda_home !== undefined ? c.layerPath('vllm_service', 'cuda_home') : c.ctidPath('application_script'),
+    `FlashInfer compiles its kernels at vLLM's first start with ${home}/bin/nvcc, but the nvidia feature installs CUDA ${c.cudaVersion} into ${installed}: set vllm_service.cuda_home to ${installed} (or install that toolkit yourself)`,
     { ctid: c.rc.ctid },
   );
 }

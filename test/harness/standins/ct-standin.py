@@ -433,9 +433,11 @@ def serve(args):
         allow_reuse_address = True
 
     say("INFO 09-20 12:00:00 [api_server.py:1896] vLLM API server version 0.10.2")
-    if not os.path.isdir(model):
-        # vLLM downloads config, tokenizer and weights into the Hugging Face cache.
-        snap = os.path.join(model_cache_dir(model), "snapshots", "standin")
+    for repo in {model, *(option(args, "tokenizer") or [])}:
+        if os.path.isdir(repo):
+            continue
+        # vLLM downloads config, tokenizer and weights (the --tokenizer's files too) into the Hugging Face cache.
+        snap = os.path.join(model_cache_dir(repo), "snapshots", "standin")
         os.makedirs(snap, exist_ok=True)
         for f in ("config.json", "tokenizer.json", "tokenizer_config.json"):
             with open(os.path.join(snap, f), "w", encoding="utf-8") as fh:
