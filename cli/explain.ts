@@ -7,6 +7,7 @@ import * as path from 'path';
 import { compile, CompileOutput } from '../compiler/compile';
 import { formatDiagnostic } from '../compiler/diagnostics';
 import { DEFAULTS } from '../compiler/generated/defaults';
+import type { GpuUse } from '../compiler/plan/gpus';
 import type { ContainerPlan } from '../compiler/plan/model';
 import type { Origin } from '../compiler/resolve';
 import { COMMON_OPTIONS, parseCommand, UsageError } from './args';
@@ -47,7 +48,9 @@ export function main(argv: string[], io: Io): number {
     io.err(`phoenix-compile: cannot explain CTID ${ctid}: the config has errors for it`);
     return 1;
   }
-  io.out(explainText(result, ctid, shown(io, outDir)));
+  // The GPU budget of the CTID's node counts every CTID of the node, not only this selection.
+  const budget = result.plan?.cluster ? compile({ ...input, source: sourceNames(input.path, outDir, o), compiler: compilerInfo() }).plan?.gpuBudget : undefined;
+  io.out(explainText(result, ctid, shown(io, outDir), budget));
   return result.ok ? 0 : 1;
 }
 
@@ -62,7 +65,7 @@ function flatten(prefix: string, v: unknown, out: [string, unknown][]): void {
   } else out.push([prefix, v]);
 }
 
-export function explainText(result: CompileOutput, ctid: string, outDir: string): string {
+export function explainText(result: CompileOutput, ctid: string, outDir: string, fleetBudget?: GpuUse[]): string {
   const planned = result.plan?.containers.find((x) => x.ctid === ctid);
   const r = result.resolved!.get(ctid)!;
   // Without a plan (the CTID has errors) explain still shows the effective configuration.
@@ -75,7 +78,9 @@ export function explainText(result: CompileOutput, ctid: string, outDir: string)
     featureOrigin: r.featureOrigin,
   };
   const lines: string[] = [];
-  lines.push(`CTID ${c.ctid} ${c.name}`, `clone chain: ${c.chain.join(' -> ')}`, '', 'effective configuration (origin):');
+  lines.push(`CTID ${c.ctid} ${c.name}`, `clone chain: ${c.chain.join(' -> ')}`);
+  if (planned?.node !== undefined) lines.push(...nodeLines(result, planned, fleetBudget ?? result.plan!.gpuBudget));
+  lines.push('', 'effective configuration (origin):');
   const rows: [string, unknown][] = [];
   for (const k of Object.keys(c.effective).sort()) {
     if (k === 'vllm_engine_config' || k === 'vllm_parameters' || k === 'vllm_args') continue;
@@ -130,4 +135,27 @@ export function explainText(result: CompileOutput, ctid: string, outDir: string)
   if (diags.length === 0) lines.push('  none');
   for (const d of diags) lines.push(`  ${formatDiagnostic(d)}`);
   return lines.join('\n');
+}
+
+/** A cluster CTID: its node, how out/phoenix reaches it, how it is cloned, and the node's GPU budget. */
+function nodeLines(result: CompileOutput, c: ContainerPlan, budget: readonly GpuUse[]): string[] {
+  const n = result.plan!.cluster!.nodes.find((x) => x.name === c.node)!;
+  const lines = [
+    `node: ${n.name} (out/phoenix runs its scripts there: ssh root@${n.address ?? "<the node's address in pvesh get /cluster/status>"}, when run on another node)`,
+  ];
+  const d = c.host.define;
+  if (d.mode === 'clone' && d.across)
+    lines.push(
+      d.across.via === 'target'
+        ? `clone: on node ${d.across.sourceNode} (where CTID ${d.source} lives) with pct clone --target ${d.across.node} (storage ${d.across.storages.join(', ')} shared)`
+        : `clone: on node ${d.across.sourceNode} (where CTID ${d.source} lives), then pct migrate to ${d.across.node} (storage ${d.across.storages.join(', ') || 'unknown'} not shared by both)`,
+    );
+  lines.push(`GPU budget of node ${n.name} (vLLM CTIDs that start at boot, all of the node's CTIDs):`);
+  const uses = budget.filter((u) => u.node === n.name);
+  if (uses.length === 0) lines.push('  no CTID of the node is assigned a GPU');
+  for (const u of uses) {
+    const users = u.rows.filter((r) => r.atBoot && r.util !== undefined).map((r) => `${r.ctid}: ${r.util}`);
+    lines.push(`  GPU ${u.index} ${u.model ?? ''}: ${u.bootSum} of ${u.limit}${u.over ? ' (over)' : ''}${users.length ? ` (${users.join(', ')})` : ''}`);
+  }
+  return lines;
 }

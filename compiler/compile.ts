@@ -2,7 +2,7 @@
  * THE PIPE, as one pure function: config text in, diagnostics and files out. No file system
  * access here; cli/ reads the config and compiler/write/ writes the result.
  *
- *   load -> validate (schema) -> select (--only) -> resolve -> check (fleet, host, vLLM)
+ *   load -> validate (schema) -> select (--only) -> resolve -> check (fleet, cluster, host, vLLM)
  *        -> plan -> check (GPU budget, from the plan) -> emit -> manifest
  */
 import { Diagnostic, dedupeDiagnostics, hasErrors, Reporter, sortDiagnostics } from './diagnostics';
@@ -11,6 +11,7 @@ import { loadConfig } from './load';
 import { validateSchema } from './validate/schema';
 import { selectCtids } from './select';
 import { ResolvedContainer, resolveFleet, sortCtids } from './resolve';
+import { checkCluster } from './check/cluster';
 import { checkFleet, checkGpuBudget } from './check/fleet';
 import { checkHost } from './check/host';
 import { checkVllm } from './check/vllm';
@@ -69,6 +70,7 @@ export function compile(input: CompileInput): CompileOutput {
   const scope = hasErrors(schemaDiags) ? sel.selected : new Set(sel.all);
   resolved = resolveFleet(doc, scope);
   diagnostics = [...diagnostics, ...checkFleet(config, doc, resolved, scope).filter(sel.inScope)];
+  diagnostics = [...diagnostics, ...checkCluster(config, doc, resolved, scope).filter(sel.inScope)];
   if (hasErrors(diagnostics)) return fail(diagnostics);
 
   const selected = sortCtids(sel.selected);

@@ -83,6 +83,16 @@ export const CODES = {
     title: 'application script other than the vLLM one: the existing script runs (note)',
     example: '"application_script": "phoenix_hypervisor_lxc_952.sh"',
   },
+  PHX130: { title: 'cluster node name that Proxmox does not accept, or two nodes with one address', example: '"nodes": {"pve_1": {}}' },
+  PHX131: {
+    title: 'container without a known cluster node',
+    example: '"node": "pve3" with nodes pve1 and pve2, or a CTID without "node" when "nodes" is set',
+  },
+  PHX132: {
+    title: 'clone from a CTID on another node without a shared storage: cloned there, then migrated (note)',
+    example: '951 on pve1 cloned from 901 on pve2, storage local-zfs',
+  },
+  PHX133: { title: 'dependency on a guest on another node: boot order does not order it (note)', example: '951 on pve1 depends on 953 on pve2' },
 } as const;
 
 export type DiagnosticCode = keyof typeof CODES;

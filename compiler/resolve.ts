@@ -30,6 +30,7 @@ export interface ResolvedContainer {
 /** Keys (dotted for nested ones) that belong to one container only. */
 export const NOT_INHERITED: ReadonlySet<string> = new Set([
   'name',
+  'node',
   'mac_address',
   'network_config.ip',
   'clone_from_ctid',

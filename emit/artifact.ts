@@ -16,6 +16,7 @@ export const ARTIFACT_KINDS = [
   'verify.sh',
   'benchmark.sh',
   'phoenix dispatcher',
+  'cluster helper',
   'FLEET.md',
 ] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];

@@ -32,10 +32,11 @@ export function renderFleetMd(fleet: FleetPlan): string {
     '',
   );
   out.push(...mermaidBlock(fleet), '');
+  if (fleet.cluster) out.push('## Nodes', '', ...nodeTable(fleet), '');
   out.push('## GPUs', '');
   out.push(...gpuSections(fleet.gpuBudget));
   out.push('## CTIDs', '');
-  out.push(...ctidTable(cts), '');
+  out.push(...(fleet.cluster ? clusterCtidTable(cts) : ctidTable(cts)), '');
   out.push('## Notes', '');
   out.push(...notesSection(fleet));
   return out.join('\n');
@@ -100,13 +101,19 @@ function gpuSections(uses: FleetPlan['gpuBudget']): string[] {
   if (uses.length === 0) return ['No CTID is assigned a GPU.', ''];
   const out: string[] = [];
   for (const u of uses) {
-    out.push(`### GPU ${u.index}${u.model !== undefined ? `: ${mdCode(u.model)}, compute capability ${mdCode(u.capability!)}` : ''}`, '');
+    out.push(
+      `### ${u.node !== undefined ? `Node ${mdCode(u.node)}, GPU` : 'GPU'} ${u.index}${u.model !== undefined ? `: ${mdCode(u.model)}, compute capability ${mdCode(u.capability!)}` : ''}`,
+      '',
+    );
     const rows = u.rows.map((r) => [r.ctid, mdCode(r.name), r.util !== undefined ? num(r.util) : DASH, r.atBoot ? 'yes' : 'no']);
     const flag = u.over ? ` ⚠ over ${u.limit.toFixed(1)}` : '';
     rows.push(['**sum at boot**', '', `**${num(u.bootSum)}**${flag}`, '']);
     out.push(...table(['CTID', 'name', 'gpu_memory_utilization', 'start_at_boot'], ['r', 'l', 'r', 'l'], rows), '');
   }
-  out.push('The sum counts the vLLM CTIDs that start at boot; above 1.0 they cannot all get the memory they ask for.', '');
+  out.push(
+    `The sum counts the vLLM CTIDs that start at boot${uses.some((u) => u.node !== undefined) ? ' on that node' : ''}; above 1.0 they cannot all get the memory they ask for.`,
+    '',
+  );
   return out;
 }
 
@@ -128,6 +135,33 @@ export function ctidRows(containers: readonly ContainerPlan[]): string[][] {
       opt(v?.kvCacheDtype),
     ];
   });
+}
+
+/** A cluster: each node with its address, GPUs, shared storages and CTIDs. */
+function nodeTable(fleet: FleetPlan): string[] {
+  const rows = fleet.cluster!.nodes.map((n) => [
+    mdCode(n.name),
+    n.address !== undefined ? mdCode(n.address) : 'from the cluster',
+    n.gpus.map((g) => `${g.index}: ${mdCode(g.model)}`).join(', ') || DASH,
+    n.sharedStorages.map(mdCode).join(', ') || DASH,
+    byCtid(fleet.containers.filter((c) => c.node === n.name))
+      .map((c) => c.ctid)
+      .join(', ') || DASH,
+  ]);
+  return [
+    ...table(['node', 'address (ssh)', 'GPUs', 'shared storages', 'CTIDs'], ['l', 'l', 'l', 'l', 'l'], rows),
+    '',
+    "out/phoenix runs each CTID's scripts on its node (there over the cluster's ssh trust) after checking with pvesh that the CTID lives there.",
+  ];
+}
+
+function clusterCtidTable(cts: ContainerPlan[]): string[] {
+  const rows = ctidRows(cts).map((r, i) => [...r, mdCode(cts[i].node ?? '')]);
+  return table(
+    ['CTID', 'name', 'IP', 'MAC', 'vLLM port', 'served model', 'quantization', 'KV-cache dtype', 'node'],
+    ['r', 'l', 'l', 'l', 'r', 'l', 'l', 'l', 'l'],
+    rows,
+  );
 }
 
 function ctidTable(cts: ContainerPlan[]): string[] {

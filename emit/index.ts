@@ -2,6 +2,7 @@
 import type { FleetPlan } from '../compiler/plan/model';
 import type { Artifact, ContainerEmitter, FleetEmitter } from './artifact';
 import { emitBenchmarkSh } from './benchmark-sh';
+import { emitClusterSh } from './cluster-sh';
 import { emitContainerJson } from './container-json';
 import { emitCreateSh } from './create-sh';
 import { emitDeploySh } from './deploy-sh';
@@ -22,7 +23,7 @@ const containerEmitters: ContainerEmitter[] = [
   emitVerifySh,
   emitBenchmarkSh,
 ];
-const fleetEmitters: FleetEmitter[] = [emitPhoenix, emitFleetMd];
+const fleetEmitters: FleetEmitter[] = [emitPhoenix, emitClusterSh, emitFleetMd];
 
 export function emitAll(fleet: FleetPlan): Artifact[] {
   const out: Artifact[] = [];

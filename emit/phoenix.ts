@@ -6,21 +6,34 @@ import * as templates from './generated/templates';
 
 export const emitPhoenix: FleetEmitter = (fleet) => {
   if (fleet.containers.length === 0) return [];
+  const cluster = fleet.cluster !== undefined;
   const rows = fleet.containers.map((c) => ({
     ctid: c.ctid,
     name: c.name,
+    node: c.node ?? '',
     runs: c.vllm ? `vLLM ${c.vllm.servedModelName} on port ${c.vllm.port}` : c.host.app.kind === 'script' ? c.host.app.script : '-',
   }));
   const prelude = scriptPrelude(fleet, undefined, {
     help: true,
     title: 'phoenix: runs the generated per-CTID scripts on the Proxmox host.',
-    does: ['phoenix create CTID | deploy CTID | verify CTID | benchmark CTID | list'],
+    does: [
+      'phoenix create CTID | deploy CTID | verify CTID | benchmark CTID | list',
+      ...(cluster
+        ? [
+            "Cluster: runs from any node; each CTID's script runs on the node the config gives it",
+            "(here, or there over the cluster's ssh trust, its output streamed), after pvesh has",
+            'shown that the CTID lives on that node.',
+          ]
+        : []),
+    ],
     usage: 'phoenix COMMAND [CTID] [ARGS...]',
     exits: [
       [0, 'the command succeeded'],
       [1, 'the command failed'],
       [2, 'usage error or unknown CTID'],
+      ...(cluster ? [[3, 'the CTID lives on another node than the config says, or its node cannot be reached'] as [number, string]] : []),
     ],
+    tools: cluster,
   });
-  return [{ kind: 'phoenix dispatcher', path: 'phoenix', mode: 0o755, content: templates.phoenix({ prelude, rows }, bashWord) }];
+  return [{ kind: 'phoenix dispatcher', path: 'phoenix', mode: 0o755, content: templates.phoenix({ prelude, rows, cluster }, bashWord) }];
 };

@@ -176,6 +176,7 @@ async function assertFleetMd(plan: FleetPlan, md: string): Promise<void> {
     const c = plan.containers.find((x) => x.ctid === r[0])!;
     assert.is(unCode(r[1]), c.name);
     if (c.vllm) assert.is(unCode(r[5]), c.vllm.servedModelName);
+    if (c.node !== undefined) assert.is(unCode(r[r.length - 1]), c.node);
   }
 }
 

@@ -33,7 +33,7 @@ function scripts(dir: string): string[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
   const files: Record<string, { mode: string }> = manifest.files;
   return Object.entries(files)
-    .filter(([, f]) => f.mode === '0755')
+    .filter(([p, f]) => f.mode === '0755' || p.endsWith('.sh'))
     .map(([p]) => path.join(dir, p))
     .sort();
 }

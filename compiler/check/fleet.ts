@@ -8,6 +8,7 @@ import type { PhoenixLxcConfigs } from '../generated/config-types';
 import type { PathSeg } from '../util/jsonpath';
 import type { ResolvedContainer } from '../resolve';
 import { sortCtids } from '../resolve';
+import { isCluster, nodeOf } from '../plan/cluster';
 import { GpuUse, hostGpus, parseGpuAssignment } from '../plan/gpus';
 
 const C = (ctid: string, ...rest: PathSeg[]): PathSeg[] => ['lxc_configs', ctid, ...rest];
@@ -131,24 +132,27 @@ function identityUnique({ r, configs, ids }: FleetCheck): void {
 }
 
 /**
- * Along the clone chain: every assigned GPU exists on the host; the vllm feature has the nvidia
- * feature below it; the container has something to be created from (pct create needs an OS
- * template, pct clone a source).
+ * Along the clone chain: every assigned GPU exists on the host (in a cluster: on the CTID's node,
+ * whose GPUs are its own); the vllm feature has the nvidia feature below it; the container has
+ * something to be created from (pct create needs an OS template, pct clone a source).
  */
 function gpusAndFeaturesAlongChain({ r, doc, resolved }: FleetCheck): void {
-  const gpus = hostGpus(doc);
-  const gpuIndex = new Set(gpus.map((g) => g.index));
   for (const [id, rc] of resolved) {
     const eff = rc.effective;
+    const node = nodeOf(doc, id);
+    if (isCluster(doc) && (node === undefined || !doc.nodes![node])) continue; // PHX131 (check/cluster.ts)
+    const gpus = hostGpus(doc, node);
+    const gpuIndex = new Set(gpus.map((g) => g.index));
     const assignment = parseGpuAssignment(eff.gpu_assignment);
     const gpuPath = gpuAssignmentPath(rc);
     for (const g of assignment) {
       if (!gpuIndex.has(g)) {
+        const where = node === undefined ? 'this host (host_gpus' : `node ${node} (its GPUs`;
         r.report(
           'error',
           'PHX111',
           gpuPath,
-          `GPU ${g} is not on this host (host_gpus: ${gpus.map((x) => x.index).join(', ') || 'none'})` + inheritedNote(rc, 'gpu_assignment'),
+          `GPU ${g} is not on ${where}: ${gpus.map((x) => x.index).join(', ') || 'none'})` + inheritedNote(rc, 'gpu_assignment'),
           { ctid: id },
         );
       }
@@ -250,7 +254,7 @@ export function checkGpuBudget(r: Reporter, budget: readonly GpuUse[]): void {
       'warning',
       'PHX113',
       C(last.ctid, 'gpu_assignment'),
-      `GPU ${u.index} is shared by containers that start at boot whose gpu_memory_utilization adds up to ${u.bootSum} (> 1): ${users.map((x) => `${x.ctid}: ${x.util}`).join(', ')}`,
+      `GPU ${u.index}${u.node !== undefined ? ` of node ${u.node}` : ''} is shared by containers that start at boot whose gpu_memory_utilization adds up to ${u.bootSum} (> 1): ${users.map((x) => `${x.ctid}: ${x.util}`).join(', ')}`,
     );
   }
 }

@@ -9,6 +9,7 @@ import type { Reporter } from '../diagnostics';
 import type { ResolvedContainer } from '../resolve';
 import type { PathSeg } from '../util/jsonpath';
 import { nearest } from '../util/suggest';
+import { nodeOf } from '../plan/cluster';
 import { capabilityNumber, capabilityText, HostGpu, hostGpus, parseGpuAssignment } from '../plan/gpus';
 import { catalogFor, CatalogIndex, SUPPORTED_VLLM_VERSIONS, VLLM_APP_SCRIPT } from '../vllm/catalog';
 import { attentionBackendChoice } from '../vllm/backend';
@@ -53,6 +54,7 @@ const RULES: ((c: VllmCheck) => void)[] = [
   torchPinned,
   nvccWhereFlashInferLooks,
   benchmarkFitsModelLen,
+  servesPlainTcp,
 ];
 
 /** Checks one CTID's vLLM settings and server. */
@@ -84,7 +86,7 @@ export function checkVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resol
     return;
   }
   const assigned = parseGpuAssignment(eff.gpu_assignment);
-  const gpus = hostGpus(doc).filter((g) => assigned.includes(g.index));
+  const gpus = hostGpus(doc, nodeOf(doc, rc.ctid)).filter((g) => assigned.includes(g.index));
   const c: VllmCheck = {
     r,
     rc,
@@ -344,6 +346,32 @@ function nvccWhereFlashInferLooks(c: VllmCheck): void {
     `FlashInfer compiles its kernels at vLLM's first start with ${home}/bin/nvcc, but the nvidia feature installs CUDA ${c.cudaVersion} into ${installed}: set vllm_service.cuda_home to ${installed} (or install that toolkit yourself)`,
     { ctid: c.rc.ctid },
   );
+}
+
+/**
+ * The unit's readiness check, deploy.sh, verify.sh and benchmark.sh reach vLLM over plain HTTP
+ * at host:port. With --uds vLLM listens on a Unix socket instead (api_server.py:1907-1908,
+ * 1923-1924); with --ssl-keyfile and --ssl-certfile it speaks HTTPS (api_server.py:1927-1930,
+ * 1984), and the readiness check would never get an answer, so the unit would never start.
+ */
+function servesPlainTcp(c: VllmCheck): void {
+  const uds = c.get<string>('uds');
+  if (uds !== undefined && uds !== '')
+    c.r.report(
+      'error',
+      'PHX025',
+      c.pathOf('uds'),
+      "uds: vLLM would listen on a Unix socket, but the unit's readiness check and the scripts reach it over TCP at host:port; remove uds",
+    );
+  const key = c.get<string>('ssl_keyfile');
+  const cert = c.get<string>('ssl_certfile');
+  if (key && cert)
+    c.r.report(
+      'error',
+      'PHX025',
+      c.pathOf('ssl_certfile'),
+      "ssl_keyfile and ssl_certfile: vLLM would serve HTTPS, but the unit's readiness check and the scripts speak plain HTTP; terminate TLS in front of vLLM (the user's Traefik) instead",
+    );
 }
 
 /**

@@ -4,7 +4,8 @@
 import type { Container, PhoenixLxcConfigs } from '../generated/config-types';
 import type { ResolvedContainer } from '../resolve';
 import { canonical } from '../util/canonical';
-import { gpuBudget, hostGpus } from './gpus';
+import { clusterNodes, isCluster, nodeOf } from './cluster';
+import { clusterGpuBudget, gpuBudget, hostGpus } from './gpus';
 import { planHost } from './host';
 import type { ContainerPlan, FleetPlan, SourceInfo } from './model';
 import { planVllm } from './vllm';
@@ -24,9 +25,11 @@ export function planFleet(
   for (const ctid of selected) {
     const r = all.get(ctid)!;
     const vllm = planVllm(doc, all, r);
+    const node = nodeOf(doc, ctid);
     containers.push({
       ctid,
       name: r.effective.name,
+      ...(node !== undefined ? { node } : {}),
       effective: canonical(r.effective) as Container,
       chain: r.chain,
       host: planHost(doc, all, r),
@@ -38,10 +41,14 @@ export function planFleet(
   const host = hostGpus(doc);
   const claims = containers.map((c) => ({
     ctid: c.ctid,
+    ...(c.node !== undefined ? { node: c.node } : {}),
     name: c.name,
     gpus: c.host.gpus,
     startAtBoot: c.host.startAtBoot,
     ...(c.vllm ? { util: c.vllm.gpuMemoryUtilization } : {}),
   }));
-  return { compiler, source, containers, notices: [], hostGpus: host, gpuBudget: gpuBudget(claims, host) };
+  if (!isCluster(doc)) return { compiler, source, containers, notices: [], hostGpus: host, gpuBudget: gpuBudget(claims, host) };
+  // A cluster: each node's GPUs have their own budget.
+  const budget = clusterGpuBudget(claims, (node) => hostGpus(doc, node));
+  return { compiler, source, containers, notices: [], hostGpus: host, gpuBudget: budget, cluster: { nodes: clusterNodes(doc) } };
 }

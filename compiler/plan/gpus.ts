@@ -12,9 +12,14 @@ export interface HostGpu {
   capability: string;
 }
 
-/** The host's GPUs sorted by index: `host_gpus`, or the schema's default (the plan's two RTX 5060 Ti). */
-export function hostGpus(doc: PhoenixLxcConfigs): HostGpu[] {
-  const src: Record<string, { model: string; compute_capability: string }> = doc.host_gpus ?? DEFAULTS.root.host_gpus;
+/**
+ * The GPUs of a host sorted by index: `host_gpus`, or the schema's default (the plan's two RTX 5060
+ * Ti). With `node` (a cluster node of the top-level `nodes`), that node's own `gpus` when it lists
+ * them: GPUs belong to one node.
+ */
+export function hostGpus(doc: PhoenixLxcConfigs, node?: string): HostGpu[] {
+  const own = node !== undefined ? doc.nodes?.[node]?.gpus : undefined;
+  const src: Record<string, { model: string; compute_capability: string }> = own ?? doc.host_gpus ?? DEFAULTS.root.host_gpus;
   return Object.keys(src)
     .map((k) => ({ index: Number(k), model: src[k].model, capability: src[k].compute_capability }))
     .sort((a, b) => a.index - b.index);
@@ -43,6 +48,8 @@ export const GPU_BUDGET = 1;
 /** One CTID's claim on the GPUs, as the budget needs it. */
 export interface GpuClaim {
   ctid: string;
+  /** The cluster node the CTID lives on (only in a cluster). */
+  node?: string;
   name: string;
   gpus: number[];
   /** gpu_memory_utilization of its vLLM server, when it runs one. */
@@ -51,6 +58,8 @@ export interface GpuClaim {
 }
 
 export interface GpuUse {
+  /** The cluster node the GPU is in (only in a cluster: each node's GPUs have their own budget). */
+  node?: string;
   index: number;
   /** Model and compute capability, from the host's GPU list. */
   model?: string;
@@ -65,7 +74,21 @@ export interface GpuUse {
   over: boolean;
 }
 
-/** The per-GPU budget, GPUs in index order and CTIDs in numeric order. */
+/**
+ * The budget per node and GPU in a cluster (nodes in name order, then GPUs in index order; `gpus`
+ * gives each node's GPUs), or per GPU on one host (claims without a node).
+ */
+export function clusterGpuBudget(claims: readonly GpuClaim[], gpus: (node: string) => readonly HostGpu[]): GpuUse[] {
+  const nodes = [...new Set(claims.map((c) => c.node).filter((n): n is string => n !== undefined))].sort();
+  return nodes.flatMap((node) =>
+    gpuBudget(
+      claims.filter((c) => c.node === node),
+      gpus(node),
+    ).map((u) => ({ node, ...u })),
+  );
+}
+
+/** The per-GPU budget of one host, GPUs in index order and CTIDs in numeric order. */
 export function gpuBudget(claims: readonly GpuClaim[], host: readonly HostGpu[]): GpuUse[] {
   const by = new Map<number, GpuUse>();
   const sorted = [...claims].sort((a, b) => Number(a.ctid) - Number(b.ctid) || (a.ctid < b.ctid ? -1 : a.ctid > b.ctid ? 1 : 0));

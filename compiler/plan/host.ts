@@ -8,6 +8,7 @@ import { DEFAULTS } from '../generated/defaults';
 import type { PhoenixLxcConfigs } from '../generated/config-types';
 import type { ResolvedContainer } from '../resolve';
 import { VLLM_APP_SCRIPT } from '../vllm/catalog';
+import { crossNodeClone } from './cluster';
 import { featureSteps, scriptsDir } from './features';
 import { parseGpuAssignment } from './gpus';
 import type { Define, DeclaredCheck, HostPlan } from './model';
@@ -18,12 +19,14 @@ export function planHost(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
   let define: Define;
   if (own.clone_from_ctid !== undefined) {
     const src = all.get(own.clone_from_ctid)?.effective;
+    const across = crossNodeClone(doc, all, rc);
     define = {
       mode: 'clone',
       source: own.clone_from_ctid,
       snapshot: src?.template_snapshot_name ?? '',
       hostname: eff.name,
       ...(eff.storage_pool ? { storage: eff.storage_pool } : {}),
+      ...(across ? { across } : {}),
     };
   } else {
     define = {

@@ -7,6 +7,7 @@
 import type { Container } from '../generated/config-types';
 import type { Origin } from '../resolve';
 import type { SettingSource } from '../vllm/settings';
+import type { ClusterNodeInfo, CrossNodeClonePlan } from './cluster';
 import type { GpuUse, HostGpu } from './gpus';
 
 export interface SourceInfo {
@@ -34,14 +35,23 @@ export interface FleetPlan {
   notices: Notice[];
   /** The host's GPUs (host_gpus, or the schema's default: the plan's two RTX 5060 Ti). */
   hostGpus: HostGpu[];
-  /** What the selected CTIDs claim of each GPU (plan/gpus.ts). */
+  /** What the selected CTIDs claim of each GPU (plan/gpus.ts); in a cluster, per node and GPU. */
   gpuBudget: GpuUse[];
+  /** The Proxmox VE cluster (top-level `nodes`); absent for one host. */
+  cluster?: ClusterPlan;
+}
+
+/** The cluster's nodes (plan/cluster.ts), for routing (out/phoenix, out/cluster.sh) and FLEET.md. */
+export interface ClusterPlan {
+  nodes: ClusterNodeInfo[];
 }
 
 export interface ContainerPlan {
   ctid: string;
   /** The hostname (`name`). */
   name: string;
+  /** The cluster node it lives on (only in a cluster). */
+  node?: string;
   /** The effective configuration after clone inheritance, keys in canonical order. */
   effective: Container;
   /** This CTID and its clone ancestors. */
@@ -59,7 +69,7 @@ export interface ContainerPlan {
 // The host side: create.sh
 
 export type Define =
-  | { mode: 'clone'; source: string; snapshot: string; hostname: string; storage?: string }
+  | { mode: 'clone'; source: string; snapshot: string; hostname: string; storage?: string; across?: CrossNodeClonePlan }
   | { mode: 'create'; template: string; hostname: string; storage: string; rootfsGb: number; memory: number; cores: number; unprivileged: boolean };
 
 export interface FeatureStep {

@@ -9,6 +9,7 @@ import { catalogFor, userGroup, VLLM_MODULE } from '../vllm/catalog';
 import { attentionBackendChoice } from '../vllm/backend';
 import { flagArgs } from '../vllm/argv';
 import { installOf, mergeSettings, runsVllm, serviceOf, VllmSetting } from '../vllm/settings';
+import { nodeOf } from './cluster';
 import { hostGpus, parseGpuAssignment } from './gpus';
 import type { Container, PhoenixLxcConfigs } from '../generated/config-types';
 import type { EnvVar, PlannedSetting, VllmApi, VllmBenchmarkPlan, VllmInstallPlan, VllmPlan } from './model';
@@ -32,7 +33,7 @@ export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
   const model = get<string>('model')!;
 
   const assigned = parseGpuAssignment(eff.gpu_assignment);
-  const gpus = hostGpus(doc).filter((g) => assigned.includes(g.index));
+  const gpus = hostGpus(doc, nodeOf(doc, rc.ctid)).filter((g) => assigned.includes(g.index));
   const caps = [...new Set(gpus.map((g) => g.capability))].sort();
   const service = serviceOf(eff);
   const kv = get<string>('kv_cache_dtype');

@@ -13,6 +13,8 @@ export type Escape = (value: string) => string;
 export declare function _50_sampler_off_conf(it: { header: string; enc: UnitEncoders }, escapeFn: Escape): string;
 /** emit/templates/benchmark.sh.ejs */
 export declare function benchmark_sh(it: { prelude: string; v: M.VllmPlan; b: M.VllmBenchmarkPlan }, escapeFn: Escape): string;
+/** emit/templates/cluster.sh.ejs */
+export declare function cluster_sh(it: { header: string; nodes: { name: string; address: string }[]; ctids: { ctid: string; node: string }[] }, escapeFn: Escape): string;
 /** emit/templates/create.sh.ejs */
 export declare function create_sh(it: { prelude: string; host: M.HostPlan }, escapeFn: Escape): string;
 /** emit/templates/deploy.sh.ejs */
@@ -24,7 +26,7 @@ export declare function features_nvidia_sh(it: { prelude: string; n: M.NvidiaPla
 /** emit/templates/features/vllm.sh.ejs */
 export declare function features_vllm_sh(it: { prelude: string; i: M.VllmInstallPlan }, escapeFn: Escape): string;
 /** emit/templates/phoenix.ejs */
-export declare function phoenix(it: { prelude: string; rows: { ctid: string; name: string; runs: string }[] }, escapeFn: Escape): string;
+export declare function phoenix(it: { prelude: string; rows: { ctid: string; name: string; node: string; runs: string }[]; cluster: boolean }, escapeFn: Escape): string;
 /** emit/templates/verify.sh.ejs */
 export declare function verify_sh(it: { prelude: string; v: M.VllmPlan; scriptsDir: string; checks: M.DeclaredCheck[] }, escapeFn: Escape): string;
 /** emit/templates/vllm_model_server.service.ejs */

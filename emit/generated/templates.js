@@ -119,6 +119,51 @@ function encode_char(c) {
   return __output;
 
 };
+exports.cluster_sh = function anonymous(it, escapeFn, include, rethrow
+) {
+"use strict";
+escapeFn = escapeFn || function (markup) {
+  return markup == undefined
+    ? ''
+    : String(markup)
+      .replace(_MATCH_HTML, encode_char);
+};
+var _ENCODE_HTML_RULES = {
+      "&": "&amp;"
+    , "<": "&lt;"
+    , ">": "&gt;"
+    , '"': "&#34;"
+    , "'": "&#39;"
+    }
+  , _MATCH_HTML = /[&<>'"]/g;
+function encode_char(c) {
+  return _ENCODE_HTML_RULES[c] || c;
+};
+;
+  var __output = "";
+  function __append(s) { if (s !== undefined && s !== null) __output += s }
+    ; __append("# shellcheck shell=bash\n")
+    ; __append( it.header )
+    ; __append("#\n# cluster.sh: where each CTID of the Proxmox VE cluster lives and how to reach its node. Sourced\n# by out/phoenix (routing) and by each create.sh (its guard, and a clone whose source lives on\n# another node); uses their log and die.\n#\n# What it relies on (Proxmox sources at the commits in the README's \"Cluster\" section):\n# - A guest belongs to the node whose folder holds its config, /etc/pve/nodes/NODE/lxc/CTID.conf,\n#   and pct only reaches the local node's guests (pve-container src/PVE/LXC/Config.pm:59-64,\n#   src/PVE/CLI/pct.pm:34).\n# - `pvesh get /cluster/status`: one object per node with name, ip and local (1 for the node that\n#   answers: pve-manager PVE/API2/Cluster.pm get_status); the name is the host name up to its first\n#   dot, as pmxcfs uses it (pve-common src/PVE/INotify.pm:523-534).\n# - `pvesh get /cluster/resources --type vm`: one object per guest with vmid, node, type (lxc or\n#   qemu) and status (pve-manager PVE/API2Tools.pm:81-119).\n# - `--output-format json` prints that JSON on one line (pve-common src/PVE/CLIFormatter.pm:384-386),\n#   read here with perl's JSON::PP (part of perl; Proxmox VE is written in perl and pvesh itself uses\n#   JSON, pve-manager debian/control:55). jq is not part of a Proxmox VE install.\n# - Another node is reached as Proxmox's own tools do (pve-cluster src/PVE/SSHInfo.pm:57-97): ssh\n#   -e none -o BatchMode=yes -o HostKeyAlias=NODE, with the node's key file\n#   /etc/pve/nodes/NODE/ssh_known_hosts when it exists, to root@ the node's address: the config's,\n#   else the cluster's own (remote_node_ip, pve-cluster src/PVE/Cluster.pm:811-829; the node name\n#   need not resolve, pve-docs pvecm.adoc:108-113). root's authorized_keys is the cluster's shared\n#   list (pve-cluster src/PVE/Cluster/Setup.pm:179-218).\n\nCLUSTER_OUT=$(cd \"$(dirname \"${BASH_SOURCE[0]}\")\" && pwd)\nreadonly CLUSTER_OUT\n# PHOENIX_PVE_DIR only for tests or a non-standard host layout.\nreadonly CLUSTER_PVE_DIR=\"${PHOENIX_PVE_DIR:-/etc/pve}\"\n\n# The node a CTID lives on, as the config says (\"node\").\ncluster_config_node() {\n	case \"$1\" in\n")
+    ;  for (const c of it.ctids) { 
+    ; __append("	")
+    ; __append(escapeFn( c.ctid ))
+    ; __append(") echo ")
+    ; __append(escapeFn( c.node ))
+    ; __append(" ;;\n")
+    ;  } 
+    ; __append("	*) return 1 ;;\n	esac\n}\n\n# The address the config gives a node (\"nodes.NODE.address\"; empty: the cluster's own).\ncluster_config_address() {\n	case \"$1\" in\n")
+    ;  for (const n of it.nodes) { 
+    ; __append("	")
+    ; __append(escapeFn( n.name ))
+    ; __append(") echo ")
+    ; __append(escapeFn( n.address ))
+    ; __append(" ;;\n")
+    ;  } 
+    ; __append("	*) return 1 ;;\n	esac\n}\n\n# The name of the node this runs on.\ncluster_local_node() {\n	local name\n	name=$(pvesh get /cluster/status --output-format json |\n		perl -MJSON::PP -e 'local $/; for (@{decode_json(<STDIN>)}) { print \"$_->{name}\\n\" if ($_->{type} // \"\") eq \"node\" && $_->{local} }') || true\n	[ -n \"$name\" ] || die \"pvesh get /cluster/status names no local node: is this a node of the cluster?\"\n	printf '%s\\n' \"$name\"\n}\n\n# Where a guest lives: \"NODE TYPE STATUS\" (TYPE lxc or qemu), nothing when no guest has the ID.\ncluster_guest() {\n	pvesh get /cluster/resources --type vm --output-format json |\n		perl -MJSON::PP -e 'local $/; my $id = shift; for (@{decode_json(<STDIN>)}) { print join(\" \", $_->{node}, $_->{type}, $_->{status} // \"unknown\"), \"\\n\" if defined $_->{vmid} && $_->{vmid} eq $id }' \"$1\"\n}\n\n# The message for a guest that is not where the config puts it.\ncluster_moved() { # CTID ACTUAL_NODE CONFIG_NODE\n	printf 'CTID %s lives on node %s, but the config says node %s (moved by hand?); nothing was run. Move it back (on %s: pct migrate %s %s) or set \"node\": \"%s\" for it and recompile.\\n' \\\n		\"$1\" \"$2\" \"$3\" \"$2\" \"$1\" \"$3\" \"$2\"\n}\n\n# Dies unless this is NODE and the CTID, when it exists, lives here (pct would act on this node only).\ncluster_require_here() { # CTID NODE\n	local here at\n	here=$(cluster_local_node)\n	[ \"$here\" = \"$2\" ] || die \"CTID $1 lives on node $2 (config), and this is node $here: run it there, or through out/phoenix, which routes it\"\n	at=$(cluster_guest \"$1\")\n	[ -z \"$at\" ] || [ \"${at%% *}\" = \"$2\" ] || die \"$(cluster_moved \"$1\" \"${at%% *}\" \"$2\")\"\n}\n\n# The address ssh connects to for a node: the config's, else the one the cluster knows.\ncluster_address() {\n	local addr\n	addr=$(cluster_config_address \"$1\") || return 1\n	if [ -z \"$addr\" ]; then\n		addr=$(pvesh get /cluster/status --output-format json |\n			perl -MJSON::PP -e 'local $/; my $n = shift; for (@{decode_json(<STDIN>)}) { print \"$_->{ip}\\n\" if ($_->{type} // \"\") eq \"node\" && $_->{name} eq $n && defined $_->{ip} }' \"$1\") || true\n	fi\n	[ -n \"$addr\" ] && printf '%s\\n' \"$addr\"\n}\n\n# Arguments as one command line for the remote shell: each in single quotes, ' as '\\''.\ncluster_quote() {\n	local a q=\"'\\\\''\" out=()\n	for a in \"$@\"; do out+=(\"'${a//\\'/$q}'\"); done\n	printf '%s' \"${out[*]}\"\n}\n\n# Runs a command on NODE as root over the cluster's ssh trust (batch mode: never a prompt); its\n# output streams through and its exit status is returned (ssh itself fails with 255).\ncluster_ssh() { # NODE COMMAND [ARG...]\n	local node=$1 addr\n	shift\n	addr=$(cluster_address \"$node\") || {\n		log \"node $node has no address (neither nodes.$node.address nor the cluster's /cluster/status)\"\n		return 255\n	}\n	local opts=(-e none -o BatchMode=yes -o \"HostKeyAlias=$node\")\n	if [ -f \"$CLUSTER_PVE_DIR/nodes/$node/ssh_known_hosts\" ]; then\n		opts+=(-o \"UserKnownHostsFile=$CLUSTER_PVE_DIR/nodes/$node/ssh_known_hosts\" -o GlobalKnownHostsFile=none)\n	fi\n	ssh \"${opts[@]}\" \"root@$addr\" -- \"$(cluster_quote \"$@\")\"\n}\n\n# Runs out/CTID/SCRIPT on NODE: out/CTID/ and this file go over the same ssh connection (tar) into\n# a new temporary folder there, the script runs with bash (no input), the folder is removed; the\n# output streams through and the script's exit status is returned.\ncluster_run() { # NODE CTID SCRIPT [ARG...]\n	local node=$1 ctid=$2 step=$3\n	shift 3\n	# shellcheck disable=SC2016 # the remote shell expands these\n	tar -C \"$CLUSTER_OUT\" -cf - \"$ctid\" cluster.sh |\n		cluster_ssh \"$node\" sh -c 'd=$(mktemp -d /tmp/phoenix.XXXXXX) || exit 1; trap '\\''rm -rf \"$d\"'\\'' EXIT; tar -C \"$d\" -xf - || exit 1; ctid=$1 step=$2; shift 2; bash \"$d/$ctid/$step\" \"$@\" </dev/null' sh \"$ctid\" \"$step\" \"$@\"\n}\n")
+  return __output;
+
+};
 exports.create_sh = function anonymous(it, escapeFn, include, rethrow
 ) {
 "use strict";
@@ -160,7 +205,79 @@ function encode_char(c) {
     ; __append(" \"does not exist\"\n")
     ;  } 
     ; __append("\n# 2. Define the container, unless it exists.\nif pct status \"$CTID\" >/dev/null 2>&1; then\n	log \"container exists; not defining it again\"\nelse\n")
-    ;  if (it.host.define.mode === 'clone') { 
+    ;  if (it.host.define.mode === 'clone' && it.host.define.across) { 
+    ;  const d = it.host.define, x = it.host.define.across; 
+    ; __append("	# The clone source lives on node ")
+    ; __append(escapeFn( x.sourceNode ))
+    ; __append(": Proxmox clones on the node that owns it, so pct clone runs\n	# there (cluster.sh: over the cluster's ssh trust; pct exits non-zero when the clone task fails).\n	need_tools ssh\n	src_at=$(cluster_guest ")
+    ; __append(escapeFn( d.source ))
+    ; __append(")\n	[ -n \"$src_at\" ] || die \"clone source\" ")
+    ; __append(escapeFn( d.source ))
+    ; __append(" \"does not exist in the cluster; create it first\"\n	[ \"${src_at%% *}\" = ")
+    ; __append(escapeFn( x.sourceNode ))
+    ; __append(" ] || die \"clone source: $(cluster_moved ")
+    ; __append(escapeFn( d.source ))
+    ; __append(" \"${src_at%% *}\" ")
+    ; __append(escapeFn( x.sourceNode ))
+    ; __append(")\"\n")
+    ;  if (x.via === 'target') { 
+    ; __append("	log \"cloning from\" ")
+    ; __append(escapeFn( d.source ))
+    ; __append(" \"at snapshot\" ")
+    ; __append(escapeFn( d.snapshot ))
+    ; __append(" \"on node\" ")
+    ; __append(escapeFn( x.sourceNode ))
+    ; __append(" \"straight to this node (shared storage)\"\n	cluster_ssh ")
+    ; __append(escapeFn( x.sourceNode ))
+    ; __append(" pct clone ")
+    ; __append(escapeFn( d.source ))
+    ; __append(" \"$CTID\" --snapname ")
+    ; __append(escapeFn( d.snapshot ))
+    ; __append(" --hostname ")
+    ; __append(escapeFn( d.hostname ))
+    ;  if (d.storage) { 
+    ; __append(" --storage ")
+    ; __append(escapeFn( d.storage ))
+    ;  } 
+    ; __append(" --target ")
+    ; __append(escapeFn( x.node ))
+    ; __append("\n")
+    ;  } else { 
+    ; __append("	log \"cloning from\" ")
+    ; __append(escapeFn( d.source ))
+    ; __append(" \"at snapshot\" ")
+    ; __append(escapeFn( d.snapshot ))
+    ; __append(" \"on node\" ")
+    ; __append(escapeFn( x.sourceNode ))
+    ; __append("\n	cluster_ssh ")
+    ; __append(escapeFn( x.sourceNode ))
+    ; __append(" pct clone ")
+    ; __append(escapeFn( d.source ))
+    ; __append(" \"$CTID\" --snapname ")
+    ; __append(escapeFn( d.snapshot ))
+    ; __append(" --hostname ")
+    ; __append(escapeFn( d.hostname ))
+    ;  if (d.storage) { 
+    ; __append(" --storage ")
+    ; __append(escapeFn( d.storage ))
+    ;  } 
+    ; __append("\n	# Its storage is not shared by both nodes: move the stopped clone here (offline migration; a\n	# fresh clone has no snapshots and no bind mounts, which migration would refuse).\n	log \"migrating\" \"$CTID\" \"from node\" ")
+    ; __append(escapeFn( x.sourceNode ))
+    ; __append(" \"to node\" ")
+    ; __append(escapeFn( x.node ))
+    ; __append("\n	cluster_ssh ")
+    ; __append(escapeFn( x.sourceNode ))
+    ; __append(" pct migrate \"$CTID\" ")
+    ; __append(escapeFn( x.node ))
+    ; __append(" ||\n		die \"CTID $CTID was cloned on node\" ")
+    ; __append(escapeFn( x.sourceNode ))
+    ; __append(" \"but not migrated here; fix the cause above, then on\" ")
+    ; __append(escapeFn( x.sourceNode ))
+    ; __append(" \"run: pct migrate $CTID\" ")
+    ; __append(escapeFn( x.node ))
+    ; __append(" \"(or pct destroy $CTID), and run this again\"\n")
+    ;  } 
+    ;  } else if (it.host.define.mode === 'clone') { 
     ; __append("	pct status ")
     ; __append(escapeFn( it.host.define.source ))
     ; __append(" >/dev/null 2>&1 || die \"clone source\" ")
@@ -328,7 +445,7 @@ function encode_char(c) {
     ; __append(escapeFn( it.service.unitDir ))
     ; __append("\n	pct push \"$CTID\" \"$UNIT_SRC\" \"$UNIT_DST\" --perms 0644\nfi\nif [ \"$dropin_change\" = 1 ]; then\n	if [ \"$sampler\" = off ]; then\n		log \"FlashInfer sampler off: installing\" \"$DROPIN_DST\"\n		in_ct mkdir -p \"$DROPIN_DIR\"\n		pct push \"$CTID\" \"$DROPIN_SRC\" \"$DROPIN_DST\" --perms 0644\n	else\n		log \"FlashInfer sampler back to the unit's setting\"\n		in_ct rm -f \"$DROPIN_DST\"\n	fi\nfi\nin_ct systemctl daemon-reload\nin_ct systemctl enable \"$UNIT\" >/dev/null 2>&1 || in_ct systemctl enable \"$UNIT\"\n\n# unit_state: ActiveState, SubState and InvocationID of the unit, as \"STATE SUBSTATE ID\".\nunit_state() {\n	local props\n	props=$(in_ct systemctl show -p ActiveState -p SubState -p InvocationID \"$UNIT\") || return 1\n	printf '%s %s %s\\n' \"$(sed -n 's/^ActiveState=//p' <<<\"$props\")\" \"$(sed -n 's/^SubState=//p' <<<\"$props\")\" \"$(sed -n 's/^InvocationID=//p' <<<\"$props\")\"\n}\nread -r state_before _ id_before < <(unit_state)\n# The start to wait for: a new one (new InvocationID) after a restart or when the unit was not\n# running; the running one when it is active or still starting.\nif [ \"$changed\" = 1 ] || [ \"$dropin_change\" = 1 ] || [ \"$restart\" = 1 ]; then\n	log \"restarting\" \"$UNIT\"\n	in_ct systemctl restart --no-block \"$UNIT\"\n	want_new=1\nelse\n	log \"unit unchanged; not restarting\"\n	in_ct systemctl start --no-block \"$UNIT\"\n	want_new=1\n	case \"$state_before\" in active | activating | reloading) want_new=0 ;; esac\nfi\n\n# Wait by the clock until the unit is active: its readiness check (ExecStartPost=) makes\n# \"active\" mean that vLLM answers on /health; \"activating\" is still loading the model. Stop at\n# the first sign of failure: failed, a failed start systemd will retry (auto-restart), or a\n# second new invocation (systemd already restarted it).\ndeadline=$((SECONDS + wait_seconds))\nours=\"\"\nnext_note=$((SECONDS + 60))\nready=0\nwhile :; do\n	read -r state sub id < <(unit_state) || die \"cannot read the state of\" \"$UNIT\"\n	if [ \"$want_new\" = 0 ] || [ \"$id\" != \"$id_before\" ]; then\n		[ -n \"$ours\" ] || ours=$id\n		if [ \"$id\" != \"$ours\" ]; then\n			log \"vLLM failed to start and systemd started it again\"\n			break\n		fi\n		if [ \"$state\" = active ]; then\n			ready=1\n			break\n		fi\n		if [ \"$state\" = failed ] || [ \"$sub\" = auto-restart ]; then\n			log \"$UNIT\" \"failed to start ($state/$sub)\"\n			break\n		fi\n	fi\n	if [ \"$SECONDS\" -ge \"$deadline\" ]; then\n		log \"$UNIT\" \"is still not ready after\" \"$wait_seconds\" \"seconds ($state/$sub)\"\n		break\n	fi\n	if [ \"$SECONDS\" -ge \"$next_note\" ]; then\n		log \"waiting for\" \"$UNIT\" \"($state/$sub): vLLM is loading the model,\" \"$((deadline - SECONDS))\" \"seconds left\"\n		next_note=$((SECONDS + 60))\n	fi\n	sleep 2\ndone\nif [ \"$ready\" = 0 ]; then\n	log \"last journal lines of\" \"$UNIT\":\n	in_ct journalctl -u \"$UNIT\" -n 50 --no-pager >&2 || true\n	die \"$UNIT\" \"is not active\"\nfi\n")
     ;  if (it.api.probeFrom === 'host') { 
-    ; __append("# vLLM answers inside the container; now from the host, at the CTID's address (a few tries:\n# the network may need a moment).\nfor _ in 1 2 3; do\n	if curl -fsS --max-time 5 -o /dev/null \"$API\"/health; then\n		log \"$UNIT\" \"is active and vLLM answers on\" \"$API\"\n		exit 0\n	fi\n	sleep 2\ndone\ndie \"vLLM answers inside the container but not at\" \"$API\" \"from the host (address, firewall?)\"\n")
+    ; __append("# vLLM answers inside the container; now from the host, at the CTID's address (for up to 20 s:\n# the network may need a moment).\ndeadline=$((SECONDS + 20))\nuntil curl -fsS --max-time 5 -o /dev/null \"$API\"/health; do\n	[ \"$SECONDS\" -lt \"$deadline\" ] || die \"vLLM answers inside the container but not at\" \"$API\" \"from the host (address, firewall?)\"\n	sleep 2\ndone\nlog \"$UNIT\" \"is active and vLLM answers on\" \"$API\"\n")
     ;  } else { 
     ; __append("log \"$UNIT\" \"is active: vLLM answers on\" ")
     ; __append(escapeFn( it.service.readiness.url ))
@@ -529,7 +646,22 @@ function encode_char(c) {
   var __output = "";
   function __append(s) { if (s !== undefined && s !== null) __output += s }
     ; __append( it.prelude )
-    ; __append("usage() {\n	print_help >&2\n	exit 2\n}\n\nlist() {\n	printf '%-10s %-28s %s\\n' CTID NAME RUNS\n")
+    ; __append("usage() {\n	print_help >&2\n	exit 2\n}\n\nlist() {\n")
+    ;  if (it.cluster) { 
+    ; __append("	printf '%-10s %-28s %-16s %s\\n' CTID NAME NODE RUNS\n")
+    ;  for (const r of it.rows) { 
+    ; __append("	printf '%-10s %-28s %-16s %s\\n' ")
+    ; __append(escapeFn( r.ctid ))
+    ; __append(" ")
+    ; __append(escapeFn( r.name ))
+    ; __append(" ")
+    ; __append(escapeFn( r.node ))
+    ; __append(" ")
+    ; __append(escapeFn( r.runs ))
+    ; __append("\n")
+    ;  } 
+    ;  } else { 
+    ; __append("	printf '%-10s %-28s %s\\n' CTID NAME RUNS\n")
     ;  for (const r of it.rows) { 
     ; __append("	printf '%-10s %-28s %s\\n' ")
     ; __append(escapeFn( r.ctid ))
@@ -539,7 +671,18 @@ function encode_char(c) {
     ; __append(escapeFn( r.runs ))
     ; __append("\n")
     ;  } 
-    ; __append("}\n\n[ $# -ge 1 ] || usage\ncommand=$1\nshift\ncase \"$command\" in\nlist)\n	list\n	;;\ncreate | deploy | verify | benchmark)\n	[ $# -ge 1 ] || usage\n	ctid=$1\n	shift\n	case \"$ctid\" in '' | *[!0-9]*) usage ;; esac\n	script=\"$HERE/$ctid/$command.sh\"\n	if [ ! -f \"$script\" ]; then\n		printf 'phoenix: CTID %s has no %s step (see: phoenix list)\\n' \"$ctid\" \"$command\" >&2\n		exit 2\n	fi\n	exec bash \"$script\" \"$@\"\n	;;\n-h | --help | help)\n	usage\n	;;\n*)\n	printf 'phoenix: unknown command %s\\n' \"$command\" >&2\n	usage\n	;;\nesac\n")
+    ;  } 
+    ; __append("}\n")
+    ;  if (it.cluster) { 
+    ; __append("\n# --- Cluster routing (\"nodes\" in the config) ------------------------------------------------------\n# pct only reaches the guests of the node it runs on, so each CTID's scripts run on the node the\n# config gives it: here when this is that node, else there over the cluster's ssh trust\n# (cluster.sh). A CTID that lives on another node than the config says is refused.\n# shellcheck source=/dev/null # cluster.sh, checked on its own\n. \"$HERE/cluster.sh\"\n\nroute() { # COMMAND CTID [ARG...]\n	local command=$1 ctid=$2 want here at rc=0\n	shift 2\n	need_tools pvesh perl\n	want=$(cluster_config_node \"$ctid\")\n	here=$(cluster_local_node)\n	at=$(cluster_guest \"$ctid\")\n	if [ -n \"$at\" ]; then\n		case \"$at\" in\n		*\" lxc \"*) ;;\n		*) die \"ID $ctid is not a container in the cluster (${at#* }; on node ${at%% *})\" ;;\n		esac\n		if [ \"${at%% *}\" != \"$want\" ]; then\n			log \"ERROR: $(cluster_moved \"$ctid\" \"${at%% *}\" \"$want\")\"\n			exit 3\n		fi\n	elif [ \"$command\" != create ]; then\n		die \"CTID $ctid does not exist in the cluster; create it first: phoenix create $ctid\"\n	fi\n	if [ \"$here\" = \"$want\" ]; then\n		exec bash \"$HERE/$ctid/$command.sh\" \"$@\"\n	fi\n	need_tools ssh tar\n	if ! cluster_ssh \"$want\" true; then\n		log \"ERROR: cannot run commands on node $want as root over the cluster's ssh trust (ssh -o BatchMode=yes, see above); nothing was run\"\n		exit 3\n	fi\n	log \"running $command for CTID $ctid on node $want\"\n	cluster_run \"$want\" \"$ctid\" \"$command.sh\" \"$@\" || rc=$?\n	exit \"$rc\"\n}\n")
+    ;  } 
+    ; __append("\n[ $# -ge 1 ] || usage\ncommand=$1\nshift\ncase \"$command\" in\nlist)\n	list\n	;;\ncreate | deploy | verify | benchmark)\n	[ $# -ge 1 ] || usage\n	ctid=$1\n	shift\n	case \"$ctid\" in '' | *[!0-9]*) usage ;; esac\n	script=\"$HERE/$ctid/$command.sh\"\n	if [ ! -f \"$script\" ]; then\n		printf 'phoenix: CTID %s has no %s step (see: phoenix list)\\n' \"$ctid\" \"$command\" >&2\n		exit 2\n	fi\n")
+    ;  if (it.cluster) { 
+    ; __append("	route \"$command\" \"$ctid\" \"$@\"\n")
+    ;  } else { 
+    ; __append("	exec bash \"$script\" \"$@\"\n")
+    ;  } 
+    ; __append("	;;\n-h | --help | help)\n	usage\n	;;\n*)\n	printf 'phoenix: unknown command %s\\n' \"$command\" >&2\n	usage\n	;;\nesac\n")
   return __output;
 
 };

@@ -1,5 +1,6 @@
 /**
- * A fake Proxmox host around one real-systemd container, for running the generated scripts:
+ * A fake Proxmox host around one real-systemd container, for running the generated scripts
+ * (or one node of a fake cluster, test/lib/fake-cluster.ts):
  * test/harness/bin/pct and pvesm (every call logged to PHX_FAKE_LOG; pct keeps each CTID's
  * configuration in <root>/etc/pve/lxc/<CTID>.conf with Proxmox's section rules, and maps
  * `pct exec`/`pct push` into the container), test/harness/net/curl (the host's curl: the
@@ -63,16 +64,29 @@ export class FakeHost {
   constructor(
     /** The container `pct exec`/`pct push` go into (absent: those two fail, everything else works). */
     readonly ct: Container | undefined,
-    opts: { defined?: string[]; storages?: string[] } = {},
+    opts: { defined?: string[]; storages?: string[]; cluster?: { dir: string; node: string } } = {},
   ) {
-    const root = tmpDir('fakehost');
+    const root = opts.cluster ? path.join(opts.cluster.dir, opts.cluster.node) : tmpDir('fakehost');
+    const node = opts.cluster?.node ?? 'fake';
     this.root = root;
+    this.node = node;
+    this.cluster = opts.cluster?.dir;
     this.fsRoot = path.join(root, 'fs');
     this.lxcDir = path.join(this.fsRoot, 'etc', 'pve', 'lxc');
     this.log = path.join(root, 'calls.jsonl');
     this.pyBin = path.join(root, 'bin');
-    fs.mkdirSync(path.join(this.fsRoot, 'etc', 'pve', 'nodes', 'fake', 'lxc'), { recursive: true });
-    fs.symlinkSync(path.join('nodes', 'fake', 'lxc'), this.lxcDir);
+    if (opts.cluster) {
+      // A node of a fake cluster: etc/pve/nodes is the cluster's one tree (pmxcfs replicates it to
+      // every node), and etc/pve/lxc and etc/pve/local point into this node's folder of it, as
+      // pmxcfs links them (pve-cluster src/pmxcfs/pmxcfs.c:663-690).
+      const tree = path.join(opts.cluster.dir, 'pmxcfs', 'nodes');
+      fs.mkdirSync(path.join(tree, node, 'lxc'), { recursive: true });
+      fs.mkdirSync(path.join(this.fsRoot, 'etc', 'pve'), { recursive: true });
+      fs.mkdirSync(path.join(root, 'home'));
+      fs.symlinkSync(tree, path.join(this.fsRoot, 'etc', 'pve', 'nodes'));
+      fs.symlinkSync(path.join('nodes', node), path.join(this.fsRoot, 'etc', 'pve', 'local'));
+    } else fs.mkdirSync(path.join(this.fsRoot, 'etc', 'pve', 'nodes', 'fake', 'lxc'), { recursive: true });
+    fs.symlinkSync(path.join('nodes', node, 'lxc'), this.lxcDir);
     fs.mkdirSync(path.join(this.fsRoot, 'run', 'phx-fake'), { recursive: true });
     fs.mkdirSync(this.pyBin);
     fs.writeFileSync(this.log, '');
@@ -84,6 +98,10 @@ export class FakeHost {
   }
 
   storages: string[];
+  /** The node's name: "fake" on a one-host fake, else its name in the fake cluster. */
+  readonly node: string;
+  /** The fake cluster's folder (PHX_FAKE_CLUSTER), when this host is one of its nodes. */
+  readonly cluster: string | undefined;
 
   /** A CTID that exists on the fake host, stopped, with `conf` as its /etc/pve/lxc/<CTID>.conf (default empty). */
   define(ctid: string, conf = ''): void {
@@ -134,6 +152,14 @@ export class FakeHost {
       PHX_FAKE_PID: this.ct ? String(this.ct.pid) : '',
       PHX_FAKE_STORAGES: this.storages.join(' '),
       PHOENIX_PVE_LXC_DIR: this.lxcDir,
+      ...(this.cluster
+        ? {
+            PHX_FAKE_NODE: this.node,
+            PHX_FAKE_CLUSTER: this.cluster,
+            PHOENIX_PVE_DIR: path.join(this.fsRoot, 'etc', 'pve'),
+            HOME: path.join(this.root, 'home'),
+          }
+        : {}),
       ...extra,
     };
   }

@@ -193,13 +193,11 @@ if [ "$ready" = 0 ]; then
 	in_ct journalctl -u "$UNIT" -n 50 --no-pager >&2 || true
 	die "$UNIT" "is not active"
 fi
-# vLLM answers inside the container; now from the host, at the CTID's address (a few tries:
+# vLLM answers inside the container; now from the host, at the CTID's address (for up to 20 s:
 # the network may need a moment).
-for _ in 1 2 3; do
-	if curl -fsS --max-time 5 -o /dev/null "$API"/health; then
-		log "$UNIT" "is active and vLLM answers on" "$API"
-		exit 0
-	fi
+deadline=$((SECONDS + 20))
+until curl -fsS --max-time 5 -o /dev/null "$API"/health; do
+	[ "$SECONDS" -lt "$deadline" ] || die "vLLM answers inside the container but not at" "$API" "from the host (address, firewall?)"
 	sleep 2
 done
-die "vLLM answers inside the container but not at" "$API" "from the host (address, firewall?)"
+log "$UNIT" "is active and vLLM answers on" "$API"
