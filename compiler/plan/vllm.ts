@@ -186,8 +186,10 @@ const DEPLOY_MARGIN_SEC = 30;
  * in the venv first (pip installs none of them then: pip's --no-build-isolation help, "Build
  * dependencies specified by PEP 518 must be already installed"): FlashInfer v0.3.1's
  * pyproject.toml:26-29 `requires = ["setuptools>=77", "packaging>=24"]` (its SPDX `license`
- * string, pyproject.toml:20, needs setuptools 77; measured with setuptools 65.5.0:
- * "configuration error: `project.license` must be valid exactly by one definition"); ninja for
+ * string, pyproject.toml:20, needs setuptools 77; measured on `git archive v0.3.1` with pip 23.2.1
+ * and Python 3.11, 2026-11-30: setuptools 65.5.0 (a Python 3.11 venv's own) fails with
+ * "configuration error: `project.license` must be valid exactly by one definition", 80.9.0
+ * builds the wheel); ninja for
  * its JIT builds (setup.py:56-68 install_requires, custom_backend.py:11); wheel for the wheel
  * build. The setuptools upper bound is vLLM 0.10.2's own (requirements/common.txt:39, Python >
  * 3.11), so pip install vllm then keeps it.
@@ -198,7 +200,9 @@ const FLASHINFER_BUILD_REQUIREMENTS = ['setuptools>=77.0.3,<80', 'packaging>=24.
  * FlashInfer's wheel takes CUTLASS and spdlog from these submodules (v0.3.1 pyproject.toml:66-88,
  * package-dir flashinfer.data.cutlass = 3rdparty/cutlass, flashinfer.data.spdlog =
  * 3rdparty/spdlog; .gitmodules); every JIT kernel compiles against them (flashinfer/jit/env.py:
- * CUTLASS_INCLUDE_DIRS, SPDLOG_INCLUDE_DIR). 3rdparty/composable_kernels is ROCm only.
+ * CUTLASS_INCLUDE_DIRS, SPDLOG_INCLUDE_DIR; jit/cpp_ext.py:85-86). Measured: without them the
+ * build still succeeds, but the wheel has no file under flashinfer/data/cutlass.
+ * 3rdparty/composable_kernels is ROCm only.
  */
 const FLASHINFER_SUBMODULES = ['3rdparty/cutlass', '3rdparty/spdlog'];
 

@@ -17,10 +17,12 @@ appended as a JSON array [name, args...] to /var/log/phx-standin/calls.jsonl, an
     --no-deps). PEP 440 matching: `==2.8.0` accepts `2.8.0+cu128` (a local label is ignored when
     the specifier has none) but not `2.10.0.dev20251001+cu128`. A directory is built: FlashInfer's
     source (its version.txt) with --no-build-isolation needs setuptools >= 77 already installed
-    (measured with setuptools 65.5.0: "configuration error: `project.license` must be valid
-    exactly by one definition (2 matches found)", see /work/notes/ops-facts.md §4) and,
-    stricter than pip, refuses a checkout without the cutlass/spdlog submodules (the real build
-    ships no CUTLASS headers then and the JIT fails at vLLM's start); with build isolation it
+    (measured on `git archive v0.3.1` with pip 23.2.1 / Python 3.11: setuptools 65.5.0 fails,
+    "configuration error: `project.license` must be valid exactly by one definition (2 matches
+    found)"; setuptools 80.9.0 builds the wheel) and, stricter than pip, refuses a checkout
+    without the cutlass/spdlog submodules (measured: the real build then succeeds but its wheel
+    has no file under flashinfer/data/cutlass, the include path FlashInfer's JIT gives every
+    kernel build, flashinfer/jit/cpp_ext.py:85-86); with build isolation it
     downloads its build requirements into a throw-away environment (FlashInfer v0.3.1
     pyproject.toml:26-29, custom_backend.py:11, 76-78: setuptools, packaging, torch, ninja, numpy,
     requests). Downloads, builds and uninstalls are logged to /var/log/phx-standin/pip.jsonl.
