@@ -10,6 +10,8 @@ import { DEFAULTS } from '../compiler/generated/defaults';
 import type { GpuUse } from '../compiler/plan/gpus';
 import type { ContainerPlan } from '../compiler/plan/model';
 import type { Origin } from '../compiler/resolve';
+import { displayPath, PathSeg } from '../compiler/util/jsonpath';
+import { redactTokens } from '../compiler/vllm/secrets';
 import { COMMON_OPTIONS, parseCommand, UsageError } from './args';
 import { compilerInfo, Io, printDiagnostics, readConfig, shown, sourceNames } from './context';
 
@@ -65,6 +67,23 @@ function flatten(prefix: string, v: unknown, out: [string, unknown][]): void {
   } else out.push([prefix, v]);
 }
 
+/**
+ * The effective configuration with every secret the compile found written in it (PHX040, at this
+ * CTID or the ancestor it comes from) shown as <secret: not shown>, and token-shaped text cut.
+ */
+function withoutSecrets(result: CompileOutput, chain: string[], effective: Record<string, unknown>): Record<string, unknown> {
+  const secret = new Set(result.diagnostics.filter((d) => d.code === 'PHX040').map((d) => d.path));
+  const hidden = (rest: PathSeg[]) => chain.some((l) => rest.some((_, i) => secret.has(displayPath(['lxc_configs', l, ...rest.slice(0, i + 1)]))));
+  const walk = (v: unknown, rest: PathSeg[]): unknown => {
+    if (rest.length && hidden(rest)) return '<secret: not shown>';
+    if (typeof v === 'string') return redactTokens(v);
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, [...rest, i]));
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...rest, k])]));
+    return v;
+  };
+  return walk(effective, []) as Record<string, unknown>;
+}
+
 export function explainText(result: CompileOutput, ctid: string, outDir: string, fleetBudget?: GpuUse[]): string {
   const planned = result.plan?.containers.find((x) => x.ctid === ctid);
   const r = result.resolved!.get(ctid)!;
@@ -82,9 +101,10 @@ export function explainText(result: CompileOutput, ctid: string, outDir: string,
   if (planned?.node !== undefined) lines.push(...nodeLines(result, planned, fleetBudget ?? result.plan!.gpuBudget));
   lines.push('', 'effective configuration (origin):');
   const rows: [string, unknown][] = [];
-  for (const k of Object.keys(c.effective).sort()) {
+  const shown = withoutSecrets(result, c.chain, c.effective as unknown as Record<string, unknown>);
+  for (const k of Object.keys(shown).sort()) {
     if (k === 'vllm_engine_config' || k === 'vllm_parameters' || k === 'vllm_args') continue;
-    flatten(k, (c.effective as unknown as Record<string, unknown>)[k], rows);
+    flatten(k, shown[k], rows);
   }
   for (const [k, v] of rows) {
     const top = k.split('.')[0];
@@ -115,6 +135,11 @@ export function explainText(result: CompileOutput, ctid: string, outDir: string,
     lines.push('', 'unit environment (vllm_model_server.service):');
     for (const e of v.service.env) lines.push(`  ${e.name}=${e.value}  (${e.why})`);
     if (v.service.unset.length) lines.push(`  unset: ${v.service.unset.join(' ')}`);
+    if (v.secrets.names.length)
+      lines.push(
+        `  secrets: ${v.secrets.names.join(', ')}: values from the host's ${v.secrets.hostFiles.map((f) => `${v.secrets.hostDir}/${f}`).join(', then ')} ` +
+          `(deploy.sh), read by the unit from ${v.secrets.containerFile} (EnvironmentFile=)`,
+      );
     lines.push(
       '',
       `install: vllm==${v.install.vllmVersion} in ${v.install.venv}; torch (${v.install.torchChannel}) ${v.install.torchRequirements.join(' ')} from ${v.install.torchIndexUrl} (CUDA ${v.install.torchCuda}); ` +

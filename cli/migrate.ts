@@ -1,14 +1,14 @@
 /**
- * `phoenix-compile migrate [--config PATH] [--write]`: rewrites the legacy flat vLLM keys
+ * `phoenix-compile migrate [--config PATH] [--secrets-dir DIR] [--write]`: rewrites the legacy flat vLLM keys
  * (vllm_model, ..., vllm_parameters, vllm_args) of every CTID into the structured
  * `vllm_engine_config`, each argument under the group vLLM files it in. Every other key keeps its
  * exact text; only the rewritten container objects are re-laid out, one member per line in the
  * file's own indentation. Refuses while legacy values contradict each other, and refuses to write a
- * result whose argv differs from the original's.
+ * result whose argv differs from the original's. First, with --secrets-dir, it moves the secret
+ * values written in the config into the host's secrets files (cli/migrate-secrets.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse as parseJson } from '@humanwhocodes/momoa';
 import type { ObjectNode } from '@humanwhocodes/momoa';
 import { compile } from '../compiler/compile';
 import { Diagnostic, hasErrors, Reporter } from '../compiler/diagnostics';
@@ -20,24 +20,41 @@ import { validateSchema } from '../compiler/validate/schema';
 import { catalogFor, userGroup } from '../compiler/vllm/catalog';
 import { collectLayer, LEGACY_KEYS } from '../compiler/vllm/settings';
 import { COMMON_OPTIONS, parseCommand } from './args';
-import { compilerInfo, Io, printDiagnostics, readConfig, sourceNames } from './context';
+import { compilerInfo, Io, printDiagnostics, readConfig, shown, sourceNames } from './context';
+import { moveSecrets, plannedSecretsFiles, writeSecretsFile } from './migrate-secrets';
+import { redactTokens } from '../compiler/vllm/secrets';
+import { applyEdits, containerMembers, memberName, MemberPart, rebuildObject, TextEdit } from './json-layout';
 
-export const HELP = `Usage: phoenix-compile migrate [--config PATH] [--write]
+export const HELP = `Usage: phoenix-compile migrate [--config PATH] [--secrets-dir DIR] [--write]
 
 Rewrites the legacy flat vllm_* keys (vllm_model, ..., vllm_parameters, vllm_args) of every CTID
 into vllm_engine_config, each argument under the group vLLM files it in. Prints the diff; with
 --write replaces the file. Refuses while legacy values contradict each other, and when a
 migrated CTID would compile to a different argv.
 
+Secret values written in the config (api_key, hf_token, --api-key/--hf-token in vllm_args,
+secret values in vllm_service.environment) are moved first: each vLLM server's values go to
+DIR/<CTID>.env (NAME=value lines, mode 0600, written atomically; the host reads
+/etc/phoenix/secrets by default) and its secrets list names them. Values are never printed; the
+diff shows <secret> in their place.
+
 Options:
-  --config PATH     config file (default: the bundled example fixtures/phoenix_lxc_configs.json)
-  --write           replace the file (atomically) instead of printing the diff
-  -h, --help        this text
+  --config PATH       config file (default: the bundled example fixtures/phoenix_lxc_configs.json)
+  --secrets-dir DIR   where the moved secret values go (needed when the config holds any)
+  --write             write the secrets files, then replace the config (atomically), instead of
+                      printing the diff
+  -h, --help          this text
 
 Exit codes: 0 migrated or nothing to do, 1 refused or usage error (nothing written).
 `;
 
-const OPTIONS = { ...COMMON_OPTIONS, config: { type: 'string' }, out: { type: 'string' }, write: { type: 'boolean' } } as const;
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  config: { type: 'string' },
+  out: { type: 'string' },
+  write: { type: 'boolean' },
+  'secrets-dir': { type: 'string' },
+} as const;
 
 export function main(argv: string[], io: Io): number {
   const { values } = parseCommand(argv, OPTIONS, { max: 0 });
@@ -51,28 +68,61 @@ export function main(argv: string[], io: Io): number {
   const loaded = loadConfig(input.file, input.text);
   const schemaDiags = loaded.ok ? validateSchema(loaded.config) : loaded.diagnostics;
   if (!loaded.ok || hasErrors(schemaDiags)) {
-    printDiagnostics(io, schemaDiags);
+    printDiagnostics(
+      io,
+      schemaDiags.map((d) => ({ ...d, message: redactTokens(d.message) })),
+    );
     io.err('phoenix-compile migrate: fix these errors first; nothing written');
     return 1;
   }
-  const m = migrateText(loaded.config);
+
+  // 1. Secrets out of the config (compiler/check/secrets.ts finds them; cli/migrate-secrets.ts moves them).
+  const s = moveSecrets(loaded.config);
+  const dirOption = values['secrets-dir'];
+  const secretsDir = dirOption === undefined ? undefined : path.resolve(io.cwd, dirOption);
+  let files: { path: string; text: string; names: string[] }[] = [];
+  if (s.found) {
+    const refuse = (problems: string[], why: string) => {
+      for (const p of problems) io.err(p);
+      io.err(`phoenix-compile migrate: ${why}; nothing written`);
+      return 1;
+    };
+    if (s.problems.length) return refuse(s.problems, 'cannot move these secret values');
+    if (secretsDir === undefined)
+      return refuse(
+        [...s.files].map(([ctid, e]) => `CTID ${ctid}: ${e.map((x) => x.name).join(', ')}`),
+        `the config holds ${s.found} secret value(s); give --secrets-dir DIR to move them into DIR/<CTID>.env`,
+      );
+    const planned = plannedSecretsFiles(secretsDir, s.files);
+    if (planned.problems.length) return refuse(planned.problems, 'cannot add to these secrets files');
+    files = planned.writes;
+  }
+  const text1 = s.found ? s.text : input.text;
+  const reloaded = loadConfig(input.file, text1);
+  if (!reloaded.ok || hasErrors(validateSchema(reloaded.config)) || moveSecrets(reloaded.config).found) {
+    io.err('phoenix-compile migrate: internal error: the config without its secrets does not validate or still holds one; nothing written');
+    return 1;
+  }
+
+  // 2. Legacy keys into vllm_engine_config.
+  const m = migrateText(reloaded.config);
   if (m.diagnostics.length) {
     printDiagnostics(io, m.diagnostics);
     io.err('phoenix-compile migrate: refusing while legacy values contradict each other; nothing written');
     return 1;
   }
-  if (m.migrated.length === 0) {
-    io.err('phoenix-compile migrate: no legacy vllm_* keys; nothing to do');
+  if (m.migrated.length === 0 && !s.found) {
+    io.err('phoenix-compile migrate: no legacy vllm_* keys; nothing to do (and no secret values in the config)');
     return 0;
   }
-  // The migrated file must compile to the same argv as the original, CTID by CTID.
+  // The migrated file must compile to the same argv as before the legacy rewrite, CTID by CTID.
   const names = sourceNames(input.path, path.resolve(io.cwd, o.out), o);
   for (const ctid of m.migrated) {
     const argvOf = (text: string) => {
       const r = compile({ file: input.file, text, source: names, compiler: compilerInfo(), only: [ctid] });
       return r.ok ? (r.files.find((f) => f.path === `${ctid}/vllm.argv.json`)?.content ?? '') : undefined;
     };
-    const before = argvOf(input.text);
+    const before = argvOf(text1);
     const after = argvOf(m.text);
     if (before !== undefined && before !== after) {
       io.err(`phoenix-compile migrate: CTID ${ctid} would compile to a different argv after migration; nothing written`);
@@ -80,15 +130,22 @@ export function main(argv: string[], io: Io): number {
       return 1;
     }
   }
+  const what = (would: boolean) =>
+    [
+      ...(m.migrated.length ? [`${would ? 'would migrate' : 'migrated'} CTID ${m.migrated.join(', ')}`] : []),
+      ...files.map((f) => `${would ? 'would move' : 'moved'} ${f.names.join(', ')} to ${shown(io, f.path)} (mode 0600)`),
+    ].join('; ');
   if (!values.write) {
-    io.out(unifiedDiff(`a/${input.file}`, `b/${input.file}`, input.text, m.text).trimEnd());
-    io.err(`phoenix-compile migrate: would migrate CTID ${m.migrated.join(', ')}; run with --write to apply`);
+    io.out(unifiedDiff(`a/${input.file}`, `b/${input.file}`, s.shownOld, m.text).trimEnd());
+    io.err(`phoenix-compile migrate: ${what(true)}; run with --write to apply`);
     return 0;
   }
+  // The secrets first: if the config write fails, the values are safe and a second run finds them equal.
+  for (const f of files) writeSecretsFile(f.path, f.text);
   const tmp = `${input.path}.phx-migrate-${process.pid}`;
   fs.writeFileSync(tmp, m.text, { mode: fs.statSync(input.path).mode & 0o777 });
   fs.renameSync(tmp, input.path);
-  io.err(`phoenix-compile migrate: migrated CTID ${m.migrated.join(', ')} in ${input.file}`);
+  io.err(`phoenix-compile migrate: ${what(false)} in ${input.file}`);
   return 0;
 }
 
@@ -105,14 +162,11 @@ export function migrateText(config: LoadedConfig): MigrateResult {
   const text = config.text;
   const doc = config.value as { lxc_configs?: Record<string, Container> };
   const r = new Reporter(config);
-  const root = parseJson(text, { mode: 'json', ranges: true }).body as ObjectNode;
-  const lxc = root.members.find((m) => m.name.type === 'String' && m.name.value === 'lxc_configs')?.value as ObjectNode | undefined;
-  if (!lxc || !doc.lxc_configs) return { text, migrated: [], diagnostics: [] };
-  const indentUnit = detectIndent(text);
-  const edits: { start: number; end: number; replacement: string }[] = [];
+  if (!doc.lxc_configs) return { text, migrated: [], diagnostics: [] };
+  const edits: TextEdit[] = [];
   const migrated: string[] = [];
-  for (const member of lxc.members) {
-    const ctid = member.name.type === 'String' ? member.name.value : '';
+  for (const member of containerMembers(text)) {
+    const ctid = memberName(member);
     const c = doc.lxc_configs[ctid];
     if (!c || !MIGRATED_KEYS.some((k) => (c as unknown as Record<string, unknown>)[k] !== undefined)) continue;
     const idx = catalogFor(c.vllm_install?.vllm_version ?? DEFAULTS.VllmInstall.vllm_version);
@@ -133,41 +187,21 @@ export function migrateText(config: LoadedConfig): MigrateResult {
     const rank = (g: string) => (ORDER.includes(g) ? ORDER.indexOf(g) : ORDER.length);
     const sortedEngine: Record<string, Record<string, unknown>> = {};
     for (const g of Object.keys(engine).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1))) sortedEngine[g] = engine[g];
-    const lineStart = text.lastIndexOf('\n', obj.members[0].range![0]) + 1;
-    const memberIndent = text.slice(lineStart, obj.members[0].range![0]);
-    const closeLineStart = text.lastIndexOf('\n', obj.range![1] - 1) + 1;
-    const closeIndent = text.slice(closeLineStart, obj.range![1] - 1).match(/^\s*/)![0];
-    const parts: string[] = [];
+    // vllm_engine_config takes the place of the first migrated key (or of itself).
+    const parts: MemberPart[] = [];
     let placed = false;
-    const engineText = () =>
-      `"vllm_engine_config": ` +
-      JSON.stringify(sortedEngine, null, indentUnit)
-        .split('\n')
-        .map((l, i) => (i === 0 ? l : memberIndent + l))
-        .join('\n');
     for (const m of obj.members) {
-      const key = m.name.type === 'String' ? m.name.value : m.name.name;
+      const key = memberName(m);
       if (MIGRATED_KEYS.includes(key) || key === 'vllm_engine_config') {
-        if (!placed) {
-          parts.push(engineText());
-          placed = true;
-        }
-        continue;
-      }
-      parts.push(text.slice(m.range![0], m.range![1]));
+        if (!placed) parts.push({ key: 'vllm_engine_config', value: sortedEngine });
+        placed = true;
+      } else parts.push({ keep: m });
     }
-    edits.push({ start: obj.range![0], end: obj.range![1], replacement: `{\n${parts.map((p) => memberIndent + p).join(',\n')}\n${closeIndent}}` });
+    edits.push(rebuildObject(text, obj, parts));
     migrated.push(ctid);
   }
   const diagnostics = r.diagnostics.filter((d) => d.severity === 'error');
   if (hasErrors(diagnostics)) return { text, migrated: [], diagnostics };
-  let out = text;
-  for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.replacement + out.slice(e.end);
+  const out = applyEdits(text, edits);
   return { text: out, migrated, diagnostics: [] };
-}
-
-function detectIndent(text: string): string | number {
-  const m = /\n([ \t]+)"/.exec(text);
-  if (!m) return 2;
-  return m[1].startsWith('\t') ? '\t' : m[1].length;
 }

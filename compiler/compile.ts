@@ -2,7 +2,7 @@
  * THE PIPE, as one pure function: config text in, diagnostics and files out. No file system
  * access here; cli/ reads the config and compiler/write/ writes the result.
  *
- *   load -> validate (schema) -> select (--only) -> resolve -> check (fleet, cluster, host, vLLM)
+ *   load -> validate (schema) -> select (--only) -> resolve -> check (fleet, cluster, Proxmox, host, vLLM)
  *        -> plan -> check (GPU budget, from the plan) -> emit -> manifest
  */
 import { Diagnostic, dedupeDiagnostics, hasErrors, Reporter, sortDiagnostics } from './diagnostics';
@@ -13,8 +13,11 @@ import { selectCtids } from './select';
 import { ResolvedContainer, resolveFleet, sortCtids } from './resolve';
 import { checkCluster } from './check/cluster';
 import { checkFleet, checkGpuBudget } from './check/fleet';
+import { checkProxmox } from './check/proxmox';
 import { checkHost } from './check/host';
 import { checkVllm } from './check/vllm';
+import { checkSecrets, checkTopLevelSecrets } from './check/secrets';
+import { redactTokens } from './vllm/secrets';
 import { planFleet } from './plan/fleet';
 import type { FleetPlan, Notice, SourceInfo } from './plan/model';
 import { canonical } from './util/canonical';
@@ -48,7 +51,7 @@ export function compile(input: CompileInput): CompileOutput {
   let resolved: Map<string, ResolvedContainer> | undefined;
   const fail = (diagnostics: Diagnostic[]): CompileOutput => ({
     ok: false,
-    diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)),
+    diagnostics: finish(diagnostics),
     files: [],
     manifestText: '',
     selected: [],
@@ -71,13 +74,16 @@ export function compile(input: CompileInput): CompileOutput {
   resolved = resolveFleet(doc, scope);
   diagnostics = [...diagnostics, ...checkFleet(config, doc, resolved, scope).filter(sel.inScope)];
   diagnostics = [...diagnostics, ...checkCluster(config, doc, resolved, scope).filter(sel.inScope)];
+  diagnostics = [...diagnostics, ...checkProxmox(config, doc, resolved, scope).filter(sel.inScope)];
   if (hasErrors(diagnostics)) return fail(diagnostics);
 
   const selected = sortCtids(sel.selected);
   const reporter = new Reporter(config);
+  checkTopLevelSecrets(doc, reporter);
   for (const id of selected) {
     checkHost(doc, resolved.get(id)!, reporter);
     checkVllm(doc, resolved, resolved.get(id)!, reporter);
+    checkSecrets(doc, resolved.get(id)!, reporter);
   }
   diagnostics = [...diagnostics, ...reporter.diagnostics.filter(sel.inScope)];
   if (hasErrors(diagnostics)) return fail(diagnostics);
@@ -98,7 +104,12 @@ export function compile(input: CompileInput): CompileOutput {
     return fail([...diagnostics, { severity: 'error', code: 'PHX019', message: e.message, file: input.file, pos: { line: 1, col: 1 }, path: '$' }]);
   }
   const manifestText = renderManifest(buildManifest(files, input.compiler, { file: source.file, sha256: source.sha256 }));
-  return { ok: true, diagnostics: sortDiagnostics(dedupeDiagnostics(diagnostics)), files, manifestText, plan, selected, resolved };
+  return { ok: true, diagnostics: finish(diagnostics), files, manifestText, plan, selected, resolved };
+}
+
+/** Sorted, without repeats, and no token-shaped value in any message (compiler/vllm/secrets.ts). */
+function finish(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return sortDiagnostics(dedupeDiagnostics(diagnostics.map((d) => ({ ...d, message: redactTokens(d.message) }))));
 }
 
 /** Warnings and notes without positions, ordered by CTID, code, path and text: key order in the file cannot churn out/. */
@@ -111,7 +122,7 @@ function notices(diagnostics: readonly Diagnostic[]): Notice[] {
       severity: d.severity as Notice['severity'],
       code: d.code,
       path: d.path,
-      message: d.message,
+      message: redactTokens(d.message),
       ...(d.ctid !== undefined ? { ctid: d.ctid } : {}),
     }));
 }

@@ -61,6 +61,14 @@ export const CODES = {
     title: 'the vllm pip install replaces the torch installed before it (warning)',
     example: 'torch_channel "nightly": the newest nightly torch, then vllm==0.10.2 (which pins torch==2.8.0)',
   },
+  PHX040: {
+    title: 'a secret value written in the config (out/ is committed): declare its name in secrets and put the value into the host secrets file',
+    example: '"api_key": "sk-..." under ServerConfig, or "HF_TOKEN": "hf_..." in vllm_service.environment',
+  },
+  PHX041: {
+    title: 'the secrets declaration is wrong (a name that is not a variable, collides with the unit, or is not what vLLM reads)',
+    example: '"secrets": ["CUDA_HOME"] (the unit sets it)',
+  },
   PHX101: { title: 'clone_from_ctid names a CTID that does not exist', example: '"clone_from_ctid": "903" with no 903' },
   PHX102: { title: 'clone chain has a cycle', example: '901 clones 902 and 902 clones 901' },
   PHX103: { title: 'clone source has no template_snapshot_name to clone from', example: 'cloning from a CTID without "template_snapshot_name"' },
@@ -83,6 +91,34 @@ export const CODES = {
     title: 'application script other than the vLLM one: the existing script runs (note)',
     example: '"application_script": "phoenix_hypervisor_lxc_952.sh"',
   },
+  PHX120: {
+    title: 'raw LXC line that Proxmox or its LXC refuses (the character or key it refuses)',
+    example: '"lxc.Cgroup2.devices.allow=a", "lxc.rootfs.path: /x", "lxc.aa_profile=unconfined"',
+  },
+  PHX121: {
+    title: 'raw LXC line that does nothing on current Proxmox, with its replacement (warning)',
+    example: '"lxc.cgroup.devices.allow: c 195:* rwm" (cgroup v1)',
+  },
+  PHX122: {
+    title: 'named volumes or mount points that cannot be what they say',
+    example: 'vllm_models of 50 GiB in CTID 801 and of 60 GiB in 802; two mount points at /data in one CTID',
+  },
+  PHX123: { title: 'a volume shared by several CTIDs: who allocates it, who mounts it, who owns it (note)', example: 'vllm_models in 801 and 802' },
+  PHX124: {
+    title: 'bind or device mount point on a template (pct snapshot and pct clone refuse it)',
+    example: '"mount_points" on a CTID with "template_snapshot_name"',
+  },
+  PHX125: { title: 'a dependency does not start before its dependent at boot', example: '950 (boot_order 3) depends on 953 (boot_order 3)' },
+  PHX126: {
+    title: 'a dependency that does not start at boot, or has no boot delay for its services (warning)',
+    example: '950 starts at boot and depends on 953, which does not',
+  },
+  PHX127: { title: 'boot order derived from the dependencies (note)', example: 'no "boot_order" on a CTID that starts at boot after its dependency' },
+  PHX128: {
+    title: 'mount point owner that the container cannot have, or two owners for one folder',
+    example: '"owner_uid": 70000 in an unprivileged container',
+  },
+  PHX129: { title: 'id_maps is not applied (warning)', example: '"id_maps": [{"type": "gid", ...}]' },
   PHX130: { title: 'cluster node name that Proxmox does not accept, or two nodes with one address', example: '"nodes": {"pve_1": {}}' },
   PHX131: {
     title: 'container without a known cluster node',

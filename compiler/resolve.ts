@@ -45,6 +45,8 @@ export const NOT_INHERITED: ReadonlySet<string> = new Set([
   'integration_tests',
   'run_integration_tests',
   'traefik_service',
+  // Which secrets a server needs is per-CTID application config (a clone declares its own).
+  'secrets',
 ]);
 
 export function cloneChain(configs: Record<string, Container>, ctid: string): string[] {

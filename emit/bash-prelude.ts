@@ -23,7 +23,7 @@ export interface ScriptDoc {
 
 export function scriptPrelude(fleet: FleetPlan, ctid: string | undefined, doc: ScriptDoc): string {
   const lines = ['#!/usr/bin/env bash', hashHeader(fleet, ctid).trimEnd(), '#', `# ${doc.title}`, '#'];
-  for (const d of doc.does) lines.push(`#   ${d}`);
+  for (const d of doc.does) lines.push(d ? `#   ${d}` : '#');
   if (doc.usage) lines.push('#', `# Usage: ${doc.usage}`);
   lines.push('#', '# Exit codes:');
   for (const [code, what] of doc.exits) lines.push(`#   ${code}  ${what}`);

@@ -1,7 +1,7 @@
 /**
- * out/<ctid>/deploy.sh (vLLM CTIDs): the plan's phase 3. Pushes the unit, reloads, enables,
- * starts and waits until vLLM answers; `--dry-run`, `--sampler-off`, `--sampler-on`, `--restart`,
- * `--timeout`.
+ * out/<ctid>/deploy.sh (vLLM CTIDs): the plan's phase 3. Pushes the unit (and the secrets file),
+ * reloads, enables, starts and waits until vLLM answers; `--dry-run`, `--sampler-off`,
+ * `--sampler-on`, `--restart`, `--timeout`, `--check-secrets`.
  */
 import type { ContainerEmitter } from './artifact';
 import { bashWord } from '../encode/bash';
@@ -25,14 +25,21 @@ export const emitDeploySh: ContainerEmitter = (c, fleet) => {
       '--dry-run changes nothing and shows the diff against the unit in the container.',
       "--sampler-off installs the sampler-off drop-in (the plan's fallback); --sampler-on removes it.",
       '--restart restarts even when nothing changed; --timeout SECONDS overrides the wait.',
+      ...(v.secrets.names.length
+        ? [
+            `Secrets (${v.secrets.names.join(', ')}): read from the host's ${v.secrets.hostDir}/${v.secrets.hostFiles[0]}, else`,
+            `${v.secrets.hostFiles[1]} there (PHOENIX_SECRETS_DIR overrides the folder), pushed to ${v.secrets.containerFile}`,
+            '(mode 0600, root) only when changed; --check-secrets only checks them on the host.',
+          ]
+        : []),
     ],
-    'deploy.sh [--dry-run] [--sampler-off | --sampler-on] [--restart] [--timeout SECONDS]',
+    'deploy.sh [--dry-run] [--sampler-off | --sampler-on] [--restart] [--timeout SECONDS] [--check-secrets]',
     [
-      [0, 'the service is active and vLLM answers (or, with --dry-run, nothing was changed)'],
-      [1, 'a step failed or the service did not become active (the journal is shown)'],
+      [0, 'the service is active and vLLM answers (--dry-run: nothing changed; --check-secrets: every secret is on the host)'],
+      [1, 'a step failed, a secret is missing on the host, or the service did not become active (journal shown)'],
       [2, 'usage error'],
     ],
   );
-  const content = templates.deploy_sh({ prelude, service: v.service, api: v.api, waitSeconds: v.service.deployWaitSec }, bashWord);
+  const content = templates.deploy_sh({ prelude, service: v.service, secrets: v.secrets, api: v.api, waitSeconds: v.service.deployWaitSec }, bashWord);
   return [script('deploy.sh', `${c.ctid}/deploy.sh`, content)];
 };

@@ -23,6 +23,8 @@ export const emitVllmUnit: ContainerEmitter = (c, fleet) => {
       description: v.service.description,
       workingDirectory: v.service.workingDirectory,
       env: v.service.env,
+      environmentFile: v.service.environmentFile ?? '',
+      secretNames: v.secrets.names,
       unset: v.service.unset,
       argv: v.argv,
       readiness: v.service.readiness,

@@ -133,8 +133,15 @@ test('only compiler/compile.ts reaches emit/; no stage imports compile.ts or cli
   assert.equal(intoTools, [], 'nothing at run time imports tools/');
 });
 
-test('check/ and plan/ do not import each other (both may use plan/model, plan/gpus, plan/features, plan/cluster)', () => {
-  const shared = new Set(['compiler/plan/model', 'compiler/plan/gpus', 'compiler/plan/features', 'compiler/plan/cluster']);
+test('check/ and plan/ do not import each other (both may use plan/model, plan/gpus, plan/features, plan/cluster, plan/mounts, plan/order)', () => {
+  const shared = new Set([
+    'compiler/plan/model',
+    'compiler/plan/gpus',
+    'compiler/plan/features',
+    'compiler/plan/cluster',
+    'compiler/plan/mounts',
+    'compiler/plan/order',
+  ]);
   const bad = edges.filter(
     (e) =>
       (under(e.from, 'compiler/check') && under(e.to, 'compiler/plan') && !shared.has(e.to)) ||
@@ -173,7 +180,7 @@ test('templates never print a raw value: <%- is only for the prelude, the header
     for (const m of text.matchAll(/<%-\s*([\s\S]*?)\s*-?%>/g)) {
       const expr = m[1];
       const ok =
-        /^it\.(prelude|header)$/.test(expr) ||
+        /^it\.(prelude|header|guard)$/.test(expr) ||
         /^it\.enc\.\w+\(/.test(expr) ||
         /^it\.unset\.map\(it\.enc\.name\)/.test(expr) ||
         /^it\.host\.gpus\.map\(\(g\) => 'GPU ' \+ Number\(g\)\)/.test(expr);

@@ -38,6 +38,8 @@ if (realSystemdAvailable(SUITE)) {
     out = path.join(work, 'out');
     cl = twoNodeCluster(ct);
     cl.host('pve1').define('900', CONF_900);
+    // 942 depends on 900: its create.sh refuses to run while 900 is not running (pvesh, any node)
+    cl.host('pve1').setRunning('900', true);
   });
   test.after(async () => {
     cl?.dispose();

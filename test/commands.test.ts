@@ -5,26 +5,22 @@ import * as path from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli } from './lib/cli';
-import { repoRoot, tmpDir } from './lib/paths';
+import { repoRoot, scratchDirs } from './lib/paths';
 
 const ROOT = repoRoot();
 const EXAMPLE = path.join(ROOT, 'fixtures', 'phoenix_lxc_configs.json');
 const REAL = path.join(ROOT, 'fixtures', 'real');
 const R08 = path.join(REAL, 'phoenix_lxc_configs.08cb921.json');
-const temps: string[] = [];
-const tmp = (p: string) => {
-  const d = tmpDir(p);
-  temps.push(d);
-  return d;
-};
-test.after(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const { tmp, cleanup } = scratchDirs();
+test.after(cleanup);
 
 test('explain 921: origins, vLLM groups, argv, environment with the FP8 KV note, artifacts', () => {
   const r = runCli(['explain', '921'], ROOT);
   assert.is(r.code, 0, r.stderr);
   const t = r.stdout;
   assert.match(t, /^CTID 921 Template-VLLM-FP8\nclone chain: 921 -> 901 -> 900\n/);
-  assert.match(t, /\n  cores = 2  \(inherited from CTID 901\)\n/);
+  assert.match(t, /\n  cores = 10  \(own\)\n/);
+  assert.match(t, /\n  storage_pool = "quickOS-lxc-disks"  \(inherited from CTID 901\)\n/);
   assert.match(t, /\n  features = \["base_setup","nvidia","vllm"\]  \(base_setup: inherited from CTID 900; nvidia: own; vllm: own\)\n/);
   assert.match(t, /\n  gpu_assignment = "0, 1"  \(inherited from CTID 901\)\n/);
   assert.match(t, /\n  vllm_install\.venv = "\/opt\/vllm"  \(default\)\n/);
@@ -32,6 +28,10 @@ test('explain 921: origins, vLLM groups, argv, environment with the FP8 KV note,
   assert.match(t, /\n  VLLM_ATTENTION_BACKEND=FLASHINFER  \(FP8 KV cache on this GPU \(see notes\)\)\n/);
   assert.match(t, /note: CTID 921: .*so the unit sets VLLM_ATTENTION_BACKEND=FLASHINFER and verify\.sh checks for the V1 engine \[PHX031\]/);
   assert.match(t, /\n  out\/921\/vllm_model_server\.service\n/);
+  assert.match(
+    t,
+    /\n  secrets: HF_TOKEN: values from the host's \/etc\/phoenix\/secrets\/921\.env, then \/etc\/phoenix\/secrets\/shared\.env \(deploy\.sh\), read by the unit from \/etc\/vllm\/secrets\.env \(EnvironmentFile=\)\n/,
+  );
 });
 
 if (fs.existsSync(R08)) {

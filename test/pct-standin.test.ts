@@ -5,11 +5,14 @@
  * the project's notes proxmox-facts.md have the details). Needs no container: only `pct exec` and
  * `pct push` do.
  */
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as path from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FakeHost } from './lib/fake-host';
 import { parsePctConfig } from './lib/pve-conf';
+import { repoRoot } from './lib/paths';
 
 const NOW = { PHX_FAKE_NOW: '1735689600' };
 let host: FakeHost;
@@ -307,6 +310,47 @@ test('pct prints what Proxmox warns while reading the file on stderr', () => {
     [r.status, r.stdout, r.stderr],
     [0, 'status: stopped\n', 'vm 900 - lxc.cgroup.devices.allow is deprecated, this will be a hard error in the future!\n'],
   );
+});
+
+test('VMs and containers share IDs; qm status, start and stop (pve-cluster Cluster.pm:785-797; qemu-server CLI/qm.pm:300-335)', () => {
+  host.defineVm('1002');
+  refused(['create', '1002', 'x.tar.zst', '--rootfs', 'tank:8'], "VM 1002 already exists on node 'fake'");
+  create900();
+  refused(['clone', '900', '1002'], "VM 1002 already exists on node 'fake'");
+  const qm = (args: string[]) => spawnSync(path.join(repoRoot(), 'test', 'harness', 'bin', 'qm'), args, { env: host.env(), encoding: 'utf8' });
+  let r: { status: number | null; stdout: string; stderr: string } = qm(['status', '1002']);
+  assert.equal([r.status, r.stdout, r.stderr], [0, 'status: stopped\n', '']);
+  assert.equal([qm(['stop', '1002']).status, qm(['stop', '1002']).stderr], [255, 'VM 1002 not running\n']);
+  assert.is(qm(['start', '1002']).status, 0);
+  assert.equal([qm(['status', '1002']).stdout, host.isRunning('1002')], ['status: running\n', true]);
+  assert.equal([qm(['start', '1002']).status, qm(['start', '1002']).stderr], [255, 'VM 1002 already running\n']);
+  r = qm(['status', '900']);
+  assert.equal([r.status, r.stderr], [255, "Configuration file 'nodes/fake/qemu-server/900.conf' does not exist\n"]);
+  r = host.pct(['status', '1002']);
+  assert.equal([r.status, r.stderr], [255, "Configuration file 'nodes/fake/lxc/1002.conf' does not exist\n"]);
+});
+
+test('a command that changes the configuration waits for the lock another holds (lock_config: flock on /run/lock/lxc/pve-config-<CTID>.lock)', () => {
+  create900();
+  const lock = path.join(host.fsRoot, 'run', 'lock', 'lxc', 'pve-config-900.lock');
+  // hold the lock for 1.5 s in another process, as pct set or create.sh would
+  const holder = spawn('flock', ['-x', lock, 'sleep', '1.5'], { stdio: 'ignore' });
+  const t0 = Date.now();
+  while (!fs.existsSync(lock)) spawnSync('sleep', ['0.05']);
+  spawnSync('sleep', ['0.2']);
+  const r = host.pct(['set', '900', '--cores', '3']);
+  const waited = Date.now() - t0;
+  holder.kill();
+  assert.equal([r.status, r.stderr], [0, 'trying to acquire lock...\n OK\n']);
+  assert.ok(waited >= 1200, `waited ${waited} ms`);
+  assert.is(host.conf('900').current.cores, '3');
+  // reading needs no lock
+  const held = spawn('flock', ['-x', lock, 'sleep', '3'], { stdio: 'ignore' });
+  spawnSync('sleep', ['0.2']);
+  const t1 = Date.now();
+  assert.match(ok(['config', '900']), /^cores: 3$/m);
+  assert.ok(Date.now() - t1 < 1000);
+  held.kill();
 });
 
 test.run();

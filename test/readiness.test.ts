@@ -47,6 +47,8 @@ if (realSystemdAvailable(SUITE)) {
     ct = await Container.boot();
     installStandins(ct);
     setInstalled(ct);
+    // the example declares HF_TOKEN: its unit reads the container's secrets file (EnvironmentFile=)
+    ct.writeFile('/etc/vllm/secrets.env', 'HF_TOKEN=hf_readinessTestNotARealToken\n', 0o600);
   });
   test.after(async () => {
     await ct?.stop();

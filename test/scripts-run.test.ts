@@ -33,6 +33,7 @@ import { runCli } from './lib/cli';
 const SUITE = 'real-systemd scripts-run suite';
 const UNIT = 'vllm_model_server.service';
 const FIXTURES = path.join(repoRoot(), 'test', 'scripts-run');
+const HF_TOKEN = 'hf_scriptsRunTokenNotARealOne00000';
 
 /**
  * CTID 901 as its own create.sh leaves it on a Proxmox host: the settings, GPU passthrough and LXC
@@ -97,6 +98,8 @@ if (realSystemdAvailable(SUITE)) {
     installStandins(ct);
     host = new FakeHost(ct, { storages: ['quickOS-lxc-disks'] });
     host.define('901', TEMPLATE_901);
+    // The example declares HF_TOKEN (its gated model): the host's secrets file deploy.sh reads.
+    host.writeSecrets('921.env', `HF_TOKEN=${HF_TOKEN}\n`);
   });
   test.after(async () => {
     host?.dispose();
@@ -112,6 +115,11 @@ if (realSystemdAvailable(SUITE)) {
     assert.is(host.unitProp(UNIT, 'UnitFileState'), 'enabled');
     assert.equal(argvRecorded(), JSON.parse(fs.readFileSync(path.join(OUT, '921', 'vllm.argv.json'), 'utf8')));
     assert.is(envRecorded().get('VLLM_USE_FLASHINFER_SAMPLER'), '1');
+    assert.is(envRecorded().get('HF_TOKEN'), HF_TOKEN, 'the server has the token from the host secrets file');
+    assert.not.ok(
+      r.stdout.includes(HF_TOKEN) || r.stderr.includes(HF_TOKEN) || JSON.stringify(r.calls).includes(HF_TOKEN),
+      'the token is never printed nor on a command line',
+    );
     assert.ok(ct.readFile('/etc/systemd/system/vllm_model_server.service').equals(fs.readFileSync(path.join(OUT, '921', UNIT))));
     const conf = host.conf('921');
     assert.equal(conf.current.lxc, [['lxc.apparmor.profile', 'unconfined']], 'the LXC line once, in the current configuration');
@@ -277,6 +285,7 @@ if (realSystemdAvailable(SUITE)) {
   test('the hostile golden case: deploy.sh starts the service with exactly its vllm.argv.json', () => {
     const dir = path.join(tmpDir('hostile'), 'out');
     copyTree(path.join(repoRoot(), 'test', 'golden', 'vllm-hostile-values', 'expected'), dir);
+    host.writeSecrets('921.env', `HF_TOKEN=${HF_TOKEN}\nVLLM_API_KEY=;\n`);
     const before = serviceState();
     const r = host.run([path.join(dir, '921', 'deploy.sh')]);
     assert.is(r.status, 0, describe(r));
@@ -288,22 +297,27 @@ if (realSystemdAvailable(SUITE)) {
       `argv differs:\n got  ${JSON.stringify(splitNul(got))}\n want ${JSON.stringify(want)}`,
     );
     assert.is(ct.exec(['test', '-e', '/tmp/pwned']).status, 1, 'nothing in the argv was run by a shell');
-    // its verify.sh passes too: the served name "100%", and the API key ";" sent as a bearer token
+    // its verify.sh passes too: the served name "100%", and the API key ";" from the container's
+    // secrets file, sent as a bearer token on curl's stdin (the stand-in server answers 401 without it)
+    assert.is(envRecorded().get('VLLM_API_KEY'), ';');
     const v = host.run([path.join(dir, '921', 'verify.sh'), '--json']);
     assert.is(v.status, 0, describe(v));
     assert.is(JSON.parse(v.stdout).failed, 0, v.stdout);
-    assert.ok(
-      v.calls.some((c) => c[0] === 'curl' && c.includes('Authorization: Bearer ;')),
-      'verify.sh sends the API key',
-    );
-    // and its benchmark.sh: the client gets the key (OPENAI_API_KEY), the hostile --model and
-    // --tokenizer, and the server's Hugging Face cache (HF_HOME with $, % and spaces)
+    const curls = v.calls.filter((c) => c[0] === 'curl');
+    assert.ok(curls.length >= 2 && curls.every((c) => c.includes('@-') && !c.some((a) => a.includes('Bearer'))), JSON.stringify(curls));
+    // and its benchmark.sh: the client gets the key (OPENAI_API_KEY, on stdin, never on a command
+    // line: the server answers 401 without it), the hostile --model and --tokenizer, and the
+    // server's Hugging Face cache (HF_HOME with $, % and spaces)
     const b = host.run([path.join(dir, '921', 'benchmark.sh'), '--rounds', '1', '--num-prompts', '2', '--warmup-prompts', '1'], { timeoutMs: 300000 });
     assert.is(b.status, 0, describe(b));
     assert.match(b.stdout, /^ratio on\/off: /m);
     const client = b.ctCalls.filter((c) => c[0] === 'vllm');
     assert.is(client.length, 4);
     assert.ok(client.every((c) => c.includes('hostile/model name \'single\' "double"') && c.includes('$(touch /tmp/pwned)')));
+    assert.ok(
+      [...b.calls, ...b.ctCalls].every((c) => !c.some((a) => a.includes('OPENAI_API_KEY=;') || a.includes('Bearer ;'))),
+      'the key is on no command line',
+    );
     assert.is(ct.exec(['test', '-e', '/tmp/pwned']).status, 1, 'nothing was run by a shell');
   });
 

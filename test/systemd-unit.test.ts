@@ -23,7 +23,16 @@ interface UnitCase {
   argv: string[];
   env: { name: string; value: string }[];
   unset: string[];
+  /** Declared secrets: their names, and the file the unit reads them from (EnvironmentFile=). */
+  secrets: string[];
+  secretsFile: string;
 }
+
+/**
+ * A distinct canary value per secret name: letters and digits only, so that no printer escapes it
+ * out of sight (systemctl show quotes values with special characters).
+ */
+const canary = (name: string): string => `canary${name.replace(/_/g, '')}Zq7x9`;
 
 /** Every vLLM CTID of the example and of the golden cases named vllm-*. */
 function unitCases(): UnitCase[] {
@@ -43,15 +52,22 @@ function unitCases(): UnitCase[] {
         argv: JSON.parse(file('vllm.argv.json')),
         env: c.vllm.service.env,
         unset: c.vllm.service.unset,
+        secrets: c.vllm.secrets.names,
+        secretsFile: c.vllm.secrets.containerFile,
       });
     }
   }
   return out;
 }
 
-/** What the service received: argv and environment as the stand-in recorded them. */
-function startAndRecord(ct: Container, unit: string, dropin?: string): { argv: string[]; env: Map<string, string> } {
+/**
+ * What the service received: argv and environment as the stand-in recorded them. The container's
+ * secrets file is written as deploy.sh writes it (NAME=value lines, mode 0600) with a canary per
+ * declared name.
+ */
+function startAndRecord(ct: Container, unit: string, dropin?: string, c?: UnitCase): { argv: string[]; env: Map<string, string> } {
   ct.exec(['rm', '-rf', '/run/vllm-record.argv', '/run/vllm-record.env', '/etc/systemd/system/vllm_model_server.service.d']);
+  if (c?.secrets.length) ct.writeFile(c.secretsFile, c.secrets.map((n) => `${n}=${canary(n)}\n`).join(''), 0o600);
   ct.writeFile('/etc/systemd/system/vllm_model_server.service', unit);
   if (dropin) ct.writeFile('/etc/systemd/system/vllm_model_server.service.d/50-sampler-off.conf', dropin);
   ct.exec(['systemctl', 'daemon-reload'], { check: true });
@@ -78,6 +94,7 @@ function problems(c: UnitCase, got: { argv: string[]; env: Map<string, string> }
     if (got.env.get(e.name) !== want) out.push(`${e.name} is ${JSON.stringify(got.env.get(e.name))}, want ${JSON.stringify(want)}`);
   }
   for (const n of c.unset) if (got.env.has(n)) out.push(`${n} should be absent but is ${JSON.stringify(got.env.get(n))}`);
+  for (const n of c.secrets) if (got.env.get(n) !== canary(n)) out.push(`secret ${n} is ${JSON.stringify(got.env.get(n))}, want its canary`);
   return out;
 }
 
@@ -116,22 +133,85 @@ if (realSystemdAvailable(SUITE)) {
     });
 
     test(`${c.name}: the service receives exactly the argv and environment`, () => {
-      const got = startAndRecord(ct, c.unit);
+      const got = startAndRecord(ct, c.unit, undefined, c);
       assert.equal(problems(c, got, c.env.find((e) => e.name === 'VLLM_USE_FLASHINFER_SAMPLER')!.value), []);
     });
 
     test(`${c.name}: the drop-in turns the sampler off`, () => {
-      const got = startAndRecord(ct, c.unit, c.dropin);
+      const got = startAndRecord(ct, c.unit, c.dropin, c);
       assert.equal(problems(c, got, '0'), []);
       assert.is(got.env.get('VLLM_USE_FLASHINFER_SAMPLER'), '0');
     });
   }
 
+  /**
+   * Starts the unit with its secrets file and lists every place a canary shows up besides the
+   * service's environment: the unit file, the argv the service got, its /proc cmdline,
+   * `systemctl show` (every property), `systemctl status` and the unit's journal.
+   */
+  const secretLeaks = (c: UnitCase, unit: string): { env: Map<string, string>; leaks: string[] } => {
+    ct.exec(['rm', '-rf', '/run/vllm-record.argv', '/run/vllm-record.env', '/etc/systemd/system/vllm_model_server.service.d']);
+    ct.writeFile(c.secretsFile, c.secrets.map((n) => `${n}=${canary(n)}\n`).join(''), 0o600);
+    ct.writeFile('/etc/systemd/system/vllm_model_server.service', unit);
+    ct.exec(['systemctl', 'daemon-reload'], { check: true });
+    ct.exec(['journalctl', '--rotate', '--vacuum-time=1s'], {});
+    // --no-block: the unit's readiness check waits for vLLM's /health, which this stand-in never serves.
+    ct.exec(['systemctl', 'restart', '--no-block', 'vllm_model_server.service'], { check: true });
+    for (let i = 0; i < 200 && ct.exec(['test', '-f', '/run/vllm-record.env']).status !== 0; i++) ct.exec(['sleep', '0.05']);
+    const env = new Map(
+      splitNul(ct.readFile('/run/vllm-record.env')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]),
+    );
+    const pid = ct.exec(['systemctl', 'show', '-p', 'MainPID', '--value', 'vllm_model_server.service'], { check: true }).stdout.trim();
+    const places: [string, string][] = [
+      ['unit file', unit],
+      ['argv', ct.readFile('/run/vllm-record.argv').toString('utf8')],
+      ['/proc cmdline', ct.exec(['cat', `/proc/${pid}/cmdline`]).stdout],
+      ['systemctl show', ct.exec(['systemctl', 'show', 'vllm_model_server.service']).stdout],
+      ['systemctl status', ct.exec(['systemctl', 'status', '--no-pager', '-l', 'vllm_model_server.service']).stdout],
+      ['journal', ct.exec(['journalctl', '--no-pager', '-u', 'vllm_model_server.service']).stdout],
+    ];
+    ct.exec(['systemctl', 'stop', 'vllm_model_server.service']);
+    const leaks = places.filter(([, text]) => c.secrets.some((n) => text.includes(canary(n)))).map(([where]) => where);
+    return { env, leaks };
+  };
+
+  for (const c of cases.filter((x) => x.secrets.length)) {
+    test(`${c.name}: the service gets ${c.secrets.join(', ')} from EnvironmentFile=; the unit, argv, systemctl show/status and journal never hold them`, () => {
+      const { env, leaks } = secretLeaks(c, c.unit);
+      for (const n of c.secrets) assert.is(env.get(n), canary(n), n);
+      assert.equal(leaks, []);
+      const show = ct.exec(['systemctl', 'show', '-p', 'EnvironmentFiles', 'vllm_model_server.service'], { check: true }).stdout;
+      assert.is(show, `EnvironmentFiles=${c.secretsFile} (ignore_errors=no)\n`, 'systemctl show prints the path only');
+    });
+  }
+
+  test('the secrets checks can fail: the same secret in Environment= is in the unit and in systemctl show', () => {
+    const c = cases.find((x) => x.name === 'example/921')!;
+    assert.equal(c.secrets, ['HF_TOKEN']);
+    const inline = c.unit.replace(/^EnvironmentFile=.*$/m, `Environment="HF_TOKEN=${canary('HF_TOKEN')}"`);
+    assert.is.not(inline, c.unit);
+    const { env, leaks } = secretLeaks(c, inline);
+    assert.is(env.get('HF_TOKEN'), canary('HF_TOKEN'));
+    assert.equal(leaks, ['unit file', 'systemctl show']);
+  });
+
+  test('without its secrets file the unit does not start (EnvironmentFile= without "-"): no silent start without the token', () => {
+    const c = cases.find((x) => x.name === 'example/921')!;
+    ct.exec(['rm', '-f', c.secretsFile], { check: true });
+    ct.writeFile('/etc/systemd/system/vllm_model_server.service', c.unit);
+    ct.exec(['systemctl', 'daemon-reload'], { check: true });
+    const r = ct.exec(['systemctl', 'restart', 'vllm_model_server.service']);
+    assert.is(r.status, 1);
+    assert.match(r.stderr, /failed because of unavailable resources/);
+    assert.is(ct.exec(['systemctl', 'show', '-p', 'Result', '--value', 'vllm_model_server.service']).stdout.trim(), 'resources');
+    ct.exec(['systemctl', 'reset-failed', 'vllm_model_server.service']);
+  });
+
   test('the suite can fail: a unit with UnsetEnvironment=CUDA_HOME is caught', () => {
     const c = cases.find((x) => x.name === 'example/921')!;
     const broken = c.unit.replace(/^ExecStart=/m, 'UnsetEnvironment=CUDA_HOME\nExecStart=');
     assert.is.not(broken, c.unit);
-    const got = startAndRecord(ct, broken);
+    const got = startAndRecord(ct, broken, undefined, c);
     const found = problems(c, got, '1');
     assert.equal(found, ['CUDA_HOME is undefined, want "/usr/local/cuda-12.8"']);
   });
@@ -139,7 +219,7 @@ if (realSystemdAvailable(SUITE)) {
   test('the suite can fail: an argument pasted unquoted is caught', () => {
     const c = cases.find((x) => x.name === 'example/921')!;
     const broken = c.unit.replace(/^ExecStart=(.*)$/m, (_l, rest: string) => `ExecStart=${rest.replace(/"/g, '')} extra`);
-    const got = startAndRecord(ct, broken);
+    const got = startAndRecord(ct, broken, undefined, c);
     assert.ok(problems(c, got, '1').some((p) => p.startsWith('argv differs')));
   });
 

@@ -42,6 +42,7 @@ const CHECKS = [
   'service active',
   'service enabled',
   'unit file bytes',
+  'secrets file',
   'V1 engine',
   'attention backend',
   'sampler log line',
@@ -142,6 +143,8 @@ if (realSystemdAvailable(SUITE)) {
     host = new FakeHost(ct);
     host.define('921', 'net0: name=eth0,bridge=vmbr0,gw=10.0.0.1,hwaddr=52:54:00:AA:BB:D2,ip=10.0.0.221/24,type=veth\n');
     host.setRunning('921', true);
+    // The example declares HF_TOKEN (its gated model): the host's secrets file deploy.sh reads.
+    host.writeSecrets('921.env', 'HF_TOKEN=hf_verifyRunTokenNotARealOne0000\n');
     const d = host.run([path.join(DIR, 'deploy.sh')]);
     if (d.status !== 0) throw new Error(`deploy.sh failed: ${describe(d)}`);
   });

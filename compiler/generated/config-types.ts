@@ -86,13 +86,17 @@ export interface PhoenixLxcConfigs {
    */
   phoenix_scripts_dir?: string;
   /**
+   * Host folder of the secrets files deploy.sh reads, outside git: <CTID>.env, then shared.env, each NAME=value lines, mode 0600, owned by root (README, Secrets). PHOENIX_SECRETS_DIR overrides it when deploy.sh runs. Default /etc/phoenix/secrets.
+   */
+  secrets_dir?: string;
+  /**
    * The host's GPUs by index (the numbers used in gpu_assignment). Default: the plan's two NVIDIA RTX 5060 Ti, compute capability 12.0.
    */
   host_gpus?: {
     [k: string]: HostGpu;
   };
   /**
-   * IDs of Proxmox guests that exist outside this file (VMs, containers managed elsewhere) and may be named in dependencies.
+   * IDs of Proxmox guests that exist outside this file (VMs, containers managed elsewhere) and may be named in dependencies; create.sh asks pct, then qm, whether they run.
    */
   external_guests?: string[];
   /**
@@ -176,7 +180,7 @@ export interface Container {
    */
   start_at_boot?: boolean;
   /**
-   * Start-up order at boot (pct --startup order=).
+   * Start-up order at boot (pct --startup order=): Proxmox starts guests with start_at_boot in ascending order, those without an order last. A dependency that starts at boot must have a lower order; without one, the compiler derives it from the dependencies.
    */
   boot_order?: number;
   /**
@@ -253,7 +257,7 @@ export interface Container {
    */
   application_script?: string;
   /**
-   * CTIDs that must be running before this one.
+   * Guests (CTIDs of this file, or external_guests such as VMs) that must be running before this one: create.sh refuses to run while one is not running, create order and boot order follow them.
    */
   dependencies?: string[];
   /**
@@ -265,9 +269,9 @@ export interface Container {
    */
   pct_options?: string[];
   /**
-   * Raw LXC lines added to /etc/pve/lxc/<ctid>.conf when absent, for example lxc.apparmor.profile=unconfined.
+   * Raw LXC lines for the container's current configuration in /etc/pve/lxc/<ctid>.conf (never a snapshot or the pending changes), each added when the current configuration lacks it (compared as Proxmox rewrites the line, key: value), for example lxc.apparmor.profile=unconfined. Keys that do nothing on current Proxmox (cgroup v1 lxc.cgroup.*) are warned about with their replacement.
    *
-   * Items: An LXC key (lxc.KEY) followed by '=' or ':' and a value on the same line, without control characters or Unicode line separators.
+   * Items: One line without control characters or Unicode line separators, read as Proxmox reads a raw LXC line: lxc.KEY (lower-case letters, digits, '_', '-', '.'), then ':' or '=' and the value. The key must be one Proxmox accepts (the compiler checks it against Proxmox's list and says which character or key it refuses).
    */
   lxc_options?: string[];
   /**
@@ -368,15 +372,15 @@ export interface Container {
     }[];
   };
   /**
-   * Dedicated volumes created and mounted into the container.
+   * Storage volumes mounted into the container, as zfs_volumes (the user's older key).
    */
   volumes?: ZfsVolume[];
   /**
-   * Dedicated ZFS volumes created and mounted into the container.
+   * Storage volumes mounted into the container (pct set --mpN POOL:SIZE_GB,mp=PATH). The same name in several CTIDs is one shared volume.
    */
   zfs_volumes?: ZfsVolume[];
   /**
-   * Host folders bind-mounted into the container.
+   * Host folders bind-mounted into the container (pct set --mpN HOST_PATH,mp=PATH); create.sh creates a missing host folder (Proxmox refuses to start a container whose bind mount source is not a directory). Not allowed on a template: pct snapshot and pct clone refuse bind and device mount points.
    */
   mount_points?: {
     /**
@@ -388,16 +392,16 @@ export interface Container {
      */
     container_path: string;
     /**
-     * Owner uid inside the container.
+     * Owner uid of the host folder, as seen inside the container: create.sh maps it to the host id through the container's id map (unprivileged: 100000 + uid, Proxmox's default map) and chowns the host folder (not recursively).
      */
     owner_uid?: number;
     /**
-     * Owner gid inside the container.
+     * Owner gid of the host folder, as seen inside the container: create.sh maps it to the host id through the container's id map (unprivileged: 100000 + gid, Proxmox's default map) and chowns the host folder (not recursively).
      */
     owner_gid?: number;
   }[];
   /**
-   * Extra uid/gid mappings for an unprivileged container.
+   * Extra uid/gid mappings for an unprivileged container. Not applied by this compiler yet (warning PHX129): the container keeps Proxmox's default map.
    */
   id_maps?: {
     /**
@@ -445,6 +449,10 @@ export interface Container {
   vllm_engine_config?: VllmEngineConfig;
   vllm_install?: VllmInstall;
   vllm_service?: VllmService;
+  /**
+   * Names of the secrets this container's vLLM server needs in its environment, for example ["HF_TOKEN", "VLLM_API_KEY"]; never their values. deploy.sh takes the values from the host's secrets files (secrets_dir) and the unit reads them with EnvironmentFile=. Never inherited by clones.
+   */
+  secrets?: string[];
   vllm_benchmark?: VllmBenchmark;
   /**
    * Legacy: vLLM model (use vllm_engine_config.ModelConfig.model).
@@ -530,9 +538,17 @@ export interface ZfsVolume {
    * Mount point inside the container, an absolute path without ',' or '=' (pct set --mpN would read them as option separators).
    */
   mount_point: string;
+  /**
+   * Owner uid of the volume's top folder, as seen inside the container (applied with chown inside it, not recursively).
+   */
+  owner_uid?: number;
+  /**
+   * Owner gid of the volume's top folder, as seen inside the container (applied with chown inside it, not recursively).
+   */
+  owner_gid?: number;
 }
 /**
- * vLLM engine arguments for this container's server, grouped as the user likes: the plan's ModelConfig (model, dtype, max_model_len, trust_remote_code, ...), CacheConfig (gpu_memory_utilization, kv_cache_dtype, ...), ParallelConfig (tensor_parallel_size, ...), SchedulerConfig (max_num_seqs, ...) and ServerConfig (host, port, api_key, ...). Each key is a vLLM argument name and maps to exactly one command-line flag of vLLM's OpenAI server; a key is valid in any group.
+ * vLLM engine arguments for this container's server, grouped as the user likes: the plan's ModelConfig (model, dtype, max_model_len, trust_remote_code, ...), CacheConfig (gpu_memory_utilization, kv_cache_dtype, ...), ParallelConfig (tensor_parallel_size, ...), SchedulerConfig (max_num_seqs, ...) and ServerConfig (host, port, served_model_name, ...); secrets (api_key, hf_token) are not written here but declared in secrets. Each key is a vLLM argument name and maps to exactly one command-line flag of vLLM's OpenAI server; a key is valid in any group.
  *
  * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
  * via the `definition` "VllmEngineConfig".
@@ -1408,7 +1424,7 @@ export interface VllmService {
    */
   ld_library_path?: string;
   /**
-   * Extra variables for the service. VLLM_* names must be known to the pinned vLLM; CUDA_HOME, LD_LIBRARY_PATH, PATH and VLLM_USE_FLASHINFER_SAMPLER have their own keys.
+   * Extra variables for the service. VLLM_* names must be known to the pinned vLLM; CUDA_HOME, LD_LIBRARY_PATH, PATH and VLLM_USE_FLASHINFER_SAMPLER have their own keys; secret values (HF_TOKEN, VLLM_API_KEY, names ending in _TOKEN, _KEY, _SECRET or PASSWORD, values starting hf_ or sk-) are refused: declare them in secrets.
    */
   environment?: {
     [k: string]: string;

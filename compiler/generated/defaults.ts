@@ -4,6 +4,7 @@ export const DEFAULTS = {
   root: {
     cuda_version: '12.8',
     phoenix_scripts_dir: '/usr/local/phoenix_hypervisor/bin',
+    secrets_dir: '/etc/phoenix/secrets',
     host_gpus: {
       '0': { model: 'NVIDIA GeForce RTX 5060 Ti', compute_capability: '12.0' },
       '1': { model: 'NVIDIA GeForce RTX 5060 Ti', compute_capability: '12.0' },

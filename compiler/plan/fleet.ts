@@ -8,6 +8,7 @@ import { clusterNodes, isCluster, nodeOf } from './cluster';
 import { clusterGpuBudget, gpuBudget, hostGpus } from './gpus';
 import { planHost } from './host';
 import type { ContainerPlan, FleetPlan, SourceInfo } from './model';
+import { fleetOrder } from './order';
 import { planVllm } from './vllm';
 
 /**
@@ -21,6 +22,7 @@ export function planFleet(
   source: SourceInfo,
   compiler: FleetPlan['compiler'],
 ): FleetPlan {
+  const order = fleetOrder(all);
   const containers: ContainerPlan[] = [];
   for (const ctid of selected) {
     const r = all.get(ctid)!;
@@ -32,7 +34,8 @@ export function planFleet(
       ...(node !== undefined ? { node } : {}),
       effective: canonical(r.effective) as Container,
       chain: r.chain,
-      host: planHost(doc, all, r),
+      host: planHost(doc, all, r, order),
+      needs: order.needs.get(ctid) ?? [],
       origin: r.origin,
       featureOrigin: r.featureOrigin,
       ...(vllm ? { vllm } : {}),
@@ -47,8 +50,10 @@ export function planFleet(
     startAtBoot: c.host.startAtBoot,
     ...(c.vllm ? { util: c.vllm.gpuMemoryUtilization } : {}),
   }));
-  if (!isCluster(doc)) return { compiler, source, containers, notices: [], hostGpus: host, gpuBudget: gpuBudget(claims, host) };
+  const chosen = new Set(selected);
+  const createOrder = order.createOrder.filter((id) => chosen.has(id));
+  if (!isCluster(doc)) return { compiler, source, containers, createOrder, notices: [], hostGpus: host, gpuBudget: gpuBudget(claims, host) };
   // A cluster: each node's GPUs have their own budget.
   const budget = clusterGpuBudget(claims, (node) => hostGpus(doc, node));
-  return { compiler, source, containers, notices: [], hostGpus: host, gpuBudget: budget, cluster: { nodes: clusterNodes(doc) } };
+  return { compiler, source, containers, createOrder, notices: [], hostGpus: host, gpuBudget: budget, cluster: { nodes: clusterNodes(doc) } };
 }

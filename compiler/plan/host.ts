@@ -8,12 +8,19 @@ import { DEFAULTS } from '../generated/defaults';
 import type { PhoenixLxcConfigs } from '../generated/config-types';
 import type { ResolvedContainer } from '../resolve';
 import { VLLM_APP_SCRIPT } from '../vllm/catalog';
-import { crossNodeClone } from './cluster';
+import { defaultHostId, parseRawLxcLine } from '../proxmox/lxc-conf';
+import { crossNodeClone, isCluster } from './cluster';
 import { featureSteps, scriptsDir } from './features';
 import { parseGpuAssignment } from './gpus';
-import type { Define, DeclaredCheck, HostPlan } from './model';
+import type { Define, DeclaredCheck, DependencyCheck, HostPlan, MountPlan, OwnerPlan } from './model';
+import { mountLayout } from './mounts';
+import type { FleetOrder } from './order';
 
-export function planHost(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, ResolvedContainer>, rc: ResolvedContainer): HostPlan {
+/**
+ * @param all every resolved CTID (clone sources and volume owners outside the selection included)
+ * @param order the fleet's orders and shared volumes (plan/order.ts), computed once for all CTIDs
+ */
+export function planHost(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, ResolvedContainer>, rc: ResolvedContainer, order: FleetOrder): HostPlan {
   const eff = rc.effective;
   const own = rc.own;
   let define: Define;
@@ -46,10 +53,13 @@ export function planHost(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
   if (eff.swap_mb !== undefined) settings.push(['--swap', String(eff.swap_mb)]);
   if (eff.cores !== undefined) settings.push(['--cores', String(eff.cores)]);
   settings.push(['--onboot', eff.start_at_boot ? '1' : '0']);
-  if (eff.boot_order !== undefined || eff.boot_delay !== undefined) {
+  // pve-startup-order (pve-common src/PVE/JSONSchema.pm:905-927): order=N,up=N; the order follows
+  // the dependencies (plan/order.ts), derived when the config gives none.
+  const boot = order.boot.get(rc.ctid)!;
+  if (boot.order !== undefined || boot.delay !== undefined) {
     settings.push([
       '--startup',
-      [eff.boot_order !== undefined ? `order=${eff.boot_order}` : '', eff.boot_delay !== undefined ? `up=${eff.boot_delay}` : ''].filter(Boolean).join(','),
+      [boot.order !== undefined ? `order=${boot.order}` : '', boot.delay !== undefined ? `up=${boot.delay}` : ''].filter(Boolean).join(','),
     ]);
   }
   const pctFeatures = [...(eff.pct_options ?? [])];
@@ -75,15 +85,48 @@ export function planHost(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
     paths.forEach((p, i) => devices.push([`--dev${i}`, p]));
   }
 
-  const mounts: [string, string][] = [];
-  for (const v of [...(eff.volumes ?? []), ...(eff.zfs_volumes ?? [])]) mounts.push([`mp${mounts.length}`, `${v.pool}:${v.size_gb},mp=${v.mount_point}`]);
-  for (const m of eff.mount_points ?? []) mounts.push([`mp${mounts.length}`, `${m.host_path},mp=${m.container_path}`]);
+  const unprivileged = eff.unprivileged !== false;
+  const mounts: MountPlan[] = [];
+  for (const e of mountLayout(all, rc.ctid)) {
+    if (e.source !== 'own') continue; // a clone's copy of its source's volume, already there
+    if (e.bind) {
+      const b = e.bind;
+      const owner = ownerPlan(b.owner_uid, b.owner_gid, (id) => defaultHostId(id, unprivileged)!);
+      mounts.push({ mp: e.mp, kind: e.kind === 'device' ? 'device' : 'bind', hostPath: b.host_path, path: e.path, ...(owner ? { owner } : {}) });
+      continue;
+    }
+    const v = e.volume!;
+    const owner = ownerPlan(v.owner_uid, v.owner_gid, (id) => id);
+    const shared = order.volumes.find((s) => s.name === v.name && s.users.some((u) => u.ctid === rc.ctid));
+    if (shared && shared.owner !== rc.ctid) {
+      const from = shared.users[0].entry;
+      mounts.push({
+        mp: e.mp,
+        kind: 'shared',
+        name: v.name,
+        pool: from.volume!.pool,
+        path: e.path,
+        ...(owner ? { owner } : {}),
+        from: { ctid: shared.owner, mp: from.mp, path: from.path },
+      });
+    } else {
+      const sharedWith = shared ? [...new Set(shared.users.map((u) => u.ctid))].filter((c) => c !== rc.ctid) : [];
+      mounts.push({ mp: e.mp, kind: 'volume', name: v.name, pool: v.pool, sizeGb: v.size_gb, path: e.path, ...(owner ? { owner } : {}), sharedWith });
+    }
+  }
 
-  // Proxmox writes raw LXC keys as "key: value"; the config may say key=value.
-  const lxcLines = (eff.lxc_options ?? []).map((l) => {
-    const m = /^(lxc\.[a-z0-9_.]+) *[:=] *(.*)$/.exec(l)!;
-    return `${m[1]}: ${m[2]}`;
-  });
+  // Proxmox stores raw LXC lines as [key, value] and writes them back as "key: value"
+  // (pve-container src/PVE/LXC/Config.pm:1179, 1275-1280); the config may say key=value.
+  const lxcLines: [string, string][] = [];
+  for (const text of eff.lxc_options ?? []) {
+    const p = parseRawLxcLine(text);
+    if (p.ok && !lxcLines.some(([k, v]) => k === p.line.key && v === p.line.value)) lxcLines.push([p.line.key, p.line.value]);
+  }
+
+  const dependencies: DependencyCheck[] = (own.dependencies ?? []).map((id) => ({
+    id,
+    kind: isCluster(doc) ? 'cluster' : doc.lxc_configs[id] ? 'ct' : 'guest',
+  }));
 
   const features = featureSteps(own.features ?? []);
 
@@ -107,6 +150,7 @@ export function planHost(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
     devices,
     mounts,
     lxcLines,
+    dependencies,
     features,
     app,
     ...(own.template_snapshot_name ? { snapshot: own.template_snapshot_name } : {}),
@@ -123,4 +167,15 @@ export function planHost(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
     ...(eff.mac_address !== undefined ? { mac: eff.mac_address } : {}),
     startAtBoot: eff.start_at_boot === true,
   };
+}
+
+/**
+ * How create.sh checks and sets a folder's owner (ids as `stat` prints them where the chown runs:
+ * `hostId` maps the container's ids for a host folder, is the identity inside the container).
+ */
+function ownerPlan(uid: number | undefined, gid: number | undefined, hostId: (id: number) => number): OwnerPlan | undefined {
+  if (uid === undefined && gid === undefined) return undefined;
+  if (uid !== undefined && gid !== undefined) return { stat: '%u:%g', want: `${hostId(uid)}:${hostId(gid)}`, chown: `${hostId(uid)}:${hostId(gid)}` };
+  if (uid !== undefined) return { stat: '%u', want: String(hostId(uid)), chown: String(hostId(uid)) };
+  return { stat: '%g', want: String(hostId(gid!)), chown: `:${hostId(gid!)}` };
 }

@@ -27,10 +27,20 @@ export interface Notice {
   message: string;
 }
 
+/** Why a CTID must come after another one when creating the fleet. */
+export interface Need {
+  ctid: string;
+  why: 'clone source' | 'dependency' | 'shared volume';
+  /** The volume name, for 'shared volume'. */
+  volume?: string;
+}
+
 export interface FleetPlan {
   compiler: { name: string; version: string };
   source: SourceInfo;
   containers: ContainerPlan[];
+  /** The selected CTIDs in the order to create them (compiler/plan/order.ts). */
+  createOrder: string[];
   /** The compile's warnings and notes for the selected CTIDs. */
   notices: Notice[];
   /** The host's GPUs (host_gpus, or the schema's default: the plan's two RTX 5060 Ti). */
@@ -60,6 +70,8 @@ export interface ContainerPlan {
   vllm?: VllmPlan;
   /** What create.sh does on the host. */
   host: HostPlan;
+  /** The CTIDs to create (or start) before this one, and why. */
+  needs: Need[];
   /** Where each effective value comes from (for explain). */
   origin: Record<string, Origin>;
   featureOrigin: Record<string, Origin>;
@@ -96,6 +108,30 @@ export interface NvidiaPlan {
   cudaVersion: string;
 }
 
+/** A folder's owner as create.sh checks and sets it: `stat -c STAT` must print WANT, else `chown CHOWN`. */
+export interface OwnerPlan {
+  stat: string;
+  want: string;
+  chown: string;
+}
+
+export type MountPlan =
+  /** A new volume on `pool` this CTID allocates (pct set --mpN POOL:SIZE,mp=PATH). */
+  | { mp: string; kind: 'volume'; name: string; pool: string; sizeGb: number; path: string; owner?: OwnerPlan; sharedWith: string[] }
+  /** The volume `name` that CTID `from.ctid` allocated as its `from.mp` (mounted at `from.path` there), mounted here too. */
+  | { mp: string; kind: 'shared'; name: string; pool: string; path: string; owner?: OwnerPlan; from: { ctid: string; mp: string; path: string } }
+  /** A host folder (created when missing), its owner in host ids. */
+  | { mp: string; kind: 'bind' | 'device'; hostPath: string; path: string; owner?: OwnerPlan };
+
+/**
+ * A guest create.sh asks about: a CTID of the file (pct status), an external guest (pct status,
+ * else qm status), or in a cluster any guest on any node (pvesh, through cluster.sh).
+ */
+export interface DependencyCheck {
+  id: string;
+  kind: 'ct' | 'guest' | 'cluster';
+}
+
 export interface HostPlan {
   define: Define;
   /** `pct set` options, in a fixed order, as [option, value] pairs. */
@@ -103,10 +139,15 @@ export interface HostPlan {
   gpus: number[];
   /** Device passthrough for the assigned GPUs: `pct set --devN path`. */
   devices: [string, string][];
-  /** Volume and bind mounts: mpN -> spec; added only when mpN is absent. */
-  mounts: [string, string][];
-  /** Lines of /etc/pve/lxc/<ctid>.conf, appended only when absent. */
-  lxcLines: string[];
+  /** The CTID's own mount points, in mpN order; each added only when mpN is absent. */
+  mounts: MountPlan[];
+  /**
+   * Raw LXC lines for the current configuration of /etc/pve/lxc/<ctid>.conf, as [key, value] the
+   * way Proxmox stores them; each added when the current configuration lacks it.
+   */
+  lxcLines: [string, string][];
+  /** Guests that must be running before create.sh changes anything. */
+  dependencies: DependencyCheck[];
   features: FeatureStep[];
   app: { kind: 'vllm' } | { kind: 'script'; script: string } | { kind: 'none' };
   /** The template snapshot this CTID takes at the end of create.sh. */
@@ -202,6 +243,27 @@ export interface VllmServicePlan {
   /** Seconds deploy.sh waits for a start to finish: startTimeoutSec and a margin for systemd's own steps. */
   deployWaitSec: number;
   samplerOn: boolean;
+  /** EnvironmentFile= of the unit (the container's secrets file), when secrets are declared. */
+  environmentFile?: string;
+}
+
+/**
+ * Secrets of one server (compiler/vllm/secrets.ts): the config declares names; deploy.sh reads the
+ * values on the host from hostDir/hostFiles (first file that sets a name wins), writes exactly the
+ * declared names to containerFile (mode 0600, root) and the unit reads it with EnvironmentFile=.
+ */
+export interface VllmSecretsPlan {
+  /** The declared names, sorted (the order of the container's file); empty when none are declared. */
+  names: string[];
+  /** The host's secrets folder (secrets_dir; deploy.sh lets PHOENIX_SECRETS_DIR override it). */
+  hostDir: string;
+  /** File names in hostDir, in the order deploy.sh reads them: the CTID's own, then the shared one. */
+  hostFiles: string[];
+  /** In the container: the folder deploy.sh creates (mode 0700) and the file it writes. */
+  containerDir: string;
+  containerFile: string;
+  /** VLLM_API_KEY is declared: the server requires a key on /v1; verify.sh and benchmark.sh read it from containerFile at run time. */
+  apiKey: boolean;
 }
 
 /**
@@ -247,8 +309,8 @@ export interface VllmPlan {
   tensorParallelSize: number;
   pipelineParallelSize: number;
   gpus: HostGpu[];
-  /** The key vLLM's server requires on /v1 (its --api-key, else VLLM_API_KEY in the unit), or ''. */
-  apiKey: string;
+  /** The secrets the server gets through the unit's EnvironmentFile= (names only, never values). */
+  secrets: VllmSecretsPlan;
   /** An embedding (pooling) model: verify.sh asks /v1/embeddings instead of a completion. */
   embedding: boolean;
   /** FP8 KV cache, and FP8 weights: verify.sh looks for vLLM's lines for each. */

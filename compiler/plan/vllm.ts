@@ -13,6 +13,7 @@ import { nodeOf } from './cluster';
 import { hostGpus, parseGpuAssignment } from './gpus';
 import type { Container, PhoenixLxcConfigs } from '../generated/config-types';
 import type { EnvVar, PlannedSetting, VllmApi, VllmBenchmarkPlan, VllmInstallPlan, VllmPlan } from './model';
+import { CONTAINER_SECRETS_DIR, CONTAINER_SECRETS_FILE, ctidSecretsFile, secretsDir, SHARED_SECRETS_FILE } from '../vllm/secrets';
 
 /**
  * The unit, as the user's application script names it, in the system unit folder; its drop-ins
@@ -79,6 +80,9 @@ export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
   const backendName = env.find((e) => e.name === 'VLLM_ATTENTION_BACKEND')?.value ?? '';
   const backendLines = idx.catalog.attention_backend_log_lines;
   const embedding = eff.vllm_model_type === 'embedding' || get<string>('runner') === 'pooling';
+  // Declared on this CTID only (never inherited: resolve.ts NOT_INHERITED); sorted so that the
+  // container's file does not change when the config reorders them.
+  const secretNames = [...(eff.secrets ?? [])].sort();
   return {
     version: idx.catalog.vllm_version,
     settings,
@@ -93,7 +97,14 @@ export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
     tensorParallelSize: get<number>('tensor_parallel_size') ?? 1,
     pipelineParallelSize: get<number>('pipeline_parallel_size') ?? 1,
     gpus,
-    apiKey: apiKey(get<string | string[]>('api_key'), env),
+    secrets: {
+      names: secretNames,
+      hostDir: secretsDir(doc),
+      hostFiles: [ctidSecretsFile(rc.ctid), SHARED_SECRETS_FILE],
+      containerDir: CONTAINER_SECRETS_DIR,
+      containerFile: CONTAINER_SECRETS_FILE,
+      apiKey: secretNames.includes('VLLM_API_KEY'),
+    },
     embedding,
     kvCacheFp8: (kv ?? '').startsWith('fp8'),
     quantizationFp8: quant === 'fp8',
@@ -127,6 +138,7 @@ export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
       readiness: { url: readyUrl, seconds: readySeconds, argv: ['/bin/sh', '-c', READY_SCRIPT, 'vllm-ready', readyUrl, String(readySeconds)] },
       deployWaitSec: service.start_timeout_sec + DEPLOY_MARGIN_SEC,
       samplerOn: service.flashinfer_sampler,
+      ...(secretNames.length ? { environmentFile: CONTAINER_SECRETS_FILE } : {}),
     },
     api,
     logLines: idx.catalog.log_lines,
@@ -140,16 +152,6 @@ export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
     },
     ...(embedding ? {} : { benchmark: benchmarkPlan(eff, model, get, env) }),
   };
-}
-
-/**
- * The key vLLM's server requires on /v1: its --api-key (the first, when several), else
- * VLLM_API_KEY in the unit, else '' (vllm/entrypoints/openai/api_server.py, build_app).
- */
-function apiKey(flag: string | string[] | undefined, env: readonly EnvVar[]): string {
-  const key = Array.isArray(flag) ? flag[0] : flag;
-  if (typeof key === 'string' && key !== '') return key;
-  return env.find((e) => e.name === 'VLLM_API_KEY')?.value ?? '';
 }
 
 /**

@@ -16,6 +16,7 @@ import type { CatalogIndex } from './catalog';
 import { unknownArgMessage, VLLM_APP_SCRIPT } from './catalog';
 import type { VllmFlag } from './catalog-types';
 import { parseVllmArgs } from './args';
+import { SECRET_SETTINGS } from './secrets';
 import { bashRefusal } from '../../encode/bash';
 import { systemdRefusal } from '../../encode/systemd';
 
@@ -174,6 +175,9 @@ export function collectLayer(idx: CatalogIndex, ctid: string, c: Container, r: S
   const out: VllmSetting[] = [];
   const base: PathSeg[] = ['lxc_configs', ctid];
   const add = (dest: string, value: unknown, path: PathSeg[], source: SettingSource) => {
+    // api_key and hf_token are never settings: check/secrets.ts refuses them (PHX040, without
+    // quoting the value) and `migrate` moves them into the host's secrets file.
+    if (dest in SECRET_SETTINGS) return;
     const flag = idx.byDest.get(dest);
     if (!flag) {
       r.report('error', 'PHX020', path, unknownArgMessage(idx, dest), { key: true });

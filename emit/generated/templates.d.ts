@@ -16,9 +16,9 @@ export declare function benchmark_sh(it: { prelude: string; v: M.VllmPlan; b: M.
 /** emit/templates/cluster.sh.ejs */
 export declare function cluster_sh(it: { header: string; nodes: { name: string; address: string }[]; ctids: { ctid: string; node: string }[] }, escapeFn: Escape): string;
 /** emit/templates/create.sh.ejs */
-export declare function create_sh(it: { prelude: string; host: M.HostPlan }, escapeFn: Escape): string;
+export declare function create_sh(it: { prelude: string; guard: string; host: M.HostPlan; checkSecrets: boolean }, escapeFn: Escape): string;
 /** emit/templates/deploy.sh.ejs */
-export declare function deploy_sh(it: { prelude: string; service: M.VllmServicePlan; api: M.VllmApi; waitSeconds: number }, escapeFn: Escape): string;
+export declare function deploy_sh(it: { prelude: string; service: M.VllmServicePlan; secrets: M.VllmSecretsPlan; api: M.VllmApi; waitSeconds: number }, escapeFn: Escape): string;
 /** emit/templates/features/base_setup.sh.ejs */
 export declare function features_base_setup_sh(it: { prelude: string }, escapeFn: Escape): string;
 /** emit/templates/features/nvidia.sh.ejs */
@@ -26,8 +26,8 @@ export declare function features_nvidia_sh(it: { prelude: string; n: M.NvidiaPla
 /** emit/templates/features/vllm.sh.ejs */
 export declare function features_vllm_sh(it: { prelude: string; i: M.VllmInstallPlan }, escapeFn: Escape): string;
 /** emit/templates/phoenix.ejs */
-export declare function phoenix(it: { prelude: string; rows: { ctid: string; name: string; node: string; runs: string }[]; cluster: boolean }, escapeFn: Escape): string;
+export declare function phoenix(it: { prelude: string; rows: { ctid: string; name: string; node: string; runs: string; needs: string }[]; cluster: boolean }, escapeFn: Escape): string;
 /** emit/templates/verify.sh.ejs */
 export declare function verify_sh(it: { prelude: string; v: M.VllmPlan; scriptsDir: string; checks: M.DeclaredCheck[] }, escapeFn: Escape): string;
 /** emit/templates/vllm_model_server.service.ejs */
-export declare function vllm_model_server_service(it: { header: string; enc: UnitEncoders; ctid: string; servedModelName: string; description: string; workingDirectory: string; env: M.EnvVar[]; unset: string[]; argv: string[]; readiness: M.VllmServicePlan['readiness']; restartSec: number; startTimeoutSec: number }, escapeFn: Escape): string;
+export declare function vllm_model_server_service(it: { header: string; enc: UnitEncoders; ctid: string; servedModelName: string; description: string; workingDirectory: string; env: M.EnvVar[]; environmentFile: string; secretNames: string[]; unset: string[]; argv: string[]; readiness: M.VllmServicePlan['readiness']; restartSec: number; startTimeoutSec: number }, escapeFn: Escape): string;

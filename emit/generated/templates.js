@@ -67,7 +67,13 @@ function encode_char(c) {
     ; __append(escapeFn( it.v.servedModelName ))
     ; __append("\nreadonly EXPECTED_GAIN=")
     ; __append(escapeFn( String(it.b.expectedGain) ))
-    ; __append("\n# Where the client writes its result files inside the container (removed at the end).\nreadonly RESULTS=/var/tmp/phoenix-benchmark\nrounds=")
+    ; __append("\n")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("readonly SECRETS_DST=")
+    ; __append(escapeFn( it.v.secrets.containerFile ))
+    ; __append("\n# The server requires its API key on /v1 (VLLM_API_KEY in its secrets file): read inside the\n# container at run time (below) and handed to the client on stdin, which puts it into its own\n# environment as OPENAI_API_KEY (what vllm bench serve sends, endpoint_request_func.py:129-131);\n# never written here nor on a command line.\napi_key=\"\"\n")
+    ;  } 
+    ; __append("# Where the client writes its result files inside the container (removed at the end).\nreadonly RESULTS=/var/tmp/phoenix-benchmark\nrounds=")
     ; __append(escapeFn( String(it.b.rounds) ))
     ; __append("\nnum_prompts=")
     ; __append(escapeFn( String(it.b.numPrompts) ))
@@ -77,22 +83,30 @@ function encode_char(c) {
     ; __append(escapeFn( String(it.b.warmupPrompts) ))
     ; __append("\ntimeout=")
     ; __append(escapeFn( String(it.b.runTimeoutSec) ))
-    ; __append("\nresult_dir=\"\"\n\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--rounds | --num-prompts | --max-concurrency | --warmup-prompts | --timeout | --result-dir)\n		[ $# -ge 2 ] || {\n			printf '%s needs a value\\n' \"$1\" >&2\n			exit 2\n		}\n		case \"$1\" in\n		--rounds) rounds=$2 ;;\n		--num-prompts) num_prompts=$2 ;;\n		--max-concurrency) max_concurrency=$2 ;;\n		--warmup-prompts) warmup_prompts=$2 ;;\n		--timeout) timeout=$2 ;;\n		--result-dir) result_dir=$2 ;;\n		esac\n		shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\nfor n in \"$rounds\" \"$num_prompts\" \"$max_concurrency\" \"$warmup_prompts\" \"$timeout\"; do\n	case \"$n\" in '' | *[!0-9]* | 0)\n		printf 'counts and seconds must be positive whole numbers, not %s\\n' \"$n\" >&2\n		exit 2\n		;;\n	esac\ndone\nneed_tools pct python3\n# The \"on\" rounds need the sampler on in the unit itself (--sampler-on only removes the drop-in).\nreadonly SAMPLER_IN_UNIT=")
+    ; __append("\nresult_dir=\"\"\n\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--rounds | --num-prompts | --max-concurrency | --warmup-prompts | --timeout | --result-dir)\n		[ $# -ge 2 ] || {\n			printf '%s needs a value\\n' \"$1\" >&2\n			exit 2\n		}\n		case \"$1\" in\n		--rounds) rounds=$2 ;;\n		--num-prompts) num_prompts=$2 ;;\n		--max-concurrency) max_concurrency=$2 ;;\n		--warmup-prompts) warmup_prompts=$2 ;;\n		--timeout) timeout=$2 ;;\n		--result-dir) result_dir=$2 ;;\n		esac\n		shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\nfor n in \"$rounds\" \"$num_prompts\" \"$max_concurrency\" \"$warmup_prompts\" \"$timeout\"; do\n	case \"$n\" in '' | *[!0-9]* | 0)\n		printf 'counts and seconds must be positive whole numbers, not %s\\n' \"$n\" >&2\n		exit 2\n		;;\n	esac\ndone\nneed_tools pct python3\n")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("api_key=$(in_ct sed -n 's/^VLLM_API_KEY=//p' \"$SECRETS_DST\" 2>/dev/null || true)\n[ -n \"$api_key\" ] || die \"VLLM_API_KEY is not in\" \"$SECRETS_DST\" \"in the container: run deploy.sh\"\n")
+    ;  } 
+    ; __append("# The \"on\" rounds need the sampler on in the unit itself (--sampler-on only removes the drop-in).\nreadonly SAMPLER_IN_UNIT=")
     ; __append(escapeFn( it.v.service.samplerOn ? 'on' : 'off' ))
     ; __append("\n[ \"$SAMPLER_IN_UNIT\" = on ] || die \"the config turns the FlashInfer sampler off for this CTID (vllm_service.flashinfer_sampler false); set it to true to compare on and off\"\nif [ -n \"$result_dir\" ]; then\n	mkdir -p \"$result_dir\"\nfi\n\n# Restore the sampler state we found, whatever happens from here on.\noriginal=on\nin_ct test -f \"$DROPIN_DST\" && original=off\nrestore() {\n	local now=on\n	in_ct test -f \"$DROPIN_DST\" && now=off\n	if [ \"$now\" != \"$original\" ]; then\n		log \"restoring the sampler\" \"$original\"\n		bash \"$HERE\"/deploy.sh --sampler-\"$original\" >/dev/null || log \"ERROR: could not restore the sampler state\"\n	fi\n	in_ct rm -rf \"$RESULTS\" || true\n}\ntrap restore EXIT\ntrap 'exit 130' INT TERM\n\n# bench PREFIX SEED PROMPTS [FLAG...]: one run of vllm bench serve (vllm/benchmarks/serve.py of\n# vLLM ")
     ; __append(escapeFn( it.v.version ))
-    ; __append("), at most $timeout seconds. Random prompts of the server's tokenizer (loaded from its\n# Hugging Face cache, offline); every request samples with temperature > 0, top_p < 1 and\n# top_k > 0, so vLLM runs its top-p/top-k sampler (FlashInfer's when the sampler is on: no\n# per-request seed is ever sent); the client sends greedy requests (temperature 0) unless told\n# (serve.py:1136-1137). All requests are released at once, max_concurrency in flight; the end of\n# sequence is ignored, so each generates exactly the output length. The client's first request\n# is an untimed readiness check (serve.py:429-469); the timing covers the PROMPTS requests.\nbench() {\n	local prefix=$1 seed=$2 prompts=$3\n	shift 3\n	in_ct timeout \"$timeout\" env -i")
+    ; __append("), at most $timeout seconds. Random prompts of the server's tokenizer (loaded from its\n# Hugging Face cache, offline); every request samples with temperature > 0, top_p < 1 and\n# top_k > 0, so vLLM runs its top-p/top-k sampler (FlashInfer's when the sampler is on: no\n# per-request seed is ever sent); the client sends greedy requests (temperature 0) unless told\n# (serve.py:1136-1137). All requests are released at once, max_concurrency in flight; the end of\n# sequence is ignored, so each generates exactly the output length. The client's first request\n# is an untimed readiness check (serve.py:429-469); the timing covers the PROMPTS requests.\nbench() {\n	local prefix=$1 seed=$2 prompts=$3\n	shift 3\n	")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("printf '%s\\n' \"$api_key\" | ")
+    ;  } 
+    ; __append("in_ct timeout \"$timeout\" env -i")
     ;  for (const e of it.b.env) { 
     ; __append(" ")
     ; __append(escapeFn( e ))
     ;  } 
-    ;  if (it.v.apiKey) { 
-    ; __append(" ")
-    ; __append(escapeFn( 'OPENAI_API_KEY=' + it.v.apiKey ))
-    ;  } 
     ; __append(" ")
     ; __append(escapeFn( 'PATH=' + it.v.install.venv + '/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' ))
-    ; __append(" \\\n		\"$VLLM\" bench serve --endpoint-type openai --base-url \"$BASE_URL\" --endpoint /v1/completions \\\n		--model \"$MODEL\" --served-model-name \"$SERVED_MODEL\"")
+    ; __append(" \\\n		")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("sh -c 'IFS= read -r OPENAI_API_KEY && export OPENAI_API_KEY && exec \"$@\"' sh ")
+    ;  } 
+    ; __append("\"$VLLM\" bench serve --endpoint-type openai --base-url \"$BASE_URL\" --endpoint /v1/completions \\\n		--model \"$MODEL\" --served-model-name \"$SERVED_MODEL\"")
     ;  for (const a of it.b.tokenizerArgs) { 
     ; __append(" ")
     ; __append(escapeFn( a ))
@@ -188,25 +202,119 @@ function encode_char(c) {
   var __output = "";
   function __append(s) { if (s !== undefined && s !== null) __output += s }
     ; __append( it.prelude )
-    ;  if (it.host.lxcLines.length) { 
-    ; __append("# PHOENIX_PVE_LXC_DIR only for tests or a non-standard host layout.\nreadonly CONF=\"${PHOENIX_PVE_LXC_DIR:-/etc/pve/lxc}/$CTID.conf\"\n")
+    ;  const h = it.host; 
+    ;  const binds = h.mounts.filter((m) => m.kind === 'bind' || m.kind === 'device'); 
+    ;  const shared = h.mounts.filter((m) => m.kind === 'shared'); 
+    ;  const volumeOwners = h.mounts.filter((m) => (m.kind === 'volume' || m.kind === 'shared') && m.owner); 
+    ;  if (h.lxcLines.length) { 
+    ; __append("# /etc/pve/lxc/<CTID>.conf, and the lock Proxmox holds while it changes that file (lock_config:\n# flock on /run/lock/lxc/pve-config-<CTID>.lock, at most 10 s: pve-container\n# src/PVE/LXC/Config.pm:34-56, pve-guest-common src/PVE/AbstractConfig.pm:294-333).\n# PHOENIX_PVE_LXC_DIR and PHOENIX_PVE_LOCK_DIR only for tests or a non-standard host layout.\nreadonly CONF=\"${PHOENIX_PVE_LXC_DIR:-/etc/pve/lxc}/$CTID.conf\"\nreadonly CONF_LOCK=\"${PHOENIX_PVE_LOCK_DIR:-/run/lock/lxc}/pve-config-$CTID.lock\"\n")
     ;  } 
-    ;  if (it.host.features.some((f) => !f.builtin) || it.host.app.kind === 'script') { 
+    ;  if (binds.length) { 
+    ; __append("# Host folders of bind mounts are \"$HOST_ROOT/<path>\"; PHOENIX_HOST_ROOT only for tests.\nreadonly HOST_ROOT=\"${PHOENIX_HOST_ROOT:-}\"\n")
+    ;  } 
+    ;  if (h.features.some((f) => !f.builtin) || h.app.kind === 'script') { 
     ; __append("readonly SCRIPTS_DIR=")
-    ; __append(escapeFn( it.host.scriptsDir ))
+    ; __append(escapeFn( h.scriptsDir ))
     ; __append("\n")
     ;  } 
-    ; __append("\n# 1. Prerequisites on the host.\nneed_tools pct pvesm\n")
-    ;  if (it.host.storagePool) { 
+    ; __append("\ndry_run=0\nfor arg in \"$@\"; do\n	case \"$arg\" in\n	--dry-run) dry_run=1 ;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$arg\" >&2\n		exit 2\n		;;\n	esac\ndone\n\n# Runs a command that changes the host; with --dry-run prints it instead, as \"would run:\" and the\n# words as bash reads them (bare when made of [A-Za-z0-9_@%+=:,./-], else quoted by printf %q).\nrun() {\n	local word line='would run:'\n	if [ \"$dry_run\" = 1 ]; then\n		for word in \"$@\"; do\n			if [[ $word =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then\n				line+=\" $word\"\n			else\n				line+=\" $(printf '%q' \"$word\")\"\n			fi\n		done\n		printf '%s\\n' \"$line\"\n	else\n		\"$@\"\n	fi\n}\n")
+    ;  if (it.guard) { 
+    ; __append("\n")
+    ; __append( it.guard )
+    ;  } 
+    ;  if (h.dependencies.length) { 
+    ; __append("\n# Refuses to go on unless guest $1 runs: pct status prints \"status: running\" (pve-container\n# src/PVE/CLI/pct.pm:80-81); a guest defined elsewhere ($2 = guest) may be a VM: qm status prints\n# the same (qemu-server src/PVE/CLI/qm.pm:320-335); in a cluster ($2 = cluster) the guest may live\n# on any node: cluster.sh asks pvesh. Proxmox itself checks no dependency.\nrequire_running() {\n	local out tool=pct\n")
+    ;  if (h.dependencies.some((d) => d.kind === 'cluster')) { 
+    ; __append("	if [ \"$2\" = cluster ]; then\n		out=$(cluster_guest \"$1\")\n		[ -n \"$out\" ] || die \"dependency $1 does not exist in the cluster: create it first\"\n		[ \"${out##* }\" = running ] || die \"dependency $1 is not running (status: ${out##* }, on node ${out%% *}): start it first, then run this again\"\n		log \"dependency $1 is running (on node ${out%% *})\"\n		return 0\n	fi\n")
+    ;  } 
+    ; __append("	if ! out=$(pct status \"$1\" 2>/dev/null); then\n		[ \"$2\" = guest ] || die \"dependency CTID $1 does not exist on this host: create it first (phoenix create $1)\"\n		tool=qm\n		out=$(qm status \"$1\" 2>/dev/null) || die \"dependency $1 is neither a container (pct status) nor a VM (qm status) on this host: create it first\"\n	fi\n	[ \"$out\" = \"status: running\" ] || die \"dependency $1 is not running (${out:-no status}): start it first ($tool start $1), then run this again\"\n	log \"dependency $1 is running\"\n}\n")
+    ;  } 
+    ;  if (h.mounts.length) { 
+    ; __append("\n# Is there a mount point $1 in this container? pct config prints the current configuration with\n# its pending changes (pve-container src/PVE/API2/LXC/Config.pm:24-101, CLI/pct.pm:1073-1094).\nhas_mp() {\n	pct config \"$CTID\" 2>/dev/null | grep -q \"^$1: \"\n}\n")
+    ;  } 
+    ;  if (shared.length) { 
+    ; __append("\n# Sets MP_VOLUME and MP_PATH to the volume and the mount path of mount point $2 of CTID $1, as pct\n# config prints it (\"mpN: VOLUME,mp=PATH,...\": print_ct_mountpoint puts the volume first,\n# pve-container src/PVE/LXC/Config.pm:1486-1497); fails when there is none.\nmount_point_of() {\n	local line item\n	local -a items\n	MP_VOLUME=\n	MP_PATH=\n	line=$(pct config \"$1\" 2>/dev/null | sed -n \"s/^$2: //p\") || line=\n	[ -n \"$line\" ] || return 1\n	IFS=, read -ra items <<<\"$line\"\n	MP_VOLUME=${items[0]#volume=}\n	for item in \"${items[@]:1}\"; do\n		case \"$item\" in mp=*) MP_PATH=${item#mp=} ;; esac\n	done\n}\n")
+    ;  } 
+    ;  if (h.lxcLines.length) { 
+    ; __append("\n# Raw LXC lines belong in the container's current configuration: the lines of $CONF before its\n# first section header. parse_pct_config starts a new section at every \"[pve:pending]\" or\n# \"[name]\" line and never returns to the current one (pve-container\n# src/PVE/LXC/Config.pm:1160-1171), so a line after a snapshot section belongs to that snapshot.\nreadonly SECTION_HEADER='^\\[(pve:pending|[a-z][a-z0-9_-]+)\\][[:space:]]*$'\n# A raw line as parse_pct_config reads it (Config.pm:1179): the key, ':' or blanks and '=', the value.\nreadonly RAW_LXC_LINE='^(lxc\\.[a-z0-9_.-]+)(:|[[:space:]]*=)[[:space:]]*(.*)$'\n# [key value] pairs, as Proxmox stores them and writes them back (\"key: value\", Config.pm:1275-1280).\n# shellcheck disable=SC2054 # a comma in a value is data\nreadonly -a LXC_LINES=(\n")
+    ;  for (const [k, v] of h.lxcLines) { 
+    ; __append("	")
+    ; __append(escapeFn( k ))
+    ; __append(" ")
+    ; __append(escapeFn( v ))
+    ; __append("\n")
+    ;  } 
+    ; __append(")\n\n# Line number of the first section header of $CONF (empty when it has none).\nfirst_section_line() {\n	{ LC_ALL=C grep -n -i -m 1 -E \"$SECTION_HEADER\" \"$CONF\" || true; } | cut -d: -f1\n}\n\n# The current configuration: the lines before the first section header.\ncurrent_config() {\n	local n\n	n=$(first_section_line)\n	if [ -n \"$n\" ]; then\n		head -n \"$((n - 1))\" \"$CONF\"\n	else\n		cat \"$CONF\"\n	fi\n}\n\n# Does the current configuration hold the raw line with key $1 and value $2, written in any of the\n# forms Proxmox reads (key: value, key=value, key = value)?\nhas_lxc_line() {\n	local LC_ALL=C line value\n	while IFS= read -r line || [ -n \"$line\" ]; do\n		[[ $line =~ $RAW_LXC_LINE ]] || continue\n		[ \"${BASH_REMATCH[1]}\" = \"$1\" ] || continue\n		value=${BASH_REMATCH[3]}\n		value=${value%\"${value##*[![:space:]]}\"}\n		[ \"$value\" = \"$2\" ] && return 0\n	done < <(current_config)\n	return 1\n}\n\n# Puts the lines \"$@\" at the end of the current configuration (after its last non-blank line) and\n# keeps every other byte of the file. The new file replaces the old one at once, as Proxmox writes\n# it: a temporary file beside it, then a rename (file_set_contents, pve-common src/PVE/File.pm:49-100,\n# which cfs_write_file uses, pve-cluster src/PVE/Cluster.pm:588-604).\nadd_lxc_lines() {\n	local n last tmp=\"$CONF.tmp.$$\"\n	n=$(first_section_line)\n	last=$({ current_config | LC_ALL=C grep -n -v -E '^[[:space:]]*$' || true; } | tail -n 1 | cut -d: -f1)\n	last=${last:-0}\n	head -n \"$last\" \"$CONF\" >\"$tmp\"\n	# a last line without its newline gets one before ours\n	if [ -s \"$tmp\" ] && [ -n \"$(tail -c 1 \"$tmp\")\" ]; then\n		printf '\\n' >>\"$tmp\"\n	fi\n	printf '%s\\n' \"$@\" >>\"$tmp\"\n	tail -n \"+$((last + 1))\" \"$CONF\" >>\"$tmp\"\n	mv -f \"$tmp\" \"$CONF\"\n	[ -z \"$n\" ] || log \"kept the sections after line $n (snapshots, pending changes) as they were\"\n}\n\n# Adds the LXC_LINES the current configuration lacks.\napply_lxc_lines() {\n	local i lock\n	local -a missing=()\n	if [ ! -f \"$CONF\" ]; then\n		[ \"$dry_run\" = 1 ] || die \"$CONF does not exist\"\n		printf 'would add to the current configuration of %s (when the new container lacks them):\\n' \"$CONF\"\n		printf '  %s: %s\\n' \"${LXC_LINES[@]}\"\n		return 0\n	fi\n	# check_lock (pve-guest-common src/PVE/AbstractConfig.pm:336-340): a locked container's\n	# configuration is not changed.\n	lock=$(current_config | sed -n '/^lock:/{s/^lock:[[:space:]]*//p;q;}')\n	[ -z \"$lock\" ] || die \"CT is locked ($lock): Proxmox changes nothing while it is; run this again when the lock is gone\"\n	for ((i = 0; i < ${#LXC_LINES[@]}; i += 2)); do\n		has_lxc_line \"${LXC_LINES[i]}\" \"${LXC_LINES[i + 1]}\" || missing+=(\"${LXC_LINES[i]}: ${LXC_LINES[i + 1]}\")\n	done\n	if [ \"${#missing[@]}\" = 0 ]; then\n		log \"the current configuration has every LXC line\"\n		return 0\n	fi\n	if [ \"$dry_run\" = 1 ]; then\n		printf 'would add to the current configuration of %s:\\n' \"$CONF\"\n		printf '  %s\\n' \"${missing[@]}\"\n		return 0\n	fi\n	add_lxc_lines \"${missing[@]}\"\n	log \"added ${#missing[@]} LXC line(s) to the current configuration\"\n	if pct status \"$CTID\" 2>/dev/null | grep -q running; then\n		log \"LXC reads them when the container starts: they take effect at its next start (pct reboot $CTID)\"\n	fi\n}\n")
+    ;  } 
+    ; __append("\n# 1. Prerequisites on the host.\nneed_tools pct pvesm")
+    ;  if (h.dependencies.some((d) => d.kind === 'guest')) { 
+    ; __append(" qm")
+    ;  } 
+    ;  if (h.lxcLines.length) { 
+    ; __append(" flock")
+    ;  } 
+    ; __append("\n")
+    ;  if (h.storagePool) { 
     ; __append("pvesm status --storage ")
-    ; __append(escapeFn( it.host.storagePool ))
+    ; __append(escapeFn( h.storagePool ))
     ; __append(" >/dev/null 2>&1 || die \"storage pool\" ")
-    ; __append(escapeFn( it.host.storagePool ))
+    ; __append(escapeFn( h.storagePool ))
     ; __append(" \"does not exist\"\n")
     ;  } 
+    ;  for (const d of h.dependencies) { 
+    ; __append("require_running ")
+    ; __append(escapeFn( d.id ))
+    ; __append(" ")
+    ; __append(escapeFn( d.kind ))
+    ; __append("\n")
+    ;  } 
+    ;  for (const m of shared) { 
+    ; __append("# Volume ")
+    ; __append(escapeFn( m.name ))
+    ; __append(" is shared: CTID ")
+    ; __append(escapeFn( m.from.ctid ))
+    ; __append(" allocated it as its ")
+    ; __append(escapeFn( m.from.mp ))
+    ; __append("; this container mounts the same volume.\nmount_point_of ")
+    ; __append(escapeFn( m.from.ctid ))
+    ; __append(" ")
+    ; __append(escapeFn( m.from.mp ))
+    ; __append(" || die \"shared volume\" ")
+    ; __append(escapeFn( m.name ))
+    ; __append(" \"is allocated by CTID\" ")
+    ; __append(escapeFn( m.from.ctid ))
+    ; __append(" \"as\" ")
+    ; __append(escapeFn( m.from.mp ))
+    ; __append(" \"and CTID\" ")
+    ; __append(escapeFn( m.from.ctid ))
+    ; __append(" \"has none yet: run phoenix create\" ")
+    ; __append(escapeFn( m.from.ctid ))
+    ; __append(" \"first\"\nif [ \"$MP_PATH\" != ")
+    ; __append(escapeFn( m.from.path ))
+    ; __append(" ] || [ \"${MP_VOLUME%%:*}\" != ")
+    ; __append(escapeFn( m.pool ))
+    ; __append(" ]; then\n	die ")
+    ; __append(escapeFn( m.from.mp ))
+    ; __append(" \"of CTID\" ")
+    ; __append(escapeFn( m.from.ctid ))
+    ; __append(" \"is $MP_VOLUME at $MP_PATH, not volume\" ")
+    ; __append(escapeFn( m.name ))
+    ; __append(" \"on\" ")
+    ; __append(escapeFn( m.pool ))
+    ; __append(" \"at\" ")
+    ; __append(escapeFn( m.from.path ))
+    ; __append("\nfi\nreadonly VOLUME_")
+    ; __append(escapeFn( m.mp.toUpperCase() ))
+    ; __append("=\"$MP_VOLUME\"\n# Two running containers can share a subvolume, a directory Proxmox bind-mounts (pve-container\n# src/PVE/LXC.pm:2210-2246; ZFS names them subvol-*, pve-storage src/PVE/Storage/ZFSPoolPlugin.pm:186-191,\n# a directory storage .../subvol-*.subvol, Plugin.pm:787), never a raw volume, whose file system\n# each container would mount itself (src/PVE/LXC.pm:2247-2285).\ncase \"${MP_VOLUME#*:}\" in\nsubvol-* | basevol-* | */subvol-*.subvol) ;;\n*) die \"the shared volume\" ")
+    ; __append(escapeFn( m.name ))
+    ; __append(" \"is $MP_VOLUME, not a subvolume: two containers would each mount its file system; put it on a zfspool storage\" ;;\nesac\n")
+    ;  } 
+    ;  if (it.checkSecrets) { 
+    ; __append("# The server's secrets must be on the host before an hour of installing, not after it.\nbash \"$HERE\"/deploy.sh --check-secrets\n")
+    ;  } 
     ; __append("\n# 2. Define the container, unless it exists.\nif pct status \"$CTID\" >/dev/null 2>&1; then\n	log \"container exists; not defining it again\"\nelse\n")
-    ;  if (it.host.define.mode === 'clone' && it.host.define.across) { 
-    ;  const d = it.host.define, x = it.host.define.across; 
+    ;  if (h.define.mode === 'clone' && h.define.across) { 
+    ;  const d = h.define, x = h.define.across; 
     ; __append("	# The clone source lives on node ")
     ; __append(escapeFn( x.sourceNode ))
     ; __append(": Proxmox clones on the node that owns it, so pct clone runs\n	# there (cluster.sh: over the cluster's ssh trust; pct exits non-zero when the clone task fails).\n	need_tools ssh\n	src_at=$(cluster_guest ")
@@ -227,7 +335,7 @@ function encode_char(c) {
     ; __append(escapeFn( d.snapshot ))
     ; __append(" \"on node\" ")
     ; __append(escapeFn( x.sourceNode ))
-    ; __append(" \"straight to this node (shared storage)\"\n	cluster_ssh ")
+    ; __append(" \"straight to this node (shared storage)\"\n	run cluster_ssh ")
     ; __append(escapeFn( x.sourceNode ))
     ; __append(" pct clone ")
     ; __append(escapeFn( d.source ))
@@ -249,7 +357,7 @@ function encode_char(c) {
     ; __append(escapeFn( d.snapshot ))
     ; __append(" \"on node\" ")
     ; __append(escapeFn( x.sourceNode ))
-    ; __append("\n	cluster_ssh ")
+    ; __append("\n	run cluster_ssh ")
     ; __append(escapeFn( x.sourceNode ))
     ; __append(" pct clone ")
     ; __append(escapeFn( d.source ))
@@ -265,7 +373,7 @@ function encode_char(c) {
     ; __append(escapeFn( x.sourceNode ))
     ; __append(" \"to node\" ")
     ; __append(escapeFn( x.node ))
-    ; __append("\n	cluster_ssh ")
+    ; __append("\n	run cluster_ssh ")
     ; __append(escapeFn( x.sourceNode ))
     ; __append(" pct migrate \"$CTID\" ")
     ; __append(escapeFn( x.node ))
@@ -277,58 +385,58 @@ function encode_char(c) {
     ; __append(escapeFn( x.node ))
     ; __append(" \"(or pct destroy $CTID), and run this again\"\n")
     ;  } 
-    ;  } else if (it.host.define.mode === 'clone') { 
+    ;  } else if (h.define.mode === 'clone') { 
     ; __append("	pct status ")
-    ; __append(escapeFn( it.host.define.source ))
+    ; __append(escapeFn( h.define.source ))
     ; __append(" >/dev/null 2>&1 || die \"clone source\" ")
-    ; __append(escapeFn( it.host.define.source ))
+    ; __append(escapeFn( h.define.source ))
     ; __append(" \"does not exist; create it first\"\n	log \"cloning from\" ")
-    ; __append(escapeFn( it.host.define.source ))
+    ; __append(escapeFn( h.define.source ))
     ; __append(" \"at snapshot\" ")
-    ; __append(escapeFn( it.host.define.snapshot ))
-    ; __append("\n	pct clone ")
-    ; __append(escapeFn( it.host.define.source ))
+    ; __append(escapeFn( h.define.snapshot ))
+    ; __append("\n	run pct clone ")
+    ; __append(escapeFn( h.define.source ))
     ; __append(" \"$CTID\" --snapname ")
-    ; __append(escapeFn( it.host.define.snapshot ))
+    ; __append(escapeFn( h.define.snapshot ))
     ; __append(" --hostname ")
-    ; __append(escapeFn( it.host.define.hostname ))
-    ;  if (it.host.define.storage) { 
+    ; __append(escapeFn( h.define.hostname ))
+    ;  if (h.define.storage) { 
     ; __append(" --storage ")
-    ; __append(escapeFn( it.host.define.storage ))
+    ; __append(escapeFn( h.define.storage ))
     ;  } 
     ; __append("\n")
     ;  } else { 
     ; __append("	log \"creating from template\" ")
-    ; __append(escapeFn( it.host.define.template ))
-    ; __append("\n	pct create \"$CTID\" ")
-    ; __append(escapeFn( it.host.define.template ))
+    ; __append(escapeFn( h.define.template ))
+    ; __append("\n	run pct create \"$CTID\" ")
+    ; __append(escapeFn( h.define.template ))
     ; __append(" --hostname ")
-    ; __append(escapeFn( it.host.define.hostname ))
+    ; __append(escapeFn( h.define.hostname ))
     ; __append(" --storage ")
-    ; __append(escapeFn( it.host.define.storage ))
+    ; __append(escapeFn( h.define.storage ))
     ; __append(" --rootfs ")
-    ; __append(escapeFn( it.host.define.storage + ':' + it.host.define.rootfsGb ))
+    ; __append(escapeFn( h.define.storage + ':' + h.define.rootfsGb ))
     ; __append(" --memory ")
-    ; __append(escapeFn( String(it.host.define.memory) ))
+    ; __append(escapeFn( String(h.define.memory) ))
     ; __append(" --cores ")
-    ; __append(escapeFn( String(it.host.define.cores) ))
+    ; __append(escapeFn( String(h.define.cores) ))
     ; __append(" --unprivileged ")
-    ; __append(escapeFn( it.host.define.unprivileged ? '1' : '0' ))
+    ; __append(escapeFn( h.define.unprivileged ? '1' : '0' ))
     ; __append("\n")
     ;  } 
-    ; __append("fi\n\n# 3. Settings (pct set replaces values, so a re-run changes nothing).\npct set \"$CTID\"")
-    ;  for (const [k, v] of it.host.settings) { 
+    ; __append("fi\n\n# 3. Settings (pct set replaces values, so a re-run changes nothing).\nrun pct set \"$CTID\"")
+    ;  for (const [k, v] of h.settings) { 
     ; __append(" ")
     ; __append(escapeFn( k ))
     ; __append(" ")
     ; __append(escapeFn( v ))
     ;  } 
     ; __append("\n")
-    ;  if (it.host.devices.length) { 
+    ;  if (h.devices.length) { 
     ; __append("# GPU passthrough: ")
     ; __append( it.host.gpus.map((g) => 'GPU ' + Number(g)).join(', ') )
-    ; __append(".\npct set \"$CTID\"")
-    ;  for (const [k, v] of it.host.devices) { 
+    ; __append(".\nrun pct set \"$CTID\"")
+    ;  for (const [k, v] of h.devices) { 
     ; __append(" ")
     ; __append(escapeFn( k ))
     ; __append(" ")
@@ -336,60 +444,156 @@ function encode_char(c) {
     ;  } 
     ; __append("\n")
     ;  } 
-    ;  for (const [mp, spec] of it.host.mounts) { 
-    ; __append("if ! pct config \"$CTID\" | grep -q ")
-    ; __append(escapeFn( '^' + mp + ':' ))
-    ; __append("; then\n	pct set \"$CTID\" ")
-    ; __append(escapeFn( '--' + mp ))
+    ;  if (h.mounts.length) { 
+    ; __append("# Mount points, each added when the container has none by its number. Proxmox has no owner option\n# on a mount point, so create.sh sets owners; it creates a missing bind mount source, since Proxmox\n# does not start a container whose bind mount source is not a directory (pve-container\n# src/PVE/LXC.pm:2300).\n")
+    ;  } 
+    ;  for (const m of h.mounts) { 
+    ;  if (m.kind === 'volume') { 
+    ; __append("# ")
+    ; __append(escapeFn( m.mp ))
+    ; __append(": volume ")
+    ; __append(escapeFn( m.name ))
+    ;  if (m.sharedWith.length) { 
+    ; __append(", shared with CTID ")
+    ; __append(escapeFn( m.sharedWith.join(', ') ))
+    ; __append(" (they mount this one)")
+    ;  } 
+    ; __append(".\nif ! has_mp ")
+    ; __append(escapeFn( m.mp ))
+    ; __append("; then\n	run pct set \"$CTID\" ")
+    ; __append(escapeFn( '--' + m.mp ))
     ; __append(" ")
-    ; __append(escapeFn( spec ))
+    ; __append(escapeFn( m.pool + ':' + m.sizeGb + ',mp=' + m.path ))
+    ; __append("\nfi\n")
+    ;  } else if (m.kind === 'shared') { 
+    ; __append("# ")
+    ; __append(escapeFn( m.mp ))
+    ; __append(": the shared volume ")
+    ; __append(escapeFn( m.name ))
+    ; __append(" of CTID ")
+    ; __append(escapeFn( m.from.ctid ))
+    ; __append(".\nif mount_point_of \"$CTID\" ")
+    ; __append(escapeFn( m.mp ))
+    ; __append("; then\n	[ \"$MP_VOLUME\" = \"$VOLUME_")
+    ; __append(escapeFn( m.mp.toUpperCase() ))
+    ; __append("\" ] || die ")
+    ; __append(escapeFn( m.mp ))
+    ; __append(" \"of this container is $MP_VOLUME, not the shared volume\" ")
+    ; __append(escapeFn( m.name ))
+    ; __append(" \"($VOLUME_")
+    ; __append(escapeFn( m.mp.toUpperCase() ))
+    ; __append("): detach it with pct set $CTID --delete\" ")
+    ; __append(escapeFn( m.mp ))
+    ; __append(" \"and run this again\"\nelse\n	run pct set \"$CTID\" ")
+    ; __append(escapeFn( '--' + m.mp ))
+    ; __append(" \"$VOLUME_")
+    ; __append(escapeFn( m.mp.toUpperCase() ))
+    ; __append("\"")
+    ; __append(escapeFn( ',mp=' + m.path ))
+    ; __append("\nfi\n")
+    ;  } else { 
+    ;  if (m.kind === 'bind') { 
+    ; __append("# ")
+    ; __append(escapeFn( m.mp ))
+    ; __append(": host folder ")
+    ; __append(escapeFn( m.hostPath ))
+    ;  if (m.owner) { 
+    ; __append(", owned by ")
+    ; __append(escapeFn( m.owner.want ))
+    ; __append(" on the host")
+    ;  } 
+    ; __append(".\n[ -d \"$HOST_ROOT\"")
+    ; __append(escapeFn( m.hostPath ))
+    ; __append(" ] || run mkdir -p \"$HOST_ROOT\"")
+    ; __append(escapeFn( m.hostPath ))
+    ; __append("\n")
+    ;  if (m.owner) { 
+    ; __append("[ \"$(stat -c ")
+    ; __append(escapeFn( m.owner.stat ))
+    ; __append(" \"$HOST_ROOT\"")
+    ; __append(escapeFn( m.hostPath ))
+    ; __append(" 2>/dev/null)\" = ")
+    ; __append(escapeFn( m.owner.want ))
+    ; __append(" ] || run chown ")
+    ; __append(escapeFn( m.owner.chown ))
+    ; __append(" \"$HOST_ROOT\"")
+    ; __append(escapeFn( m.hostPath ))
+    ; __append("\n")
+    ;  } 
+    ;  } else { 
+    ; __append("# ")
+    ; __append(escapeFn( m.mp ))
+    ; __append(": device ")
+    ; __append(escapeFn( m.hostPath ))
+    ; __append(".\n")
+    ;  } 
+    ; __append("if ! has_mp ")
+    ; __append(escapeFn( m.mp ))
+    ; __append("; then\n	run pct set \"$CTID\" ")
+    ; __append(escapeFn( '--' + m.mp ))
+    ; __append(" ")
+    ; __append(escapeFn( m.hostPath + ',mp=' + m.path ))
     ; __append("\nfi\n")
     ;  } 
-    ;  for (const line of it.host.lxcLines) { 
-    ; __append("grep -qxF ")
-    ; __append(escapeFn( line ))
-    ; __append(" \"$CONF\" || printf '%s\\n' ")
-    ; __append(escapeFn( line ))
-    ; __append(" >>\"$CONF\"\n")
     ;  } 
-    ; __append("\n# 4. Start it (bounded retries) and wait until commands run inside.\nif ! pct status \"$CTID\" | grep -q running; then\n	started=0\n	for attempt in 1 2 3; do\n		if pct start \"$CTID\"; then\n			started=1\n			break\n		fi\n		log \"start attempt $attempt failed; retrying\"\n		sleep 5\n	done\n	[ \"$started\" = 1 ] || die \"container did not start\"\nfi\nfor _ in $(seq 1 30); do\n	in_ct true >/dev/null 2>&1 && break\n	sleep 2\ndone\nin_ct true >/dev/null 2>&1 || die \"container does not accept commands\"\n\n# 5. Features, in order.\n")
-    ;  if (!it.host.features.length) { 
+    ;  if (h.lxcLines.length) { 
+    ; __append("if [ \"$dry_run\" = 1 ]; then\n	apply_lxc_lines\nelse\n	mkdir -p \"${CONF_LOCK%/*}\"\n	(\n		flock -w 10 9 || die \"the configuration of CTID $CTID stays locked by another Proxmox command (flock $CONF_LOCK)\"\n		apply_lxc_lines\n	) 9>>\"$CONF_LOCK\"\nfi\n")
+    ;  } 
+    ; __append("\n# 4. Start it (bounded retries) and wait until commands run inside.\nif [ \"$dry_run\" = 1 ]; then\n	pct status \"$CTID\" 2>/dev/null | grep -q running || run pct start \"$CTID\"\nelse\n	if ! pct status \"$CTID\" | grep -q running; then\n		started=0\n		for attempt in 1 2 3; do\n			if pct start \"$CTID\"; then\n				started=1\n				break\n			fi\n			log \"start attempt $attempt failed; retrying\"\n			sleep 5\n		done\n		[ \"$started\" = 1 ] || die \"container did not start\"\n	fi\n	for _ in $(seq 1 30); do\n		in_ct true >/dev/null 2>&1 && break\n		sleep 2\n	done\n	in_ct true >/dev/null 2>&1 || die \"container does not accept commands\"\nfi\n")
+    ;  if (volumeOwners.length) { 
+    ; __append("# Owners of volume mount points, set inside the container (its own ids; Proxmox has no owner option).\n")
+    ;  for (const m of volumeOwners) { 
+    ; __append("[ \"$(in_ct stat -c ")
+    ; __append(escapeFn( m.owner.stat ))
+    ; __append(" ")
+    ; __append(escapeFn( m.path ))
+    ; __append(" 2>/dev/null)\" = ")
+    ; __append(escapeFn( m.owner.want ))
+    ; __append(" ] || run pct exec \"$CTID\" -- chown ")
+    ; __append(escapeFn( m.owner.chown ))
+    ; __append(" ")
+    ; __append(escapeFn( m.path ))
+    ; __append("\n")
+    ;  } 
+    ;  } 
+    ; __append("\n# 5. Features, in order.\n")
+    ;  if (!h.features.length) { 
     ; __append("log \"no features of its own\"\n")
     ;  } 
-    ;  for (const f of it.host.features) { 
+    ;  for (const f of h.features) { 
     ; __append("log \"feature\" ")
     ; __append(escapeFn( f.name ))
     ; __append("\n")
     ;  if (f.builtin) { 
-    ; __append("bash \"$HERE\"/")
+    ; __append("run bash \"$HERE\"/")
     ; __append(escapeFn( f.file ))
     ; __append("\n")
     ;  } else { 
-    ; __append("\"$SCRIPTS_DIR\"/")
+    ; __append("run \"$SCRIPTS_DIR\"/")
     ; __append(escapeFn( f.file ))
     ; __append(" \"$CTID\"\n")
     ;  } 
     ;  } 
     ; __append("\n# 6. Application step and verification.\n")
-    ;  if (it.host.app.kind === 'vllm') { 
-    ; __append("bash \"$HERE\"/deploy.sh\nbash \"$HERE\"/verify.sh\n")
-    ;  } else if (it.host.app.kind === 'script') { 
-    ; __append("\"$SCRIPTS_DIR\"/")
-    ; __append(escapeFn( it.host.app.script ))
+    ;  if (h.app.kind === 'vllm') { 
+    ; __append("run bash \"$HERE\"/deploy.sh\nrun bash \"$HERE\"/verify.sh\n")
+    ;  } else if (h.app.kind === 'script') { 
+    ; __append("run \"$SCRIPTS_DIR\"/")
+    ; __append(escapeFn( h.app.script ))
     ; __append(" \"$CTID\"\n")
     ;  } else { 
     ; __append("log \"no application step\"\n")
     ;  } 
-    ;  if (it.host.snapshot) { 
+    ;  if (h.snapshot) { 
     ; __append("\n# 7. Template snapshot, taken once.\n# `pct config --snapshot` fails when the snapshot does not exist: an exact match, no pattern.\nif pct config \"$CTID\" --snapshot ")
-    ; __append(escapeFn( it.host.snapshot ))
+    ; __append(escapeFn( h.snapshot ))
     ; __append(" >/dev/null 2>&1; then\n	log \"snapshot\" ")
-    ; __append(escapeFn( it.host.snapshot ))
-    ; __append(" \"exists\"\nelse\n	pct snapshot \"$CTID\" ")
-    ; __append(escapeFn( it.host.snapshot ))
+    ; __append(escapeFn( h.snapshot ))
+    ; __append(" \"exists\"\nelse\n	run pct snapshot \"$CTID\" ")
+    ; __append(escapeFn( h.snapshot ))
     ; __append("\nfi\n")
     ;  } 
-    ; __append("log \"done\"\n")
+    ; __append("if [ \"$dry_run\" = 1 ]; then\n	log \"dry run: nothing was changed\"\nelse\n	log \"done\"\nfi\n")
   return __output;
 
 };
@@ -429,21 +633,57 @@ function encode_char(c) {
     ; __append(escapeFn( it.service.unitDir + '/' + it.service.dropInDir ))
     ; __append("\nreadonly DROPIN_DST=\"$DROPIN_DIR\"/")
     ; __append(escapeFn( it.service.dropInFile ))
+    ; __append("\nreadonly SECRETS_DST=")
+    ; __append(escapeFn( it.secrets.containerFile ))
     ; __append("\n")
     ;  if (it.api.probeFrom === 'host') { 
     ; __append("# Where the host reaches vLLM's API (the unit's own readiness check asks inside the container).\nreadonly API=")
     ; __append(escapeFn( it.api.probe ))
     ; __append("\n")
     ;  } 
-    ; __append("\ndry_run=0\nsampler=keep\nrestart=0\n# Seconds to wait for the start: the unit's TimeoutStartSec= (its readiness check gives up just\n# before) plus a margin for systemd's own steps.\nwait_seconds=")
+    ; __append("\ndry_run=0\nsampler=keep\nrestart=0\ncheck_secrets=0\n# Seconds to wait for the start: the unit's TimeoutStartSec= (its readiness check gives up just\n# before) plus a margin for systemd's own steps.\nwait_seconds=")
     ; __append(escapeFn( String(it.waitSeconds) ))
-    ; __append("\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--dry-run) dry_run=1 ;;\n	--sampler-off) sampler=off ;;\n	--sampler-on) sampler=on ;;\n	--restart) restart=1 ;;\n	--timeout)\n		wait_seconds=${2:-}\n		[ $# -ge 2 ] && shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\ncase \"$wait_seconds\" in '' | *[!0-9]* | 0)\n	printf -- '--timeout takes a positive number of seconds\\n' >&2\n	exit 2\n	;;\nesac\n\nneed_tools pct")
+    ; __append("\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--dry-run) dry_run=1 ;;\n	--sampler-off) sampler=off ;;\n	--sampler-on) sampler=on ;;\n	--restart) restart=1 ;;\n	--check-secrets) check_secrets=1 ;;\n	--timeout)\n		wait_seconds=${2:-}\n		[ $# -ge 2 ] && shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\ncase \"$wait_seconds\" in '' | *[!0-9]* | 0)\n	printf -- '--timeout takes a positive number of seconds\\n' >&2\n	exit 2\n	;;\nesac\n\nneed_tools pct")
     ;  if (it.api.probeFrom === 'host') { 
     ; __append(" curl")
     ;  } 
-    ; __append("\n\n# The unit's current bytes in the container (empty when absent).\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\ncurrent_sha=$(in_ct sh -c 'sha256sum \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | cut -d' ' -f1)\nwanted_sha=$(sha256sum \"$UNIT_SRC\" | cut -d' ' -f1)\nchanged=0\n[ \"$current_sha\" = \"$wanted_sha\" ] || changed=1\ndropin_now=0\nin_ct test -f \"$DROPIN_DST\" && dropin_now=1\ndropin_change=0\nif { [ \"$sampler\" = off ] && [ \"$dropin_now\" = 0 ]; } || { [ \"$sampler\" = on ] && [ \"$dropin_now\" = 1 ]; }; then\n	dropin_change=1\nfi\n\nif [ \"$dry_run\" = 1 ]; then\n	if [ \"$changed\" = 1 ]; then\n		log \"would install\" \"$UNIT_DST\" \"and restart\" \"$UNIT\" \"; diff against the unit in the container:\"\n		# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\n		in_ct sh -c 'cat \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | diff -u --label \"container:$UNIT_DST\" --label \"$UNIT_SRC\" - \"$UNIT_SRC\" || true\n	else\n		log \"unit in the container is up to date; would not restart\"\n	fi\n	[ \"$dropin_change\" = 1 ] && log \"would turn the FlashInfer sampler\" \"$sampler\" \"and restart\"\n	[ \"$restart\" = 1 ] && log \"would restart\" \"$UNIT\"\n	exit 0\nfi\n\nif [ \"$changed\" = 1 ]; then\n	log \"installing\" \"$UNIT_DST\"\n	in_ct mkdir -p ")
+    ; __append("\n")
+    ;  if (it.secrets.names.length) { 
+    ; __append("\n# Secrets: the config names them; their values live only on the host, never in out/. Each name is\n# taken from the CTID's own file, else from the shared one; every line of both is checked and a\n# missing secret stops deploy.sh here, before anything in the container changes. The container\n# gets exactly the declared names in $SECRETS_DST (mode 0600, root), which the unit reads with\n# EnvironmentFile=. No value is printed or put on a command line. README, \"Secrets\".\n# PHOENIX_SECRETS_DIR only for tests or a non-standard host layout.\nsecrets_dir=")
+    ; __append(escapeFn( it.secrets.hostDir ))
+    ; __append("\nreadonly SECRETS_DIR=${PHOENIX_SECRETS_DIR:-$secrets_dir}\nreadonly SECRETS_FILES=(\n")
+    ;  for (const f of it.secrets.hostFiles) { 
+    ; __append("	\"$SECRETS_DIR\"/")
+    ; __append(escapeFn( f ))
+    ; __append("\n")
+    ;  } 
+    ; __append(")\nreadonly SECRET_NAMES=(\n")
+    ;  for (const n of it.secrets.names) { 
+    ; __append("	")
+    ; __append(escapeFn( n ))
+    ; __append("\n")
+    ;  } 
+    ; __append(")\ndeclare -A secret_value=() secret_from=()\n# plain_value VALUE: printable ASCII without a backslash, not starting with a quote and without\n# white space at either end; systemd's EnvironmentFile= reads such a value literally.\nplain_value() {\n	local LC_ALL=C re='^[!-~]([ -~]*[!-~])?$'\n	[[ $1 =~ $re ]] && [[ $1 != *\\\\* ]] && [[ $1 != [\\\"\\']* ]]\n}\n# read_secrets FILE: checks FILE (owner, mode, every line) and takes each declared name it sets\n# that an earlier file did not. An absent FILE is skipped.\nread_secrets() {\n	local LC_ALL=C file=$1 n=0 line name value mode owner\n	local -A seen=()\n	[ -e \"$file\" ] || return 0\n	{ [ -f \"$file\" ] && [ -r \"$file\" ]; } || die \"$file is not a readable file\"\n	read -r mode owner < <(stat -L -c '%a %u' \"$file\")\n	[ \"$owner\" = \"$(id -u)\" ] || die \"$file belongs to uid $owner; secrets files must belong to $(id -un), who runs deploy.sh: chown $(id -un) $file\"\n	[ $((8#$mode & 8#077)) = 0 ] || die \"$file is mode $mode, readable by others: chmod 600 $file\"\n	while IFS= read -r line || [ -n \"$line\" ]; do\n		n=$((n + 1))\n		line=${line%$'\\r'}\n		[[ $line =~ ^[[:space:]]*$ || $line == '#'* || $line == ';'* ]] && continue\n		if [[ $line =~ ^export[[:space:]] ]]; then\n			die \"$file:$n: an 'export' line; systemd ignores it and writes the whole line, value included, to the journal: write NAME=value\"\n		fi\n		[[ $line =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || die \"$file:$n: not a NAME=value line (the line is not shown)\"\n		name=${BASH_REMATCH[1]}\n		value=${BASH_REMATCH[2]}\n		[ -z \"${seen[$name]:-}\" ] || die \"$file:$n: $name is set again (first on line ${seen[$name]})\"\n		seen[$name]=$n\n		[ -z \"$value\" ] || plain_value \"$value\" || die \"$file:$n: the value of $name must be printable ASCII without a backslash, not start with a quote, and not start or end with white space (systemd would change it); the value is not shown\"\n		if [[ \" ${SECRET_NAMES[*]} \" == *\" $name \"* ]] && [ -z \"${secret_from[$name]:-}\" ]; then\n			[ -n \"$value\" ] || die \"$file:$n: $name is empty (an empty VLLM_API_KEY turns vLLM's authentication off; an empty HF_TOKEN is no token)\"\n			secret_value[$name]=$value\n			secret_from[$name]=$file:$n\n		fi\n	done <\"$file\"\n}\nfor f in \"${SECRETS_FILES[@]}\"; do\n	read_secrets \"$f\"\ndone\nmissing=()\nfor name in \"${SECRET_NAMES[@]}\"; do\n	[ -n \"${secret_from[$name]:-}\" ] || missing+=(\"$name\")\ndone\nif [ ${#missing[@]} -gt 0 ]; then\n	looked=()\n	for f in \"${SECRETS_FILES[@]}\"; do\n		if [ -e \"$f\" ]; then looked+=(\"$f\"); else looked+=(\"$f (absent)\"); fi\n	done\n	die \"missing secret ${missing[*]}: set in neither ${looked[0]} nor ${looked[1]}; add a line NAME=value to one of them (mode 0600, owned by $(id -un); README, Secrets)\"\nfi\nfor name in \"${SECRET_NAMES[@]}\"; do\n	log \"secret\" \"$name\" \"from\" \"${secret_from[$name]}\"\ndone\n[ \"$check_secrets\" = 0 ] || exit 0\nsecrets_tmp=$(umask 077 && mktemp)\ntrap 'rm -f \"$secrets_tmp\"' EXIT\nfor name in \"${SECRET_NAMES[@]}\"; do\n	printf '%s=%s\\n' \"$name\" \"${secret_value[$name]}\"\ndone >\"$secrets_tmp\"\n# The container's file: sha256, mode and owner, or nothing when absent (its values stay there).\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\nsecrets_now=$(in_ct sh -c 'if [ -f \"$1\" ]; then printf \"%s %s\\n\" \"$(sha256sum <\"$1\" | cut -d\" \" -f1)\" \"$(stat -c %a:%u:%g \"$1\")\"; fi' sh \"$SECRETS_DST\")\nsecrets_change=0\n[ \"$secrets_now\" = \"$(sha256sum <\"$secrets_tmp\" | cut -d' ' -f1) 600:0:0\" ] || secrets_change=1\n")
+    ;  } else { 
+    ; __append("[ \"$check_secrets\" = 0 ] || exit 0\n# No secrets declared: a secrets file left in the container (a clone carries its template's) goes.\nsecrets_change=0\nsecrets_stale=0\nin_ct test -e \"$SECRETS_DST\" && secrets_stale=1\n")
+    ;  } 
+    ; __append("\n# The unit's current bytes in the container (empty when absent).\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\ncurrent_sha=$(in_ct sh -c 'sha256sum \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | cut -d' ' -f1)\nwanted_sha=$(sha256sum \"$UNIT_SRC\" | cut -d' ' -f1)\nchanged=0\n[ \"$current_sha\" = \"$wanted_sha\" ] || changed=1\ndropin_now=0\nin_ct test -f \"$DROPIN_DST\" && dropin_now=1\ndropin_change=0\nif { [ \"$sampler\" = off ] && [ \"$dropin_now\" = 0 ]; } || { [ \"$sampler\" = on ] && [ \"$dropin_now\" = 1 ]; }; then\n	dropin_change=1\nfi\n\nif [ \"$dry_run\" = 1 ]; then\n	if [ \"$changed\" = 1 ]; then\n		log \"would install\" \"$UNIT_DST\" \"and restart\" \"$UNIT\" \"; diff against the unit in the container:\"\n		# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\n		in_ct sh -c 'cat \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | diff -u --label \"container:$UNIT_DST\" --label \"$UNIT_SRC\" - \"$UNIT_SRC\" || true\n	else\n		log \"unit in the container is up to date; would not restart\"\n	fi\n	[ \"$dropin_change\" = 1 ] && log \"would turn the FlashInfer sampler\" \"$sampler\" \"and restart\"\n	[ \"$restart\" = 1 ] && log \"would restart\" \"$UNIT\"\n")
+    ;  if (it.secrets.names.length) { 
+    ; __append("	[ \"$secrets_change\" = 1 ] && log \"would replace\" \"$SECRETS_DST\" \"(its bytes, mode or owner differ; values are not shown) and restart\"\n")
+    ;  } else { 
+    ; __append("	[ \"$secrets_stale\" = 1 ] && log \"would remove\" \"$SECRETS_DST\" \"(no secrets declared)\"\n")
+    ;  } 
+    ; __append("	exit 0\nfi\n\nif [ \"$changed\" = 1 ]; then\n	log \"installing\" \"$UNIT_DST\"\n	in_ct mkdir -p ")
     ; __append(escapeFn( it.service.unitDir ))
-    ; __append("\n	pct push \"$CTID\" \"$UNIT_SRC\" \"$UNIT_DST\" --perms 0644\nfi\nif [ \"$dropin_change\" = 1 ]; then\n	if [ \"$sampler\" = off ]; then\n		log \"FlashInfer sampler off: installing\" \"$DROPIN_DST\"\n		in_ct mkdir -p \"$DROPIN_DIR\"\n		pct push \"$CTID\" \"$DROPIN_SRC\" \"$DROPIN_DST\" --perms 0644\n	else\n		log \"FlashInfer sampler back to the unit's setting\"\n		in_ct rm -f \"$DROPIN_DST\"\n	fi\nfi\nin_ct systemctl daemon-reload\nin_ct systemctl enable \"$UNIT\" >/dev/null 2>&1 || in_ct systemctl enable \"$UNIT\"\n\n# unit_state: ActiveState, SubState and InvocationID of the unit, as \"STATE SUBSTATE ID\".\nunit_state() {\n	local props\n	props=$(in_ct systemctl show -p ActiveState -p SubState -p InvocationID \"$UNIT\") || return 1\n	printf '%s %s %s\\n' \"$(sed -n 's/^ActiveState=//p' <<<\"$props\")\" \"$(sed -n 's/^SubState=//p' <<<\"$props\")\" \"$(sed -n 's/^InvocationID=//p' <<<\"$props\")\"\n}\nread -r state_before _ id_before < <(unit_state)\n# The start to wait for: a new one (new InvocationID) after a restart or when the unit was not\n# running; the running one when it is active or still starting.\nif [ \"$changed\" = 1 ] || [ \"$dropin_change\" = 1 ] || [ \"$restart\" = 1 ]; then\n	log \"restarting\" \"$UNIT\"\n	in_ct systemctl restart --no-block \"$UNIT\"\n	want_new=1\nelse\n	log \"unit unchanged; not restarting\"\n	in_ct systemctl start --no-block \"$UNIT\"\n	want_new=1\n	case \"$state_before\" in active | activating | reloading) want_new=0 ;; esac\nfi\n\n# Wait by the clock until the unit is active: its readiness check (ExecStartPost=) makes\n# \"active\" mean that vLLM answers on /health; \"activating\" is still loading the model. Stop at\n# the first sign of failure: failed, a failed start systemd will retry (auto-restart), or a\n# second new invocation (systemd already restarted it).\ndeadline=$((SECONDS + wait_seconds))\nours=\"\"\nnext_note=$((SECONDS + 60))\nready=0\nwhile :; do\n	read -r state sub id < <(unit_state) || die \"cannot read the state of\" \"$UNIT\"\n	if [ \"$want_new\" = 0 ] || [ \"$id\" != \"$id_before\" ]; then\n		[ -n \"$ours\" ] || ours=$id\n		if [ \"$id\" != \"$ours\" ]; then\n			log \"vLLM failed to start and systemd started it again\"\n			break\n		fi\n		if [ \"$state\" = active ]; then\n			ready=1\n			break\n		fi\n		if [ \"$state\" = failed ] || [ \"$sub\" = auto-restart ]; then\n			log \"$UNIT\" \"failed to start ($state/$sub)\"\n			break\n		fi\n	fi\n	if [ \"$SECONDS\" -ge \"$deadline\" ]; then\n		log \"$UNIT\" \"is still not ready after\" \"$wait_seconds\" \"seconds ($state/$sub)\"\n		break\n	fi\n	if [ \"$SECONDS\" -ge \"$next_note\" ]; then\n		log \"waiting for\" \"$UNIT\" \"($state/$sub): vLLM is loading the model,\" \"$((deadline - SECONDS))\" \"seconds left\"\n		next_note=$((SECONDS + 60))\n	fi\n	sleep 2\ndone\nif [ \"$ready\" = 0 ]; then\n	log \"last journal lines of\" \"$UNIT\":\n	in_ct journalctl -u \"$UNIT\" -n 50 --no-pager >&2 || true\n	die \"$UNIT\" \"is not active\"\nfi\n")
+    ; __append("\n	pct push \"$CTID\" \"$UNIT_SRC\" \"$UNIT_DST\" --perms 0644\nfi\n")
+    ;  if (it.secrets.names.length) { 
+    ; __append("if [ \"$secrets_change\" = 1 ]; then\n	log \"installing\" \"$SECRETS_DST\" \"(mode 0600, root):\" \"${SECRET_NAMES[@]}\"\n	in_ct mkdir -p -m 0700 ")
+    ; __append(escapeFn( it.secrets.containerDir ))
+    ; __append("\n	pct push \"$CTID\" \"$secrets_tmp\" \"$SECRETS_DST\" --perms 0600 --user 0 --group 0\nfi\nrm -f \"$secrets_tmp\"\ntrap - EXIT\n")
+    ;  } else { 
+    ; __append("if [ \"$secrets_stale\" = 1 ]; then\n	log \"no secrets declared: removing\" \"$SECRETS_DST\"\n	in_ct rm -f \"$SECRETS_DST\"\nfi\n")
+    ;  } 
+    ; __append("if [ \"$dropin_change\" = 1 ]; then\n	if [ \"$sampler\" = off ]; then\n		log \"FlashInfer sampler off: installing\" \"$DROPIN_DST\"\n		in_ct mkdir -p \"$DROPIN_DIR\"\n		pct push \"$CTID\" \"$DROPIN_SRC\" \"$DROPIN_DST\" --perms 0644\n	else\n		log \"FlashInfer sampler back to the unit's setting\"\n		in_ct rm -f \"$DROPIN_DST\"\n	fi\nfi\nin_ct systemctl daemon-reload\nin_ct systemctl enable \"$UNIT\" >/dev/null 2>&1 || in_ct systemctl enable \"$UNIT\"\n# unit_state: ActiveState, SubState and InvocationID of the unit, as \"STATE SUBSTATE ID\".\nunit_state() {\n	local props\n	props=$(in_ct systemctl show -p ActiveState -p SubState -p InvocationID \"$UNIT\") || return 1\n	printf '%s %s %s\\n' \"$(sed -n 's/^ActiveState=//p' <<<\"$props\")\" \"$(sed -n 's/^SubState=//p' <<<\"$props\")\" \"$(sed -n 's/^InvocationID=//p' <<<\"$props\")\"\n}\nread -r state_before _ id_before < <(unit_state)\n# The start to wait for: a new one (new InvocationID) after a restart or when the unit was not\n# running; the running one when it is active or still starting.\nif [ \"$changed\" = 1 ] || [ \"$dropin_change\" = 1 ] || [ \"$secrets_change\" = 1 ] || [ \"$restart\" = 1 ]; then\n	log \"restarting\" \"$UNIT\"\n	in_ct systemctl restart --no-block \"$UNIT\"\n	want_new=1\nelse\n	log \"unit unchanged; not restarting\"\n	in_ct systemctl start --no-block \"$UNIT\"\n	want_new=1\n	case \"$state_before\" in active | activating | reloading) want_new=0 ;; esac\nfi\n\n# Wait by the clock until the unit is active: its readiness check (ExecStartPost=) makes\n# \"active\" mean that vLLM answers on /health; \"activating\" is still loading the model. Stop at\n# the first sign of failure: failed, a failed start systemd will retry (auto-restart), or a\n# second new invocation (systemd already restarted it).\ndeadline=$((SECONDS + wait_seconds))\nours=\"\"\nnext_note=$((SECONDS + 60))\nready=0\nwhile :; do\n	read -r state sub id < <(unit_state) || die \"cannot read the state of\" \"$UNIT\"\n	if [ \"$want_new\" = 0 ] || [ \"$id\" != \"$id_before\" ]; then\n		[ -n \"$ours\" ] || ours=$id\n		if [ \"$id\" != \"$ours\" ]; then\n			log \"vLLM failed to start and systemd started it again\"\n			break\n		fi\n		if [ \"$state\" = active ]; then\n			ready=1\n			break\n		fi\n		if [ \"$state\" = failed ] || [ \"$sub\" = auto-restart ]; then\n			log \"$UNIT\" \"failed to start ($state/$sub)\"\n			break\n		fi\n	fi\n	if [ \"$SECONDS\" -ge \"$deadline\" ]; then\n		log \"$UNIT\" \"is still not ready after\" \"$wait_seconds\" \"seconds ($state/$sub)\"\n		break\n	fi\n	if [ \"$SECONDS\" -ge \"$next_note\" ]; then\n		log \"waiting for\" \"$UNIT\" \"($state/$sub): vLLM is loading the model,\" \"$((deadline - SECONDS))\" \"seconds left\"\n		next_note=$((SECONDS + 60))\n	fi\n	sleep 2\ndone\nif [ \"$ready\" = 0 ]; then\n	log \"last journal lines of\" \"$UNIT\":\n	in_ct journalctl -u \"$UNIT\" -n 50 --no-pager >&2 || true\n	die \"$UNIT\" \"is not active\"\nfi\n")
     ;  if (it.api.probeFrom === 'host') { 
     ; __append("# vLLM answers inside the container; now from the host, at the CTID's address (for up to 20 s:\n# the network may need a moment).\ndeadline=$((SECONDS + 20))\nuntil curl -fsS --max-time 5 -o /dev/null \"$API\"/health; do\n	[ \"$SECONDS\" -lt \"$deadline\" ] || die \"vLLM answers inside the container but not at\" \"$API\" \"from the host (address, firewall?)\"\n	sleep 2\ndone\nlog \"$UNIT\" \"is active and vLLM answers on\" \"$API\"\n")
     ;  } else { 
@@ -648,9 +888,9 @@ function encode_char(c) {
     ; __append( it.prelude )
     ; __append("usage() {\n	print_help >&2\n	exit 2\n}\n\nlist() {\n")
     ;  if (it.cluster) { 
-    ; __append("	printf '%-10s %-28s %-16s %s\\n' CTID NAME NODE RUNS\n")
+    ; __append("	printf '%-10s %-28s %-16s %-36s %s\\n' CTID NAME NODE RUNS NEEDS\n")
     ;  for (const r of it.rows) { 
-    ; __append("	printf '%-10s %-28s %-16s %s\\n' ")
+    ; __append("	printf '%-10s %-28s %-16s %-36s %s\\n' ")
     ; __append(escapeFn( r.ctid ))
     ; __append(" ")
     ; __append(escapeFn( r.name ))
@@ -658,17 +898,21 @@ function encode_char(c) {
     ; __append(escapeFn( r.node ))
     ; __append(" ")
     ; __append(escapeFn( r.runs ))
+    ; __append(" ")
+    ; __append(escapeFn( r.needs ))
     ; __append("\n")
     ;  } 
     ;  } else { 
-    ; __append("	printf '%-10s %-28s %s\\n' CTID NAME RUNS\n")
+    ; __append("	printf '%-10s %-28s %-36s %s\\n' CTID NAME RUNS NEEDS\n")
     ;  for (const r of it.rows) { 
-    ; __append("	printf '%-10s %-28s %s\\n' ")
+    ; __append("	printf '%-10s %-28s %-36s %s\\n' ")
     ; __append(escapeFn( r.ctid ))
     ; __append(" ")
     ; __append(escapeFn( r.name ))
     ; __append(" ")
     ; __append(escapeFn( r.runs ))
+    ; __append(" ")
+    ; __append(escapeFn( r.needs ))
     ; __append("\n")
     ;  } 
     ;  } 
@@ -721,6 +965,14 @@ function encode_char(c) {
     ; __append("\nreadonly SERVED_MODEL=")
     ; __append(escapeFn( it.v.servedModelName ))
     ; __append("\n")
+    ;  if (it.v.secrets.names.length) { 
+    ; __append("readonly SECRETS_DST=")
+    ; __append(escapeFn( it.v.secrets.containerFile ))
+    ; __append("\n")
+    ;  } 
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("# The server requires its API key on /v1 (VLLM_API_KEY in its secrets file): read inside the\n# container at run time (below) and given to curl as a header on stdin (-H @-), so it is never\n# written here nor on a command line.\napi_key=\"\"\nauth_header() {\n	printf 'Authorization: Bearer %s\\n' \"$api_key\"\n}\n")
+    ;  } 
     ;  if (it.v.api.probeFrom === 'host') { 
     ; __append("# vLLM's API from the host, at the CTID's address.\nreadonly API=")
     ; __append(escapeFn( it.v.api.probe ))
@@ -729,11 +981,6 @@ function encode_char(c) {
     ; __append("# vLLM's API from inside the container (it listens on loopback, or the CTID has no static\n# address the host could use): curl through pct exec.\nreadonly API=")
     ; __append(escapeFn( it.v.api.probe ))
     ; __append("\napi_curl() {\n	in_ct curl \"$@\"\n}\n")
-    ;  } 
-    ;  if (it.v.apiKey) { 
-    ; __append("# The server requires its API key on /v1 (vLLM's --api-key): sent as a bearer token.\nreadonly AUTH_HEADER=")
-    ; __append(escapeFn( 'Authorization: Bearer ' + it.v.apiKey ))
-    ; __append("\n")
     ;  } 
     ;  if (it.checks.some((c) => c.kind !== 'health_command')) { 
     ; __append("readonly SCRIPTS_DIR=")
@@ -777,7 +1024,11 @@ function encode_char(c) {
     ;  if (it.v.api.probeFrom === 'host') { 
     ; __append(" curl")
     ;  } 
-    ; __append(" python3\n\nresults=$(mktemp)\ntrap 'rm -f \"$results\"' EXIT\nfailed=0\n# record NAME STATUS DETAIL: one line per check, tab separated, for the summary.\nrecord() {\n	printf '%s\\t%s\\t%s\\n' \"$1\" \"$2\" \"$3\" >>\"$results\"\n	if [ \"$json\" = 0 ]; then\n		printf '%s %s: %s\\n' \"$2\" \"$1\" \"$3\"\n	fi\n	[ \"$2\" = PASS ] || failed=$((failed + 1))\n}\nexpect_equal() { # NAME WANT GOT\n	if [ \"$2\" = \"$3\" ]; then record \"$1\" PASS \"$3\"; else record \"$1\" FAIL \"expected $2, got ${3:-nothing}\"; fi\n}\npyversion() { # MODULE EXPRESSION\n	in_ct timeout \"$timeout\" \"$PY\" -c \"import $1; print($2)\" 2>/dev/null || true\n}\n\n# 1. Versions in the venv.\nexpect_equal \"vllm version\" ")
+    ; __append(" python3\n")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("api_key=$(in_ct sed -n 's/^VLLM_API_KEY=//p' \"$SECRETS_DST\" 2>/dev/null || true)\n")
+    ;  } 
+    ; __append("\nresults=$(mktemp)\ntrap 'rm -f \"$results\"' EXIT\nfailed=0\n# record NAME STATUS DETAIL: one line per check, tab separated, for the summary.\nrecord() {\n	printf '%s\\t%s\\t%s\\n' \"$1\" \"$2\" \"$3\" >>\"$results\"\n	if [ \"$json\" = 0 ]; then\n		printf '%s %s: %s\\n' \"$2\" \"$1\" \"$3\"\n	fi\n	[ \"$2\" = PASS ] || failed=$((failed + 1))\n}\nexpect_equal() { # NAME WANT GOT\n	if [ \"$2\" = \"$3\" ]; then record \"$1\" PASS \"$3\"; else record \"$1\" FAIL \"expected $2, got ${3:-nothing}\"; fi\n}\npyversion() { # MODULE EXPRESSION\n	in_ct timeout \"$timeout\" \"$PY\" -c \"import $1; print($2)\" 2>/dev/null || true\n}\n\n# 1. Versions in the venv.\nexpect_equal \"vllm version\" ")
     ; __append(escapeFn( it.v.install.vllmVersion ))
     ; __append(" \"$(pyversion vllm vllm.__version__)\"\nexpect_equal \"torch CUDA\" ")
     ; __append(escapeFn( it.v.install.torchCuda ))
@@ -793,7 +1044,13 @@ function encode_char(c) {
     ; __append(escapeFn( it.v.install.nvcc + ' does not run: FlashInfer compiles its kernels just in time at vLLM\'s first start and needs it (the nvidia feature installs the CUDA toolkit)' ))
     ; __append("\nfi\n")
     ;  } 
-    ; __append("\n# 2. The unit: active (its readiness check passed: vLLM answers on /health), enabled, and the\n# bytes we generated. A unit still starting is waited for up to --wait seconds.\nstate=$(in_ct systemctl is-active \"$UNIT\" 2>/dev/null || true)\nif [ \"$state\" = activating ] && [ \"$wait\" -gt 0 ]; then\n	deadline=$((SECONDS + wait))\n	while [ \"$state\" = activating ] && [ \"$SECONDS\" -lt \"$deadline\" ]; do\n		sleep 2\n		state=$(in_ct systemctl is-active \"$UNIT\" 2>/dev/null || true)\n	done\nfi\nif [ \"$state\" = activating ]; then\n	record \"service active\" FAIL \"activating: vLLM has not answered on /health yet (still loading the model?)\"\nelse\n	expect_equal \"service active\" active \"$state\"\nfi\nenabled=$(in_ct systemctl is-enabled \"$UNIT\" 2>/dev/null || true)\nexpect_equal \"service enabled\" enabled \"$enabled\"\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\nexpect_equal \"unit file bytes\" \"$(sha256sum \"$UNIT_SRC\" | cut -d' ' -f1)\" \"$(in_ct sh -c 'sha256sum \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | cut -d' ' -f1)\"\n\n# 3. The journal since the service's last start.\ninvocation=$(in_ct systemctl show -p InvocationID --value \"$UNIT\" 2>/dev/null || true)\njournal=\"\"\nif [ -n \"$invocation\" ]; then\n	journal=$(in_ct journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID=\"$invocation\" 2>/dev/null || true)\nfi\nhas_line() {\n	case \"$journal\" in *\"$1\"*) return 0 ;; *) return 1 ;; esac\n}\n# first_line TEXT: the message of the first journal line containing TEXT (vLLM's prefix up to\n# \"[file.py:N] \" dropped), or nothing.\nfirst_line() {\n	local line\n	line=$(grep -F -m 1 -- \"$1\" <<<\"$journal\" || true)\n	printf '%s' \"${line#*] }\"\n}\n# The engine: V1, not V0. When the V1 engine cannot serve a setting vLLM logs a warning (\"...\n# Falling back to V0.\", vllm/engine/arg_utils.py _raise_or_fallback) and starts the V0 engine.\nfallback=$(first_line \"$LINE_FALLBACK\")\nif [ -n \"$fallback\" ]; then\n	record \"V1 engine\" FAIL \"vLLM fell back to the V0 engine: $fallback\"\nelif has_line \"$LINE_V0\"; then\n	record \"V1 engine\" FAIL \"vLLM runs the V0 engine: $(first_line \"$LINE_V0\" | cut -c1-120)\"\nelif has_line \"$LINE_V1\"; then\n	record \"V1 engine\" PASS \"$LINE_V1\"\nelse\n	record \"V1 engine\" FAIL \"the journal lacks: $LINE_V1\"\nfi\n")
+    ; __append("\n# 2. The unit: active (its readiness check passed: vLLM answers on /health), enabled, and the\n# bytes we generated. A unit still starting is waited for up to --wait seconds.\nstate=$(in_ct systemctl is-active \"$UNIT\" 2>/dev/null || true)\nif [ \"$state\" = activating ] && [ \"$wait\" -gt 0 ]; then\n	deadline=$((SECONDS + wait))\n	while [ \"$state\" = activating ] && [ \"$SECONDS\" -lt \"$deadline\" ]; do\n		sleep 2\n		state=$(in_ct systemctl is-active \"$UNIT\" 2>/dev/null || true)\n	done\nfi\nif [ \"$state\" = activating ]; then\n	record \"service active\" FAIL \"activating: vLLM has not answered on /health yet (still loading the model?)\"\nelse\n	expect_equal \"service active\" active \"$state\"\nfi\nenabled=$(in_ct systemctl is-enabled \"$UNIT\" 2>/dev/null || true)\nexpect_equal \"service enabled\" enabled \"$enabled\"\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\nexpect_equal \"unit file bytes\" \"$(sha256sum \"$UNIT_SRC\" | cut -d' ' -f1)\" \"$(in_ct sh -c 'sha256sum \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | cut -d' ' -f1)\"\n")
+    ;  if (it.v.secrets.names.length) { 
+    ; __append("# The secrets file the unit reads: root's alone, with exactly the declared names (values not shown).\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\nexpect_equal \"secrets file\" ")
+    ; __append(escapeFn( '600:0:0 ' + it.v.secrets.names.join(',') ))
+    ; __append(" \"$(in_ct sh -c 'if [ -f \"$1\" ]; then printf \"%s %s\\n\" \"$(stat -c %a:%u:%g \"$1\")\" \"$(sed -n \"s/=.*//p\" \"$1\" | LC_ALL=C sort | paste -sd, -)\"; fi' sh \"$SECRETS_DST\" 2>/dev/null || true)\"\n")
+    ;  } 
+    ; __append("\n# 3. The journal since the service's last start.\ninvocation=$(in_ct systemctl show -p InvocationID --value \"$UNIT\" 2>/dev/null || true)\njournal=\"\"\nif [ -n \"$invocation\" ]; then\n	journal=$(in_ct journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID=\"$invocation\" 2>/dev/null || true)\nfi\nhas_line() {\n	case \"$journal\" in *\"$1\"*) return 0 ;; *) return 1 ;; esac\n}\n# first_line TEXT: the message of the first journal line containing TEXT (vLLM's prefix up to\n# \"[file.py:N] \" dropped), or nothing.\nfirst_line() {\n	local line\n	line=$(grep -F -m 1 -- \"$1\" <<<\"$journal\" || true)\n	printf '%s' \"${line#*] }\"\n}\n# The engine: V1, not V0. When the V1 engine cannot serve a setting vLLM logs a warning (\"...\n# Falling back to V0.\", vllm/engine/arg_utils.py _raise_or_fallback) and starts the V0 engine.\nfallback=$(first_line \"$LINE_FALLBACK\")\nif [ -n \"$fallback\" ]; then\n	record \"V1 engine\" FAIL \"vLLM fell back to the V0 engine: $fallback\"\nelif has_line \"$LINE_V0\"; then\n	record \"V1 engine\" FAIL \"vLLM runs the V0 engine: $(first_line \"$LINE_V0\" | cut -c1-120)\"\nelif has_line \"$LINE_V1\"; then\n	record \"V1 engine\" PASS \"$LINE_V1\"\nelse\n	record \"V1 engine\" FAIL \"the journal lacks: $LINE_V1\"\nfi\n")
     ;  if (it.v.engineLines.backend) { 
     ; __append("# The attention backend the unit asks for (VLLM_ATTENTION_BACKEND, vllm/platforms/cuda.py).\nif has_line \"$LINE_BACKEND\"; then\n	record \"attention backend\" PASS \"$LINE_BACKEND\"\nelse\n	record \"attention backend\" FAIL \"VLLM_ATTENTION_BACKEND=$BACKEND but the journal lacks: $LINE_BACKEND\"\nfi\n")
     ;  } else { 
@@ -812,21 +1069,33 @@ function encode_char(c) {
     ;  } else { 
     ; __append(", asked inside the container")
     ;  } 
-    ; __append(".\nif ! models=$(api_curl -fsS --max-time \"$timeout\" ")
-    ;  if (it.v.apiKey) { 
-    ; __append("-H \"$AUTH_HEADER\" ")
+    ; __append(".\nif ! models=$(")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("auth_header | ")
+    ;  } 
+    ; __append("api_curl -fsS --max-time \"$timeout\" ")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("-H @- ")
     ;  } 
     ; __append("\"$API/v1/models\" 2>&1); then\n	record \"GET /v1/models\" FAIL \"no answer from $API/v1/models: ${models:0:200}\"\nelif python3 -c 'import json, sys; ids = [m.get(\"id\") for m in json.loads(sys.argv[1]).get(\"data\", [])]; sys.exit(0 if sys.argv[2] in ids else 1)' \"$models\" \"$SERVED_MODEL\" 2>/dev/null; then\n	record \"GET /v1/models\" PASS \"lists $SERVED_MODEL\"\nelse\n	record \"GET /v1/models\" FAIL \"does not list $SERVED_MODEL: ${models:0:200}\"\nfi\n\n")
     ;  if (it.v.embedding) { 
-    ; __append("# 5. One small embedding (this is an embedding model).\nbody=$(python3 -c 'import json, sys; print(json.dumps({\"model\": sys.argv[1], \"input\": \"Phoenix verification\"}))' \"$SERVED_MODEL\")\nanswer=$(api_curl -fsS --max-time \"$timeout\" ")
-    ;  if (it.v.apiKey) { 
-    ; __append("-H \"$AUTH_HEADER\" ")
+    ; __append("# 5. One small embedding (this is an embedding model).\nbody=$(python3 -c 'import json, sys; print(json.dumps({\"model\": sys.argv[1], \"input\": \"Phoenix verification\"}))' \"$SERVED_MODEL\")\nanswer=$(")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("auth_header | ")
+    ;  } 
+    ; __append("api_curl -fsS --max-time \"$timeout\" ")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("-H @- ")
     ;  } 
     ; __append("-H 'Content-Type: application/json' -d \"$body\" \"$API/v1/embeddings\" 2>&1) || true\ndetail=$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); v = d[\"data\"][0][\"embedding\"]; u = d[\"usage\"][\"prompt_tokens\"]; assert len(v) > 0 and u > 0; print(\"%d dimensions, %d prompt tokens\" % (len(v), u))' \"$answer\" 2>/dev/null) || detail=\"\"\nif [ -n \"$detail\" ]; then record \"embedding\" PASS \"$detail\"; else record \"embedding\" FAIL \"no embedding with usage: ${answer:0:200}\"; fi\n")
     ;  } else { 
-    ; __append("# 5. One small completion returns text and token usage.\nbody=$(python3 -c 'import json, sys; print(json.dumps({\"model\": sys.argv[1], \"prompt\": \"The capital of France is\", \"max_tokens\": 8, \"temperature\": 0}))' \"$SERVED_MODEL\")\nanswer=$(api_curl -fsS --max-time \"$timeout\" ")
-    ;  if (it.v.apiKey) { 
-    ; __append("-H \"$AUTH_HEADER\" ")
+    ; __append("# 5. One small completion returns text and token usage.\nbody=$(python3 -c 'import json, sys; print(json.dumps({\"model\": sys.argv[1], \"prompt\": \"The capital of France is\", \"max_tokens\": 8, \"temperature\": 0}))' \"$SERVED_MODEL\")\nanswer=$(")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("auth_header | ")
+    ;  } 
+    ; __append("api_curl -fsS --max-time \"$timeout\" ")
+    ;  if (it.v.secrets.apiKey) { 
+    ; __append("-H @- ")
     ;  } 
     ; __append("-H 'Content-Type: application/json' -d \"$body\" \"$API/v1/completions\" 2>&1) || true\ndetail=$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); t = d[\"choices\"][0][\"text\"]; u = d[\"usage\"][\"completion_tokens\"]; assert t.strip() and u > 0; print(\"%d completion tokens: %r\" % (u, t[:60]))' \"$answer\" 2>/dev/null) || detail=\"\"\nif [ -n \"$detail\" ]; then record \"completion\" PASS \"$detail\"; else record \"completion\" FAIL \"no text with token usage: ${answer:0:200}\"; fi\n")
     ;  } 
@@ -890,6 +1159,13 @@ function encode_char(c) {
     ;  for (const e of it.env) { 
     ; __append("Environment=")
     ; __append( it.enc.env(e.name, e.value) )
+    ; __append("\n")
+    ;  } 
+    ;  if (it.environmentFile) { 
+    ; __append("# Secrets (")
+    ; __append(escapeFn( it.secretNames.join(', ') ))
+    ; __append("): values only in this file, which deploy.sh writes from\n# the host's secrets files (mode 0600, root). systemd reads it at every start; `systemctl show`\n# prints its path, never its values. Without the file the start fails instead of running without them.\nEnvironmentFile=")
+    ; __append( it.enc.path(it.environmentFile) )
     ; __append("\n")
     ;  } 
     ;  if (it.unset.length) { 

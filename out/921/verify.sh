@@ -49,6 +49,7 @@ readonly UNIT_SRC="$HERE"/vllm_model_server.service
 readonly UNIT_DST=/etc/systemd/system/vllm_model_server.service
 readonly PY=/opt/vllm/bin/python
 readonly SERVED_MODEL=llama-3.2-3b-fp8
+readonly SECRETS_DST=/etc/vllm/secrets.env
 # vLLM's API from the host, at the CTID's address.
 readonly API=http://10.0.0.221:8000
 api_curl() {
@@ -147,6 +148,9 @@ enabled=$(in_ct systemctl is-enabled "$UNIT" 2>/dev/null || true)
 expect_equal "service enabled" enabled "$enabled"
 # shellcheck disable=SC2016 # "$1" is expanded by the inner sh, on purpose
 expect_equal "unit file bytes" "$(sha256sum "$UNIT_SRC" | cut -d' ' -f1)" "$(in_ct sh -c 'sha256sum "$1" 2>/dev/null || true' sh "$UNIT_DST" | cut -d' ' -f1)"
+# The secrets file the unit reads: root's alone, with exactly the declared names (values not shown).
+# shellcheck disable=SC2016 # "$1" is expanded by the inner sh, on purpose
+expect_equal "secrets file" '600:0:0 HF_TOKEN' "$(in_ct sh -c 'if [ -f "$1" ]; then printf "%s %s\n" "$(stat -c %a:%u:%g "$1")" "$(sed -n "s/=.*//p" "$1" | LC_ALL=C sort | paste -sd, -)"; fi' sh "$SECRETS_DST" 2>/dev/null || true)"
 
 # 3. The journal since the service's last start.
 invocation=$(in_ct systemctl show -p InvocationID --value "$UNIT" 2>/dev/null || true)

@@ -25,7 +25,8 @@ const FAILED_POLLS: Kind[][] = [['state']];
 
 /**
  * Calls in a stable form: `dir` (where the scripts ran from) becomes `$OUT`, a systemd invocation
- * ID becomes `$INVOCATION_ID`, and the iterations of deploy.sh's wait loop that did not end it
+ * ID becomes `$INVOCATION_ID`, a file made by mktemp (deploy.sh's secrets file before it is pushed)
+ * becomes `$MKTEMP`, and the iterations of deploy.sh's wait loop that did not end it
  * (the service still loading) are left out, so the list does not depend on how fast the container
  * answered. Nothing else is changed.
  */
@@ -35,7 +36,8 @@ export function normalizeCalls(calls: Call[], dir: string): Call[] {
       a
         .split(dir)
         .join('$OUT')
-        .replace(/\b[0-9a-f]{32}\b/g, '$INVOCATION_ID'),
+        .replace(/\b[0-9a-f]{32}\b/g, '$INVOCATION_ID')
+        .replace(/^\/tmp\/tmp\.[A-Za-z0-9]{10}$/, '$MKTEMP'),
     ),
   );
   const kinds = out.map(kind);

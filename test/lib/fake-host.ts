@@ -1,7 +1,7 @@
 /**
  * A fake Proxmox host around one real-systemd container, for running the generated scripts
  * (or one node of a fake cluster, test/lib/fake-cluster.ts):
- * test/harness/bin/pct and pvesm (every call logged to PHX_FAKE_LOG; pct keeps each CTID's
+ * test/harness/bin/pct, qm and pvesm (every call logged to PHX_FAKE_LOG; pct keeps each CTID's
  * configuration in <root>/etc/pve/lxc/<CTID>.conf with Proxmox's section rules, and maps
  * `pct exec`/`pct push` into the container), test/harness/net/curl (the host's curl: the
  * container has a private network, so the call is carried out by curl inside the container, see
@@ -58,6 +58,8 @@ export class FakeHost {
    */
   readonly lxcDir: string;
   readonly log: string;
+  /** PHOENIX_SECRETS_DIR: the host's secrets folder deploy.sh reads (mode 0700, empty at first). */
+  readonly secrets: string;
   private readonly pyBin: string;
   private readonly root: string;
 
@@ -74,6 +76,7 @@ export class FakeHost {
     this.fsRoot = path.join(root, 'fs');
     this.lxcDir = path.join(this.fsRoot, 'etc', 'pve', 'lxc');
     this.log = path.join(root, 'calls.jsonl');
+    this.secrets = path.join(root, 'secrets');
     this.pyBin = path.join(root, 'bin');
     if (opts.cluster) {
       // A node of a fake cluster: etc/pve/nodes is the cluster's one tree (pmxcfs replicates it to
@@ -89,6 +92,7 @@ export class FakeHost {
     fs.symlinkSync(path.join('nodes', node, 'lxc'), this.lxcDir);
     fs.mkdirSync(path.join(this.fsRoot, 'run', 'phx-fake'), { recursive: true });
     fs.mkdirSync(this.pyBin);
+    fs.mkdirSync(this.secrets, { mode: 0o700 });
     fs.writeFileSync(this.log, '');
     // The stand-ins and the scripts call python3 often: use the system one directly when it is
     // there (a pyenv shim costs ~0.2 s a call), as a Proxmox host would.
@@ -106,6 +110,21 @@ export class FakeHost {
   /** A CTID that exists on the fake host, stopped, with `conf` as its /etc/pve/lxc/<CTID>.conf (default empty). */
   define(ctid: string, conf = ''): void {
     fs.writeFileSync(this.confPath(ctid), conf);
+  }
+
+  /** A VM that exists on the fake host (for the stand-in qm), stopped; start it with setRunning. */
+  defineVm(vmid: string, conf = ''): void {
+    const dir = path.join(this.fsRoot, 'etc', 'pve', 'nodes', this.node, 'qemu-server');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${vmid}.conf`), conf);
+  }
+
+  /**
+   * A path of the host's file system as the scripts see it: create.sh's bind mount folders are
+   * PHOENIX_HOST_ROOT (= fsRoot) + path, which the stand-in pct checks at start.
+   */
+  hostPath(p: string): string {
+    return path.join(this.fsRoot, p);
   }
 
   /** /etc/pve/lxc/<CTID>.conf on the fake host. */
@@ -152,6 +171,9 @@ export class FakeHost {
       PHX_FAKE_PID: this.ct ? String(this.ct.pid) : '',
       PHX_FAKE_STORAGES: this.storages.join(' '),
       PHOENIX_PVE_LXC_DIR: this.lxcDir,
+      PHOENIX_PVE_LOCK_DIR: path.join(this.fsRoot, 'run', 'lock', 'lxc'),
+      PHOENIX_HOST_ROOT: this.fsRoot,
+      PHOENIX_SECRETS_DIR: this.secrets,
       ...(this.cluster
         ? {
             PHX_FAKE_NODE: this.node,
@@ -162,6 +184,15 @@ export class FakeHost {
         : {}),
       ...extra,
     };
+  }
+
+  /** Writes a host secrets file (NAME=value lines) as an operator would: mode 0600, owned by the user running the scripts. */
+  writeSecrets(file: string, text: string, mode = 0o600): string {
+    const p = path.join(this.secrets, file);
+    fs.rmSync(p, { force: true });
+    fs.writeFileSync(p, text, { mode });
+    fs.chmodSync(p, mode);
+    return p;
   }
 
   /** Every host call so far. */

@@ -7,6 +7,19 @@ export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(require('os').tmpdir(), `phx-${prefix}-`));
 }
 
+/** A tmpDir maker whose folders `cleanup` removes (register it with the suite's test.after). */
+export function scratchDirs(): { tmp: (prefix: string) => string; cleanup: () => void } {
+  const made: string[] = [];
+  return {
+    tmp: (prefix) => {
+      const d = tmpDir(prefix);
+      made.push(d);
+      return d;
+    },
+    cleanup: () => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })),
+  };
+}
+
 /** Every file below dir as relative path -> bytes and mode. */
 export function readTree(dir: string): Map<string, { data: Buffer; mode: number }> {
   const out = new Map<string, { data: Buffer; mode: number }>();

@@ -11,12 +11,15 @@
 #   --dry-run changes nothing and shows the diff against the unit in the container.
 #   --sampler-off installs the sampler-off drop-in (the plan's fallback); --sampler-on removes it.
 #   --restart restarts even when nothing changed; --timeout SECONDS overrides the wait.
+#   Secrets (HF_TOKEN): read from the host's /etc/phoenix/secrets/921.env, else
+#   shared.env there (PHOENIX_SECRETS_DIR overrides the folder), pushed to /etc/vllm/secrets.env
+#   (mode 0600, root) only when changed; --check-secrets only checks them on the host.
 #
-# Usage: deploy.sh [--dry-run] [--sampler-off | --sampler-on] [--restart] [--timeout SECONDS]
+# Usage: deploy.sh [--dry-run] [--sampler-off | --sampler-on] [--restart] [--timeout SECONDS] [--check-secrets]
 #
 # Exit codes:
-#   0  the service is active and vLLM answers (or, with --dry-run, nothing was changed)
-#   1  a step failed or the service did not become active (the journal is shown)
+#   0  the service is active and vLLM answers (--dry-run: nothing changed; --check-secrets: every secret is on the host)
+#   1  a step failed, a secret is missing on the host, or the service did not become active (journal shown)
 #   2  usage error
 # shellcheck disable=SC2016 # single-quoted config values are data, never expanded
 set -euo pipefail
@@ -51,12 +54,14 @@ readonly UNIT_DST=/etc/systemd/system/vllm_model_server.service
 readonly DROPIN_SRC="$HERE"/vllm_model_server.service.d/50-sampler-off.conf
 readonly DROPIN_DIR=/etc/systemd/system/vllm_model_server.service.d
 readonly DROPIN_DST="$DROPIN_DIR"/50-sampler-off.conf
+readonly SECRETS_DST=/etc/vllm/secrets.env
 # Where the host reaches vLLM's API (the unit's own readiness check asks inside the container).
 readonly API=http://10.0.0.221:8000
 
 dry_run=0
 sampler=keep
 restart=0
+check_secrets=0
 # Seconds to wait for the start: the unit's TimeoutStartSec= (its readiness check gives up just
 # before) plus a margin for systemd's own steps.
 wait_seconds=1830
@@ -66,6 +71,7 @@ while [ $# -gt 0 ]; do
 	--sampler-off) sampler=off ;;
 	--sampler-on) sampler=on ;;
 	--restart) restart=1 ;;
+	--check-secrets) check_secrets=1 ;;
 	--timeout)
 		wait_seconds=${2:-}
 		[ $# -ge 2 ] && shift
@@ -88,6 +94,87 @@ case "$wait_seconds" in '' | *[!0-9]* | 0)
 esac
 
 need_tools pct curl
+
+# Secrets: the config names them; their values live only on the host, never in out/. Each name is
+# taken from the CTID's own file, else from the shared one; every line of both is checked and a
+# missing secret stops deploy.sh here, before anything in the container changes. The container
+# gets exactly the declared names in $SECRETS_DST (mode 0600, root), which the unit reads with
+# EnvironmentFile=. No value is printed or put on a command line. README, "Secrets".
+# PHOENIX_SECRETS_DIR only for tests or a non-standard host layout.
+secrets_dir=/etc/phoenix/secrets
+readonly SECRETS_DIR=${PHOENIX_SECRETS_DIR:-$secrets_dir}
+readonly SECRETS_FILES=(
+	"$SECRETS_DIR"/921.env
+	"$SECRETS_DIR"/shared.env
+)
+readonly SECRET_NAMES=(
+	HF_TOKEN
+)
+declare -A secret_value=() secret_from=()
+# plain_value VALUE: printable ASCII without a backslash, not starting with a quote and without
+# white space at either end; systemd's EnvironmentFile= reads such a value literally.
+plain_value() {
+	local LC_ALL=C re='^[!-~]([ -~]*[!-~])?$'
+	[[ $1 =~ $re ]] && [[ $1 != *\\* ]] && [[ $1 != [\"\']* ]]
+}
+# read_secrets FILE: checks FILE (owner, mode, every line) and takes each declared name it sets
+# that an earlier file did not. An absent FILE is skipped.
+read_secrets() {
+	local LC_ALL=C file=$1 n=0 line name value mode owner
+	local -A seen=()
+	[ -e "$file" ] || return 0
+	{ [ -f "$file" ] && [ -r "$file" ]; } || die "$file is not a readable file"
+	read -r mode owner < <(stat -L -c '%a %u' "$file")
+	[ "$owner" = "$(id -u)" ] || die "$file belongs to uid $owner; secrets files must belong to $(id -un), who runs deploy.sh: chown $(id -un) $file"
+	[ $((8#$mode & 8#077)) = 0 ] || die "$file is mode $mode, readable by others: chmod 600 $file"
+	while IFS= read -r line || [ -n "$line" ]; do
+		n=$((n + 1))
+		line=${line%$'\r'}
+		[[ $line =~ ^[[:space:]]*$ || $line == '#'* || $line == ';'* ]] && continue
+		if [[ $line =~ ^export[[:space:]] ]]; then
+			die "$file:$n: an 'export' line; systemd ignores it and writes the whole line, value included, to the journal: write NAME=value"
+		fi
+		[[ $line =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || die "$file:$n: not a NAME=value line (the line is not shown)"
+		name=${BASH_REMATCH[1]}
+		value=${BASH_REMATCH[2]}
+		[ -z "${seen[$name]:-}" ] || die "$file:$n: $name is set again (first on line ${seen[$name]})"
+		seen[$name]=$n
+		[ -z "$value" ] || plain_value "$value" || die "$file:$n: the value of $name must be printable ASCII without a backslash, not start with a quote, and not start or end with white space (systemd would change it); the value is not shown"
+		if [[ " ${SECRET_NAMES[*]} " == *" $name "* ]] && [ -z "${secret_from[$name]:-}" ]; then
+			[ -n "$value" ] || die "$file:$n: $name is empty (an empty VLLM_API_KEY turns vLLM's authentication off; an empty HF_TOKEN is no token)"
+			secret_value[$name]=$value
+			secret_from[$name]=$file:$n
+		fi
+	done <"$file"
+}
+for f in "${SECRETS_FILES[@]}"; do
+	read_secrets "$f"
+done
+missing=()
+for name in "${SECRET_NAMES[@]}"; do
+	[ -n "${secret_from[$name]:-}" ] || missing+=("$name")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	looked=()
+	for f in "${SECRETS_FILES[@]}"; do
+		if [ -e "$f" ]; then looked+=("$f"); else looked+=("$f (absent)"); fi
+	done
+	die "missing secret ${missing[*]}: set in neither ${looked[0]} nor ${looked[1]}; add a line NAME=value to one of them (mode 0600, owned by $(id -un); README, Secrets)"
+fi
+for name in "${SECRET_NAMES[@]}"; do
+	log "secret" "$name" "from" "${secret_from[$name]}"
+done
+[ "$check_secrets" = 0 ] || exit 0
+secrets_tmp=$(umask 077 && mktemp)
+trap 'rm -f "$secrets_tmp"' EXIT
+for name in "${SECRET_NAMES[@]}"; do
+	printf '%s=%s\n' "$name" "${secret_value[$name]}"
+done >"$secrets_tmp"
+# The container's file: sha256, mode and owner, or nothing when absent (its values stay there).
+# shellcheck disable=SC2016 # "$1" is expanded by the inner sh, on purpose
+secrets_now=$(in_ct sh -c 'if [ -f "$1" ]; then printf "%s %s\n" "$(sha256sum <"$1" | cut -d" " -f1)" "$(stat -c %a:%u:%g "$1")"; fi' sh "$SECRETS_DST")
+secrets_change=0
+[ "$secrets_now" = "$(sha256sum <"$secrets_tmp" | cut -d' ' -f1) 600:0:0" ] || secrets_change=1
 
 # The unit's current bytes in the container (empty when absent).
 # shellcheck disable=SC2016 # "$1" is expanded by the inner sh, on purpose
@@ -112,6 +199,7 @@ if [ "$dry_run" = 1 ]; then
 	fi
 	[ "$dropin_change" = 1 ] && log "would turn the FlashInfer sampler" "$sampler" "and restart"
 	[ "$restart" = 1 ] && log "would restart" "$UNIT"
+	[ "$secrets_change" = 1 ] && log "would replace" "$SECRETS_DST" "(its bytes, mode or owner differ; values are not shown) and restart"
 	exit 0
 fi
 
@@ -120,6 +208,13 @@ if [ "$changed" = 1 ]; then
 	in_ct mkdir -p /etc/systemd/system
 	pct push "$CTID" "$UNIT_SRC" "$UNIT_DST" --perms 0644
 fi
+if [ "$secrets_change" = 1 ]; then
+	log "installing" "$SECRETS_DST" "(mode 0600, root):" "${SECRET_NAMES[@]}"
+	in_ct mkdir -p -m 0700 /etc/vllm
+	pct push "$CTID" "$secrets_tmp" "$SECRETS_DST" --perms 0600 --user 0 --group 0
+fi
+rm -f "$secrets_tmp"
+trap - EXIT
 if [ "$dropin_change" = 1 ]; then
 	if [ "$sampler" = off ]; then
 		log "FlashInfer sampler off: installing" "$DROPIN_DST"
@@ -132,7 +227,6 @@ if [ "$dropin_change" = 1 ]; then
 fi
 in_ct systemctl daemon-reload
 in_ct systemctl enable "$UNIT" >/dev/null 2>&1 || in_ct systemctl enable "$UNIT"
-
 # unit_state: ActiveState, SubState and InvocationID of the unit, as "STATE SUBSTATE ID".
 unit_state() {
 	local props
@@ -142,7 +236,7 @@ unit_state() {
 read -r state_before _ id_before < <(unit_state)
 # The start to wait for: a new one (new InvocationID) after a restart or when the unit was not
 # running; the running one when it is active or still starting.
-if [ "$changed" = 1 ] || [ "$dropin_change" = 1 ] || [ "$restart" = 1 ]; then
+if [ "$changed" = 1 ] || [ "$dropin_change" = 1 ] || [ "$secrets_change" = 1 ] || [ "$restart" = 1 ]; then
 	log "restarting" "$UNIT"
 	in_ct systemctl restart --no-block "$UNIT"
 	want_new=1

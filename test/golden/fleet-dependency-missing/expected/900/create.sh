@@ -6,15 +6,22 @@
 #
 #   1. checks pct, pvesm and the storage pool;
 #   2. creates it from its template, unless it exists;
-#   3. applies its settings (pct set), GPU passthrough, volumes and LXC lines (only when absent);
+#   3. applies its settings (pct set), GPU passthrough, mount points and the LXC lines its current
+#      configuration lacks (never a snapshot section or the pending changes);
 #   4. starts it (bounded retries);
 #   5. runs its feature scripts in order;
 #   6. runs its application step;
 #   7. takes the template snapshot ready when missing.
 #
+#   --dry-run reads the host (pct status, pct config, the configuration file) and prints every
+#   command that would change it ("would run: ..."), running none; it stops where a run would.
+#
+# Usage: create.sh [--dry-run] [--help]
+#
 # Exit codes:
 #   0  done (or nothing to do)
-#   1  a step failed; the log line before says which
+#   1  a step failed, or a dependency or shared volume is missing; the log line before says which
+#   2  unknown argument
 # shellcheck disable=SC2016 # single-quoted config values are data, never expanded
 set -euo pipefail
 
@@ -36,8 +43,44 @@ need_tools() {
 		command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run this on the Proxmox host"
 	done
 }
+print_help() {
+	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d'
+}
 in_ct() {
 	pct exec "$CTID" -- "$@"
+}
+
+dry_run=0
+for arg in "$@"; do
+	case "$arg" in
+	--dry-run) dry_run=1 ;;
+	-h | --help)
+		print_help
+		exit 0
+		;;
+	*)
+		printf 'unknown argument: %s\n' "$arg" >&2
+		exit 2
+		;;
+	esac
+done
+
+# Runs a command that changes the host; with --dry-run prints it instead, as "would run:" and the
+# words as bash reads them (bare when made of [A-Za-z0-9_@%+=:,./-], else quoted by printf %q).
+run() {
+	local word line='would run:'
+	if [ "$dry_run" = 1 ]; then
+		for word in "$@"; do
+			if [[ $word =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then
+				line+=" $word"
+			else
+				line+=" $(printf '%q' "$word")"
+			fi
+		done
+		printf '%s\n' "$line"
+	else
+		"$@"
+	fi
 }
 
 # 1. Prerequisites on the host.
@@ -49,34 +92,38 @@ if pct status "$CTID" >/dev/null 2>&1; then
 	log "container exists; not defining it again"
 else
 	log "creating from template" /var/lib/vz/template/cache/debian-12.tar.zst
-	pct create "$CTID" /var/lib/vz/template/cache/debian-12.tar.zst --hostname tmpl-base --storage local-zfs --rootfs local-zfs:16 --memory 1024 --cores 1 --unprivileged 1
+	run pct create "$CTID" /var/lib/vz/template/cache/debian-12.tar.zst --hostname tmpl-base --storage local-zfs --rootfs local-zfs:16 --memory 1024 --cores 1 --unprivileged 1
 fi
 
 # 3. Settings (pct set replaces values, so a re-run changes nothing).
-pct set "$CTID" --memory 1024 --cores 1 --onboot 0 --net0 name=eth0,bridge=vmbr0,ip=10.0.0.200/24,gw=10.0.0.1,hwaddr=52:54:00:00:00:01
+run pct set "$CTID" --memory 1024 --cores 1 --onboot 0 --net0 name=eth0,bridge=vmbr0,ip=10.0.0.200/24,gw=10.0.0.1,hwaddr=52:54:00:00:00:01
 
 # 4. Start it (bounded retries) and wait until commands run inside.
-if ! pct status "$CTID" | grep -q running; then
-	started=0
-	for attempt in 1 2 3; do
-		if pct start "$CTID"; then
-			started=1
-			break
-		fi
-		log "start attempt $attempt failed; retrying"
-		sleep 5
+if [ "$dry_run" = 1 ]; then
+	pct status "$CTID" 2>/dev/null | grep -q running || run pct start "$CTID"
+else
+	if ! pct status "$CTID" | grep -q running; then
+		started=0
+		for attempt in 1 2 3; do
+			if pct start "$CTID"; then
+				started=1
+				break
+			fi
+			log "start attempt $attempt failed; retrying"
+			sleep 5
+		done
+		[ "$started" = 1 ] || die "container did not start"
+	fi
+	for _ in $(seq 1 30); do
+		in_ct true >/dev/null 2>&1 && break
+		sleep 2
 	done
-	[ "$started" = 1 ] || die "container did not start"
+	in_ct true >/dev/null 2>&1 || die "container does not accept commands"
 fi
-for _ in $(seq 1 30); do
-	in_ct true >/dev/null 2>&1 && break
-	sleep 2
-done
-in_ct true >/dev/null 2>&1 || die "container does not accept commands"
 
 # 5. Features, in order.
 log "feature" base_setup
-bash "$HERE"/features/01-base_setup.sh
+run bash "$HERE"/features/01-base_setup.sh
 
 # 6. Application step and verification.
 log "no application step"
@@ -86,6 +133,10 @@ log "no application step"
 if pct config "$CTID" --snapshot ready >/dev/null 2>&1; then
 	log "snapshot" ready "exists"
 else
-	pct snapshot "$CTID" ready
+	run pct snapshot "$CTID" ready
 fi
-log "done"
+if [ "$dry_run" = 1 ]; then
+	log "dry run: nothing was changed"
+else
+	log "done"
+fi

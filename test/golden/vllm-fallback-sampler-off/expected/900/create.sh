@@ -6,15 +6,22 @@
 #
 #   1. checks pct, pvesm and the storage pool;
 #   2. creates it from its template, unless it exists;
-#   3. applies its settings (pct set), GPU passthrough, volumes and LXC lines (only when absent);
+#   3. applies its settings (pct set), GPU passthrough, mount points and the LXC lines its current
+#      configuration lacks (never a snapshot section or the pending changes);
 #   4. starts it (bounded retries);
 #   5. runs its feature scripts in order;
 #   6. runs its application step;
 #   7. takes the template snapshot pre-configured when missing.
 #
+#   --dry-run reads the host (pct status, pct config, the configuration file) and prints every
+#   command that would change it ("would run: ..."), running none; it stops where a run would.
+#
+# Usage: create.sh [--dry-run] [--help]
+#
 # Exit codes:
 #   0  done (or nothing to do)
-#   1  a step failed; the log line before says which
+#   1  a step failed, or a dependency or shared volume is missing; the log line before says which
+#   2  unknown argument
 # shellcheck disable=SC2016 # single-quoted config values are data, never expanded
 set -euo pipefail
 
@@ -36,14 +43,150 @@ need_tools() {
 		command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run this on the Proxmox host"
 	done
 }
+print_help() {
+	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d'
+}
 in_ct() {
 	pct exec "$CTID" -- "$@"
 }
-# PHOENIX_PVE_LXC_DIR only for tests or a non-standard host layout.
+# /etc/pve/lxc/<CTID>.conf, and the lock Proxmox holds while it changes that file (lock_config:
+# flock on /run/lock/lxc/pve-config-<CTID>.lock, at most 10 s: pve-container
+# src/PVE/LXC/Config.pm:34-56, pve-guest-common src/PVE/AbstractConfig.pm:294-333).
+# PHOENIX_PVE_LXC_DIR and PHOENIX_PVE_LOCK_DIR only for tests or a non-standard host layout.
 readonly CONF="${PHOENIX_PVE_LXC_DIR:-/etc/pve/lxc}/$CTID.conf"
+readonly CONF_LOCK="${PHOENIX_PVE_LOCK_DIR:-/run/lock/lxc}/pve-config-$CTID.lock"
+
+dry_run=0
+for arg in "$@"; do
+	case "$arg" in
+	--dry-run) dry_run=1 ;;
+	-h | --help)
+		print_help
+		exit 0
+		;;
+	*)
+		printf 'unknown argument: %s\n' "$arg" >&2
+		exit 2
+		;;
+	esac
+done
+
+# Runs a command that changes the host; with --dry-run prints it instead, as "would run:" and the
+# words as bash reads them (bare when made of [A-Za-z0-9_@%+=:,./-], else quoted by printf %q).
+run() {
+	local word line='would run:'
+	if [ "$dry_run" = 1 ]; then
+		for word in "$@"; do
+			if [[ $word =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then
+				line+=" $word"
+			else
+				line+=" $(printf '%q' "$word")"
+			fi
+		done
+		printf '%s\n' "$line"
+	else
+		"$@"
+	fi
+}
+
+# Raw LXC lines belong in the container's current configuration: the lines of $CONF before its
+# first section header. parse_pct_config starts a new section at every "[pve:pending]" or
+# "[name]" line and never returns to the current one (pve-container
+# src/PVE/LXC/Config.pm:1160-1171), so a line after a snapshot section belongs to that snapshot.
+readonly SECTION_HEADER='^\[(pve:pending|[a-z][a-z0-9_-]+)\][[:space:]]*$'
+# A raw line as parse_pct_config reads it (Config.pm:1179): the key, ':' or blanks and '=', the value.
+readonly RAW_LXC_LINE='^(lxc\.[a-z0-9_.-]+)(:|[[:space:]]*=)[[:space:]]*(.*)$'
+# [key value] pairs, as Proxmox stores them and writes them back ("key: value", Config.pm:1275-1280).
+# shellcheck disable=SC2054 # a comma in a value is data
+readonly -a LXC_LINES=(
+	lxc.apparmor.profile unconfined
+)
+
+# Line number of the first section header of $CONF (empty when it has none).
+first_section_line() {
+	{ LC_ALL=C grep -n -i -m 1 -E "$SECTION_HEADER" "$CONF" || true; } | cut -d: -f1
+}
+
+# The current configuration: the lines before the first section header.
+current_config() {
+	local n
+	n=$(first_section_line)
+	if [ -n "$n" ]; then
+		head -n "$((n - 1))" "$CONF"
+	else
+		cat "$CONF"
+	fi
+}
+
+# Does the current configuration hold the raw line with key $1 and value $2, written in any of the
+# forms Proxmox reads (key: value, key=value, key = value)?
+has_lxc_line() {
+	local LC_ALL=C line value
+	while IFS= read -r line || [ -n "$line" ]; do
+		[[ $line =~ $RAW_LXC_LINE ]] || continue
+		[ "${BASH_REMATCH[1]}" = "$1" ] || continue
+		value=${BASH_REMATCH[3]}
+		value=${value%"${value##*[![:space:]]}"}
+		[ "$value" = "$2" ] && return 0
+	done < <(current_config)
+	return 1
+}
+
+# Puts the lines "$@" at the end of the current configuration (after its last non-blank line) and
+# keeps every other byte of the file. The new file replaces the old one at once, as Proxmox writes
+# it: a temporary file beside it, then a rename (file_set_contents, pve-common src/PVE/File.pm:49-100,
+# which cfs_write_file uses, pve-cluster src/PVE/Cluster.pm:588-604).
+add_lxc_lines() {
+	local n last tmp="$CONF.tmp.$$"
+	n=$(first_section_line)
+	last=$({ current_config | LC_ALL=C grep -n -v -E '^[[:space:]]*$' || true; } | tail -n 1 | cut -d: -f1)
+	last=${last:-0}
+	head -n "$last" "$CONF" >"$tmp"
+	# a last line without its newline gets one before ours
+	if [ -s "$tmp" ] && [ -n "$(tail -c 1 "$tmp")" ]; then
+		printf '\n' >>"$tmp"
+	fi
+	printf '%s\n' "$@" >>"$tmp"
+	tail -n "+$((last + 1))" "$CONF" >>"$tmp"
+	mv -f "$tmp" "$CONF"
+	[ -z "$n" ] || log "kept the sections after line $n (snapshots, pending changes) as they were"
+}
+
+# Adds the LXC_LINES the current configuration lacks.
+apply_lxc_lines() {
+	local i lock
+	local -a missing=()
+	if [ ! -f "$CONF" ]; then
+		[ "$dry_run" = 1 ] || die "$CONF does not exist"
+		printf 'would add to the current configuration of %s (when the new container lacks them):\n' "$CONF"
+		printf '  %s: %s\n' "${LXC_LINES[@]}"
+		return 0
+	fi
+	# check_lock (pve-guest-common src/PVE/AbstractConfig.pm:336-340): a locked container's
+	# configuration is not changed.
+	lock=$(current_config | sed -n '/^lock:/{s/^lock:[[:space:]]*//p;q;}')
+	[ -z "$lock" ] || die "CT is locked ($lock): Proxmox changes nothing while it is; run this again when the lock is gone"
+	for ((i = 0; i < ${#LXC_LINES[@]}; i += 2)); do
+		has_lxc_line "${LXC_LINES[i]}" "${LXC_LINES[i + 1]}" || missing+=("${LXC_LINES[i]}: ${LXC_LINES[i + 1]}")
+	done
+	if [ "${#missing[@]}" = 0 ]; then
+		log "the current configuration has every LXC line"
+		return 0
+	fi
+	if [ "$dry_run" = 1 ]; then
+		printf 'would add to the current configuration of %s:\n' "$CONF"
+		printf '  %s\n' "${missing[@]}"
+		return 0
+	fi
+	add_lxc_lines "${missing[@]}"
+	log "added ${#missing[@]} LXC line(s) to the current configuration"
+	if pct status "$CTID" 2>/dev/null | grep -q running; then
+		log "LXC reads them when the container starts: they take effect at its next start (pct reboot $CTID)"
+	fi
+}
 
 # 1. Prerequisites on the host.
-need_tools pct pvesm
+need_tools pct pvesm flock
 pvesm status --storage quickOS-lxc-disks >/dev/null 2>&1 || die "storage pool" quickOS-lxc-disks "does not exist"
 
 # 2. Define the container, unless it exists.
@@ -51,35 +194,47 @@ if pct status "$CTID" >/dev/null 2>&1; then
 	log "container exists; not defining it again"
 else
 	log "creating from template" /fastData/shared-iso/template/cache/ubuntu-24.04-standard_24.04-2_amd64.tar.zst
-	pct create "$CTID" /fastData/shared-iso/template/cache/ubuntu-24.04-standard_24.04-2_amd64.tar.zst --hostname Template-Base --storage quickOS-lxc-disks --rootfs quickOS-lxc-disks:32 --memory 2048 --cores 2 --unprivileged 1
+	run pct create "$CTID" /fastData/shared-iso/template/cache/ubuntu-24.04-standard_24.04-2_amd64.tar.zst --hostname Template-Base --storage quickOS-lxc-disks --rootfs quickOS-lxc-disks:32 --memory 2048 --cores 2 --unprivileged 1
 fi
 
 # 3. Settings (pct set replaces values, so a re-run changes nothing).
-pct set "$CTID" --memory 2048 --cores 2 --onboot 0 --startup order=0,up=0 --net0 name=eth0,bridge=vmbr0,ip=10.0.0.200/24,gw=10.0.0.1,hwaddr=52:54:00:AA:BB:CC
-grep -qxF 'lxc.apparmor.profile: unconfined' "$CONF" || printf '%s\n' 'lxc.apparmor.profile: unconfined' >>"$CONF"
+run pct set "$CTID" --memory 2048 --cores 2 --onboot 0 --startup order=0,up=0 --net0 name=eth0,bridge=vmbr0,ip=10.0.0.200/24,gw=10.0.0.1,hwaddr=52:54:00:AA:BB:CC
+if [ "$dry_run" = 1 ]; then
+	apply_lxc_lines
+else
+	mkdir -p "${CONF_LOCK%/*}"
+	(
+		flock -w 10 9 || die "the configuration of CTID $CTID stays locked by another Proxmox command (flock $CONF_LOCK)"
+		apply_lxc_lines
+	) 9>>"$CONF_LOCK"
+fi
 
 # 4. Start it (bounded retries) and wait until commands run inside.
-if ! pct status "$CTID" | grep -q running; then
-	started=0
-	for attempt in 1 2 3; do
-		if pct start "$CTID"; then
-			started=1
-			break
-		fi
-		log "start attempt $attempt failed; retrying"
-		sleep 5
+if [ "$dry_run" = 1 ]; then
+	pct status "$CTID" 2>/dev/null | grep -q running || run pct start "$CTID"
+else
+	if ! pct status "$CTID" | grep -q running; then
+		started=0
+		for attempt in 1 2 3; do
+			if pct start "$CTID"; then
+				started=1
+				break
+			fi
+			log "start attempt $attempt failed; retrying"
+			sleep 5
+		done
+		[ "$started" = 1 ] || die "container did not start"
+	fi
+	for _ in $(seq 1 30); do
+		in_ct true >/dev/null 2>&1 && break
+		sleep 2
 	done
-	[ "$started" = 1 ] || die "container did not start"
+	in_ct true >/dev/null 2>&1 || die "container does not accept commands"
 fi
-for _ in $(seq 1 30); do
-	in_ct true >/dev/null 2>&1 && break
-	sleep 2
-done
-in_ct true >/dev/null 2>&1 || die "container does not accept commands"
 
 # 5. Features, in order.
 log "feature" base_setup
-bash "$HERE"/features/01-base_setup.sh
+run bash "$HERE"/features/01-base_setup.sh
 
 # 6. Application step and verification.
 log "no application step"
@@ -89,6 +244,10 @@ log "no application step"
 if pct config "$CTID" --snapshot pre-configured >/dev/null 2>&1; then
 	log "snapshot" pre-configured "exists"
 else
-	pct snapshot "$CTID" pre-configured
+	run pct snapshot "$CTID" pre-configured
 fi
-log "done"
+if [ "$dry_run" = 1 ]; then
+	log "dry run: nothing was changed"
+else
+	log "done"
+fi

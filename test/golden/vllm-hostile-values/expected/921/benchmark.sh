@@ -51,6 +51,12 @@ readonly BASE_URL=http://127.0.0.1:8000
 readonly MODEL='hostile/model name '"'"'single'"'"' "double"'
 readonly SERVED_MODEL=100%
 readonly EXPECTED_GAIN=0.2
+readonly SECRETS_DST=/etc/vllm/secrets.env
+# The server requires its API key on /v1 (VLLM_API_KEY in its secrets file): read inside the
+# container at run time (below) and handed to the client on stdin, which puts it into its own
+# environment as OPENAI_API_KEY (what vllm bench serve sends, endpoint_request_func.py:129-131);
+# never written here nor on a command line.
+api_key=""
 # Where the client writes its result files inside the container (removed at the end).
 readonly RESULTS=/var/tmp/phoenix-benchmark
 rounds=3
@@ -96,6 +102,8 @@ for n in "$rounds" "$num_prompts" "$max_concurrency" "$warmup_prompts" "$timeout
 	esac
 done
 need_tools pct python3
+api_key=$(in_ct sed -n 's/^VLLM_API_KEY=//p' "$SECRETS_DST" 2>/dev/null || true)
+[ -n "$api_key" ] || die "VLLM_API_KEY is not in" "$SECRETS_DST" "in the container: run deploy.sh"
 # The "on" rounds need the sampler on in the unit itself (--sampler-on only removes the drop-in).
 readonly SAMPLER_IN_UNIT=on
 [ "$SAMPLER_IN_UNIT" = on ] || die "the config turns the FlashInfer sampler off for this CTID (vllm_service.flashinfer_sampler false); set it to true to compare on and off"
@@ -129,8 +137,8 @@ trap 'exit 130' INT TERM
 bench() {
 	local prefix=$1 seed=$2 prompts=$3
 	shift 3
-	in_ct timeout "$timeout" env -i HOME=/root HF_HUB_OFFLINE=1 'HF_HOME=/data/hf $dir %n 100%' 'OPENAI_API_KEY=;' PATH=/opt/vllm/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		"$VLLM" bench serve --endpoint-type openai --base-url "$BASE_URL" --endpoint /v1/completions \
+	printf '%s\n' "$api_key" | in_ct timeout "$timeout" env -i HOME=/root HF_HUB_OFFLINE=1 'HF_HOME=/data/hf $dir %n 100%' PATH=/opt/vllm/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		sh -c 'IFS= read -r OPENAI_API_KEY && export OPENAI_API_KEY && exec "$@"' sh "$VLLM" bench serve --endpoint-type openai --base-url "$BASE_URL" --endpoint /v1/completions \
 		--model "$MODEL" --served-model-name "$SERVED_MODEL" --tokenizer '$(touch /tmp/pwned)' --trust-remote-code \
 		--dataset-name random --random-input-len 256 --random-output-len 256 --ignore-eos \
 		--num-prompts "$prompts" --seed "$seed" --request-rate inf --max-concurrency "$max_concurrency" \

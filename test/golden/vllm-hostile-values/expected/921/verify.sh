@@ -49,13 +49,19 @@ readonly UNIT_SRC="$HERE"/vllm_model_server.service
 readonly UNIT_DST=/etc/systemd/system/vllm_model_server.service
 readonly PY=/opt/vllm/bin/python
 readonly SERVED_MODEL=100%
+readonly SECRETS_DST=/etc/vllm/secrets.env
+# The server requires its API key on /v1 (VLLM_API_KEY in its secrets file): read inside the
+# container at run time (below) and given to curl as a header on stdin (-H @-), so it is never
+# written here nor on a command line.
+api_key=""
+auth_header() {
+	printf 'Authorization: Bearer %s\n' "$api_key"
+}
 # vLLM's API from the host, at the CTID's address.
 readonly API=http://10.0.0.221:8000
 api_curl() {
 	curl "$@"
 }
-# The server requires its API key on /v1 (vLLM's --api-key): sent as a bearer token.
-readonly AUTH_HEADER='Authorization: Bearer ;'
 # vLLM's own log lines (substring match: worker processes prefix their lines), from the catalog.
 readonly LINE_V1='Initializing a V1 LLM engine'
 readonly LINE_V0='Initializing a V0 LLM engine'
@@ -98,6 +104,7 @@ case "$timeout$wait" in '' | *[!0-9]*)
 	;;
 esac
 need_tools pct curl python3
+api_key=$(in_ct sed -n 's/^VLLM_API_KEY=//p' "$SECRETS_DST" 2>/dev/null || true)
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
@@ -149,6 +156,9 @@ enabled=$(in_ct systemctl is-enabled "$UNIT" 2>/dev/null || true)
 expect_equal "service enabled" enabled "$enabled"
 # shellcheck disable=SC2016 # "$1" is expanded by the inner sh, on purpose
 expect_equal "unit file bytes" "$(sha256sum "$UNIT_SRC" | cut -d' ' -f1)" "$(in_ct sh -c 'sha256sum "$1" 2>/dev/null || true' sh "$UNIT_DST" | cut -d' ' -f1)"
+# The secrets file the unit reads: root's alone, with exactly the declared names (values not shown).
+# shellcheck disable=SC2016 # "$1" is expanded by the inner sh, on purpose
+expect_equal "secrets file" '600:0:0 HF_TOKEN,VLLM_API_KEY' "$(in_ct sh -c 'if [ -f "$1" ]; then printf "%s %s\n" "$(stat -c %a:%u:%g "$1")" "$(sed -n "s/=.*//p" "$1" | LC_ALL=C sort | paste -sd, -)"; fi' sh "$SECRETS_DST" 2>/dev/null || true)"
 
 # 3. The journal since the service's last start.
 invocation=$(in_ct systemctl show -p InvocationID --value "$UNIT" 2>/dev/null || true)
@@ -195,7 +205,7 @@ if has_line "$LINE_KV_FP8"; then record "fp8 KV cache" PASS "$LINE_KV_FP8"; else
 if has_line "$LINE_QUANT_FP8"; then record "fp8 quantization" PASS "$LINE_QUANT_FP8"; else record "fp8 quantization" FAIL "the journal lacks: $LINE_QUANT_FP8"; fi
 
 # 4. The API answers from the host, at the CTID's address.
-if ! models=$(api_curl -fsS --max-time "$timeout" -H "$AUTH_HEADER" "$API/v1/models" 2>&1); then
+if ! models=$(auth_header | api_curl -fsS --max-time "$timeout" -H @- "$API/v1/models" 2>&1); then
 	record "GET /v1/models" FAIL "no answer from $API/v1/models: ${models:0:200}"
 elif python3 -c 'import json, sys; ids = [m.get("id") for m in json.loads(sys.argv[1]).get("data", [])]; sys.exit(0 if sys.argv[2] in ids else 1)' "$models" "$SERVED_MODEL" 2>/dev/null; then
 	record "GET /v1/models" PASS "lists $SERVED_MODEL"
@@ -205,7 +215,7 @@ fi
 
 # 5. One small completion returns text and token usage.
 body=$(python3 -c 'import json, sys; print(json.dumps({"model": sys.argv[1], "prompt": "The capital of France is", "max_tokens": 8, "temperature": 0}))' "$SERVED_MODEL")
-answer=$(api_curl -fsS --max-time "$timeout" -H "$AUTH_HEADER" -H 'Content-Type: application/json' -d "$body" "$API/v1/completions" 2>&1) || true
+answer=$(auth_header | api_curl -fsS --max-time "$timeout" -H @- -H 'Content-Type: application/json' -d "$body" "$API/v1/completions" 2>&1) || true
 detail=$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); t = d["choices"][0]["text"]; u = d["usage"]["completion_tokens"]; assert t.strip() and u > 0; print("%d completion tokens: %r" % (u, t[:60]))' "$answer" 2>/dev/null) || detail=""
 if [ -n "$detail" ]; then record "completion" PASS "$detail"; else record "completion" FAIL "no text with token usage: ${answer:0:200}"; fi
 

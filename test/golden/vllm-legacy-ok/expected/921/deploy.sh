@@ -12,11 +12,11 @@
 #   --sampler-off installs the sampler-off drop-in (the plan's fallback); --sampler-on removes it.
 #   --restart restarts even when nothing changed; --timeout SECONDS overrides the wait.
 #
-# Usage: deploy.sh [--dry-run] [--sampler-off | --sampler-on] [--restart] [--timeout SECONDS]
+# Usage: deploy.sh [--dry-run] [--sampler-off | --sampler-on] [--restart] [--timeout SECONDS] [--check-secrets]
 #
 # Exit codes:
-#   0  the service is active and vLLM answers (or, with --dry-run, nothing was changed)
-#   1  a step failed or the service did not become active (the journal is shown)
+#   0  the service is active and vLLM answers (--dry-run: nothing changed; --check-secrets: every secret is on the host)
+#   1  a step failed, a secret is missing on the host, or the service did not become active (journal shown)
 #   2  usage error
 # shellcheck disable=SC2016 # single-quoted config values are data, never expanded
 set -euo pipefail
@@ -51,12 +51,14 @@ readonly UNIT_DST=/etc/systemd/system/vllm_model_server.service
 readonly DROPIN_SRC="$HERE"/vllm_model_server.service.d/50-sampler-off.conf
 readonly DROPIN_DIR=/etc/systemd/system/vllm_model_server.service.d
 readonly DROPIN_DST="$DROPIN_DIR"/50-sampler-off.conf
+readonly SECRETS_DST=/etc/vllm/secrets.env
 # Where the host reaches vLLM's API (the unit's own readiness check asks inside the container).
 readonly API=http://10.0.0.221:8000
 
 dry_run=0
 sampler=keep
 restart=0
+check_secrets=0
 # Seconds to wait for the start: the unit's TimeoutStartSec= (its readiness check gives up just
 # before) plus a margin for systemd's own steps.
 wait_seconds=1830
@@ -66,6 +68,7 @@ while [ $# -gt 0 ]; do
 	--sampler-off) sampler=off ;;
 	--sampler-on) sampler=on ;;
 	--restart) restart=1 ;;
+	--check-secrets) check_secrets=1 ;;
 	--timeout)
 		wait_seconds=${2:-}
 		[ $# -ge 2 ] && shift
@@ -88,6 +91,11 @@ case "$wait_seconds" in '' | *[!0-9]* | 0)
 esac
 
 need_tools pct curl
+[ "$check_secrets" = 0 ] || exit 0
+# No secrets declared: a secrets file left in the container (a clone carries its template's) goes.
+secrets_change=0
+secrets_stale=0
+in_ct test -e "$SECRETS_DST" && secrets_stale=1
 
 # The unit's current bytes in the container (empty when absent).
 # shellcheck disable=SC2016 # "$1" is expanded by the inner sh, on purpose
@@ -112,6 +120,7 @@ if [ "$dry_run" = 1 ]; then
 	fi
 	[ "$dropin_change" = 1 ] && log "would turn the FlashInfer sampler" "$sampler" "and restart"
 	[ "$restart" = 1 ] && log "would restart" "$UNIT"
+	[ "$secrets_stale" = 1 ] && log "would remove" "$SECRETS_DST" "(no secrets declared)"
 	exit 0
 fi
 
@@ -119,6 +128,10 @@ if [ "$changed" = 1 ]; then
 	log "installing" "$UNIT_DST"
 	in_ct mkdir -p /etc/systemd/system
 	pct push "$CTID" "$UNIT_SRC" "$UNIT_DST" --perms 0644
+fi
+if [ "$secrets_stale" = 1 ]; then
+	log "no secrets declared: removing" "$SECRETS_DST"
+	in_ct rm -f "$SECRETS_DST"
 fi
 if [ "$dropin_change" = 1 ]; then
 	if [ "$sampler" = off ]; then
@@ -132,7 +145,6 @@ if [ "$dropin_change" = 1 ]; then
 fi
 in_ct systemctl daemon-reload
 in_ct systemctl enable "$UNIT" >/dev/null 2>&1 || in_ct systemctl enable "$UNIT"
-
 # unit_state: ActiveState, SubState and InvocationID of the unit, as "STATE SUBSTATE ID".
 unit_state() {
 	local props
@@ -142,7 +154,7 @@ unit_state() {
 read -r state_before _ id_before < <(unit_state)
 # The start to wait for: a new one (new InvocationID) after a restart or when the unit was not
 # running; the running one when it is active or still starting.
-if [ "$changed" = 1 ] || [ "$dropin_change" = 1 ] || [ "$restart" = 1 ]; then
+if [ "$changed" = 1 ] || [ "$dropin_change" = 1 ] || [ "$secrets_change" = 1 ] || [ "$restart" = 1 ]; then
 	log "restarting" "$UNIT"
 	in_ct systemctl restart --no-block "$UNIT"
 	want_new=1
