@@ -61,6 +61,9 @@ export function clone(i: number): [string, Record<string, unknown>] {
     {
       name: `vllm-${ctid}`,
       clone_from_ctid: '901',
+      // As the example's 921 (the user's real one): vLLM refuses 4 GiB swap x TP 2 in 901's 2048 MiB.
+      memory_mb: 72000,
+      cores: 10,
       network_config: { name: 'eth0', bridge: 'vmbr0', ip: `10.${subnet}.${host >> 8}.${host & 0xff}/16`, gw: `10.${subnet}.0.1` },
       mac_address: `52:54:01:${hex2(i >> 16)}:${hex2(i >> 8)}:${hex2(i)}`,
       ...(twoGpus ? {} : { gpu_assignment: String(i % 4 === 1 ? 0 : 1) }),

@@ -112,6 +112,15 @@ export function explainText(result: CompileOutput, ctid: string, outDir: string,
     if (k === 'features') origin = (v as string[]).map((f) => `${f}: ${originText(c.featureOrigin[f])}`).join('; ');
     lines.push(`  ${k} = ${JSON.stringify(v)}  (${origin})`);
   }
+  // What an ancestor sets that a clone does not take (compiler/resolve.ts NOT_INHERITED): every
+  // key the CTID lacks, and the application config it writes itself (so a template's vLLM
+  // arguments visibly stay with the template).
+  for (const k of Object.keys(r.notInherited).sort()) {
+    const n = r.notInherited[k];
+    const own = Object.prototype.hasOwnProperty.call(r.own, k);
+    if (!own) lines.push(`  ${k}  (not inherited: ${n.why}; CTID ${n.from} sets it for itself)`);
+    else if (n.why === 'application config') lines.push(`  ${k} of CTID ${n.from}  (not inherited: ${n.why}; CTID ${c.ctid} has its own)`);
+  }
   if (c.vllm) {
     const v = c.vllm;
     const setKeys = (obj: Record<string, unknown> | undefined, group: string) =>
@@ -127,9 +136,8 @@ export function explainText(result: CompileOutput, ctid: string, outDir: string,
     for (const s of v.settings) {
       const where = s.path.slice(2).join('.');
       const grouping = s.source === 'vllm_engine_config' && s.path[3] !== s.group ? `; written under ${String(s.path[3])}` : '';
-      lines.push(
-        `  ${s.dest} = ${JSON.stringify(s.value)}  -> ${s.flag} (vLLM group ${s.vllmGroup}${grouping}) at ${where} (${s.layer === c.ctid ? 'own' : `inherited from CTID ${s.layer}`}, ${s.source})`,
-      );
+      const reads = JSON.stringify(s.parsed) !== JSON.stringify(s.value) ? ` (vLLM reads ${JSON.stringify(s.parsed)})` : '';
+      lines.push(`  ${s.dest} = ${JSON.stringify(s.value)}${reads}  -> ${s.flag} (vLLM group ${s.vllmGroup}${grouping}) at ${where} (${s.source})`);
     }
     lines.push('', 'argv (vllm.argv.json):', ...v.argv.map((a) => `  ${JSON.stringify(a)}`));
     lines.push('', 'unit environment (vllm_model_server.service):');

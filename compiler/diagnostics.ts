@@ -52,6 +52,7 @@ export const CODES = {
   PHX026: { title: 'a vLLM server without a model', example: 'application_script phoenix_hypervisor_lxc_vllm.sh and no model' },
   PHX027: { title: 'vllm_args cannot be parsed', example: '"vllm_args": ["--max-model-len"] (value missing)' },
   PHX028: { title: 'no flag catalog for the requested vLLM version', example: '"vllm_version": "0.11.0"' },
+  PHX029: { title: 'vLLM warns while reading an argument (warning)', example: '"compilation_config": {"use_cudagraph": false} (deprecated)' },
   PHX030: { title: 'service environment not allowed', example: 'UnsetEnvironment of a name the unit sets, or an unknown VLLM_* name' },
   PHX031: {
     title: 'what the compiler chose for the unit because of the GPUs (note)',
@@ -60,6 +61,14 @@ export const CODES = {
   PHX032: {
     title: 'the vllm pip install replaces the torch installed before it (warning)',
     example: 'torch_channel "nightly": the newest nightly torch, then vllm==0.10.2 (which pins torch==2.8.0)',
+  },
+  PHX033: {
+    title: "clone of a vLLM template without a vLLM server of its own: the template's enabled unit is on its disk (warning)",
+    example: '"clone_from_ctid": "911" (911 runs vLLM) and no application_script of its own',
+  },
+  PHX034: {
+    title: 'a value vLLM parses but refuses or crashes on at start-up',
+    example: '"tensor_parallel_size": 0 (ZeroDivisionError in vLLM)',
   },
   PHX040: {
     title: 'a secret value written in the config (out/ is committed): declare its name in secrets and put the value into the host secrets file',
@@ -91,6 +100,9 @@ export const CODES = {
     title: 'application script other than the vLLM one: the existing script runs (note)',
     example: '"application_script": "phoenix_hypervisor_lxc_952.sh"',
   },
+  PHX117: { title: 'MAC address is not unicast (Proxmox refuses it)', example: '"mac_address": "01:00:5E:00:00:01"' },
+  PHX118: { title: 'gpu_assignment names a GPU more than once', example: '"gpu_assignment": "1,1"' },
+  PHX119: { title: 'lxc_configs has no containers (warning): every generated file would be removed', example: '{"lxc_configs": {}}' },
   PHX120: {
     title: 'raw LXC line that Proxmox or its LXC refuses (the character or key it refuses)',
     example: '"lxc.Cgroup2.devices.allow=a", "lxc.rootfs.path: /x", "lxc.aa_profile=unconfined"',

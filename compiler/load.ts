@@ -9,6 +9,7 @@ import { parse as parseJson } from '@humanwhocodes/momoa';
 import type { AnyNode, DocumentNode } from '@humanwhocodes/momoa';
 import { Diagnostic, Position } from './diagnostics';
 import { ctidOfPath, displayPath, PathSeg, toPointer } from './util/jsonpath';
+import { recordNumberText } from './util/json-numbers';
 
 export interface LoadedConfig {
   file: string;
@@ -48,13 +49,14 @@ export function loadConfig(file: string, rawText: string): LoadResult {
   const valuePos = new Map<string, Position>();
   const keyPos = new Map<string, Position>();
   const diagnostics: Diagnostic[] = [];
-  const value = build(doc.body, [], { file, valuePos, keyPos, diagnostics });
+  const value = build(doc.body, [], { file, text, valuePos, keyPos, diagnostics });
   if (diagnostics.length > 0) return { ok: false, diagnostics };
   return { ok: true, config: { file, text, value, valuePos, keyPos } };
 }
 
 interface BuildCtx {
   file: string;
+  text: string;
   valuePos: Map<string, Position>;
   keyPos: Map<string, Position>;
   diagnostics: Diagnostic[];
@@ -87,11 +89,17 @@ function build(node: AnyNode, path: PathSeg[], ctx: BuildCtx): unknown {
         firstSeen.set(key, keyAt);
         ctx.keyPos.set(toPointer(childPath), keyAt);
         out[key] = build(member.value, childPath, ctx);
+        if (member.value.type === 'Number') recordNumberText(out, key, rawText(ctx, member.value));
       }
       return out;
     }
-    case 'Array':
-      return node.elements.map((el, i) => build(el.value, [...path, i], ctx));
+    case 'Array': {
+      const out = node.elements.map((el, i) => build(el.value, [...path, i], ctx));
+      node.elements.forEach((el, i) => {
+        if (el.value.type === 'Number') recordNumberText(out, i, rawText(ctx, el.value));
+      });
+      return out;
+    }
     case 'String':
     case 'Number':
     case 'Boolean':
@@ -102,6 +110,11 @@ function build(node: AnyNode, path: PathSeg[], ctx: BuildCtx): unknown {
       // JSON mode produces no other node kinds (no NaN, Infinity or identifiers).
       throw new Error(`unexpected JSON node ${node.type}`);
   }
+}
+
+/** The source text of a node (a number as written: 4.0, 1e3, 12345678901234567890). */
+function rawText(ctx: BuildCtx, node: AnyNode): string {
+  return ctx.text.slice(node.loc.start.offset, node.loc.end.offset);
 }
 
 function pos(node: AnyNode): Position {

@@ -1,17 +1,30 @@
 /**
- * Stage 3, resolve: each CTID's effective configuration = its own keys over its clone chain
- * (a Proxmox clone starts with its source's settings and software), with the origin of every
- * top-level value recorded for `explain`.
+ * Stage 3, resolve: each CTID's effective configuration = its own keys over what its clone
+ * chain carries, with the origin of every top-level value recorded for `explain`.
+ *
+ * What a clone carries is what `pct clone` copies: the container's settings (memory, cores,
+ * swap, disk and storage, GPU passthrough, features, LXC lines: the source's configuration at the
+ * snapshot, pve-container src/PVE/API2/LXC.pm:1888-2304) and its disk, so the software the
+ * template's features installed, which `vllm_install` describes. Never inherited (NOT_INHERITED):
+ *  - what identifies one container (name, node, MAC and IP address, where it comes from, its snapshot);
+ *  - per-container declarations (dependencies, ports, firewall, checks, Traefik);
+ *  - application config: the application script and every vLLM setting of the server
+ *    (vllm_engine_config, the legacy vllm_* keys, vllm_parameters, vllm_args, vllm_service,
+ *    vllm_benchmark). The user's application script reads `.lxc_configs[CTID]` for that CTID only,
+ *    so a clone's server is configured by the clone alone; a clone that declares none still boots
+ *    its template's enabled unit from the disk it copied (check/vllm.ts warns, PHX033).
  *
  * Rules: objects merge key by key (own wins), lists replace, except `features`, which accumulate
- * along the chain (ancestors first). Identity keys are never inherited: see NOT_INHERITED.
- * The input is assumed schema-valid; clone-chain defects (missing source, cycles) are reported by
- * the fleet checks, and resolution simply stops the chain there.
+ * along the chain (ancestors first). The input is assumed schema-valid; clone-chain defects
+ * (missing source, cycles) are reported by the fleet checks, and resolution stops the chain there.
  */
 import type { Container, PhoenixLxcConfigs } from './generated/config-types';
 import { isPlainObject } from './util/canonical';
 
 export type Origin = { kind: 'own' } | { kind: 'inherited'; from: string } | { kind: 'default' };
+
+/** Why a key is not inherited: it belongs to one container, or it is its application's config. */
+export type NotInherited = 'per container' | 'application config';
 
 export interface ResolvedContainer {
   ctid: string;
@@ -25,28 +38,49 @@ export interface ResolvedContainer {
   origin: Record<string, Origin>;
   /** Which layer of the chain brought each feature. */
   featureOrigin: Record<string, Origin>;
+  /** Keys an ancestor has that this CTID does not take from it (for explain): the nearest such ancestor, and why. */
+  notInherited: Record<string, { from: string; why: NotInherited }>;
 }
 
-/** Keys (dotted for nested ones) that belong to one container only. */
-export const NOT_INHERITED: ReadonlySet<string> = new Set([
-  'name',
-  'node',
-  'mac_address',
-  'network_config.ip',
-  'clone_from_ctid',
-  'template',
-  'template_snapshot_name',
-  'dependencies',
-  'ports',
-  'firewall',
-  'health_check',
-  'tests',
-  'vllm',
-  'integration_tests',
-  'run_integration_tests',
-  'traefik_service',
-  // Which secrets a server needs is per-CTID application config (a clone declares its own).
-  'secrets',
+/** Keys (dotted for nested ones) a clone never takes from its template, and why (see the file comment). */
+export const NOT_INHERITED: ReadonlyMap<string, NotInherited> = new Map<string, NotInherited>([
+  ...[
+    'name',
+    'node',
+    'mac_address',
+    'network_config.ip',
+    'clone_from_ctid',
+    'template',
+    'template_snapshot_name',
+    'dependencies',
+    'ports',
+    'firewall',
+    'health_check',
+    'tests',
+    'vllm',
+    'integration_tests',
+    'run_integration_tests',
+    'traefik_service',
+  ].map((k): [string, NotInherited] => [k, 'per container']),
+  ...[
+    'application_script',
+    'vllm_engine_config',
+    'vllm_model',
+    'vllm_served_model_name',
+    'vllm_model_type',
+    'vllm_port',
+    'vllm_tensor_parallel_size',
+    'vllm_gpu_memory_utilization',
+    'vllm_max_model_len',
+    'vllm_quantization',
+    'vllm_trust_remote_code',
+    'vllm_parameters',
+    'vllm_args',
+    'vllm_service',
+    'vllm_benchmark',
+    // Which secrets a server needs is the CTID's own (issue 16: a clone declares its own).
+    'secrets',
+  ].map((k): [string, NotInherited] => [k, 'application config']),
 ]);
 
 export function cloneChain(configs: Record<string, Container>, ctid: string): string[] {
@@ -78,6 +112,7 @@ function resolveOne(configs: Record<string, Container>, ctid: string): ResolvedC
   const effective: Record<string, unknown> = {};
   const origin: Record<string, Origin> = {};
   const featureOrigin: Record<string, Origin> = {};
+  const notInherited: Record<string, { from: string; why: NotInherited }> = {};
   // Walk from the root ancestor down to this CTID, later (nearer) layers winning.
   for (let i = chain.length - 1; i >= 0; i--) {
     const layerId = chain[i];
@@ -85,7 +120,10 @@ function resolveOne(configs: Record<string, Container>, ctid: string): ResolvedC
     const layer = configs[layerId] as unknown as Record<string, unknown>;
     const from: Origin = own ? { kind: 'own' } : { kind: 'inherited', from: layerId };
     for (const key of Object.keys(layer)) {
-      if (!own && NOT_INHERITED.has(key)) continue;
+      if (!own && NOT_INHERITED.has(key)) {
+        notInherited[key] = { from: layerId, why: NOT_INHERITED.get(key)! };
+        continue;
+      }
       const value = layer[key];
       if (key === 'features') {
         const prev = (effective.features as string[] | undefined) ?? [];
@@ -112,7 +150,7 @@ function resolveOne(configs: Record<string, Container>, ctid: string): ResolvedC
       origin[key] = from;
     }
   }
-  return { ctid, chain, own: configs[ctid], effective: effective as unknown as Container, origin, featureOrigin };
+  return { ctid, chain, own: configs[ctid], effective: effective as unknown as Container, origin, featureOrigin, notInherited };
 }
 
 /** CTIDs in numeric order (they are decimal strings without leading zeros). */

@@ -7,9 +7,13 @@
  *    commands. So an argument is written as a double-quoted string with \ " % $ escaped.
  *  - Environment= values: "NAME=value" is unquoted and C-unescaped, `%` specifiers expand (write
  *    %%), `$` is NOT special (writing $$ would give $$).
- *  - Control characters (including newline and NUL) are refused: a unit is line-based.
+ *  - A unit is line based, so a control character cannot be written as itself. In an ExecStart=
+ *    argument systemd decodes C escapes inside the quotes (\n, \t, \r, \xNN): the encoder writes
+ *    every control character but NUL that way, and the process receives the character (proven
+ *    through the real systemd: test/encode-systemd.test.ts). A NUL cannot be in any argument
+ *    (execve(2) takes NUL-terminated strings). Environment= values refuse control characters.
  */
-import { codePointName, EncodeError, hasControl, noncharacter, unpairedSurrogate } from './text';
+import { codePointName, EncodeError, hasControl, hasNul, noncharacter, unpairedSurrogate } from './text';
 
 const SAFE_ARG = /^[A-Za-z0-9_+=:,./-]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -17,20 +21,34 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Why a value cannot go into a unit file, or undefined when it can. */
 export function systemdRefusal(value: string): string | undefined {
   if (hasControl(value)) return 'contains a control character (such as a line break), which a unit file cannot hold';
+  return utf8Refusal(value);
+}
+
+/** Why a value cannot be one ExecStart= argument (control characters but NUL are escaped), or undefined. */
+export function execArgRefusal(value: string): string | undefined {
+  if (hasNul(value)) return 'contains a NUL character, which no command argument can hold';
+  return utf8Refusal(value);
+}
+
+/** What no unit line can hold at all: text that is not UTF-8, and Unicode noncharacters. */
+function utf8Refusal(value: string): string | undefined {
   if (unpairedSurrogate(value) !== undefined) return 'contains an unpaired UTF-16 surrogate (not valid UTF-8)';
   const nc = noncharacter(value);
   if (nc !== undefined) return `contains the Unicode noncharacter ${codePointName(nc)}, which systemd refuses`;
   return undefined;
 }
 
-function quoted(value: string, dollar: boolean): string {
-  const why = systemdRefusal(value);
+const C_ESCAPES: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r' };
+
+function quoted(value: string, exec: boolean): string {
+  const why = exec ? execArgRefusal(value) : systemdRefusal(value);
   if (why) throw new EncodeError(`cannot encode ${JSON.stringify(value)} for a systemd unit: ${why}`);
   let out = '';
   for (const ch of value) {
     if (ch === '\\' || ch === '"') out += '\\' + ch;
     else if (ch === '%') out += '%%';
-    else if (ch === '$' && dollar) out += '$$';
+    else if (ch === '$' && exec) out += '$$';
+    else if (exec && /[\u0000-\u001f\u007f]/.test(ch)) out += C_ESCAPES[ch] ?? '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0');
     else out += ch;
   }
   return `"${out}"`;
@@ -40,6 +58,7 @@ function quoted(value: string, dollar: boolean): string {
 export function execArg(value: string, position: 'executable' | 'argument' = 'argument'): string {
   if (position === 'executable') {
     if (!value.startsWith('/')) throw new EncodeError(`the executable must be an absolute path, not ${JSON.stringify(value)}`);
+    if (hasControl(value)) throw new EncodeError(`the executable ${JSON.stringify(value)} may not contain control characters`);
     // systemd refuses quotes and backslashes in the executable and does not turn $$ back into $
     // there (measured through the real systemd: test/encode-systemd.test.ts).
     if (/["'\\$]/.test(value)) throw new EncodeError(`the executable ${JSON.stringify(value)} may not contain quotes, backslashes or $`);

@@ -21,17 +21,33 @@ test('explain 921: origins, vLLM groups, argv, environment with the FP8 KV note,
   assert.match(t, /^CTID 921 Template-VLLM-FP8\nclone chain: 921 -> 901 -> 900\n/);
   assert.match(t, /\n  cores = 10  \(own\)\n/);
   assert.match(t, /\n  storage_pool = "quickOS-lxc-disks"  \(inherited from CTID 901\)\n/);
+  assert.match(t, /\n  template  \(not inherited: per container; CTID 900 sets it for itself\)\n/);
   assert.match(t, /\n  features = \["base_setup","nvidia","vllm"\]  \(base_setup: inherited from CTID 900; nvidia: own; vllm: own\)\n/);
   assert.match(t, /\n  gpu_assignment = "0, 1"  \(inherited from CTID 901\)\n/);
   assert.match(t, /\n  vllm_install\.venv = "\/opt\/vllm"  \(default\)\n/);
   assert.match(t, /\n  quantization = "fp8"  -> --quantization \(vLLM group ModelConfig; written under CacheConfig\)/);
-  assert.match(t, /\n  VLLM_ATTENTION_BACKEND=FLASHINFER  \(FP8 KV cache on this GPU \(see notes\)\)\n/);
+  assert.match(
+    t,
+    /\n  VLLM_ATTENTION_BACKEND=FLASHINFER  \(FP8 KV cache on this GPU \(see notes\); a model with attention sinks .* needs TRITON_ATTN_VLLM_V1: set it in vllm_service\.environment\)\n/,
+  );
   assert.match(t, /note: CTID 921: .*so the unit sets VLLM_ATTENTION_BACKEND=FLASHINFER and verify\.sh checks for the V1 engine \[PHX031\]/);
   assert.match(t, /\n  out\/921\/vllm_model_server\.service\n/);
   assert.match(
     t,
     /\n  secrets: HF_TOKEN: values from the host's \/etc\/phoenix\/secrets\/921\.env, then \/etc\/phoenix\/secrets\/shared\.env \(deploy\.sh\), read by the unit from \/etc\/vllm\/secrets\.env \(EnvironmentFile=\)\n/,
   );
+});
+
+test('explain a clone of a vLLM template: its own settings only, the template\'s application config "not inherited"', () => {
+  const r = runCli(['explain', '922', '--config', path.join(ROOT, 'test', 'golden', 'vllm-clone-application-config', 'input.json')], ROOT);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\n  memory_mb = 72000  \(inherited from CTID 921\)\n/);
+  assert.match(r.stdout, /\n  vllm_engine_config of CTID 921  \(not inherited: application config; CTID 922 has its own\)\n/);
+  assert.match(r.stdout, /\n  template_snapshot_name  \(not inherited: per container; CTID 921 sets it for itself\)\n/);
+  assert.not.match(r.stdout, /--quantization|--kv-cache-dtype/);
+  const t = runCli(['explain', '923', '--config', path.join(ROOT, 'test', 'golden', 'vllm-clone-application-config', 'input.json')], ROOT);
+  assert.match(t.stdout, /\n  application_script  \(not inherited: application config; CTID 921 sets it for itself\)\n/);
+  assert.match(t.stdout, /warning: CTID 923: .*921's enabled vllm_model_server\.service.* \[PHX033\]/);
 });
 
 if (fs.existsSync(R08)) {

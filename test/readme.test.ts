@@ -23,4 +23,16 @@ test('the README names the two commands, and .ci/run runs the test one', () => {
   assert.ok(pkg.scripts.compile && pkg.scripts.test);
 });
 
+test('"vLLM rules and their sources" lists every rule of compiler/check/vllm.ts', () => {
+  const source = fs.readFileSync(path.join(ROOT, 'compiler', 'check', 'vllm.ts'), 'utf8');
+  const rules = /const RULES: [^\n]*\n([\s\S]*?)\n\];/.exec(source)![1].match(/[A-Za-z0-9]+/g)!;
+  assert.ok(rules.length >= 15, `${rules.length} rules`);
+  const section = readme.slice(readme.indexOf('## vLLM rules and their sources'), readme.indexOf('## Diagnostic codes'));
+  assert.equal(
+    rules.filter((r) => !section.includes(`\`${r}\``)),
+    [],
+    'rules missing from the README table',
+  );
+});
+
 test.run();

@@ -36,20 +36,18 @@ function flagSchema(flag: VllmFlag, catalog: VllmCatalog): JsonSchema {
     case 'store_true':
       s = { type: 'boolean' };
       break;
+    // A string is the argument as vLLM's parser reads it ("32K", "0.9"): compiler/vllm/argv.ts.
     case 'int':
-      s = { type: 'integer' };
-      break;
+      return { anyOf: [flag.choices ? { type: 'integer', enum: flag.choices } : { type: 'integer' }, { type: 'string' }], description };
     case 'float':
-      s = { type: 'number' };
-      break;
+      return { anyOf: [{ type: 'number' }, { type: 'string' }], description };
     case 'json':
-      s = { type: 'object' };
-      break;
+      return { anyOf: [{ type: 'object' }, { type: 'array' }, { type: 'string' }], description };
     case 'json_or_string':
       return { anyOf: [{ type: 'object' }, { type: 'string' }], description };
     case 'append':
     case 'list': {
-      const item: JsonSchema = flag.item_kind === 'int' ? { type: 'integer' } : { type: 'string' };
+      const item: JsonSchema = flag.item_kind === 'int' ? { anyOf: [{ type: 'integer' }, { type: 'string' }] } : { type: 'string' };
       if (flag.choices) item.enum = flag.choices;
       s = { anyOf: [item, { type: 'array', items: item, minItems: flag.nargs === '+' ? 1 : 0 }] };
       return { ...s, description };

@@ -25,6 +25,9 @@ interface FleetCheck {
 }
 
 const RULES: ((c: FleetCheck) => void)[] = [
+  fleetNotEmpty,
+  macUnicast,
+  gpusAssignedOnce,
   cloneSourcesExist,
   cloneChainsAcyclic,
   dependenciesKnown,
@@ -43,6 +46,39 @@ export function checkFleet(config: PositionIndex, doc: PhoenixLxcConfigs, resolv
   const c: FleetCheck = { r, doc, configs, ids: sortCtids(Object.keys(configs)).filter((id) => scope.has(id)), scope, resolved };
   for (const rule of RULES) rule(c);
   return r.diagnostics;
+}
+
+/** An empty lxc_configs compiles to an empty out/: every generated file would be removed. Probably not meant. */
+function fleetNotEmpty({ r, configs }: FleetCheck): void {
+  if (Object.keys(configs).length === 0)
+    r.report('warning', 'PHX119', ['lxc_configs'], 'has no containers: the compile would remove every generated file of the output folder');
+}
+
+/**
+ * net0's hwaddr must be a unicast address: Proxmox's mac-addr format refuses one whose I/G bit
+ * (the lowest bit of the first octet) is set, "value does not look like a valid unicast MAC
+ * address" (pve-common f665029, src/PVE/JSONSchema.pm:456-466).
+ */
+function macUnicast({ r, configs, ids }: FleetCheck): void {
+  for (const id of ids) {
+    const mac = configs[id].mac_address;
+    if (mac === undefined || (parseInt(mac.slice(0, 2), 16) & 1) === 0) continue;
+    r.report(
+      'error',
+      'PHX117',
+      C(id, 'mac_address'),
+      `${mac} is a multicast address (the lowest bit of its first octet is set); Proxmox refuses it for net0: "value does not look like a valid unicast MAC address" (pve-common src/PVE/JSONSchema.pm:456-466); locally administered unicast addresses start with x2, x6, xA or xE, such as 02:...`,
+    );
+  }
+}
+
+/** Each GPU once: "1,1" would pass /dev/nvidia1 twice and count as two GPUs for tensor parallelism. */
+function gpusAssignedOnce({ r, configs, ids }: FleetCheck): void {
+  for (const id of ids) {
+    const list = parseGpuAssignment(configs[id].gpu_assignment);
+    const twice = list.filter((g, i) => list.indexOf(g) !== i);
+    if (twice.length) r.report('error', 'PHX118', C(id, 'gpu_assignment'), `assigns GPU ${[...new Set(twice)].join(', ')} more than once; list each GPU once`);
+  }
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   isSecretName,
   isSecretValue,
   SECRET_NAME,
+  SECRET_NAMES as KNOWN_SECRET_ENV,
   SECRET_SETTINGS,
   secretOption,
   secretsDir,
@@ -60,7 +61,7 @@ export function checkTopLevelSecrets(doc: PhoenixLxcConfigs, r: Reporter): void 
         'error',
         'PHX040',
         path,
-        'this text holds what looks like a token (hf_... or sk-...); out/ is committed: keep secrets in the host secrets files',
+        'this text holds what looks like a token or a password (hf_..., sk-..., ghp_..., AKIA..., or user:password@ in a URL); out/ is committed: keep secrets in the host secrets files',
       ),
     );
   }
@@ -157,7 +158,9 @@ function secretServiceEnvironment(c: SecretCheck): void {
   for (const name of Object.keys(env)) {
     const value = env[name];
     if (value === '' || !(isSecretName(name) || isSecretValue(value))) continue;
-    const why = isSecretName(name) ? `${name} holds a secret` : `the value of ${name} looks like a token (hf_... or sk-...)`;
+    const why = isSecretName(name)
+      ? `${name} holds a secret`
+      : `the value of ${name} looks like a token or a password (hf_..., sk-..., ghp_..., AKIA..., or user:password@ in a URL)`;
     reportSecret(
       c,
       c.at('vllm_service', 'environment', name),
@@ -187,7 +190,10 @@ function secretsDeclaration(c: SecretCheck): void {
   const valid: [string, number][] = [];
   names.forEach((name, i) => {
     const at = c.at('secrets', i);
-    if (containsToken(name) || isSecretValue(name) || name.includes('=')) {
+    const upper = name.toUpperCase();
+    if (name !== upper && KNOWN_SECRET_ENV.has(upper)) {
+      c.r.report('error', 'PHX041', at, `environment variable names are case-sensitive: did you mean ${upper}? (the name vLLM and huggingface_hub read)`);
+    } else if (containsToken(name) || isSecretValue(name) || name.includes('=')) {
       reportSecret(c, at, 'this looks like a secret value, not a name: secrets lists names only (such as HF_TOKEN); the value goes into the host secrets file');
     } else if (!SECRET_NAME.test(name)) {
       c.r.report('error', 'PHX041', at, "is not an environment variable name: letters, digits and '_', not starting with a digit");
@@ -265,6 +271,10 @@ function secretsDeclaration(c: SecretCheck): void {
 function tokenAnywhere(c: SecretCheck): void {
   walkStrings(c.rc.own, c.at(), (path) => {
     if (!path.some((_, i) => c.reported.has(JSON.stringify(path.slice(0, i + 1)))))
-      reportSecret(c, path, `this text holds what looks like a token (hf_... or sk-...); ${howToMove(c, '<NAME>')}`);
+      reportSecret(
+        c,
+        path,
+        `this text holds what looks like a token or a password (hf_..., sk-..., ghp_..., AKIA..., or user:password@ in a URL); ${howToMove(c, '<NAME>')}`,
+      );
   });
 }

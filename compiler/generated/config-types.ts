@@ -253,7 +253,7 @@ export interface Container {
    */
   features?: string[];
   /**
-   * Application step after the features. phoenix_hypervisor_lxc_vllm.sh is compiled into a systemd unit and deploy.sh; any other script is run from phoenix_scripts_dir.
+   * Application step after the features. phoenix_hypervisor_lxc_vllm.sh is compiled into a systemd unit and deploy.sh; any other script is run from phoenix_scripts_dir. Not inherited by clones (application config).
    */
   application_script?: string;
   /**
@@ -548,7 +548,7 @@ export interface ZfsVolume {
   owner_gid?: number;
 }
 /**
- * vLLM engine arguments for this container's server, grouped as the user likes: the plan's ModelConfig (model, dtype, max_model_len, trust_remote_code, ...), CacheConfig (gpu_memory_utilization, kv_cache_dtype, ...), ParallelConfig (tensor_parallel_size, ...), SchedulerConfig (max_num_seqs, ...) and ServerConfig (host, port, served_model_name, ...); secrets (api_key, hf_token) are not written here but declared in secrets. Each key is a vLLM argument name and maps to exactly one command-line flag of vLLM's OpenAI server; a key is valid in any group.
+ * vLLM engine arguments for this container's server (not inherited by clones), grouped as the user likes: the plan's ModelConfig (model, dtype, max_model_len, trust_remote_code, ...), CacheConfig (gpu_memory_utilization, kv_cache_dtype, ...), ParallelConfig (tensor_parallel_size, ...), SchedulerConfig (max_num_seqs, ...) and ServerConfig (host, port, served_model_name, ...); secrets (api_key, hf_token) are not written here but declared in secrets. Each key is a vLLM argument name and maps to exactly one command-line flag of vLLM's OpenAI server; a key is valid in any group. A value is what vLLM's parser reads: a string is passed as the argument itself ("32K" for max_model_len), a number in its shortest form, an object as JSON.
  *
  * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
  * via the `definition` "VllmEngineConfig".
@@ -578,7 +578,7 @@ export interface VllmGroup {
   /**
    * Allowed headers. [vLLM 0.10.2 --allowed-headers (Frontend)]
    */
-  allowed_headers?: {};
+  allowed_headers?: {} | unknown[] | string;
   /**
    * Allowing API requests to read local images or videos from directories specified by the server file system. [vLLM 0.10.2 --allowed-local-media-path (ModelConfig)]
    */
@@ -586,11 +586,11 @@ export interface VllmGroup {
   /**
    * Allowed methods. [vLLM 0.10.2 --allowed-methods (Frontend)]
    */
-  allowed_methods?: {};
+  allowed_methods?: {} | unknown[] | string;
   /**
    * Allowed origins. [vLLM 0.10.2 --allowed-origins (Frontend)]
    */
-  allowed_origins?: {};
+  allowed_origins?: {} | unknown[] | string;
   /**
    * If provided, the server will require one of these keys to be presented in the header. [vLLM 0.10.2 --api-key (Frontend)]
    */
@@ -598,7 +598,7 @@ export interface VllmGroup {
   /**
    * How many API server processes to run. [vLLM 0.10.2 --api-server-count (options)]
    */
-  api_server_count?: number;
+  api_server_count?: number | string;
   /**
    * EXPERIMENTAL: If set to True, perform async scheduling. [vLLM 0.10.2 --async-scheduling (SchedulerConfig)]
    */
@@ -606,7 +606,7 @@ export interface VllmGroup {
   /**
    * Size of a contiguous cache block in number of tokens. [vLLM 0.10.2 --block-size (CacheConfig)]
    */
-  block_size?: 1 | 8 | 16 | 32 | 64 | 128;
+  block_size?: (1 | 8 | 16 | 32 | 64 | 128) | string;
   /**
    * This enables dynamic calculation of `k_scale` and `v_scale` when kv_cache_dtype is fp8. [vLLM 0.10.2 --calculate-kv-scales (CacheConfig)]
    */
@@ -668,7 +668,7 @@ export interface VllmGroup {
   /**
    * `torch.compile` and cudagraph capture configuration for the model. [vLLM 0.10.2 --compilation-config (VllmConfig)]
    */
-  compilation_config?: {};
+  compilation_config?: {} | unknown[] | string;
   /**
    * Read CLI options from a config file. [vLLM 0.10.2 --config (options)]
    */
@@ -684,11 +684,11 @@ export interface VllmGroup {
   /**
    * The space in GiB to offload to CPU, per GPU. [vLLM 0.10.2 --cpu-offload-gb (CacheConfig)]
    */
-  cpu_offload_gb?: number;
+  cpu_offload_gb?: number | string;
   /**
    * Cuda graph capture sizes 1. [vLLM 0.10.2 --cuda-graph-sizes (SchedulerConfig)]
    */
-  cuda_graph_sizes?: number | [number, ...number[]];
+  cuda_graph_sizes?: (number | string) | [number | string, ...(number | string)[]];
   /**
    * Address of data parallel cluster head-node. [vLLM 0.10.2 --data-parallel-address (ParallelConfig)]
    */
@@ -704,31 +704,31 @@ export interface VllmGroup {
   /**
    * Data parallel rank of this instance. [vLLM 0.10.2 --data-parallel-rank (ParallelConfig)]
    */
-  data_parallel_rank?: number;
+  data_parallel_rank?: number | string;
   /**
    * Port for data parallel RPC communication. [vLLM 0.10.2 --data-parallel-rpc-port (ParallelConfig)]
    */
-  data_parallel_rpc_port?: number;
+  data_parallel_rpc_port?: number | string;
   /**
    * Number of data parallel groups. [vLLM 0.10.2 --data-parallel-size (ParallelConfig)]
    */
-  data_parallel_size?: number;
+  data_parallel_size?: number | string;
   /**
    * Number of data parallel replicas to run on this node. [vLLM 0.10.2 --data-parallel-size-local (ParallelConfig)]
    */
-  data_parallel_size_local?: number;
+  data_parallel_size_local?: number | string;
   /**
    * Starting data parallel rank for secondary nodes. [vLLM 0.10.2 --data-parallel-start-rank (ParallelConfig)]
    */
-  data_parallel_start_rank?: number;
+  data_parallel_start_rank?: number | string;
   /**
    * Number of decode context parallel groups, because the world size does not change by dcp, it simply reuse the GPUs of TP group, and tp_size needs to be divisible by dcp_size. [vLLM 0.10.2 --decode-context-parallel-size (ParallelConfig)]
    */
-  decode_context_parallel_size?: number;
+  decode_context_parallel_size?: number | string;
   /**
    * Dictionary mapping specific modalities to LoRA model paths; this field is only applicable to multimodal models and should be leveraged when a model always expects a LoRA to be active when a given modality is present. [vLLM 0.10.2 --default-mm-loras (LoRAConfig)]
    */
-  default_mm_loras?: {};
+  default_mm_loras?: {} | unknown[] | string;
   /**
    * Disable async output processing. [vLLM 0.10.2 --disable-async-output-proc (ModelConfig)]
    */
@@ -868,7 +868,7 @@ export interface VllmGroup {
   /**
    * Expert parallelism configuration. [vLLM 0.10.2 --eplb-config (ParallelConfig)]
    */
-  eplb_config?: {};
+  eplb_config?: {} | unknown[] | string;
   /**
    * [DEPRECATED] --eplb-log-balancedness will be removed in v0.12.0. [vLLM 0.10.2 --eplb-log-balancedness (ParallelConfig)] Deprecated: [DEPRECATED] --eplb-log-balancedness will be removed in v0.12.0..
    */
@@ -876,11 +876,11 @@ export interface VllmGroup {
   /**
    * [DEPRECATED] --eplb-step-interval will be removed in v0.12.0. [vLLM 0.10.2 --eplb-step-interval (ParallelConfig)] Deprecated: [DEPRECATED] --eplb-step-interval will be removed in v0.12.0..
    */
-  eplb_step_interval?: number;
+  eplb_step_interval?: number | string;
   /**
    * [DEPRECATED] --eplb-window-size will be removed in v0.12.0. [vLLM 0.10.2 --eplb-window-size (ParallelConfig)] Deprecated: [DEPRECATED] --eplb-window-size will be removed in v0.12.0..
    */
-  eplb_window_size?: number;
+  eplb_window_size?: number | string;
   /**
    * If specified, exclude tool definitions in prompts when tool_choice='none'. [vLLM 0.10.2 --exclude-tools-when-tool-choice-none (Frontend)]
    */
@@ -896,7 +896,7 @@ export interface VllmGroup {
   /**
    * The fraction of GPU memory to be used for the model executor, which can range from 0 to 1. [vLLM 0.10.2 --gpu-memory-utilization (CacheConfig)]
    */
-  gpu_memory_utilization?: number;
+  gpu_memory_utilization?: number | string;
   /**
    * Which engine will be used for guided decoding (JSON schema / regex etc) by default. [vLLM 0.10.2 --guided-decoding-backend (DecodingConfig)]
    */
@@ -916,11 +916,11 @@ export interface VllmGroup {
   /**
    * Maximum number of HTTP headers allowed in a request for h11 parser. [vLLM 0.10.2 --h11-max-header-count (Frontend)]
    */
-  h11_max_header_count?: number;
+  h11_max_header_count?: number | string;
   /**
    * Maximum size (bytes) of an incomplete HTTP event (header or body) for h11 parser. [vLLM 0.10.2 --h11-max-incomplete-event-size (Frontend)]
    */
-  h11_max_incomplete_event_size?: number;
+  h11_max_incomplete_event_size?: number | string;
   /**
    * Run in headless mode. [vLLM 0.10.2 --headless (options)]
    */
@@ -960,11 +960,11 @@ export interface VllmGroup {
   /**
    * Size of KV Cache per GPU in bytes. [vLLM 0.10.2 --kv-cache-memory-bytes (CacheConfig)]
    */
-  kv_cache_memory_bytes?: number;
+  kv_cache_memory_bytes?: number | string;
   /**
    * The configurations for event publishing. [vLLM 0.10.2 --kv-events-config (VllmConfig)]
    */
-  kv_events_config?: {};
+  kv_events_config?: {} | unknown[] | string;
   /**
    * This feature is work in progress and no prefill optimization takes place with this flag enabled currently. [vLLM 0.10.2 --kv-sharing-fast-prefill (CacheConfig)]
    */
@@ -972,11 +972,11 @@ export interface VllmGroup {
   /**
    * The configurations for distributed KV cache transfer. [vLLM 0.10.2 --kv-transfer-config (VllmConfig)]
    */
-  kv_transfer_config?: {};
+  kv_transfer_config?: {} | unknown[] | string;
   /**
    * The maximum number of input items allowed per prompt for each modality. [vLLM 0.10.2 --limit-mm-per-prompt (MultiModalConfig)]
    */
-  limit_mm_per_prompt?: {};
+  limit_mm_per_prompt?: {} | unknown[] | string;
   /**
    * The format of the model weights to load: [vLLM 0.10.2 --load-format (LoadConfig)]
    */
@@ -1004,7 +1004,7 @@ export interface VllmGroup {
   /**
    * For chunked prefill, a request is considered long if the prompt is longer than this number of tokens. [vLLM 0.10.2 --long-prefill-token-threshold (SchedulerConfig)]
    */
-  long_prefill_token_threshold?: number;
+  long_prefill_token_threshold?: number | string;
   /**
    * Data type for LoRA. [vLLM 0.10.2 --lora-dtype (LoRAConfig)]
    */
@@ -1012,7 +1012,7 @@ export interface VllmGroup {
   /**
    * (Deprecated) Maximum size of extra vocabulary that can be present in a LoRA adapter. [vLLM 0.10.2 --lora-extra-vocab-size (LoRAConfig)]
    */
-  lora_extra_vocab_size?: number;
+  lora_extra_vocab_size?: number | string;
   /**
    * LoRA modules configurations in either 'name=path' format or JSON format or JSON list format. [vLLM 0.10.2 --lora-modules (Frontend)]
    */
@@ -1028,55 +1028,55 @@ export interface VllmGroup {
   /**
    * Maximum number of LoRAs to store in CPU memory. [vLLM 0.10.2 --max-cpu-loras (LoRAConfig)]
    */
-  max_cpu_loras?: number;
+  max_cpu_loras?: number | string;
   /**
    * Max number of prompt characters or prompt ID numbers being printed in log. [vLLM 0.10.2 --max-log-len (Frontend)]
    */
-  max_log_len?: number;
+  max_log_len?: number | string;
   /**
    * Maximum number of log probabilities to return when `logprobs` is specified in `SamplingParams`. [vLLM 0.10.2 --max-logprobs (ModelConfig)]
    */
-  max_logprobs?: number;
+  max_logprobs?: number | string;
   /**
    * For chunked prefill, the maximum number of prompts longer than long_prefill_token_threshold that will be prefilled concurrently. [vLLM 0.10.2 --max-long-partial-prefills (SchedulerConfig)]
    */
-  max_long_partial_prefills?: number;
+  max_long_partial_prefills?: number | string;
   /**
    * Max LoRA rank. [vLLM 0.10.2 --max-lora-rank (LoRAConfig)]
    */
-  max_lora_rank?: number;
+  max_lora_rank?: number | string;
   /**
    * Max number of LoRAs in a single batch. [vLLM 0.10.2 --max-loras (LoRAConfig)]
    */
-  max_loras?: number;
+  max_loras?: number | string;
   /**
    * Model context length (prompt and output). [vLLM 0.10.2 --max-model-len (ModelConfig)]
    */
-  max_model_len?: number;
+  max_model_len?: number | string;
   /**
    * Maximum number of tokens to be processed in a single iteration. [vLLM 0.10.2 --max-num-batched-tokens (SchedulerConfig)]
    */
-  max_num_batched_tokens?: number;
+  max_num_batched_tokens?: number | string;
   /**
    * For chunked prefill, the maximum number of sequences that can be partially prefilled concurrently. [vLLM 0.10.2 --max-num-partial-prefills (SchedulerConfig)]
    */
-  max_num_partial_prefills?: number;
+  max_num_partial_prefills?: number | string;
   /**
    * Maximum number of sequences to be processed in a single iteration. [vLLM 0.10.2 --max-num-seqs (SchedulerConfig)]
    */
-  max_num_seqs?: number;
+  max_num_seqs?: number | string;
   /**
    * Maximum number of parallel loading workers when loading model sequentially in multiple batches. [vLLM 0.10.2 --max-parallel-loading-workers (ParallelConfig)]
    */
-  max_parallel_loading_workers?: number;
+  max_parallel_loading_workers?: number | string;
   /**
    * Maximum sequence len covered by CUDA graphs. [vLLM 0.10.2 --max-seq-len-to-capture (ModelConfig)]
    */
-  max_seq_len_to_capture?: number;
+  max_seq_len_to_capture?: number | string;
   /**
    * Additional args passed to process media inputs, keyed by modalities. [vLLM 0.10.2 --media-io-kwargs (MultiModalConfig)]
    */
-  media_io_kwargs?: {};
+  media_io_kwargs?: {} | unknown[] | string;
   /**
    * Additional ASGI middleware to apply to the app. [vLLM 0.10.2 --middleware (Frontend)]
    */
@@ -1088,11 +1088,11 @@ export interface VllmGroup {
   /**
    * The size (in GiB) of the multi-modal processor cache, which is used to [vLLM 0.10.2 --mm-processor-cache-gb (MultiModalConfig)]
    */
-  mm_processor_cache_gb?: number;
+  mm_processor_cache_gb?: number | string;
   /**
    * Overrides for the multi-modal processor obtained from `transformers.AutoProcessor.from_pretrained`. [vLLM 0.10.2 --mm-processor-kwargs (MultiModalConfig)]
    */
-  mm_processor_kwargs?: {};
+  mm_processor_kwargs?: {} | unknown[] | string;
   /**
    * Name or path of the Hugging Face model to use. [vLLM 0.10.2 --model (ModelConfig)]
    */
@@ -1108,15 +1108,15 @@ export interface VllmGroup {
   /**
    * Number of GPU blocks to use. [vLLM 0.10.2 --num-gpu-blocks-override (CacheConfig)]
    */
-  num_gpu_blocks_override?: number;
+  num_gpu_blocks_override?: number | string;
   /**
    * The number of slots to allocate per sequence per step, beyond the known token ids. [vLLM 0.10.2 --num-lookahead-slots (SchedulerConfig)]
    */
-  num_lookahead_slots?: number;
+  num_lookahead_slots?: number | string;
   /**
    * [DEPRECATED] --num-redundant-experts will be removed in v0.12.0. [vLLM 0.10.2 --num-redundant-experts (ParallelConfig)] Deprecated: [DEPRECATED] --num-redundant-experts will be removed in v0.12.0..
    */
-  num_redundant_experts?: number;
+  num_redundant_experts?: number | string;
   /**
    * Target URL to which OpenTelemetry traces will be sent. [vLLM 0.10.2 --otlp-traces-endpoint (ObservabilityConfig)]
    */
@@ -1128,7 +1128,7 @@ export interface VllmGroup {
   /**
    * Overrides or sets generation config. [vLLM 0.10.2 --override-generation-config (ModelConfig)]
    */
-  override_generation_config?: {};
+  override_generation_config?: {} | unknown[] | string;
   /**
    * Initialize non-default pooling config or override default pooling config for the pooling model. [vLLM 0.10.2 --override-pooler-config (ModelConfig)]
    */
@@ -1136,11 +1136,11 @@ export interface VllmGroup {
   /**
    * Number of pipeline parallel groups. [vLLM 0.10.2 --pipeline-parallel-size (ParallelConfig)]
    */
-  pipeline_parallel_size?: number;
+  pipeline_parallel_size?: number | string;
   /**
    * Port number. [vLLM 0.10.2 --port (Frontend)]
    */
-  port?: number;
+  port?: number | string;
   /**
    * Whether to perform preemption by swapping or recomputation. [vLLM 0.10.2 --preemption-mode (SchedulerConfig)]
    */
@@ -1220,11 +1220,11 @@ export interface VllmGroup {
   /**
    * RoPE scaling configuration. [vLLM 0.10.2 --rope-scaling (ModelConfig)]
    */
-  rope_scaling?: {};
+  rope_scaling?: {} | unknown[] | string;
   /**
    * RoPE theta. [vLLM 0.10.2 --rope-theta (ModelConfig)]
    */
-  rope_theta?: number;
+  rope_theta?: number | string;
   /**
    * The type of model runner to use. [vLLM 0.10.2 --runner (ModelConfig)]
    */
@@ -1240,7 +1240,7 @@ export interface VllmGroup {
   /**
    * Apply a delay (of delay factor multiplied by previous prompt latency) before scheduling next prompt. [vLLM 0.10.2 --scheduler-delay-factor (SchedulerConfig)]
    */
-  scheduler_delay_factor?: number;
+  scheduler_delay_factor?: number | string;
   /**
    * The scheduling policy to use: [vLLM 0.10.2 --scheduling-policy (SchedulerConfig)]
    */
@@ -1248,7 +1248,7 @@ export interface VllmGroup {
   /**
    * Random seed for reproducibility. [vLLM 0.10.2 --seed (ModelConfig)]
    */
-  seed?: number;
+  seed?: number | string;
   /**
    * The model name(s) used in the API. [vLLM 0.10.2 --served-model-name (ModelConfig)]
    */
@@ -1268,7 +1268,7 @@ export interface VllmGroup {
   /**
    * Speculative decoding configuration. [vLLM 0.10.2 --speculative-config (VllmConfig)]
    */
-  speculative_config?: {};
+  speculative_config?: {} | unknown[] | string;
   /**
    * The CA certificates file. [vLLM 0.10.2 --ssl-ca-certs (Frontend)]
    */
@@ -1276,7 +1276,7 @@ export interface VllmGroup {
   /**
    * Whether client certificate is required (see stdlib ssl module's). [vLLM 0.10.2 --ssl-cert-reqs (Frontend)]
    */
-  ssl_cert_reqs?: number;
+  ssl_cert_reqs?: number | string;
   /**
    * The file path to the SSL cert file. [vLLM 0.10.2 --ssl-certfile (Frontend)]
    */
@@ -1288,7 +1288,7 @@ export interface VllmGroup {
   /**
    * Size of the CPU swap space per GPU (in GiB). [vLLM 0.10.2 --swap-space (CacheConfig)]
    */
-  swap_space?: number;
+  swap_space?: number | string;
   /**
    * [DEPRECATED] The task to use the model for. [vLLM 0.10.2 --task (ModelConfig)] Deprecated: [DEPRECATED] The task to use the model for..
    */
@@ -1306,7 +1306,7 @@ export interface VllmGroup {
   /**
    * Number of tensor parallel groups. [vLLM 0.10.2 --tensor-parallel-size (ParallelConfig)]
    */
-  tensor_parallel_size?: number;
+  tensor_parallel_size?: number | string;
   /**
    * Name or path of the Hugging Face tokenizer to use. [vLLM 0.10.2 --tokenizer (ModelConfig)]
    */
@@ -1357,7 +1357,7 @@ export interface VllmGroup {
   worker_extension_cls?: string;
 }
 /**
- * How the vllm feature installs the plan's stack (phase 2). Inherited along the clone chain; every key has the plan's value as default.
+ * How the vllm feature installs the plan's stack (phase 2). It describes what is installed on the disk, so clones inherit it; every key has the plan's value as default.
  *
  * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
  * via the `definition` "VllmInstall".
@@ -1405,7 +1405,7 @@ export interface VllmInstall {
   flashinfer_src?: string;
 }
 /**
- * The vllm_model_server.service unit (phase 3). Inherited along the clone chain; defaults from the plan.
+ * The vllm_model_server.service unit (phase 3). Application config: not inherited by clones; defaults from the plan.
  *
  * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
  * via the `definition` "VllmService".
@@ -1443,7 +1443,7 @@ export interface VllmService {
   start_timeout_sec?: number;
 }
 /**
- * benchmark.sh: vLLM's own benchmark client (vllm bench serve, random dataset, run inside the container from the venv) against the server, with the FlashInfer sampler on and off in alternating rounds, each after a restart; every request samples with temperature, top_p and top_k. Inherited along the clone chain.
+ * benchmark.sh: vLLM's own benchmark client (vllm bench serve, random dataset, run inside the container from the venv) against the server, with the FlashInfer sampler on and off in alternating rounds, each after a restart; every request samples with temperature, top_p and top_k. Application config: not inherited by clones.
  *
  * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
  * via the `definition` "VllmBenchmark".

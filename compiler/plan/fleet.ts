@@ -26,7 +26,7 @@ export function planFleet(
   const containers: ContainerPlan[] = [];
   for (const ctid of selected) {
     const r = all.get(ctid)!;
-    const vllm = planVllm(doc, all, r);
+    const vllm = planVllm(doc, r);
     const node = nodeOf(doc, ctid);
     containers.push({
       ctid,

@@ -160,7 +160,8 @@ export function planHost(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
     nvidia: {
       ...(doc.nvidia_driver_version ? { driverVersion: doc.nvidia_driver_version } : {}),
       ...(doc.nvidia_runfile_url ? { runfileUrl: doc.nvidia_runfile_url } : {}),
-      ...(doc.nvidia_repo_url ? { repoUrl: doc.nvidia_repo_url } : {}),
+      // The feature script appends file names to it (cuda-keyring_*.deb): a folder URL, with its '/'.
+      ...(doc.nvidia_repo_url ? { repoUrl: doc.nvidia_repo_url.endsWith('/') ? doc.nvidia_repo_url : `${doc.nvidia_repo_url}/` } : {}),
       cudaVersion: doc.cuda_version ?? DEFAULTS.root.cuda_version,
     },
     ...(n ? { ip: n.ip.split('/')[0], ipCidr: n.ip } : {}),

@@ -171,7 +171,12 @@ export interface HostPlan {
 export interface PlannedSetting {
   /** vLLM's argparse destination (the config key). */
   dest: string;
+  /** The value as the config writes it. */
   value: unknown;
+  /** What vLLM's parser makes of it, as plain JSON ("32K" is 32768). */
+  parsed: unknown;
+  /** The argv items it becomes. */
+  tokens: string[];
   /** Where it is written (for positions in messages and `explain`). */
   path: (string | number)[];
   /** The CTID whose config holds it. */

@@ -8,7 +8,8 @@ import type { ResolvedContainer } from '../resolve';
 import { catalogFor, userGroup, VLLM_MODULE } from '../vllm/catalog';
 import { attentionBackendChoice } from '../vllm/backend';
 import { flagArgs } from '../vllm/argv';
-import { installOf, mergeSettings, runsVllm, serviceOf, VllmSetting } from '../vllm/settings';
+import { installOf, ownSettings, runsVllm, serviceOf, VllmSetting } from '../vllm/settings';
+import { toPlain } from '../vllm/py';
 import { nodeOf } from './cluster';
 import { hostGpus, parseGpuAssignment } from './gpus';
 import type { Container, PhoenixLxcConfigs } from '../generated/config-types';
@@ -24,13 +25,17 @@ const UNIT_NAME = 'vllm_model_server.service';
 const SAMPLER_OFF_FILE = '50-sampler-off.conf';
 
 /** The vLLM server of a CTID whose application_script is the vLLM one; undefined for any other. */
-export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, ResolvedContainer>, rc: ResolvedContainer): VllmPlan | undefined {
+export function planVllm(doc: PhoenixLxcConfigs, rc: ResolvedContainer): VllmPlan | undefined {
   const eff = rc.effective;
   if (!runsVllm(eff)) return undefined;
   const install = installOf(eff);
   const idx = catalogFor(install.vllm_version)!;
-  const merged = mergeSettings(idx, rc, all);
-  const get = <T>(dest: string): T | undefined => merged.get(dest)?.value as T | undefined;
+  const merged = ownSettings(idx, rc);
+  // What vLLM's parser makes of each setting ("32K" is 32768), as plain JSON.
+  const get = <T>(dest: string): T | undefined => {
+    const s = merged.get(dest);
+    return s === undefined ? undefined : (toPlain(s.parsed) as T);
+  };
   const model = get<string>('model')!;
 
   const assigned = parseGpuAssignment(eff.gpu_assignment);
@@ -40,7 +45,13 @@ export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
   const kv = get<string>('kv_cache_dtype');
   const quant = get<string>('quantization');
   const userEnv = { ...(service.environment ?? {}) } as Record<string, string>;
-  const backend = attentionBackendChoice(idx.facts, kv, caps, userEnv.VLLM_ATTENTION_BACKEND, install.flashinfer);
+  const backend = attentionBackendChoice(idx.facts, {
+    model,
+    kvCacheDtype: kv,
+    capabilities: caps,
+    userBackend: userEnv.VLLM_ATTENTION_BACKEND,
+    flashinferInstalled: install.flashinfer,
+  });
 
   // The environment block: the managed variables, then the configured ones by name.
   const cudaHome = service.cuda_home;
@@ -56,7 +67,13 @@ export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
   ];
   const extraEnv: Record<string, { value: string; why: string }> = {};
   for (const [name, value] of Object.entries(userEnv)) extraEnv[name] = { value, why: 'configured' };
-  if (backend.kind === 'set') extraEnv.VLLM_ATTENTION_BACKEND = { value: backend.backend, why: 'FP8 KV cache on this GPU (see notes)' };
+  if (backend.kind === 'set')
+    extraEnv.VLLM_ATTENTION_BACKEND = {
+      value: backend.backend,
+      why: backend.sinks
+        ? 'attention sinks and an FP8 KV cache on this GPU (see notes)'
+        : 'FP8 KV cache on this GPU (see notes); a model with attention sinks that the compiler does not know by id (a gpt-oss fine-tune) needs TRITON_ATTN_VLLM_V1: set it in vllm_service.environment',
+    };
   for (const name of Object.keys(extraEnv).sort()) env.push({ name, ...extraEnv[name] });
 
   const torch = torchPlan(install, idx.catalog.requirements?.pins ?? {});
@@ -68,10 +85,23 @@ export function planVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resolv
     .sort((a, b) => orderIndex(a) - orderIndex(b))
     .map((s) => {
       const f = idx.byDest.get(s.dest)!;
-      return { ...s, flag: f.flag, vllmGroup: f.group, group: userGroup(f) };
+      return {
+        dest: s.dest,
+        value: s.value,
+        parsed: toPlain(s.parsed),
+        tokens: s.tokens,
+        path: s.path,
+        layer: s.layer,
+        source: s.source,
+        flag: f.flag,
+        vllmGroup: f.group,
+        group: userGroup(f),
+      };
     });
-  const served = get<string | string[]>('served_model_name');
-  const servedModelName = served === undefined ? model : Array.isArray(served) ? served[0] : served;
+  // vllm/entrypoints/openai/api_server.py:1666-1679: the API serves every --served-model-name, the
+  // first is the model's name in the engine; without the flag, the model itself.
+  const served = get<(string | null)[]>('served_model_name');
+  const servedModelName = served === undefined ? model : (served[0] ?? 'None');
   const port = get<number>('port') ?? (idx.byDest.get('port')?.default as number | undefined) ?? 8000;
   const host = get<string>('host');
   const api = apiPlan(host, port, rc.effective.network_config?.ip);

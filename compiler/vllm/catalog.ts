@@ -10,6 +10,7 @@ export const VLLM_APP_SCRIPT = 'phoenix_hypervisor_lxc_vllm.sh';
 export const VLLM_MODULE = 'vllm.entrypoints.openai.api_server';
 import type { VllmCatalog, VllmFacts, VllmFlag } from './catalog-types';
 import { nearest } from '../util/suggest';
+import { VllmParser } from './cmdline';
 
 export const SUPPORTED_VLLM_VERSIONS = ['0.10.2'] as const;
 
@@ -21,6 +22,8 @@ export interface CatalogIndex {
   byOption: Map<string, { flag: VllmFlag; negative: boolean }>;
   quantMethods: Map<string, number | null>;
   envNames: Set<string>;
+  /** vLLM's command-line parser for this catalog (built on first use). */
+  readonly parser: VllmParser;
 }
 
 const cache = new Map<string, CatalogIndex>();
@@ -46,6 +49,7 @@ export function indexCatalog(catalog: VllmCatalog, facts: VllmFacts): CatalogInd
     for (const a of f.aliases ?? []) byOption.set(a, { flag: f, negative: false });
     if (f.kind === 'bool_pair') byOption.set(negativeOption(f), { flag: f, negative: true });
   }
+  let parser: VllmParser | undefined;
   return {
     catalog,
     facts,
@@ -53,6 +57,9 @@ export function indexCatalog(catalog: VllmCatalog, facts: VllmFacts): CatalogInd
     byOption,
     quantMethods: new Map(catalog.quantization_methods.map((q) => [q.name, q.min_capability])),
     envNames: new Set(catalog.env.map((e) => e.name)),
+    get parser() {
+      return (parser ??= new VllmParser(catalog, facts));
+    },
   };
 }
 
@@ -66,8 +73,13 @@ export function userGroup(f: VllmFlag): string {
   return /^[A-Z][A-Za-z]*Config$/.test(f.group) ? f.group : 'ServerConfig';
 }
 
-/** Unknown-argument message: the nearest real argument and where vLLM files it. */
+/**
+ * Unknown-argument message: for a name of newer vLLM (facts.newer_vllm_names), what this version
+ * uses instead; otherwise the nearest real argument and where vLLM files it.
+ */
 export function unknownArgMessage(idx: CatalogIndex, name: string): string {
+  const newer = idx.facts.newer_vllm_names.value.engine_args[name];
+  if (newer) return `unknown vLLM ${idx.catalog.vllm_version} argument ${JSON.stringify(name)}: ${newer}`;
   const guess = nearest(name, idx.byDest.keys());
   const f = guess ? idx.byDest.get(guess) : undefined;
   return (

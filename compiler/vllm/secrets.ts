@@ -58,26 +58,43 @@ export function secretOption(token: string): string | undefined {
 }
 
 /** Names the issue and the field treat as secret by themselves. */
-const SECRET_NAMES = new Set(['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'VLLM_API_KEY', 'OPENAI_API_KEY']);
+export const SECRET_NAMES: ReadonlySet<string> = new Set(['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'VLLM_API_KEY', 'OPENAI_API_KEY']);
 
-/** An environment variable name that holds a secret: HF_TOKEN, VLLM_API_KEY, *_TOKEN, *_KEY, *_SECRET, *PASSWORD. */
+/**
+ * An environment variable name that holds a secret: HF_TOKEN, VLLM_API_KEY, and names ending in
+ * _TOKEN, _KEY, _SECRET, _PAT (a personal access token), _CREDENTIAL(S), or a password word
+ * (PASSWORD, PASSWD, PASSPHRASE, PASS) as the whole name or its last _-separated part.
+ */
 export function isSecretName(name: string): boolean {
   const n = name.toUpperCase();
-  return SECRET_NAMES.has(n) || /(_TOKEN|_KEY|_SECRET|PASSWORD)$/.test(n);
-}
-
-/** An environment value that looks like a token by its prefix: Hugging Face (hf_...) or OpenAI-style (sk-...). */
-export function isSecretValue(value: string): boolean {
-  return /^(hf_|sk-)\S{4,}/.test(value.trim());
+  return SECRET_NAMES.has(n) || /(_TOKEN|_KEY|_SECRET|_PAT|_CREDENTIALS?)$/.test(n) || /(^|_)(PASSWORD|PASSWD|PASSPHRASE|PASS)$/.test(n);
 }
 
 /**
- * A token-shaped substring anywhere in a text (a command line, an LXC line, a URL): hf_ or sk-
- * followed by at least 20 token characters. Narrower than isSecretValue, so that free text such as
+ * Token shapes by their documented prefixes: Hugging Face user access tokens (hf_), OpenAI-style
+ * keys (sk-), GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_ and fine-grained github_pat_; GitHub
+ * docs, "About authentication to GitHub", token prefixes), AWS access key ids (AKIA + 16; AWS IAM
+ * user guide, "Manage access keys"), Slack tokens (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-).
+ */
+const TOKEN_PREFIX = /^(hf_|sk-|gh[pousr]_|github_pat_|xox[abprs]-)\S{4,}|^AKIA[0-9A-Z]{16}$/;
+const TOKEN_INSIDE =
+  /(^|[^A-Za-z0-9_])(hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})/;
+/** A password in a URL's userinfo (RFC 3986 section 3.2.1: scheme://user:password@host). */
+const URL_PASSWORD = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/:@]*:[^\s/@]+@/;
+
+/** An environment value that looks like a token by its prefix (TOKEN_PREFIX), or a URL carrying a password. */
+export function isSecretValue(value: string): boolean {
+  return TOKEN_PREFIX.test(value.trim()) || URL_PASSWORD.test(value);
+}
+
+/**
+ * A token-shaped substring anywhere in a text (a command line, an LXC line, a URL): one of the
+ * TOKEN_PREFIX shapes followed by at least 20 token characters (AKIA: exactly 16), or a URL with a
+ * password in its userinfo. Narrower than isSecretValue, so that free text such as
  * a model path or a cache folder is not mistaken for a token.
  */
 export function containsToken(text: string): boolean {
-  return /(^|[^A-Za-z0-9_])(hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9_-]{20,})/.test(text);
+  return TOKEN_INSIDE.test(text) || URL_PASSWORD.test(text);
 }
 
 /**
@@ -85,7 +102,10 @@ export function containsToken(text: string): boolean {
  * of defence for diagnostics that quote a value (a schema pattern error, an unparseable argument).
  */
 export function redactTokens(text: string): string {
-  return text.replace(/(^|[^A-Za-z0-9_])(hf_|sk-)([A-Za-z0-9_-]{20,})/g, '$1$2<redacted>');
+  return text
+    .replace(/(^|[^A-Za-z0-9_])(hf_|sk-|gh[pousr]_|github_pat_|xox[abprs]-)([A-Za-z0-9_-]{20,})/g, '$1$2<redacted>')
+    .replace(/(^|[^A-Za-z0-9_])AKIA[0-9A-Z]{16}/g, '$1AKIA<redacted>')
+    .replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]+@/g, '$1<redacted>@');
 }
 
 /** Where the container's server reads its secrets (EnvironmentFile= of the unit); deploy.sh writes it. */

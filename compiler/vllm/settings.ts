@@ -10,15 +10,16 @@ import type { ResolvedContainer } from '../resolve';
 import type { Reporter } from '../diagnostics';
 import type { PathSeg } from '../util/jsonpath';
 import { displayPath } from '../util/jsonpath';
-import { canonical } from '../util/canonical';
 import { nearest } from '../util/suggest';
 import type { CatalogIndex } from './catalog';
 import { unknownArgMessage, VLLM_APP_SCRIPT } from './catalog';
 import type { VllmFlag } from './catalog-types';
-import { parseVllmArgs } from './args';
+import { compilationLevelHint, CONFIG_REFUSAL, oneLine, parseVllmArgs } from './args';
+import { stringsFor, tokensFor } from './argv';
+import { pyEquals, PyValue } from './py';
 import { SECRET_SETTINGS } from './secrets';
 import { bashRefusal } from '../../encode/bash';
-import { systemdRefusal } from '../../encode/systemd';
+import { execArgRefusal, systemdRefusal } from '../../encode/systemd';
 
 /** Where problems found while collecting settings go. */
 export type SettingSink = Pick<Reporter, 'report' | 'where'>;
@@ -30,7 +31,12 @@ export type SettingSource = 'vllm_engine_config' | 'legacy key' | 'vllm_paramete
 
 export interface VllmSetting {
   dest: string;
+  /** The value as the config writes it (for vllm_args: the plainest JSON giving the same argv items). */
   value: unknown;
+  /** What vLLM's parser makes of it. */
+  parsed: PyValue;
+  /** The argv items it becomes. */
+  tokens: string[];
   /** Where it is written (for positions in messages and `explain`). */
   path: PathSeg[];
   /** The CTID whose config holds it (this CTID or a clone ancestor). */
@@ -64,102 +70,79 @@ export function hasVllmSettings(c: Container): boolean {
   );
 }
 
-/** Canonical text of a value, for comparing two writings of the same argument. */
-function sameValue(flag: VllmFlag | undefined, a: unknown, b: unknown): boolean {
-  const norm = (v: unknown) => ((flag?.kind === 'list' || flag?.kind === 'append') && !Array.isArray(v) ? [v] : v);
-  return JSON.stringify(canonical(norm(a))) === JSON.stringify(canonical(norm(b)));
+/**
+ * The flags whose values also reach the generated bash scripts (verify.sh, benchmark.sh: the
+ * served model name, the API key; benchmark.sh's client also gets the model, the tokenizer and
+ * its mode), the unit's Description= (the served model name) and FLEET.md: they may carry only
+ * what a bash word and a unit line can (encode/bash.ts, encode/systemd.ts). Every other value
+ * reaches only ExecStart= and vllm.argv.json.
+ */
+const SCRIPT_DESTS: ReadonlySet<string> = new Set(['model', 'served_model_name', 'api_key', 'tokenizer', 'tokenizer_mode']);
+
+/** Argv items as a reader would type them. */
+export function shownTokens(tokens: readonly string[]): string {
+  return tokens.map((t) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(t) ? t : JSON.stringify(t))).join(' ');
 }
 
-/** Checks one value against its flag; returns the problem or undefined. */
-export function valueProblem(idx: CatalogIndex, flag: VllmFlag, value: unknown): string | undefined {
-  const isList = flag.kind === 'list' || flag.kind === 'append';
-  const items = isList ? (Array.isArray(value) ? value : [value]) : [value];
-  switch (flag.kind) {
-    case 'bool_pair':
-    case 'store_true':
-      if (typeof value !== 'boolean') return `${flag.flag} takes true or false, not ${JSON.stringify(value)}`;
-      break;
-    case 'int':
-      if (typeof value !== 'number' || !Number.isSafeInteger(value)) return `${flag.flag} takes an integer, not ${JSON.stringify(value)}`;
-      break;
-    case 'float':
-      if (typeof value !== 'number' || !Number.isFinite(value)) return `${flag.flag} takes a number, not ${JSON.stringify(value)}`;
-      break;
-    case 'json':
-      if (value === null || typeof value !== 'object' || Array.isArray(value))
-        return `${flag.flag} takes an object (passed as one JSON argument), not ${JSON.stringify(value)}`;
-      break;
-    case 'json_or_string':
-      if (typeof value !== 'string' && (value === null || typeof value !== 'object' || Array.isArray(value)))
-        return `${flag.flag} takes an object (passed as one JSON argument) or a string, not ${JSON.stringify(value)}`;
-      break;
-    case 'append':
-    case 'list':
-      if (flag.nargs === '+' && items.length === 0) return `${flag.flag} takes at least one value`;
-      for (const it of items) {
-        if (flag.item_kind === 'int' ? !Number.isSafeInteger(it) : typeof it !== 'string')
-          return `${flag.flag} takes ${flag.item_kind === 'int' ? 'integers' : 'strings'}, not ${JSON.stringify(it)}`;
-        if (typeof it === 'string' && it.startsWith('-') && items.length > 1 && flag.kind === 'list')
-          return `${flag.flag}: a list item cannot start with '-' (${JSON.stringify(it)}); vLLM would read it as an option`;
-      }
-      break;
-    default:
-      if (typeof value !== 'string') return `${flag.flag} takes a string, not ${JSON.stringify(value)}`;
-  }
-  if (flag.choices && flag.kind !== 'bool_pair' && flag.kind !== 'store_true') {
-    for (const it of items) {
-      if (!flag.choices.includes(it as string | number)) {
-        const guess = typeof it === 'string' ? nearest(it, flag.choices.map(String)) : undefined;
-        return (
-          `${JSON.stringify(it)} is not a choice of ${flag.flag} (${flag.choices.map((c) => JSON.stringify(c)).join(', ')})` +
-          (guess ? `; did you mean ${JSON.stringify(guess)}?` : '')
-        );
-      }
-    }
-  }
-  if (flag.dest === 'quantization' && typeof value === 'string' && !idx.quantMethods.has(value)) return quantizationMessage(idx, value);
-  for (const s of stringsIn(value)) {
-    const why = systemdRefusal(s) ?? bashRefusal(s);
-    if (why) return `${JSON.stringify(s)} ${why}`;
-  }
-  if (flag.kind === 'json' || flag.kind === 'json_or_string') return jsonArgProblem(flag, value);
-  return undefined;
+/** vLLM's message without argparse's "argument --flag: " prefix when it names the flag itself. */
+function vllmMessage(flag: VllmFlag, message: string): string {
+  const m = /^argument ([^:]+): ([\s\S]*)$/.exec(message);
+  return oneLine(m && m[1].split('/').includes(flag.flag) ? m[2] : message) + compilationLevelHint(message);
 }
+
+export type Judged = { ok: true; parsed: PyValue; tokens: string[]; warnings: string[] } | { ok: false; code: 'PHX021' | 'PHX027'; why: string };
 
 /**
- * An object passed as one JSON argument must come out as the same JSON: a "__proto__" key would be
- * dropped when the object is rebuilt, a number beyond double range becomes null, and an integer
- * beyond 2^53 loses digits (12345678901234567890 -> 12345678901234567000).
+ * Judges a configured value the way vLLM would: the argument strings it becomes and the argv
+ * items the compiler emits for them (compiler/vllm/argv.ts), read by the model of vLLM's parser
+ * (compiler/vllm/cmdline.ts); then what those items can carry (ExecStart=, and for the flags in
+ * SCRIPT_DESTS the scripts too).
  */
-function jsonArgProblem(flag: VllmFlag, v: unknown): string | undefined {
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return `${flag.flag}: a number beyond the double range cannot be passed as JSON (it would become null)`;
-    if (Number.isInteger(v) && !Number.isSafeInteger(v))
-      return `${flag.flag}: an integer beyond 2^53 (read as ${v}) cannot be passed exactly; write it as a string`;
-    return undefined;
-  }
-  if (Array.isArray(v)) {
-    for (const x of v) {
-      const p = jsonArgProblem(flag, x);
-      if (p) return p;
-    }
-    return undefined;
-  }
-  if (v !== null && typeof v === 'object') {
-    for (const k of Object.keys(v)) {
-      if (k === '__proto__') return `${flag.flag}: the key "__proto__" is not supported in a JSON argument (it would be dropped)`;
-      const p = jsonArgProblem(flag, (v as Record<string, unknown>)[k]);
-      if (p) return p;
-    }
-  }
-  return undefined;
+export function judgeValue(idx: CatalogIndex, flag: VllmFlag, value: unknown): Judged {
+  if (flag.dest === 'config') return { ok: false, code: 'PHX021', why: CONFIG_REFUSAL };
+  const m = stringsFor(flag, value);
+  if (!m.ok) return { ok: false, code: 'PHX021', why: m.why };
+  return judgeStrings(idx, flag, m);
 }
 
-function stringsIn(v: unknown): string[] {
-  if (typeof v === 'string') return [v];
-  if (Array.isArray(v)) return v.flatMap(stringsIn);
-  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => [k, ...stringsIn(x)]);
-  return [];
+/** judgeValue for argument strings already known (from vllm_args). */
+export function judgeStrings(idx: CatalogIndex, flag: VllmFlag, m: { occurrences: string[][]; on?: boolean }): Judged {
+  if (flag.dest === 'config') return { ok: false, code: 'PHX021', why: CONFIG_REFUSAL };
+  const t = tokensFor(idx.parser, flag, m);
+  if (!t.ok) return { ok: false, code: 'PHX021', why: t.why };
+  const version = idx.catalog.vllm_version;
+  const r = idx.parser.parse(t.tokens);
+  if (!r.ok) {
+    const why =
+      r.by === 'argparse'
+        ? `vLLM ${version} refuses ${shownTokens(t.tokens)}: ${vllmMessage(flag, r.message)}`
+        : `vLLM ${version} crashes on ${shownTokens(t.tokens)} while reading its arguments (${r.exception}: ${oneLine(r.message)})`;
+    return { ok: false, code: 'PHX021', why: why + choiceHint(flag, m.occurrences.flat()) };
+  }
+  for (const tok of t.tokens) {
+    const why = execArgRefusal(tok);
+    if (why) return { ok: false, code: 'PHX021', why: `${flag.flag}: the argument ${JSON.stringify(tok)} ${why}` };
+  }
+  if (SCRIPT_DESTS.has(flag.dest)) {
+    for (const s of m.occurrences.flat()) {
+      const why = systemdRefusal(s) ?? bashRefusal(s);
+      if (why) return { ok: false, code: 'PHX021', why: `${flag.flag}: ${JSON.stringify(s)} ${why} (this value also goes into the generated scripts)` };
+    }
+  }
+  const parsed = r.values.get(flag.dest) ?? (flag.kind === 'store_true' ? false : null);
+  return { ok: true, parsed, tokens: t.tokens, warnings: r.warnings };
+}
+
+/** A did-you-mean for a value that is not among a flag's choices. */
+function choiceHint(flag: VllmFlag, strings: string[]): string {
+  if (!flag.choices) return '';
+  const choices = flag.choices.map(String);
+  for (const s of strings) {
+    if (choices.includes(s)) continue;
+    const guess = nearest(s, choices);
+    if (guess) return `; did you mean ${JSON.stringify(guess)}?`;
+  }
+  return '';
 }
 
 export function quantizationMessage(idx: CatalogIndex, value: string): string {
@@ -170,10 +153,73 @@ export function quantizationMessage(idx: CatalogIndex, value: string): string {
   );
 }
 
-/** The settings one CTID writes itself, each checked; contradictions inside the CTID reported. */
+/**
+ * The plainest JSON value that gives the same argv items as these argument strings: the config
+ * value `migrate` writes and `explain` shows for a setting read from vllm_args.
+ */
+function plainValue(idx: CatalogIndex, flag: VllmFlag, m: { occurrences: string[][]; on?: boolean }, tokens: string[]): unknown {
+  if (flag.kind === 'bool_pair' || flag.kind === 'store_true') return m.on;
+  const strings = m.occurrences.flat();
+  if (flag.nargs === '?' && strings.length === 0) return true;
+  const nicer = (s: string): unknown => {
+    const candidates: unknown[] = [];
+    if (/^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/.test(s)) candidates.push(Number(s));
+    try {
+      candidates.push(JSON.parse(s));
+    } catch {
+      // not JSON: the string it is
+    }
+    for (const c of candidates) {
+      if (typeof c === 'string' || c === null) continue;
+      const back = stringsFor(flag, c);
+      if (back.ok && back.occurrences.flat().length === 1 && back.occurrences.flat()[0] === s) return c;
+    }
+    return s;
+  };
+  const items = strings.map(nicer);
+  const value = flag.nargs === '+' || flag.kind === 'append' ? (items.length === 1 ? items[0] : items) : items[0];
+  const again = stringsFor(flag, value);
+  const t = again.ok ? tokensFor(idx.parser, flag, again) : undefined;
+  return t?.ok && t.tokens.join('\u0000') === tokens.join('\u0000') ? value : flag.nargs === '+' || flag.kind === 'append' ? strings : strings[0];
+}
+
+/** The settings one CTID writes itself, each judged; contradictions inside the CTID reported. */
 export function collectLayer(idx: CatalogIndex, ctid: string, c: Container, r: SettingSink = DISCARD): VllmSetting[] {
   const out: VllmSetting[] = [];
   const base: PathSeg[] = ['lxc_configs', ctid];
+  const version = idx.catalog.vllm_version;
+  const keep = (flag: VllmFlag, s: Omit<VllmSetting, 'layer'>, warnings: string[]) => {
+    const { dest, path, source } = s;
+    if (flag.deprecated) {
+      r.report(
+        'warning',
+        'PHX023',
+        path,
+        `${flag.flag} is deprecated in vLLM ${version}` + (typeof flag.deprecated === 'string' ? `: ${flag.deprecated}` : ''),
+        {
+          key: source !== 'vllm_args',
+        },
+      );
+    }
+    for (const w of warnings) r.report('warning', 'PHX029', path, `vLLM ${version} warns while reading ${flag.flag}: ${w}`);
+    if (dest === 'quantization' && typeof s.parsed === 'string' && !idx.quantMethods.has(s.parsed)) {
+      r.report('error', 'PHX022', path, quantizationMessage(idx, s.parsed));
+      return;
+    }
+    const prev = out.find((o) => o.dest === dest);
+    if (prev) {
+      if (!pyEquals(prev.parsed, s.parsed)) {
+        r.report(
+          'error',
+          'PHX024',
+          path,
+          `${dest} is ${JSON.stringify(s.value)} here (${source}) but ${JSON.stringify(prev.value)} at ${r.where(prev.path)} (${displayPath(prev.path)}, ${prev.source}); write it once`,
+        );
+      }
+      return;
+    }
+    out.push({ ...s, layer: ctid });
+  };
   const add = (dest: string, value: unknown, path: PathSeg[], source: SettingSource) => {
     // api_key and hf_token are never settings: check/secrets.ts refuses them (PHX040, without
     // quoting the value) and `migrate` moves them into the host's secrets file.
@@ -183,33 +229,12 @@ export function collectLayer(idx: CatalogIndex, ctid: string, c: Container, r: S
       r.report('error', 'PHX020', path, unknownArgMessage(idx, dest), { key: true });
       return;
     }
-    const problem = valueProblem(idx, flag, value);
-    if (problem) {
-      r.report('error', dest === 'quantization' && problem.includes('quantization method') ? 'PHX022' : 'PHX021', path, problem);
+    const j = judgeValue(idx, flag, value);
+    if (!j.ok) {
+      r.report('error', j.code, path, j.why);
       return;
     }
-    if (flag.deprecated) {
-      r.report(
-        'warning',
-        'PHX023',
-        path,
-        `${flag.flag} is deprecated in vLLM ${idx.catalog.vllm_version}` + (typeof flag.deprecated === 'string' ? `: ${flag.deprecated}` : ''),
-        { key: true },
-      );
-    }
-    const prev = out.find((s) => s.dest === dest);
-    if (prev) {
-      if (!sameValue(flag, prev.value, value)) {
-        r.report(
-          'error',
-          'PHX024',
-          path,
-          `${dest} is ${JSON.stringify(value)} here (${source}) but ${JSON.stringify(prev.value)} at ${r.where(prev.path)} (${displayPath(prev.path)}, ${prev.source}); write it once`,
-        );
-      }
-      return;
-    }
-    out.push({ dest, value, path, layer: ctid, source });
+    keep(flag, { dest, value, parsed: j.parsed, tokens: j.tokens, path, source }, j.warnings);
   };
   const ec = c.vllm_engine_config as Record<string, Record<string, unknown>> | undefined;
   if (ec) {
@@ -223,29 +248,43 @@ export function collectLayer(idx: CatalogIndex, ctid: string, c: Container, r: S
   const params = c.vllm_parameters as Record<string, unknown> | undefined;
   if (params) for (const key of Object.keys(params)) add(key, params[key], [...base, 'vllm_parameters', key], 'vllm_parameters');
   if (c.vllm_args) {
-    for (const a of parseVllmArgs(idx, c.vllm_args, [...base, 'vllm_args'], r)) add(a.dest, a.value, a.path, 'vllm_args');
+    for (const a of parseVllmArgs(idx, c.vllm_args, [...base, 'vllm_args'], r)) {
+      if (a.dest in SECRET_SETTINGS) continue; // as in add(): check/secrets.ts refuses them
+      const flag = idx.byDest.get(a.dest)!;
+      const j = judgeStrings(idx, flag, a);
+      if (!j.ok) {
+        r.report('error', j.code, a.path, j.why);
+        continue;
+      }
+      keep(
+        flag,
+        { dest: a.dest, value: plainValue(idx, flag, a, j.tokens), parsed: j.parsed, tokens: j.tokens, path: a.path, source: 'vllm_args' },
+        a.warnings,
+      );
+    }
   }
   return out;
 }
 
 /**
- * The settings a vLLM CTID runs with: each layer of its clone chain collected (problems go to
- * `sink`), nearer layers winning argument by argument. Keyed by vLLM's dest.
+ * The settings a vLLM CTID runs with: its own, and only its own. The user's application script
+ * reads `.lxc_configs[CTID]` for that CTID alone, so a clone never takes its template's vLLM
+ * arguments (compiler/resolve.ts, APPLICATION_CONFIG). Keyed by vLLM's dest.
  */
-export function mergeSettings(
-  idx: CatalogIndex,
-  rc: ResolvedContainer,
-  all: ReadonlyMap<string, ResolvedContainer>,
-  sink: SettingSink = DISCARD,
-): Map<string, VllmSetting> {
-  const merged = new Map<string, VllmSetting>();
-  for (const layer of [...rc.chain].reverse()) {
-    const c = all.get(layer)?.own;
-    if (!c) continue;
-    for (const s of collectLayer(idx, layer, c, sink)) merged.set(s.dest, s);
-  }
-  return merged;
+export function ownSettings(idx: CatalogIndex, rc: ResolvedContainer, sink: SettingSink = DISCARD): Map<string, VllmSetting> {
+  // The check stage reads them with its Reporter, the planner again without one: the second read
+  // of the same container object (and catalog) reuses the first.
+  const cached = sink === DISCARD ? judged.get(rc.own)?.get(idx) : undefined;
+  if (cached) return cached;
+  const settings = new Map(collectLayer(idx, rc.ctid, rc.own, sink).map((s) => [s.dest, s]));
+  let byIdx = judged.get(rc.own);
+  if (!byIdx) judged.set(rc.own, (byIdx = new Map()));
+  byIdx.set(idx, settings);
+  return settings;
 }
+
+/** ownSettings's results by container object and catalog (both immutable once loaded). */
+const judged = new WeakMap<object, Map<CatalogIndex, Map<string, VllmSetting>>>();
 
 /** `vllm_install` with the schema's defaults filled in. */
 export function installOf(eff: Container): Required<NonNullable<Container['vllm_install']>> {

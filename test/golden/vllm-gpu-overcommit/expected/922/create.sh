@@ -198,7 +198,7 @@ else
 fi
 
 # 3. Settings (pct set replaces values, so a re-run changes nothing).
-run pct set "$CTID" --memory 2048 --cores 2 --onboot 1 --startup order=0,up=0 --net0 name=eth0,bridge=vmbr0,ip=10.0.0.222/24,gw=10.0.0.1,hwaddr=52:54:00:AA:BB:D3
+run pct set "$CTID" --memory 72000 --cores 10 --onboot 1 --startup order=0,up=0 --net0 name=eth0,bridge=vmbr0,ip=10.0.0.222/24,gw=10.0.0.1,hwaddr=52:54:00:AA:BB:D3
 # GPU passthrough: GPU 0, GPU 1.
 run pct set "$CTID" --dev0 /dev/nvidia0 --dev1 /dev/nvidia1 --dev2 /dev/nvidiactl --dev3 /dev/nvidia-uvm --dev4 /dev/nvidia-uvm-tools
 if [ "$dry_run" = 1 ]; then
