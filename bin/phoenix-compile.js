@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 'use strict';
 // Entry point: runs the precompiled CLI (dist/, built by `npm run build` / `npm ci`).
+const path = require('path');
+const fs = require('fs');
 let cli;
 try {
   cli = require('../dist/cli/main.js');
 } catch (e) {
-  if (e && e.code === 'MODULE_NOT_FOUND') {
+  // Only a missing build is "not built yet"; any other missing module is a broken install (the message names it).
+  if (e && e.code === 'MODULE_NOT_FOUND' && !fs.existsSync(path.join(__dirname, '..', 'dist', 'cli', 'main.js'))) {
     process.stderr.write('phoenix-compile: not built yet; run `npm ci` (or `npm run build`) first\n');
     process.exit(1);
   }
@@ -17,6 +20,8 @@ try {
     out: (s) => process.stdout.write(s + '\n'),
     err: (s) => process.stderr.write(s + '\n'),
     cwd: process.cwd(),
+    // Colour only on a terminal, and never when NO_COLOR is set to a non-empty value (https://no-color.org).
+    color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR,
   });
 } catch (e) {
   process.stderr.write(`phoenix-compile: internal error: ${e && e.message ? e.message : String(e)}\n`);

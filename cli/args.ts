@@ -4,6 +4,7 @@
  * typed value (the shape of Terraform's internal/command/arguments).
  */
 import { parseArgs, ParseArgsConfig } from 'util';
+import { Format, FORMATS, OutputStyle } from './report';
 
 /** Bad usage: printed with a pointer to --help, exit 1. */
 export class UsageError extends Error {}
@@ -56,4 +57,20 @@ export function parseOnly(values: string[] | undefined): string[] | undefined {
   );
   for (const id of ids) if (!/^[0-9]+$/.test(id)) throw new UsageError(`--only takes CTIDs separated by commas, not ${JSON.stringify(id)}`);
   return ids;
+}
+
+/** Options of the commands that report diagnostics (compile, diff). */
+export const OUTPUT_OPTIONS = {
+  quiet: { type: 'boolean', short: 'q' },
+  format: { type: 'string' },
+} as const satisfies OptionSpec;
+
+/**
+ * `--quiet`, `--format text|json|github` -> the output style.
+ * @throws UsageError for an unknown format
+ */
+export function parseStyle(values: { quiet?: boolean; format?: string }): OutputStyle {
+  const format = values.format ?? 'text';
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format takes ${FORMATS.join(', ')}, not ${JSON.stringify(format)}`);
+  return { format: format as Format, quiet: values.quiet ?? false };
 }

@@ -4,19 +4,16 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Diagnostic, formatDiagnostic } from '../compiler/diagnostics';
 import { decodeConfig } from '../compiler/load';
+import { fsErrorText } from '../compiler/write/target';
+import { fromDiagnostic, Io, OutputStyle, report, TEXT } from './report';
 
 /** The repository (or installed package) root: dist/cli/ is two levels below it. */
 export const ROOT = path.resolve(__dirname, '..', '..');
 /** The bundled example config. */
 export const DEFAULT_CONFIG = path.join(ROOT, 'fixtures', 'phoenix_lxc_configs.json');
 
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  cwd: string;
-}
+export type { Io };
 
 /** The compiler's name and version, from package.json. */
 export function compilerInfo(): { name: string; version: string } {
@@ -33,10 +30,6 @@ export function shown(io: Io, p: string): string {
   return toPosix(path.relative(io.cwd, p)) || '.';
 }
 
-export function printDiagnostics(io: Io, ds: readonly Diagnostic[]): void {
-  for (const d of ds) io.err(formatDiagnostic(d));
-}
-
 /** The options that name the config, the output folder and the selection. */
 export interface SourceOptions {
   config?: string;
@@ -44,37 +37,73 @@ export interface SourceOptions {
   only?: string[];
 }
 
-/** Names in headers are relative to the output folder's parent (usually the repository root). */
-export function sourceNames(configPath: string, outDir: string, o: SourceOptions): { file: string; regenerate: string } {
-  const base = path.dirname(path.resolve(outDir));
-  const relConfig = toPosix(path.relative(base, path.resolve(configPath)));
-  const relOut = toPosix(path.relative(base, path.resolve(outDir))) || '.';
-  const parts = ['phoenix-compile'];
-  if (o.config !== undefined) parts.push('--config', relConfig);
-  parts.push('--out', relOut);
-  if (o.only) parts.push('--only', o.only.join(','));
-  return { file: relConfig, regenerate: o.config === undefined && relOut === 'out' && !o.only ? 'npm run compile' : parts.join(' ') };
+/** The name a config repository gives its config; found in the working directory without --config. */
+export const CONFIG_NAME = 'phoenix_lxc_configs.json';
+
+function isInside(dir: string, root: string): boolean {
+  const rel = path.relative(root, dir);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** Whether `dir` is inside this repository (a clone of phoenix-compile, not an installed copy). */
+export function inThisRepository(dir: string): boolean {
+  return isInside(path.resolve(dir), ROOT) && !ROOT.split(path.sep).includes('node_modules') && fs.existsSync(DEFAULT_CONFIG);
 }
 
 /**
- * Reads and decodes the config (`--config`, else the bundled example). Prints the problem and
- * returns undefined when the file cannot be read or is not UTF-8 text.
+ * Which config a command reads: `--config`; else `./phoenix_lxc_configs.json` when the working
+ * directory has one; else, inside this repository only, the bundled example. Returns the absolute
+ * path and the name shown in messages (as given, or relative to the working directory).
  */
-export function readConfig(o: { config?: string }, io: Io): { file: string; text: string; path: string } | undefined {
-  const configPath = path.resolve(io.cwd, o.config ?? DEFAULT_CONFIG);
-  const shownConfig = o.config ?? toPosix(path.relative(io.cwd, DEFAULT_CONFIG));
+export function findConfig(o: { config?: string }, io: Io): { path: string; shown: string } | { error: string } {
+  if (o.config !== undefined) return { path: path.resolve(io.cwd, o.config), shown: o.config };
+  const local = path.join(io.cwd, CONFIG_NAME);
+  if (fs.existsSync(local)) return { path: local, shown: CONFIG_NAME };
+  if (inThisRepository(io.cwd)) return { path: DEFAULT_CONFIG, shown: toPosix(path.relative(io.cwd, DEFAULT_CONFIG)) };
+  return { error: `no config: there is no ${CONFIG_NAME} in ${io.cwd}; run in the folder that holds it, or pass --config PATH` };
+}
+
+/**
+ * Names in headers and the manifest, relative to the output folder's parent (usually the
+ * repository root), and the command that regenerates the output when run there. The command
+ * depends only on where the config and the output folder are, not on how they were named, so
+ * `phoenix-compile` and `phoenix-compile --config phoenix_lxc_configs.json --out out` write the
+ * same bytes.
+ */
+export function sourceNames(configPath: string, outDir: string): { file: string; regenerate: string } {
+  const out = path.resolve(outDir);
+  const base = path.dirname(out);
+  const relConfig = toPosix(path.relative(base, path.resolve(configPath)));
+  const relOut = toPosix(path.relative(base, out)) || '.';
+  if (path.resolve(configPath) === DEFAULT_CONFIG && out === path.join(ROOT, 'out')) return { file: relConfig, regenerate: 'npm run compile' };
+  const parts = ['phoenix-compile'];
+  if (relConfig !== CONFIG_NAME) parts.push('--config', relConfig);
+  if (relOut !== 'out') parts.push('--out', relOut);
+  return { file: relConfig, regenerate: parts.join(' ') };
+}
+
+/**
+ * Reads and decodes the config (see findConfig). Prints the problem (a plain sentence, or the
+ * decoding diagnostic) and returns undefined when there is none, it cannot be read or it is not
+ * UTF-8 text.
+ */
+export function readConfig(o: { config?: string }, io: Io, style: OutputStyle = TEXT): { file: string; text: string; path: string } | undefined {
+  const found = findConfig(o, io);
+  if ('error' in found) {
+    io.err(`phoenix-compile: ${found.error}`);
+    return undefined;
+  }
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(configPath);
+    bytes = fs.readFileSync(found.path);
   } catch (e) {
-    io.err(`phoenix-compile: cannot read config file ${shownConfig}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    io.err(`phoenix-compile: cannot read the config ${found.shown}: ${fsErrorText(e)}`);
     return undefined;
   }
-  const decoded = decodeConfig(shownConfig, bytes);
+  const decoded = decodeConfig(found.shown, bytes);
   if (!decoded.ok) {
-    printDiagnostics(io, decoded.diagnostics);
-    io.err('phoenix-compile: 1 error(s); nothing written');
+    report(io, style, decoded.diagnostics.map(fromDiagnostic), 'nothing written');
     return undefined;
   }
-  return { file: shownConfig, text: decoded.text, path: configPath };
+  return { file: found.shown, text: decoded.text, path: found.path };
 }

@@ -8,11 +8,13 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { compile, CompileOutput } from '../compiler/compile';
-import { formatDiagnostic } from '../compiler/diagnostics';
 import { lineChanges, unifiedDiff } from '../compiler/util/textdiff';
 import { MANIFEST } from '../compiler/write/manifest';
-import { COMMON_OPTIONS, parseCommand, parseOnly, UsageError } from './args';
-import { compilerInfo, DEFAULT_CONFIG, Io, sourceNames, toPosix } from './context';
+import { fsErrorText } from '../compiler/write/target';
+import { COMMON_OPTIONS, OUTPUT_OPTIONS, parseCommand, parseOnly, parseStyle, UsageError } from './args';
+import { compilerInfo, findConfig, Io, sourceNames } from './context';
+import { Finding, fromDiagnostic, githubVerbatim, report } from './report';
+import { sha256 } from '../compiler/write/manifest';
 
 export const HELP = `Usage: phoenix-compile diff [--base REV] [--config PATH] [--only CTIDS]
        phoenix-compile diff OLD.json NEW.json
@@ -23,9 +25,12 @@ the generated files followed by unified diffs. Writes nothing.
 
 Options:
   --base REV        the revision to compare with (default HEAD)
-  --config PATH     config file (default: the bundled example fixtures/phoenix_lxc_configs.json)
+  --config PATH     the config (default: ./phoenix_lxc_configs.json; inside the phoenix-compile
+                    repository, the bundled example)
   --out DIR         output folder the headers name (default: out)
-  --only CTID[,..]  only these CTIDs (and their clone ancestors)
+  --only CTID[,..]  only these CTIDs' files (and the fleet-wide files)
+  -q, --quiet       print errors only
+  --format FORMAT   text (default), json or github, for the errors of a side that does not compile
   -h, --help        this text
 
 Exit codes: 0 equal, 2 different, 1 error (naming the side that does not compile).
@@ -33,6 +38,7 @@ Exit codes: 0 equal, 2 different, 1 error (naming the side that does not compile
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
+  ...OUTPUT_OPTIONS,
   base: { type: 'string' },
   config: { type: 'string' },
   out: { type: 'string' },
@@ -48,6 +54,7 @@ export function main(argv: string[], io: Io): number {
   if (positionals.length === 1) throw new UsageError('diff takes two config files, or none (with --base)');
   if (positionals.length === 2 && values.base !== undefined) throw new UsageError('diff takes --base REV or two files, not both');
   const only = parseOnly(values.only);
+  const style = parseStyle(values);
   const o = { ...(values.config !== undefined ? { config: values.config } : {}), out: values.out ?? 'out', ...(only ? { only } : {}) };
   let base: DiffSide;
   let head: DiffSide;
@@ -55,17 +62,24 @@ export function main(argv: string[], io: Io): number {
     try {
       return { label, file, text: fs.readFileSync(path.resolve(io.cwd, file), 'utf8') };
     } catch (e) {
-      io.err(`phoenix-compile diff: cannot read ${label} config ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      io.err(`phoenix-compile diff: cannot read the ${label} config ${file}: ${fsErrorText(e)}`);
       return undefined;
     }
   };
+  let configPath: string;
   if (positionals.length === 2) {
     const a = read(positionals[0], 'old');
     const b = read(positionals[1], 'new');
     if (!a || !b) return 1;
     [base, head] = [a, b];
+    configPath = path.resolve(io.cwd, positionals[1]);
   } else {
-    const file = o.config ?? toPosix(path.relative(io.cwd, DEFAULT_CONFIG));
+    const found = findConfig(o, io);
+    if ('error' in found) {
+      io.err(`phoenix-compile diff: ${found.error}`);
+      return 1;
+    }
+    const file = found.shown;
     const rev = values.base ?? 'HEAD';
     const atRev = readAtRevision(io.cwd, rev, file);
     if ('error' in atRev) {
@@ -75,15 +89,20 @@ export function main(argv: string[], io: Io): number {
     const b = read(file, 'working copy');
     if (!b) return 1;
     [base, head] = [{ label: `base ${rev}`, file: `${rev}:${file}`, text: atRev.text }, b];
+    configPath = found.path;
   }
   const outDir = path.resolve(io.cwd, o.out);
-  const names = sourceNames(path.resolve(io.cwd, positionals.length === 2 ? positionals[1] : (o.config ?? DEFAULT_CONFIG)), outDir, o);
-  const report = diffOutputs(base, head, (side) =>
+  const names = sourceNames(configPath, outDir);
+  const r = diffOutputs(base, head, (side) =>
     compile({ file: side.file, text: side.text, source: names, compiler: compilerInfo(), ...(o.only ? { only: o.only } : {}) }),
   );
-  for (const e of report.errors) io.err(e);
-  if (report.text) io.out(report.text.trimEnd());
-  return report.code;
+  if (r.code === 1) {
+    report(io, style, r.errors, r.failed.map((s) => `the ${s.label} config (${s.file}) does not compile`).join('; '));
+    return 1;
+  }
+  if (style.format === 'github') for (const l of githubVerbatim(r.text.trimEnd(), `phx-${sha256(r.text)}`)) io.out(l);
+  else io.out(r.text.trimEnd());
+  return r.code;
 }
 
 export interface DiffSide {
@@ -107,23 +126,27 @@ export function readAtRevision(cwd: string, rev: string, file: string): { text: 
 export interface DiffReport {
   code: 0 | 1 | 2;
   text: string;
-  errors: string[];
+  /** The errors of the sides that do not compile (the base side's file named `REV:file`). */
+  errors: Finding[];
+  /** The sides that do not compile. */
+  failed: DiffSide[];
 }
 
 export function diffOutputs(base: DiffSide, head: DiffSide, compileSide: (s: DiffSide) => CompileOutput): DiffReport {
   const a = compileSide(base);
   const b = compileSide(head);
-  const errors: string[] = [];
+  const errors: Finding[] = [];
+  const failed: DiffSide[] = [];
   for (const [side, r] of [
     [base, a],
     [head, b],
   ] as const) {
     if (!r.ok) {
-      for (const d of r.diagnostics) if (d.severity === 'error') errors.push(`${side.label}: ${formatDiagnostic(d)}`);
-      errors.push(`phoenix-compile diff: the ${side.label} config (${side.file}) does not compile`);
+      for (const d of r.diagnostics) if (d.severity === 'error') errors.push(fromDiagnostic(d));
+      failed.push(side);
     }
   }
-  if (errors.length) return { code: 1, text: '', errors };
+  if (failed.length) return { code: 1, text: '', errors, failed };
   const fa = new Map(a.files.map((f) => [f.path, f.content]));
   const fb = new Map(b.files.map((f) => [f.path, f.content]));
   const paths = [...new Set([...fa.keys(), ...fb.keys()])].filter((p) => p !== MANIFEST).sort();
@@ -137,7 +160,7 @@ export function diffOutputs(base: DiffSide, head: DiffSide, compileSide: (s: Dif
     else if (y === undefined) rows.push({ path: p, status: 'removed', added: 0, removed: lineCount(x) });
     else rows.push({ path: p, status: 'changed', ...lineChanges(x, y) });
   }
-  if (rows.length === 0) return { code: 0, text: `no changes in the generated files (${base.label} -> ${head.label})\n`, errors };
+  if (rows.length === 0) return { code: 0, text: `no changes in the generated files (${base.label} -> ${head.label})\n`, errors, failed };
   const out: string[] = [`changes in the generated files (${base.label} -> ${head.label}):`];
   const groups = new Map<string, Row[]>();
   for (const r of rows) {
@@ -159,7 +182,7 @@ export function diffOutputs(base: DiffSide, head: DiffSide, compileSide: (s: Dif
         fb.get(r.path) ?? '',
       ).trimEnd(),
     );
-  return { code: 2, text: out.join('\n') + '\n', errors };
+  return { code: 2, text: out.join('\n') + '\n', errors, failed };
 }
 
 function lineCount(t: string): number {

@@ -9,11 +9,13 @@ import { formatDiagnostic } from '../compiler/diagnostics';
 import { DEFAULTS } from '../compiler/generated/defaults';
 import type { GpuUse } from '../compiler/plan/gpus';
 import type { ContainerPlan } from '../compiler/plan/model';
+import { sortCtids } from '../compiler/resolve';
 import type { Origin } from '../compiler/resolve';
 import { displayPath, PathSeg } from '../compiler/util/jsonpath';
 import { redactTokens } from '../compiler/vllm/secrets';
 import { COMMON_OPTIONS, parseCommand, UsageError } from './args';
-import { compilerInfo, Io, printDiagnostics, readConfig, shown, sourceNames } from './context';
+import { compilerInfo, Io, readConfig, shown, sourceNames } from './context';
+import { fromDiagnostic, report, TEXT } from './report';
 
 export const HELP = `Usage: phoenix-compile explain CTID [--config PATH] [--out DIR]
 
@@ -23,7 +25,8 @@ install pins, GPUs, the artifacts it produces, and its notes and problems (also 
 errors). Writes nothing.
 
 Options:
-  --config PATH     config file (default: the bundled example fixtures/phoenix_lxc_configs.json)
+  --config PATH     the config (default: ./phoenix_lxc_configs.json; inside the phoenix-compile
+                    repository, the bundled example)
   --out DIR         the output folder the artifact paths are shown in (default: out)
   -h, --help        this text
 
@@ -44,14 +47,20 @@ export function main(argv: string[], io: Io): number {
   const input = readConfig(o, io);
   if (!input) return 1;
   const outDir = path.resolve(io.cwd, o.out);
-  const result = compile({ ...input, source: sourceNames(input.path, outDir, o), compiler: compilerInfo(), only: [ctid] });
-  if (!result.resolved?.has(ctid)) {
-    printDiagnostics(io, result.diagnostics);
-    io.err(`phoenix-compile: cannot explain CTID ${ctid}: the config has errors for it`);
+  const result = compile({ ...input, source: sourceNames(input.path, outDir), compiler: compilerInfo(), only: [ctid] });
+  if (result.diagnostics.some((d) => d.code === 'PHX090')) {
+    const known = sortCtids(result.resolved?.keys() ?? []);
+    const list = known.length > 12 ? `${known.slice(0, 12).join(', ')}, ...` : known.join(', ');
+    io.err(`phoenix-compile explain: CTID ${ctid} is not in lxc_configs of ${input.file}${known.length ? ` (it has ${list})` : ''}`);
     return 1;
   }
-  // The GPU budget of the CTID's node counts every CTID of the node, not only this selection.
-  const budget = result.plan?.cluster ? compile({ ...input, source: sourceNames(input.path, outDir, o), compiler: compilerInfo() }).plan?.gpuBudget : undefined;
+  if (!result.resolved?.has(ctid)) {
+    report(io, TEXT, result.diagnostics.map(fromDiagnostic), `cannot explain CTID ${ctid}: these errors keep its effective configuration from being computed`);
+    return 1;
+  }
+  // The GPU budget of the CTID's node counts every CTID of the node: the compile planned the whole
+  // fleet when every CTID compiles (fleetFiles), and no budget is shown otherwise.
+  const budget = result.plan?.cluster && result.fleetFiles ? result.plan.gpuBudget : undefined;
   io.out(explainText(result, ctid, shown(io, outDir), budget));
   return result.ok ? 0 : 1;
 }

@@ -1,5 +1,5 @@
 /**
- * The command line: `phoenix-compile [options]` (compile), `explain`, `diff`, `migrate`. Each
+ * The command line: `phoenix-compile [options]` (compile), `explain`, `diff`, `migrate`, `schema`. Each
  * command lives in its own module with its own arguments and --help; the subcommands' modules
  * load only when used, so the compile path stays lean. Nothing imports cli/.
  *
@@ -16,6 +16,7 @@ const COMMANDS: Partial<Record<string, () => { main(argv: string[], io: Io): num
   explain: () => require('./explain') as typeof import('./explain'),
   diff: () => require('./diff') as typeof import('./diff'),
   migrate: () => require('./migrate') as typeof import('./migrate'),
+  schema: () => require('./schema') as typeof import('./schema'),
 };
 
 /** Runs one command line; returns the exit code. Usage errors print one line and exit 1. */

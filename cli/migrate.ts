@@ -20,7 +20,8 @@ import { validateSchema } from '../compiler/validate/schema';
 import { catalogFor, userGroup } from '../compiler/vllm/catalog';
 import { collectLayer, LEGACY_KEYS } from '../compiler/vllm/settings';
 import { COMMON_OPTIONS, parseCommand } from './args';
-import { compilerInfo, Io, printDiagnostics, readConfig, shown, sourceNames } from './context';
+import { compilerInfo, Io, readConfig, shown, sourceNames } from './context';
+import { fromDiagnostic, report, TEXT } from './report';
 import { moveSecrets, plannedSecretsFiles, writeSecretsFile } from './migrate-secrets';
 import { redactTokens } from '../compiler/vllm/secrets';
 import { applyEdits, containerMembers, memberName, MemberPart, rebuildObject, TextEdit } from './json-layout';
@@ -39,7 +40,8 @@ DIR/<CTID>.env (NAME=value lines, mode 0600, written atomically; the host reads
 diff shows <secret> in their place.
 
 Options:
-  --config PATH       config file (default: the bundled example fixtures/phoenix_lxc_configs.json)
+  --config PATH       the config (default: ./phoenix_lxc_configs.json; inside the phoenix-compile
+                      repository, the bundled example)
   --secrets-dir DIR   where the moved secret values go (needed when the config holds any)
   --write             write the secrets files, then replace the config (atomically), instead of
                       printing the diff
@@ -68,11 +70,12 @@ export function main(argv: string[], io: Io): number {
   const loaded = loadConfig(input.file, input.text);
   const schemaDiags = loaded.ok ? validateSchema(loaded.config) : loaded.diagnostics;
   if (!loaded.ok || hasErrors(schemaDiags)) {
-    printDiagnostics(
+    report(
       io,
-      schemaDiags.map((d) => ({ ...d, message: redactTokens(d.message) })),
+      TEXT,
+      schemaDiags.map((d) => fromDiagnostic({ ...d, message: redactTokens(d.message) })),
+      'migrate: fix these errors first; nothing written',
     );
-    io.err('phoenix-compile migrate: fix these errors first; nothing written');
     return 1;
   }
 
@@ -107,8 +110,7 @@ export function main(argv: string[], io: Io): number {
   // 2. Legacy keys into vllm_engine_config.
   const m = migrateText(reloaded.config);
   if (m.diagnostics.length) {
-    printDiagnostics(io, m.diagnostics);
-    io.err('phoenix-compile migrate: refusing while legacy values contradict each other; nothing written');
+    report(io, TEXT, m.diagnostics.map(fromDiagnostic), 'migrate: refusing while legacy values contradict each other; nothing written');
     return 1;
   }
   if (m.migrated.length === 0 && !s.found) {
@@ -116,7 +118,7 @@ export function main(argv: string[], io: Io): number {
     return 0;
   }
   // The migrated file must compile to the same argv as before the legacy rewrite, CTID by CTID.
-  const names = sourceNames(input.path, path.resolve(io.cwd, o.out), o);
+  const names = sourceNames(input.path, path.resolve(io.cwd, o.out));
   for (const ctid of m.migrated) {
     const argvOf = (text: string) => {
       const r = compile({ file: input.file, text, source: names, compiler: compilerInfo(), only: [ctid] });

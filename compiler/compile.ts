@@ -10,7 +10,7 @@ import type { PhoenixLxcConfigs } from './generated/config-types';
 import { loadConfig } from './load';
 import { validateSchema } from './validate/schema';
 import { selectCtids } from './select';
-import { ResolvedContainer, resolveFleet, sortCtids } from './resolve';
+import { cloneChain, ResolvedContainer, resolveFleet, sortCtids } from './resolve';
 import { checkCluster } from './check/cluster';
 import { checkFleet, checkGpuBudget } from './check/fleet';
 import { checkProxmox } from './check/proxmox';
@@ -21,7 +21,7 @@ import { redactTokens } from './vllm/secrets';
 import { planFleet } from './plan/fleet';
 import type { FleetPlan, Notice, SourceInfo } from './plan/model';
 import { canonical } from './util/canonical';
-import { buildManifest, OutputFile, renderManifest, sha256 } from './write/manifest';
+import { buildManifest, Manifest, MANIFEST, OutputFile, renderManifest, sha256 } from './write/manifest';
 import { EncodeError } from '../encode/text';
 import { emitAll } from '../emit';
 
@@ -33,16 +33,30 @@ export interface CompileInput {
   source: Omit<SourceInfo, 'sha256'>;
   compiler: { name: string; version: string };
   only?: string[];
+  /**
+   * With `only`: the output folder's current manifest. The files the compile does not produce
+   * (other CTIDs', and the fleet-wide ones when they cannot be planned) stay as they are, so
+   * their entries are carried over from it.
+   */
+  previous?: Manifest;
 }
 
 export interface CompileOutput {
   ok: boolean;
+  /** The diagnostics that count: all of them, or with --only those of the selection and of no CTID. */
   diagnostics: Diagnostic[];
   files: OutputFile[];
   manifestText: string;
   plan?: FleetPlan;
-  /** CTIDs compiled (all, or the --only selection with ancestors). */
+  /** CTIDs whose files the compile produced: all, or those named with --only (without their clone ancestors). */
   selected: string[];
+  /**
+   * Whether `files` hold the fleet-wide files (FLEET.md, phoenix). Always without --only; with
+   * --only only when every CTID of the file compiles, since those files describe the whole fleet.
+   */
+  fleetFiles: boolean;
+  /** With --only: the CTIDs outside the selection that have errors (they keep the fleet-wide files from being planned). */
+  blockedBy: string[];
   /** Effective configurations, when the compile got as far as resolving them (also on failure). */
   resolved?: Map<string, ResolvedContainer>;
 }
@@ -55,6 +69,8 @@ export function compile(input: CompileInput): CompileOutput {
     files: [],
     manifestText: '',
     selected: [],
+    fleetFiles: false,
+    blockedBy: [],
     ...(resolved ? { resolved } : {}),
   });
 
@@ -66,45 +82,99 @@ export function compile(input: CompileInput): CompileOutput {
   const configs =
     doc !== null && typeof doc === 'object' && !Array.isArray(doc) && doc.lxc_configs && typeof doc.lxc_configs === 'object' ? doc.lxc_configs : undefined;
   const sel = selectCtids(config, configs ?? {}, input.only && configs ? input.only : undefined);
-  let diagnostics = [...schemaDiags.filter(sel.inScope), ...sel.diagnostics];
-  if (hasErrors(diagnostics) || !configs) return fail(diagnostics);
+  // Everything found, in every CTID; what counts (with --only: the selection's) is filtered at the end.
+  const found = [...schemaDiags, ...sel.diagnostics];
+  // A schema error outside lxc_configs (host_gpus, the document's shape) leaves nothing to check against.
+  if (!configs || schemaDiags.some((d) => d.severity === 'error' && d.ctid === undefined)) return fail(found.filter(sel.inScope));
 
-  // When every CTID is schema-valid, the checks see them all; otherwise only the selection.
-  const scope = hasErrors(schemaDiags) ? sel.selected : new Set(sel.all);
-  resolved = resolveFleet(doc, scope);
-  diagnostics = [...diagnostics, ...checkFleet(config, doc, resolved, scope).filter(sel.inScope)];
-  diagnostics = [...diagnostics, ...checkCluster(config, doc, resolved, scope).filter(sel.inScope)];
-  diagnostics = [...diagnostics, ...checkProxmox(config, doc, resolved, scope).filter(sel.inScope)];
-  if (hasErrors(diagnostics)) return fail(diagnostics);
+  // One pass: a CTID whose own entry fails the schema is left out of the checks that need it (and
+  // so are its clones, whose effective configuration includes it); every other CTID is checked.
+  const schemaBad = new Set(schemaDiags.filter((d) => d.severity === 'error' && d.ctid !== undefined).map((d) => d.ctid!));
+  const valid = sel.all.filter((id) => !schemaBad.has(id));
+  const resolvable = valid.filter((id) => cloneChain(configs, id).every((c) => !schemaBad.has(c)));
+  resolved = resolveFleet(doc, new Set(resolvable));
+  const fleetDiags = checkFleet(config, doc, resolved, new Set(valid));
+  found.push(...fleetDiags, ...checkCluster(config, doc, resolved, new Set(valid)), ...checkProxmox(config, doc, resolved, new Set(valid)));
 
-  const selected = sortCtids(sel.selected);
+  // The per-CTID checks read the effective configuration, so they need a whole clone chain: a CTID
+  // whose chain stops at a missing source or runs in a cycle is left out of them.
+  const broken = new Set(fleetDiags.filter((d) => d.severity === 'error' && (d.code === 'PHX101' || d.code === 'PHX102')).map((d) => d.ctid));
   const reporter = new Reporter(config);
   checkTopLevelSecrets(doc, reporter);
-  for (const id of selected) {
-    checkHost(doc, resolved.get(id)!, reporter);
-    checkVllm(doc, resolved, resolved.get(id)!, reporter);
-    checkSecrets(doc, resolved.get(id)!, reporter);
+  for (const id of resolvable) {
+    const rc = resolved.get(id)!;
+    if (rc.chain.some((c) => broken.has(c))) continue;
+    checkHost(doc, rc, reporter);
+    checkVllm(doc, resolved, rc, reporter);
+    checkSecrets(doc, rc, reporter);
   }
-  diagnostics = [...diagnostics, ...reporter.diagnostics.filter(sel.inScope)];
+  found.push(...reporter.diagnostics);
+  let diagnostics = found.filter(sel.inScope);
   if (hasErrors(diagnostics)) return fail(diagnostics);
 
+  // The selection compiles. --only writes the named CTIDs' files (their clone ancestors were
+  // checked, since they shape them, but their files stay as they are). The fleet-wide files
+  // describe every CTID, so they are planned (from the whole fleet: the same bytes as a full
+  // compile) only when every CTID compiles.
+  const selected = input.only ? sortCtids(new Set(input.only.filter((id) => sel.selected.has(id)))) : sel.all;
+  const blockedBy = input.only ? sortCtids(new Set(found.filter((d) => d.severity === 'error' && d.ctid !== undefined).map((d) => d.ctid!))) : [];
+  const fleetFiles = !hasErrors(found);
+  const planned = fleetFiles ? sel.all : selected;
+
   const source: SourceInfo = { ...input.source, sha256: sha256(JSON.stringify(canonical(doc))) };
-  let plan = planFleet(doc, resolved, selected, source, input.compiler);
+  let plan = planFleet(doc, resolved, planned, source, input.compiler);
   const budget = new Reporter(config);
   checkGpuBudget(budget, plan.gpuBudget);
+  found.push(...budget.diagnostics);
   diagnostics = [...diagnostics, ...budget.diagnostics.filter(sel.inScope)];
-  plan = { ...plan, notices: notices(diagnostics) };
+  // FLEET.md lists the compile's warnings and notes: those of every CTID it describes.
+  plan = { ...plan, notices: notices(dedupeDiagnostics(fleetFiles ? found : diagnostics)) };
 
   let files: OutputFile[];
   try {
-    files = emitAll(plan);
+    files = emitAll(plan, { ctids: input.only ? new Set(selected) : undefined, fleet: fleetFiles });
   } catch (e) {
     // Validation refuses what the encoders cannot encode; this is the last line of defence.
     if (!(e instanceof EncodeError)) throw e;
     return fail([...diagnostics, { severity: 'error', code: 'PHX019', message: e.message, file: input.file, pos: { line: 1, col: 1 }, path: '$' }]);
   }
-  const manifestText = renderManifest(buildManifest(files, input.compiler, { file: source.file, sha256: source.sha256 }));
-  return { ok: true, diagnostics: finish(diagnostics), files, manifestText, plan, selected, resolved };
+  // With --only, the files this compile does not produce stay as they are: so do their entries.
+  const written = new Set(selected);
+  const produced = (p: string) => (isContainerFile(p) ? written.has(p.split('/')[0]) : fleetFiles);
+  const carried = input.only ? carriedEntries(input.previous, produced) : {};
+  const manifestText = renderManifest(buildManifest(files, input.compiler, { file: source.file, sha256: source.sha256 }, carried));
+  return {
+    ok: true,
+    diagnostics: finish(diagnostics),
+    files,
+    manifestText,
+    plan,
+    selected,
+    fleetFiles,
+    blockedBy,
+    resolved,
+  };
+}
+
+/** A per-CTID file (`<ctid>/...`), as opposed to a fleet-wide one. */
+export function isContainerFile(p: string): boolean {
+  return /^[0-9]+\//.test(p);
+}
+
+/**
+ * The previous manifest's entries for the files a --only compile leaves alone. The manifest is read
+ * from disk, so an entry is carried only when it has the shape this compiler writes (a relative
+ * path without `..`, a sha256 in hex, an octal mode).
+ */
+function carriedEntries(previous: Manifest | undefined, produced: (p: string) => boolean): Manifest['files'] {
+  const out: Manifest['files'] = {};
+  const files = previous?.files && typeof previous.files === 'object' ? previous.files : {};
+  for (const [p, e] of Object.entries(files)) {
+    if (p === MANIFEST || produced(p) || p.startsWith('/') || p.split('/').some((s) => s === '' || s === '.' || s === '..')) continue;
+    if (e && typeof e.sha256 === 'string' && /^[0-9a-f]{64}$/.test(e.sha256) && typeof e.mode === 'string' && /^0[0-7]{3}$/.test(e.mode))
+      out[p] = { sha256: e.sha256, mode: e.mode };
+  }
+  return out;
 }
 
 /** Sorted, without repeats, and no token-shaped value in any message (compiler/vllm/secrets.ts). */

@@ -25,9 +25,17 @@ const containerEmitters: ContainerEmitter[] = [
 ];
 const fleetEmitters: FleetEmitter[] = [emitPhoenix, emitClusterSh, emitFleetMd];
 
-export function emitAll(fleet: FleetPlan): Artifact[] {
+/**
+ * Every file of the plan, sorted by path. `only.ctids`: emit the per-CTID files of these CTIDs
+ * only (--only plans the whole fleet for the fleet-wide files); `only.fleet` false: no fleet-wide
+ * files (FLEET.md, phoenix).
+ */
+export function emitAll(fleet: FleetPlan, only: { ctids?: ReadonlySet<string> | undefined; fleet?: boolean } = {}): Artifact[] {
   const out: Artifact[] = [];
-  for (const c of fleet.containers) for (const e of containerEmitters) out.push(...e(c, fleet));
-  for (const e of fleetEmitters) out.push(...e(fleet));
+  for (const c of fleet.containers) {
+    if (only.ctids && !only.ctids.has(c.ctid)) continue;
+    for (const e of containerEmitters) out.push(...e(c, fleet));
+  }
+  if (only.fleet !== false) for (const e of fleetEmitters) out.push(...e(fleet));
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -165,8 +165,8 @@ test('diff against git revisions: exit 2 with the summary, 0 when equal, 1 with 
   fs.writeFileSync(path.join(w, 'broken.json'), JSON.stringify(cfg));
   const inv = runCli(['diff', '--config', 'broken.json'], w);
   assert.is(inv.code, 1);
-  assert.match(inv.stderr, /^base HEAD: HEAD:broken\.json:1:34: error: CTID 900: \$\.lxc_configs\.900\.name: must be a string/m);
-  assert.match(inv.stderr, /the base HEAD config \(HEAD:broken\.json\) does not compile/);
+  assert.match(inv.stderr, /^HEAD:broken\.json:1:34: error: CTID 900: \$\.lxc_configs\.900\.name: must be a string/m);
+  assert.match(inv.stderr, /\nphoenix-compile: 1 error; the base HEAD config \(HEAD:broken\.json\) does not compile\n$/);
 });
 
 test('diff of two files', () => {

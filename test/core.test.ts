@@ -89,16 +89,16 @@ test('--check: exit 2 with a diff when stale, names added and removed files, wri
   assert.is(r.code, 2);
   assert.match(r.stdout, /--- a\/out\/901\/container\.json\n\+\+\+ b\/out\/901\/container\.json\n@@ /);
   assert.match(r.stdout, /\n-    "cores": 2,\n\+    "cores": 4,\n/);
-  assert.match(r.stderr, /stale: out\/901\/container\.json/);
-  assert.match(r.stderr, /out is not up to date; run `phoenix-compile --config input.json --out out`/);
+  assert.match(r.stderr, /\nout\/901\/container\.json:14: error: stale: not what input\.json compiles to \[PHX201\]\n/);
+  assert.match(r.stderr, /\nphoenix-compile: 3 errors, 1 note; out is not up to date; run `phoenix-compile --config input\.json`\n$/);
   const after = readTree(path.join(w, 'out'));
   for (const [p, f] of before) assert.ok(f.data.equals(after.get(p)!.data), p);
   fs.rmSync(path.join(w, 'out', '921', 'container.json'));
   fs.writeFileSync(path.join(w, 'out', '900', 'container.json'), 'edited\n');
   const r2 = runCli(['--config', 'input.json', '--out', 'out', '--check'], w);
   assert.is(r2.code, 2);
-  assert.match(r2.stderr, /would be added: out\/921\/container\.json/);
-  assert.match(r2.stderr, /edited by hand \(sha256 differs from out\/manifest\.json\): out\/900\/container\.json/);
+  assert.match(r2.stderr, /\nout\/921\/container\.json: error: missing: input\.json compiles to it \[PHX203\]\n/);
+  assert.match(r2.stderr, /\nout\/900\/container\.json:1: error: edited by hand: its sha256 differs from out\/manifest\.json \[PHX202\]\n/);
 });
 
 test('CLI usage errors exit 1 with a message and no stack trace', () => {
@@ -107,7 +107,7 @@ test('CLI usage errors exit 1 with a message and no stack trace', () => {
     [['--bogus'], /unknown option --bogus/],
     [['--config'], /--config needs a value/],
     [['--only', 'abc'], /--only takes CTIDs/],
-    [['--config', 'missing.json'], /cannot read config file missing\.json: ENOENT/],
+    [['--config', 'missing.json'], /^phoenix-compile: cannot read the config missing\.json: no such file or folder \(ENOENT\)\n$/],
   ] as [string[], RegExp][]) {
     const r = runBin(args, w);
     assert.is(r.code, 1, args.join(' '));
@@ -118,7 +118,7 @@ test('CLI usage errors exit 1 with a message and no stack trace', () => {
   assert.match(runBin(['--help'], w).stdout, /Exit codes: 0 success/);
 });
 
-test('--only compiles the selection with its clone ancestors; problems elsewhere do not block', () => {
+test('--only writes the named CTIDs (checked with their clone ancestors); problems elsewhere do not block', () => {
   const cfg = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8'));
   cfg.lxc_configs['950'] = { name: 'broken', memory_mb: 'lots' };
   const w = workWith(JSON.stringify(cfg));
@@ -126,7 +126,12 @@ test('--only compiles the selection with its clone ancestors; problems elsewhere
   const r = runCli(['--config', 'input.json', '--out', 'out', '--only', '921'], w);
   assert.is(r.code, 0, r.stderr);
   const dirs = [...new Set([...readTree(path.join(w, 'out')).keys()].map((p) => p.split('/')[0]))];
-  assert.equal(dirs, ['900', '901', '921', 'FLEET.md', 'manifest.json', 'phoenix']);
+  // FLEET.md and phoenix describe every CTID: with 950 broken they cannot be planned, and are not written from the selection alone.
+  assert.equal(dirs, ['921', 'manifest.json']);
+  assert.match(
+    r.stderr,
+    /\nphoenix-compile: note: the fleet-wide files \(FLEET\.md, phoenix\) are not written: CTID 950, outside --only, has errors \(a compile without --only lists them\)\n/,
+  );
   const r2 = runCli(['--config', 'input.json', '--out', 'out', '--only', '777'], w);
   assert.is(r2.code, 1);
   assert.match(r2.stderr, /--only names CTID 777, which is not in lxc_configs \[PHX090\]/);
@@ -138,7 +143,10 @@ test('one writer at a time: a live lock refuses, a stale one is taken over', () 
   fs.writeFileSync(lock, String(process.pid === 1 ? 2 : 1)); // pid 1 is alive
   const r = runCli(['--config', 'input.json', '--out', 'out'], w);
   assert.is(r.code, 1);
-  assert.match(r.stderr, /another phoenix-compile \(pid 1\) is writing .*\/out; try again when it has finished; nothing written/);
+  assert.match(
+    r.stderr,
+    /\nphoenix-compile: error: another phoenix-compile \(pid 1\) is writing .*\/out; try again when it has finished\nphoenix-compile: 1 error, 1 note; nothing written\n$/,
+  );
   assert.not.ok(fs.existsSync(path.join(w, 'out')));
   fs.writeFileSync(lock, '999999999'); // no such process: a killed writer's lock
   assert.is(runCli(['--config', 'input.json', '--out', 'out'], w).code, 0);
@@ -151,7 +159,10 @@ test('--check after a kill between the two renames says to finish the swap', () 
   fs.renameSync(path.join(w, 'out'), path.join(w, '.out.phx-new'));
   const r = runCli(['--config', 'input.json', '--out', 'out', '--check'], w);
   assert.is(r.code, 2);
-  assert.match(r.stderr, /a previous run was killed while replacing out; run `phoenix-compile --config input.json --out out` to finish it/);
+  assert.match(
+    r.stderr,
+    /\nout: error: a previous run was killed while replacing out \[PHX207\]\nphoenix-compile: 1 error, 1 note; out is not up to date; run `phoenix-compile --config input\.json`\n$/,
+  );
 });
 
 test('generated files (schema, types, validator, README sections) are fresh', () => {

@@ -56,7 +56,10 @@ function configText(which: Which, extra: number): string {
   return JSON.stringify(cfg, null, 2) + '\n';
 }
 
-/** A work folder: a.json, b.json and out/ holding the unowned files (out/ compiled from A unless told). */
+/**
+ * A work folder: a.json, b.json and out/ holding the unowned files (out/ compiled from A unless told).
+ * The runs below switch between the two configs, so they pass --force (out/ compiled from the other).
+ */
 function workFolder(extra: number, compileA = true): string {
   const w = tmpDir('crash');
   fs.writeFileSync(path.join(w, 'a.json'), configText('a', extra));
@@ -143,7 +146,7 @@ function runReal(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { co
 }
 
 function compileReal(w: string, which: Which, when: string): void {
-  const r = runReal(['--config', `${which}.json`, '--out', 'out'], w, { PHOENIX_COMPILE_CRASH_AT: '' });
+  const r = runReal(['--config', `${which}.json`, '--out', 'out', '--force'], w, { PHOENIX_COMPILE_CRASH_AT: '' });
   assert.is(r.code, 0, `${when}: ${r.stderr}`);
 }
 
@@ -151,7 +154,7 @@ function compileReal(w: string, which: Which, when: string): void {
 function killAfter(w: string, which: Which, delayMs: number): Promise<{ killed: boolean; code: number | null; ms: number }> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [BIN, '--config', `${which}.json`, '--out', 'out'], {
+    const child = spawn(process.execPath, [BIN, '--config', `${which}.json`, '--out', 'out', '--force'], {
       cwd: w,
       env: { ...process.env, PHOENIX_COMPILE_CRASH_AT: '' },
       stdio: 'ignore',
@@ -187,7 +190,7 @@ for (const point of ['staged', 'between-renames', 'swapped'] as const) {
     test(`SIGKILL at ${point} (A -> B): out/ is complete A or B; a run with ${next.toUpperCase()} then yields exactly ${next.toUpperCase()}`, () => {
       const w = workFolder(0);
       assertClean(w, SMALL, 'a', 'before');
-      const r = runReal(['--config', 'b.json', '--out', 'out'], w, { PHOENIX_COMPILE_CRASH_AT: point });
+      const r = runReal(['--config', 'b.json', '--out', 'out', '--force'], w, { PHOENIX_COMPILE_CRASH_AT: point });
       assert.is(r.signal, 'SIGKILL', `killed by SIGKILL at ${point} (exit ${r.code}: ${r.stderr})`);
 
       const out = path.join(w, 'out');
@@ -215,7 +218,7 @@ for (const point of ['staged', 'between-renames', 'swapped'] as const) {
 
 test('a first run (no out/ yet) killed once staged leaves no out/; the next run compiles cleanly', () => {
   const w = workFolder(0, false);
-  const r = runReal(['--config', 'b.json', '--out', 'out'], w, { PHOENIX_COMPILE_CRASH_AT: 'staged' });
+  const r = runReal(['--config', 'b.json', '--out', 'out', '--force'], w, { PHOENIX_COMPILE_CRASH_AT: 'staged' });
   assert.is(r.signal, 'SIGKILL');
   assert.not.ok(exists(path.join(w, 'out')), 'no out/ appears before the swap');
   compileReal(w, 'a', 'first complete run');
@@ -254,7 +257,7 @@ test(`${KILLS} SIGKILLs at random moments (seed ${SEED}): out/ is always exactly
   let stagedAt = Infinity;
   for (let i = 0; i < 2; i++) {
     const t0 = process.hrtime.bigint();
-    assert.is(runReal(['--config', 'b.json', '--out', 'out'], w, { PHOENIX_COMPILE_CRASH_AT: 'staged' }).signal, 'SIGKILL');
+    assert.is(runReal(['--config', 'b.json', '--out', 'out', '--force'], w, { PHOENIX_COMPILE_CRASH_AT: 'staged' }).signal, 'SIGKILL');
     stagedAt = Math.min(stagedAt, Number(process.hrtime.bigint() - t0) / 1e6);
   }
   compileReal(w, 'a', 'reset');
