@@ -36,9 +36,7 @@ export const emitFeatureScripts: ContainerEmitter = (c, fleet) => {
     );
     let content: string;
     if (f.name === 'vllm') {
-      // The vllm feature installs the server this CTID runs; without one there is nothing to install.
-      if (!c.vllm) continue;
-      content = templates.features_vllm_sh({ prelude, i: c.vllm.install }, bashWord);
+      content = templates.features_vllm_sh({ prelude, i: c.vllmInstall! }, bashWord);
     } else if (f.name === 'nvidia') content = templates.features_nvidia_sh({ prelude, n: c.host.nvidia }, bashWord);
     else content = templates.features_base_setup_sh({ prelude }, bashWord);
     out.push(script('feature script', `${c.ctid}/${f.file}`, content));

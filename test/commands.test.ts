@@ -155,6 +155,12 @@ test('diff against git revisions: exit 2 with the summary, 0 when equal, 1 with 
   assert.is(same.code, 0, same.stderr);
   assert.match(same.stdout, /no changes in the generated files \(base HEAD -> working copy\)/);
 
+  // From another folder (a CI step elsewhere): git runs in the config's repository, not the working directory.
+  const elsewhere = tmp('diff-elsewhere');
+  const far = runCli(['diff', '--base', 'HEAD~1', '--config', path.join(w, 'fleet.json')], elsewhere);
+  assert.is(far.code, 2, far.stderr);
+  assert.match(far.stdout, /CTID 921: 0 added, 0 removed, 5 changed/);
+
   const bad = runCli(['diff', '--base', 'nope', '--config', 'fleet.json'], w);
   assert.is(bad.code, 1);
   assert.match(bad.stderr, /cannot read fleet\.json at base nope/);

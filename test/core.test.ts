@@ -107,6 +107,7 @@ test('CLI usage errors exit 1 with a message and no stack trace', () => {
     [['--bogus'], /unknown option --bogus/],
     [['--config'], /--config needs a value/],
     [['--only', 'abc'], /--only takes CTIDs/],
+    [['--only', ''], /--only needs at least one CTID/],
     [['--config', 'missing.json'], /^phoenix-compile: cannot read the config missing\.json: no such file or folder \(ENOENT\)\n$/],
   ] as [string[], RegExp][]) {
     const r = runBin(args, w);

@@ -85,6 +85,7 @@ export function checkVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resol
   if (!runsVllm(eff)) {
     settingsOutsideVllmServer(rc, r);
     cloneCarriesTemplateUnit(rc, all, r);
+    installedVersionKnown(rc, r);
     return;
   }
   const install = installOf(eff);
@@ -157,6 +158,22 @@ function settingsOutsideVllmServer(rc: ResolvedContainer, r: Reporter): void {
   r.report('note', 'PHX026', ['lxc_configs', rc.ctid], `has vLLM settings but its application_script is not ${VLLM_APP_SCRIPT}; no vLLM server is generated`, {
     key: true,
   });
+}
+
+/**
+ * A CTID whose own features include vllm installs vLLM without serving it (a template for its
+ * clones): the pins it installs come from the flag catalog of the version, which must exist.
+ */
+function installedVersionKnown(rc: ResolvedContainer, r: Reporter): void {
+  if (!(rc.own.features ?? []).includes('vllm')) return;
+  const version = installOf(rc.effective).vllm_version;
+  if (catalogFor(version)) return;
+  const o = rc.origin.vllm_install;
+  const at: PathSeg[] =
+    rc.effective.vllm_install?.vllm_version !== undefined
+      ? ['lxc_configs', o?.kind === 'inherited' ? o.from : rc.ctid, 'vllm_install', 'vllm_version']
+      : ['lxc_configs', rc.ctid, 'features'];
+  r.report('error', 'PHX028', at, `no flag catalog for vLLM ${version}; this compiler knows ${SUPPORTED_VLLM_VERSIONS.join(', ')}`);
 }
 
 /**

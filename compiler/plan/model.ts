@@ -68,6 +68,8 @@ export interface ContainerPlan {
   chain: string[];
   /** The vLLM server this CTID runs, if any. */
   vllm?: VllmPlan;
+  /** What its own vllm feature installs (also without a server: a template installs vLLM for its clones). */
+  vllmInstall?: VllmInstallPlan;
   /** What create.sh does on the host. */
   host: HostPlan;
   /** The CTIDs to create (or start) before this one, and why. */

@@ -76,8 +76,6 @@ export function planVllm(doc: PhoenixLxcConfigs, rc: ResolvedContainer): VllmPla
     };
   for (const name of Object.keys(extraEnv).sort()) env.push({ name, ...extraEnv[name] });
 
-  const torch = torchPlan(install, idx.catalog.requirements?.pins ?? {});
-
   const ordered = [...merged.values()];
   const argv = [`${install.venv}/bin/python`, '-m', VLLM_MODULE, ...flagArgs(idx, ordered)];
   const orderIndex = (s: VllmSetting) => (s.dest === 'model' ? -1 : idx.byDest.get(s.dest)!.help_order);
@@ -138,21 +136,7 @@ export function planVllm(doc: PhoenixLxcConfigs, rc: ResolvedContainer): VllmPla
     embedding,
     kvCacheFp8: (kv ?? '').startsWith('fp8'),
     quantizationFp8: quant === 'fp8',
-    install: {
-      venv: install.venv,
-      python: install.python,
-      vllmVersion: install.vllm_version,
-      torchCuda: install.torch_cuda,
-      ...torch,
-      buildRequirements: [...FLASHINFER_BUILD_REQUIREMENTS],
-      flashinfer: install.flashinfer,
-      flashinferRepo: install.flashinfer_repo,
-      flashinferTag: install.flashinfer_tag,
-      flashinferVersion: install.flashinfer_tag.replace(/^v/, ''),
-      flashinferSrc: install.flashinfer_src,
-      flashinferSubmodules: [...FLASHINFER_SUBMODULES],
-      nvcc: `${cudaHome}/bin/nvcc`,
-    },
+    install: planVllmInstall(eff),
     service: {
       unitDir: UNIT_DIR,
       unitName: UNIT_NAME,
@@ -237,6 +221,32 @@ const FLASHINFER_BUILD_REQUIREMENTS = ['setuptools>=77.0.3,<80', 'packaging>=24.
  * 3rdparty/composable_kernels is ROCm only.
  */
 const FLASHINFER_SUBMODULES = ['3rdparty/cutlass', '3rdparty/spdlog'];
+
+/**
+ * What the vllm feature installs in the container's venv: from the CTID's vllm_install (inherited
+ * from its clone source, as pct clone copies the disk) with the schema's defaults. Planned for
+ * every CTID whose own features include vllm, with or without a server of its own: a template
+ * installs vLLM for its clones. The torch pins come from the pinned vLLM's catalog.
+ */
+export function planVllmInstall(eff: Container): VllmInstallPlan {
+  const install = installOf(eff);
+  const cudaHome = serviceOf(eff).cuda_home;
+  return {
+    venv: install.venv,
+    python: install.python,
+    vllmVersion: install.vllm_version,
+    torchCuda: install.torch_cuda,
+    ...torchPlan(install, catalogFor(install.vllm_version)?.catalog.requirements?.pins ?? {}),
+    buildRequirements: [...FLASHINFER_BUILD_REQUIREMENTS],
+    flashinfer: install.flashinfer,
+    flashinferRepo: install.flashinfer_repo,
+    flashinferTag: install.flashinfer_tag,
+    flashinferVersion: install.flashinfer_tag.replace(/^v/, ''),
+    flashinferSrc: install.flashinfer_src,
+    flashinferSubmodules: [...FLASHINFER_SUBMODULES],
+    nvcc: `${cudaHome}/bin/nvcc`,
+  };
+}
 
 /**
  * PyTorch for the venv. pinned: `torch==2.8.0 torchvision==0.23.0 torchaudio==2.8.0` (the pins
