@@ -70,6 +70,10 @@ export const CODES = {
     title: 'a value vLLM parses but refuses or crashes on at start-up',
     example: '"tensor_parallel_size": 0 (ZeroDivisionError in vLLM)',
   },
+  PHX035: {
+    title: 'a model whose id names an embedding model, with no runner, convert or task (note)',
+    example: '"model": "ibm-granite/granite-embedding-english-r2" without "runner": "pooling"',
+  },
   PHX040: {
     title: 'a secret value written in the config (out/ is committed): declare its name in secrets and put the value into the host secrets file',
     example: '"api_key": "sk-..." under ServerConfig, or "HF_TOKEN": "hf_..." in vllm_service.environment',

@@ -52,6 +52,7 @@ interface VllmCheck {
 }
 
 const RULES: ((c: VllmCheck) => void)[] = [
+  poolingModelDeclared,
   modelNotEmpty,
   servedModelNameNotNone,
   parallelSizesAtLeastOne,
@@ -158,6 +159,24 @@ function settingsOutsideVllmServer(rc: ResolvedContainer, r: Reporter): void {
   r.report('note', 'PHX026', ['lxc_configs', rc.ctid], `has vLLM settings but its application_script is not ${VLLM_APP_SCRIPT}; no vLLM server is generated`, {
     key: true,
   });
+}
+
+/**
+ * vLLM picks the runner from the model's architecture in its config.json when runner, convert and
+ * task are unset (vllm/config/__init__.py:714, 926-960 _get_runner_type/_get_default_runner_type for runner "auto"), which the compiler cannot read. A
+ * model whose id names it an embedding model is most likely served as one; verify.sh asks
+ * /v1/embeddings only when the config says so, so say how.
+ */
+function poolingModelDeclared(c: VllmCheck): void {
+  const model = c.value('model');
+  if (typeof model !== 'string' || !/embed/i.test(model) || c.eff.vllm_model_type !== undefined) return;
+  if (['runner', 'convert', 'task'].some((k) => c.value(k) !== undefined)) return;
+  c.r.report(
+    'note',
+    'PHX035',
+    c.pathOf('model'),
+    `${JSON.stringify(model)} looks like an embedding model, which vLLM 0.10.2 serves as a pooling model when its config.json says so (vllm/config/__init__.py:926-960); the compiler cannot read that, so verify.sh will ask /v1/completions: set "runner": "pooling" (ModelConfig) to have it check /v1/embeddings`,
+  );
 }
 
 /**

@@ -107,7 +107,13 @@ export function planVllm(doc: PhoenixLxcConfigs, rc: ResolvedContainer): VllmPla
   const readyUrl = `${api.local}/health`;
   const backendName = env.find((e) => e.name === 'VLLM_ATTENTION_BACKEND')?.value ?? '';
   const backendLines = idx.catalog.attention_backend_log_lines;
-  const embedding = eff.vllm_model_type === 'embedding' || get<string>('runner') === 'pooling';
+  // An embedding server: runner pooling, or the pooling task/convert "embed" that selects it
+  // (vllm/config/__init__.py:97-115 _RUNNER_TASKS/_RUNNER_CONVERTS, 665-700 task -> runner/convert).
+  const embedding =
+    eff.vllm_model_type === 'embedding' ||
+    get<string>('runner') === 'pooling' ||
+    get<string>('convert') === 'embed' ||
+    ['embed', 'embedding'].includes(get<string>('task') ?? '');
   // Declared on this CTID only (never inherited: resolve.ts NOT_INHERITED); sorted so that the
   // container's file does not change when the config reorders them.
   const secretNames = [...(eff.secrets ?? [])].sort();
