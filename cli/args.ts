@@ -56,7 +56,9 @@ export function parseOnly(values: string[] | undefined): string[] | undefined {
       .filter(Boolean),
   );
   for (const id of ids) if (!/^[0-9]+$/.test(id)) throw new UsageError(`--only takes CTIDs separated by commas, not ${JSON.stringify(id)}`);
-  return ids;
+  // An empty selection (`--only ''`, an unset $CTIDS in a script) would write only the fleet files.
+  if (ids.length === 0) throw new UsageError('--only needs at least one CTID');
+  return [...new Set(ids)];
 }
 
 /** Options of the commands that report diagnostics (compile, diff). */

@@ -114,9 +114,15 @@ export interface DiffSide {
 /** Reads `path` at git revision `rev` (no checkout). */
 export function readAtRevision(cwd: string, rev: string, file: string): { text: string } | { error: string } {
   try {
-    const top = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-    const rel = path.relative(top, path.resolve(cwd, file)).split(path.sep).join('/');
-    return { text: execFileSync('git', ['show', `${rev}:${rel}`], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 }) };
+    // git runs in the config's own folder: the repository that holds it, wherever the command runs from.
+    const real = path.join(fs.realpathSync(path.dirname(path.resolve(cwd, file))), path.basename(file));
+    const abs = real;
+    const repoDir = path.dirname(real);
+    const top = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: repoDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    const rel = path.relative(top, abs).split(path.sep).join('/');
+    return {
+      text: execFileSync('git', ['show', `${rev}:${rel}`], { cwd: repoDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 }),
+    };
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     return { error: (err.stderr || err.message).trim().split('\n')[0] };

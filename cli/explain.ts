@@ -159,10 +159,13 @@ export function explainText(result: CompileOutput, ctid: string, outDir: string,
       );
     lines.push(
       '',
-      `install: vllm==${v.install.vllmVersion} in ${v.install.venv}; torch from ${v.install.torchIndexUrl} (CUDA ${v.install.torchCuda}); ` +
+      `install: vllm==${v.install.vllmVersion} in ${v.install.venv}; torch (${v.install.torchChannel}) ${v.install.torchRequirements.join(' ')} from ${v.install.torchIndexUrl} (CUDA ${v.install.torchCuda}); ` +
         (v.install.flashinfer
-          ? `FlashInfer ${v.install.flashinferTag} from ${v.install.flashinferRepo}, TORCH_CUDA_ARCH_LIST=${v.install.torchCudaArchList}`
+          ? `FlashInfer ${v.install.flashinferTag} from ${v.install.flashinferRepo} (kernels compiled just in time at vLLM's first start with ${v.install.nvcc})`
           : 'no FlashInfer'),
+    );
+    lines.push(
+      `readiness: the unit is active once ${v.service.readiness.url} answers (at most ${v.service.startTimeoutSec} s); deploy.sh and verify.sh ask ${v.api.probe} from the ${v.api.probeFrom}`,
     );
     lines.push(`GPUs: ${v.gpus.map((g) => `${g.index} ${g.model} (compute capability ${g.capability})`).join(', ') || 'none'}`);
   }

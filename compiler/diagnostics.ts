@@ -60,7 +60,7 @@ export const CODES = {
   },
   PHX032: {
     title: 'the vllm pip install replaces the torch installed before it (warning)',
-    example: 'torch from the cu128 nightly index, then vllm==0.10.2 (which pins torch==2.8.0)',
+    example: 'torch_channel "nightly": the newest nightly torch, then vllm==0.10.2 (which pins torch==2.8.0)',
   },
   PHX033: {
     title: "clone of a vLLM template without a vLLM server of its own: the template's enabled unit is on its disk (warning)",
@@ -69,6 +69,10 @@ export const CODES = {
   PHX034: {
     title: 'a value vLLM parses but refuses or crashes on at start-up',
     example: '"tensor_parallel_size": 0 (ZeroDivisionError in vLLM)',
+  },
+  PHX035: {
+    title: 'a model whose id names an embedding model, with no runner, convert or task (note)',
+    example: '"model": "ibm-granite/granite-embedding-english-r2" without "runner": "pooling"',
   },
   PHX040: {
     title: 'a secret value written in the config (out/ is committed): declare its name in secrets and put the value into the host secrets file',

@@ -1,6 +1,7 @@
 /**
- * out/<ctid>/benchmark.sh (vLLM CTIDs): tokens per second with the FlashInfer sampler on and off,
- * restoring the state it found.
+ * out/<ctid>/benchmark.sh (vLLM CTIDs): output tokens per second with the FlashInfer sampler on
+ * and off, measured by vLLM's own client (vllm bench serve) in alternating rounds, each after a
+ * restart; medians and spread; restores the state it found.
  */
 import type { ContainerEmitter } from './artifact';
 import { bashWord } from '../encode/bash';
@@ -9,23 +10,26 @@ import { ctidPrelude, script } from './script';
 
 export const emitBenchmarkSh: ContainerEmitter = (c, fleet) => {
   const v = c.vllm;
-  if (!v) return [];
+  if (!v?.benchmark) return [];
   const prelude = ctidPrelude(
     fleet,
     c,
-    `benchmark.sh: tokens per second of CTID ${c.ctid} with the FlashInfer sampler on and off.`,
+    `benchmark.sh: output tokens per second of CTID ${c.ctid} with the FlashInfer sampler on and off.`,
     [
-      'Switches the sampler through deploy.sh (the sampler-off drop-in and a restart), waits for the',
-      "API, sends the fixed request set, and prints both figures, their ratio against the plan's",
-      'expectation and a JSON line. The sampler state found at the start is restored on exit.',
+      'Rounds alternate sampler on and off; each restarts the service through deploy.sh (which waits',
+      "until vLLM answers), sends an untimed warm-up, then a timed run of vLLM's own client (vllm",
+      'bench serve, from the venv inside the container: random prompts, many requests in flight,',
+      'every request sampling with temperature, top_p and top_k). Prints each round, the median and',
+      "spread per state, their ratio against the plan's expectation and a JSON line; --result-dir",
+      "keeps the client's result files. The sampler state found at the start is restored on exit.",
     ],
-    'benchmark.sh [--requests N] [--max-tokens N] [--timeout SECONDS]',
+    'benchmark.sh [--rounds N] [--num-prompts N] [--max-concurrency N] [--warmup-prompts N] [--timeout SECONDS] [--result-dir DIR]',
     [
-      [0, 'both runs measured'],
-      [1, 'a run failed'],
+      [0, 'every round measured'],
+      [1, 'a round failed (a restart, the client, or a request)'],
       [2, 'usage error'],
     ],
   );
-  const content = templates.benchmark_sh({ prelude, v, ip: c.host.ip ?? '', b: v.benchmark }, bashWord);
+  const content = templates.benchmark_sh({ prelude, v, b: v.benchmark }, bashWord);
   return [script('benchmark.sh', `${c.ctid}/benchmark.sh`, content)];
 };

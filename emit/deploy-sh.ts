@@ -1,6 +1,7 @@
 /**
- * out/<ctid>/deploy.sh (vLLM CTIDs): the plan's phase 3. Pushes the unit, reloads, enables,
- * starts and waits; `--dry-run`, `--sampler-off`, `--sampler-on`.
+ * out/<ctid>/deploy.sh (vLLM CTIDs): the plan's phase 3. Pushes the unit (and the secrets file),
+ * reloads, enables, starts and waits until vLLM answers; `--dry-run`, `--sampler-off`,
+ * `--sampler-on`, `--restart`, `--timeout`, `--check-secrets`.
  */
 import type { ContainerEmitter } from './artifact';
 import { bashWord } from '../encode/bash';
@@ -15,12 +16,15 @@ export const emitDeploySh: ContainerEmitter = (c, fleet) => {
     c,
     `deploy.sh: installs and starts ${v.service.unitName} in CTID ${c.ctid} (the plan's phase 3).`,
     [
-      'Pushes the generated unit (mode 0644), reloads systemd, enables and starts it, and waits',
-      ...(c.host.ip
-        ? ["(at most the unit's start timeout) until vLLM answers on its port; a unit whose bytes are", 'already in the container is not restarted.']
-        : ['until it is active; a unit whose bytes are already in the container is not restarted.']),
+      'Pushes the generated unit (mode 0644), reloads systemd, enables and starts it, and waits (by',
+      "the clock, at most the unit's start timeout) until it is active: its readiness check",
+      '(ExecStartPost=) makes that mean vLLM answers on /health. A unit whose bytes are already in',
+      ...(v.api.probeFrom === 'host'
+        ? ["the container is not restarted. Then asks /health from the host, at the CTID's address."]
+        : ['the container is not restarted.']),
       '--dry-run changes nothing and shows the diff against the unit in the container.',
       "--sampler-off installs the sampler-off drop-in (the plan's fallback); --sampler-on removes it.",
+      '--restart restarts even when nothing changed; --timeout SECONDS overrides the wait.',
       ...(v.secrets.names.length
         ? [
             `Secrets (${v.secrets.names.join(', ')}): read from the host's ${v.secrets.hostDir}/${v.secrets.hostFiles[0]}, else`,
@@ -29,17 +33,13 @@ export const emitDeploySh: ContainerEmitter = (c, fleet) => {
           ]
         : []),
     ],
-    'deploy.sh [--dry-run] [--sampler-off | --sampler-on] [--check-secrets]',
+    'deploy.sh [--dry-run] [--sampler-off | --sampler-on] [--restart] [--timeout SECONDS] [--check-secrets]',
     [
-      [0, 'the service is active (--dry-run: nothing changed; --check-secrets: every secret is on the host)'],
+      [0, 'the service is active and vLLM answers (--dry-run: nothing changed; --check-secrets: every secret is on the host)'],
       [1, 'a step failed, a secret is missing on the host, or the service did not become active (journal shown)'],
       [2, 'usage error'],
     ],
   );
-  // Model download and loading: as long as the unit's own start timeout.
-  const content = templates.deploy_sh(
-    { prelude, service: v.service, secrets: v.secrets, waitSeconds: v.service.startTimeoutSec, ip: c.host.ip ?? '', port: v.port },
-    bashWord,
-  );
+  const content = templates.deploy_sh({ prelude, service: v.service, secrets: v.secrets, api: v.api, waitSeconds: v.service.deployWaitSec }, bashWord);
   return [script('deploy.sh', `${c.ctid}/deploy.sh`, content)];
 };

@@ -9,8 +9,10 @@ import { ctidPrelude, EXITS_STEP, script } from './script';
 
 const DOES: Record<string, string[]> = {
   vllm: [
-    "installs the plan's stack in a venv inside the container (phase 2): PyTorch from the",
-    'configured index, FlashInfer at a pinned tag, vLLM from pip; then checks the versions.',
+    "installs the plan's stack in a venv inside the container (phase 2): build prerequisites,",
+    'PyTorch (the versions the pinned vLLM requires, or the nightly), FlashInfer at a pinned tag',
+    '(JIT mode: needs nvcc), vLLM from pip; then checks the versions. Every step names exact',
+    'versions, so a re-run whose versions are in place downloads and builds nothing.',
   ],
   nvidia: [
     'installs the NVIDIA driver userspace (no kernel module) and the CUDA toolkit inside the',
@@ -34,9 +36,7 @@ export const emitFeatureScripts: ContainerEmitter = (c, fleet) => {
     );
     let content: string;
     if (f.name === 'vllm') {
-      // The vllm feature installs the server this CTID runs; without one there is nothing to install.
-      if (!c.vllm) continue;
-      content = templates.features_vllm_sh({ prelude, i: c.vllm.install }, bashWord);
+      content = templates.features_vllm_sh({ prelude, i: c.vllmInstall! }, bashWord);
     } else if (f.name === 'nvidia') content = templates.features_nvidia_sh({ prelude, n: c.host.nvidia }, bashWord);
     else content = templates.features_base_setup_sh({ prelude }, bashWord);
     out.push(script('feature script', `${c.ctid}/${f.file}`, content));

@@ -27,6 +27,7 @@ export const emitVllmUnit: ContainerEmitter = (c, fleet) => {
       secretNames: v.secrets.names,
       unset: v.service.unset,
       argv: v.argv,
+      readiness: v.service.readiness,
       restartSec: v.service.restartSec,
       startTimeoutSec: v.service.startTimeoutSec,
     },

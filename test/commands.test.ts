@@ -30,7 +30,7 @@ test('explain 921: origins, vLLM groups, argv, environment with the FP8 KV note,
     t,
     /\n  VLLM_ATTENTION_BACKEND=FLASHINFER  \(FP8 KV cache on this GPU \(see notes\); a model with attention sinks .* needs TRITON_ATTN_VLLM_V1: set it in vllm_service\.environment\)\n/,
   );
-  assert.match(t, /note: CTID 921: .*so the unit sets VLLM_ATTENTION_BACKEND=FLASHINFER \[PHX031\]/);
+  assert.match(t, /note: CTID 921: .*so the unit sets VLLM_ATTENTION_BACKEND=FLASHINFER and verify\.sh checks for the V1 engine \[PHX031\]/);
   assert.match(t, /\n  out\/921\/vllm_model_server\.service\n/);
   assert.match(
     t,
@@ -142,17 +142,24 @@ test('diff against git revisions: exit 2 with the summary, 0 when equal, 1 with 
       '  CTID 921: 0 added, 0 removed, 5 changed',
       '    changed 921/benchmark.sh (+1 -1)',
       '    changed 921/container.json (+6 -0)',
-      '    changed 921/features/02-vllm.sh (+3 -3)',
+      '    changed 921/features/02-vllm.sh (+4 -4)',
       '    changed 921/verify.sh (+1 -1)',
       '    changed 921/vllm_model_server.service (+1 -1)',
     ].join('\n'),
   );
   assert.match(d.stdout, /\n-Environment="VLLM_USE_FLASHINFER_SAMPLER=1"\n\+Environment="VLLM_USE_FLASHINFER_SAMPLER=0"\n/);
-  assert.match(d.stdout, /\n-readonly FI_TAG=v0\.3\.1\n\+readonly FI_TAG=v0\.3\.0\n/);
+  assert.match(d.stdout, /\n-readonly FI_TAG=v0\.3\.1\n/);
+  assert.match(d.stdout, /\n\+readonly FI_TAG=v0\.3\.0\n/);
 
   const same = runCli(['diff', '--config', 'fleet.json'], w);
   assert.is(same.code, 0, same.stderr);
   assert.match(same.stdout, /no changes in the generated files \(base HEAD -> working copy\)/);
+
+  // From another folder (a CI step elsewhere): git runs in the config's repository, not the working directory.
+  const elsewhere = tmp('diff-elsewhere');
+  const far = runCli(['diff', '--base', 'HEAD~1', '--config', path.join(w, 'fleet.json')], elsewhere);
+  assert.is(far.code, 2, far.stderr);
+  assert.match(far.stdout, /CTID 921: 0 added, 0 removed, 5 changed/);
 
   const bad = runCli(['diff', '--base', 'nope', '--config', 'fleet.json'], w);
   assert.is(bad.code, 1);

@@ -90,7 +90,7 @@ test('--check: exit 2 with a diff when stale, names added and removed files, wri
   assert.match(r.stdout, /--- a\/out\/901\/container\.json\n\+\+\+ b\/out\/901\/container\.json\n@@ /);
   assert.match(r.stdout, /\n-    "cores": 2,\n\+    "cores": 4,\n/);
   assert.match(r.stderr, /\nout\/901\/container\.json:14: error: stale: not what input\.json compiles to \[PHX201\]\n/);
-  assert.match(r.stderr, /\nphoenix-compile: 3 errors, 1 warning, 1 note; out is not up to date; run `phoenix-compile --config input\.json`\n$/);
+  assert.match(r.stderr, /\nphoenix-compile: 3 errors, 1 note; out is not up to date; run `phoenix-compile --config input\.json`\n$/);
   const after = readTree(path.join(w, 'out'));
   for (const [p, f] of before) assert.ok(f.data.equals(after.get(p)!.data), p);
   fs.rmSync(path.join(w, 'out', '921', 'container.json'));
@@ -107,6 +107,7 @@ test('CLI usage errors exit 1 with a message and no stack trace', () => {
     [['--bogus'], /unknown option --bogus/],
     [['--config'], /--config needs a value/],
     [['--only', 'abc'], /--only takes CTIDs/],
+    [['--only', ''], /--only needs at least one CTID/],
     [['--config', 'missing.json'], /^phoenix-compile: cannot read the config missing\.json: no such file or folder \(ENOENT\)\n$/],
   ] as [string[], RegExp][]) {
     const r = runBin(args, w);
@@ -145,7 +146,7 @@ test('one writer at a time: a live lock refuses, a stale one is taken over', () 
   assert.is(r.code, 1);
   assert.match(
     r.stderr,
-    /\nphoenix-compile: error: another phoenix-compile \(pid 1\) is writing .*\/out; try again when it has finished\nphoenix-compile: 1 error, 1 warning, 1 note; nothing written\n$/,
+    /\nphoenix-compile: error: another phoenix-compile \(pid 1\) is writing .*\/out; try again when it has finished\nphoenix-compile: 1 error, 1 note; nothing written\n$/,
   );
   assert.not.ok(fs.existsSync(path.join(w, 'out')));
   fs.writeFileSync(lock, '999999999'); // no such process: a killed writer's lock
@@ -161,7 +162,7 @@ test('--check after a kill between the two renames says to finish the swap', () 
   assert.is(r.code, 2);
   assert.match(
     r.stderr,
-    /\nout: error: a previous run was killed while replacing out \[PHX207\]\nphoenix-compile: 1 error, 1 warning, 1 note; out is not up to date; run `phoenix-compile --config input\.json`\n$/,
+    /\nout: error: a previous run was killed while replacing out \[PHX207\]\nphoenix-compile: 1 error, 1 note; out is not up to date; run `phoenix-compile --config input\.json`\n$/,
   );
 });
 

@@ -214,7 +214,7 @@ test('example: GPU tables, sums and the CTID table', () => {
   assert.not.match(md, /⚠/);
   assert.match(
     md,
-    /## Notes\n\n```text\nCTID 921: note PHX031: kv_cache_dtype fp8 on compute capability 12\.0: .*VLLM_ATTENTION_BACKEND=FLASHINFER\nCTID 921: warning PHX032: pip install vllm==0\.10\.2 requires torch==2\.8\.0 .*\n```\n$/,
+    /## Notes\n\n```text\nCTID 921: note PHX031: kv_cache_dtype fp8 on compute capability 12\.0: .*VLLM_ATTENTION_BACKEND=FLASHINFER and verify\.sh checks for the V1 engine\n```\n$/,
   );
 });
 

@@ -25,7 +25,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Container } from './harness/container';
 import { realSystemdAvailable, splitNul } from './lib/real-systemd';
-import { describe, FakeHost, installStandins, ScriptRun } from './lib/fake-host';
+import { describe, FakeHost, installStandins, ScriptRun, setInstalled } from './lib/fake-host';
 import { expectCallsFixture, isSubsequence, normalizeCalls } from './lib/calls';
 import { copyTree, repoRoot, tmpDir } from './lib/paths';
 import { runCli } from './lib/cli';
@@ -85,6 +85,13 @@ if (realSystemdAvailable(SUITE)) {
   const cmds = (r: ScriptRun): string[] => r.calls.map((c) => c.join(' '));
   const count = (r: ScriptRun, re: RegExp): number => cmds(r).filter((c) => re.test(c)).length;
   const unitInCt = (): Buffer => ct.readFile('/etc/systemd/system/vllm_model_server.service');
+  /** What the pip stand-in downloaded, built and uninstalled so far. */
+  const pipEvents = (): Record<string, string>[] =>
+    ct
+      .exec(['sh', '-c', 'cat /var/log/phx-standin/pip.jsonl 2>/dev/null || true'])
+      .stdout.split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, string>);
 
   test.before(async () => {
     ct = await Container.boot();
@@ -123,9 +130,34 @@ if (realSystemdAvailable(SUITE)) {
     assert.is(conf.current.net0, 'name=eth0,bridge=vmbr0,gw=10.0.0.1,hwaddr=52:54:00:AA:BB:D2,ip=10.0.0.221/24,type=veth');
     assert.is(conf.current.rootfs, 'quickOS-lxc-disks:subvol-921-disk-0,size=32G', 'a full clone on the storage');
     assert.is(starts().length, 1, 'the service started once');
-    // deploy.sh waited for the API while the stand-in "loaded the model" (a second health probe),
-    // so verify.sh found vLLM's start-up lines and the API (without the wait it would FAIL them).
-    assert.ok(count(r, /^curl .*\/health$/) >= 2, cmds(r).join('\n'));
+    // deploy.sh waited (by the clock, reading the unit's state) while the stand-in "loaded the
+    // model" and the unit was activating, so verify.sh found vLLM's start-up lines and the API.
+    const raw = r.calls.map((c) => c.join(' '));
+    const restartAt = raw.findIndex((c) => /systemctl restart --no-block vllm_model_server\.service$/.test(c));
+    assert.ok(restartAt > 0, raw.join('\n'));
+    assert.ok(raw.slice(restartAt).filter((c) => /systemctl show -p ActiveState/.test(c)).length >= 2, raw.join('\n'));
+    assert.is(count(r, /^curl .*\/health$/), 1, 'one check from the host once the unit is active');
+    // the vllm feature built FlashInfer once, and vllm==0.10.2 kept the pinned torch it found
+    const pipLog = pipEvents();
+    assert.equal(
+      pipLog.filter((e) => e.name === 'torch'),
+      [{ event: 'download', name: 'torch', version: '2.8.0+cu128', index: 'https://download.pytorch.org/whl/cu128' }],
+    );
+    assert.equal(
+      pipLog.filter((e) => e.event === 'build'),
+      [{ event: 'build', name: 'flashinfer-python', version: '0.3.1', path: '/opt/flashinfer' }],
+    );
+    assert.is(pipLog.filter((e) => e.event === 'uninstall').length, 0, JSON.stringify(pipLog));
+  });
+
+  test('the vllm feature run again downloads, builds and replaces nothing', () => {
+    const before = pipEvents().length;
+    const r = host.run([path.join(OUT, '921', 'features', '02-vllm.sh')]);
+    assert.is(r.status, 0, describe(r));
+    assert.equal(pipEvents().slice(before), []);
+    assert.match(r.stderr, /flashinfer 0\.3\.1 already installed; not rebuilding/);
+    assert.match(r.stderr, /vllm 0\.10\.2 with torch 2\.8\.0\+cu128 \(CUDA 12\.8\) installed in \/opt\/vllm/);
+    assert.is(r.ctCalls.filter((c) => c[0] === 'git' || c[0] === 'apt-get').length, 0, JSON.stringify(r.ctCalls));
   });
 
   test('create 921 again: no clone, no conf append, no restart; the calls are the idempotent subset', () => {
@@ -142,7 +174,7 @@ if (realSystemdAvailable(SUITE)) {
     }
     // The same calls as the first run, in the same order, with steps left out; the one call the
     // first run lacks is `systemctl start` where it had `systemctl restart` (start is a no-op on an active unit).
-    const isStart = (c: string[]) => c.join(' ') === 'pct exec 921 -- systemctl start vllm_model_server.service';
+    const isStart = (c: string[]) => c.join(' ') === 'pct exec 921 -- systemctl start --no-block vllm_model_server.service';
     assert.is(again.filter(isStart).length, 1);
     assert.ok(
       isSubsequence(
@@ -151,6 +183,47 @@ if (realSystemdAvailable(SUITE)) {
       ),
       "the second run makes a subset of the first run's calls, in the same order",
     );
+  });
+
+  test("torch_channel nightly: vllm==0.10.2 replaces the nightly with 2.8.0 (PHX032's claim); a re-run downloads nothing", () => {
+    const cfg = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'fixtures', 'phoenix_lxc_configs.json'), 'utf8'));
+    cfg.lxc_configs['921'].vllm_install = { torch_channel: 'nightly' };
+    const work = tmpDir('nightly');
+    fs.writeFileSync(path.join(work, 'config.json'), JSON.stringify(cfg, null, 2));
+    const c = runCli(['--config', 'config.json', '--out', 'out', '--only', '921'], work);
+    assert.is(c.code, 0, c.stderr);
+    assert.match(c.stderr, /warning: CTID 921: .*torch_channel nightly installs the newest nightly torch first.*replaces the nightly with 2\.8\.0/);
+    const script = path.join(work, 'out', '921', 'features', '02-vllm.sh');
+    // a fresh venv (Python 3.12's has pip only) and no FlashInfer checkout
+    setInstalled(ct, { pip: '24.0' });
+    ct.exec(['rm', '-rf', '/opt/flashinfer'], { check: true });
+    const before = pipEvents().length;
+    const r = host.run([script]);
+    assert.is(r.status, 0, describe(r));
+    const torch = pipEvents()
+      .slice(before)
+      .filter((e) => e.name === 'torch');
+    assert.equal(torch, [
+      { event: 'download', name: 'torch', version: '2.10.0.dev20251001+cu128', index: 'https://download.pytorch.org/whl/nightly/cu128' },
+      { event: 'download', name: 'torch', version: '2.8.0', index: 'https://pypi.org/simple' },
+      { event: 'uninstall', name: 'torch', version: '2.10.0.dev20251001+cu128' },
+    ]);
+    assert.match(r.stderr, /vllm 0\.10\.2 with torch 2\.8\.0 \(CUDA 12\.8\) installed in \/opt\/vllm/);
+    const again = pipEvents().length;
+    const r2 = host.run([script]);
+    assert.is(r2.status, 0, describe(r2));
+    assert.equal(pipEvents().slice(again), []);
+  });
+
+  test("the old order fails: torch from the PyTorch index brings setuptools 70.2.0, and FlashInfer's build without isolation refuses it", () => {
+    setInstalled(ct, { pip: '24.0' });
+    const t = ct.exec(['/opt/vllm/bin/pip', 'install', 'torch==2.8.0', '--index-url', 'https://download.pytorch.org/whl/cu128']);
+    assert.is(t.status, 0, t.stderr);
+    const b = ct.exec(['/opt/vllm/bin/pip', 'install', '--no-build-isolation', '/opt/flashinfer']);
+    assert.is(b.status, 1);
+    assert.match(b.stderr, /configuration error: `project\.license` must be valid exactly by one definition \(2 matches found\)/);
+    assert.match(b.stderr, /metadata-generation-failed \(setuptools 70\.2\.0\)/);
+    setInstalled(ct);
   });
 
   // A config that differs from the example only in vllm_service.flashinfer_sampler=false.
@@ -186,7 +259,7 @@ if (realSystemdAvailable(SUITE)) {
     const r = host.run([path.join(samplerOut, '921', 'deploy.sh')]);
     assert.is(r.status, 0, describe(r));
     const after = serviceState();
-    assert.is(count(r, /systemctl restart vllm_model_server\.service$/), 1);
+    assert.is(count(r, /systemctl restart --no-block vllm_model_server\.service$/), 1);
     assert.is(count(r, /^pct push 921 \S+\/921\/vllm_model_server\.service \/etc\/systemd\/system\/vllm_model_server\.service --perms 0644$/), 1);
     assert.is.not(after.invocation, before.invocation);
     assert.is(after.starts, before.starts + 1, 'one new process start');
@@ -232,6 +305,20 @@ if (realSystemdAvailable(SUITE)) {
     assert.is(JSON.parse(v.stdout).failed, 0, v.stdout);
     const curls = v.calls.filter((c) => c[0] === 'curl');
     assert.ok(curls.length >= 2 && curls.every((c) => c.includes('@-') && !c.some((a) => a.includes('Bearer'))), JSON.stringify(curls));
+    // and its benchmark.sh: the client gets the key (OPENAI_API_KEY, on stdin, never on a command
+    // line: the server answers 401 without it), the hostile --model and --tokenizer, and the
+    // server's Hugging Face cache (HF_HOME with $, % and spaces)
+    const b = host.run([path.join(dir, '921', 'benchmark.sh'), '--rounds', '1', '--num-prompts', '2', '--warmup-prompts', '1'], { timeoutMs: 300000 });
+    assert.is(b.status, 0, describe(b));
+    assert.match(b.stdout, /^ratio on\/off: /m);
+    const client = b.ctCalls.filter((c) => c[0] === 'vllm');
+    assert.is(client.length, 4);
+    assert.ok(client.every((c) => c.includes('hostile/model name \'single\' "double"') && c.includes('$(touch /tmp/pwned)')));
+    assert.ok(
+      [...b.calls, ...b.ctCalls].every((c) => !c.some((a) => a.includes('OPENAI_API_KEY=;') || a.includes('Bearer ;'))),
+      'the key is on no command line',
+    );
+    assert.is(ct.exec(['test', '-e', '/tmp/pwned']).status, 1, 'nothing was run by a shell');
   });
 
   test.run();

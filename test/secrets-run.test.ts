@@ -26,7 +26,7 @@ import * as assert from 'uvu/assert';
 import * as fc from 'fast-check';
 import { Container } from './harness/container';
 import { realSystemdAvailable, splitNul } from './lib/real-systemd';
-import { describe, FakeHost, installStandins, ScriptRun } from './lib/fake-host';
+import { describe, FakeHost, installStandins, ScriptRun, setInstalled } from './lib/fake-host';
 import { runCli } from './lib/cli';
 import { readTree, repoRoot, tmpDir } from './lib/paths';
 import { plainSecretValue } from '../compiler/vllm/secrets';
@@ -76,7 +76,7 @@ if (realSystemdAvailable(SUITE)) {
   test.before(async () => {
     ct = await Container.boot();
     installStandins(ct);
-    ct.writeFile('/var/lib/phx-standin/versions.json', JSON.stringify({ vllm: '0.10.2', torch_cuda: '12.8', flashinfer: '0.3.1' }));
+    setInstalled(ct);
     host = new FakeHost(ct, { storages: ['quickOS-lxc-disks'] });
     host.define('921', 'net0: name=eth0,bridge=vmbr0,gw=10.0.0.1,hwaddr=52:54:00:AA:BB:D2,ip=10.0.0.221/24,type=veth\n');
     host.setRunning('921', true);
@@ -227,7 +227,7 @@ if (realSystemdAvailable(SUITE)) {
     const r = deploy();
     assert.is(r.status, 0, describe(r));
     assert.is(cmds(r).filter((c) => c.startsWith('pct push')).length, 1, cmds(r).join('\n'));
-    assert.is(cmds(r).filter((c) => c.endsWith(`systemctl restart ${UNIT}`)).length, 1);
+    assert.is(cmds(r).filter((c) => c.endsWith(`systemctl restart --no-block ${UNIT}`)).length, 1);
     assert.is(starts(), before + 1);
     assert.is(envRecorded().get('HF_TOKEN'), `${HF}x`);
     noLeak(r, [`${HF}x`, KEY]);
@@ -257,7 +257,7 @@ if (realSystemdAvailable(SUITE)) {
     assert.ok(curls.length === 2 && curls.every((c) => c.includes('@-')), JSON.stringify(curls));
     noLeak(v);
 
-    const b = host.run([path.join(out, '921', 'benchmark.sh'), '--requests', '2', '--max-tokens', '4', '--timeout', '60']);
+    const b = host.run([path.join(out, '921', 'benchmark.sh'), '--rounds', '1', '--num-prompts', '2', '--warmup-prompts', '1'], { timeoutMs: 300000 });
     assert.is(b.status, 0, describe(b));
     assert.match(b.stdout, /^ratio on\/off: /m);
     noLeak(b);

@@ -71,7 +71,8 @@ function startAndRecord(ct: Container, unit: string, dropin?: string, c?: UnitCa
   ct.writeFile('/etc/systemd/system/vllm_model_server.service', unit);
   if (dropin) ct.writeFile('/etc/systemd/system/vllm_model_server.service.d/50-sampler-off.conf', dropin);
   ct.exec(['systemctl', 'daemon-reload'], { check: true });
-  ct.exec(['systemctl', 'restart', 'vllm_model_server.service'], { check: true });
+  // --no-block: the unit's readiness check waits for vLLM's /health, which this stand-in never serves.
+  ct.exec(['systemctl', 'restart', '--no-block', 'vllm_model_server.service'], { check: true });
   for (let i = 0; i < 200; i++) {
     if (ct.exec(['test', '-f', '/run/vllm-record.env']).status === 0) break;
     ct.exec(['sleep', '0.05']);
@@ -154,7 +155,8 @@ if (realSystemdAvailable(SUITE)) {
     ct.writeFile('/etc/systemd/system/vllm_model_server.service', unit);
     ct.exec(['systemctl', 'daemon-reload'], { check: true });
     ct.exec(['journalctl', '--rotate', '--vacuum-time=1s'], {});
-    ct.exec(['systemctl', 'restart', 'vllm_model_server.service'], { check: true });
+    // --no-block: the unit's readiness check waits for vLLM's /health, which this stand-in never serves.
+    ct.exec(['systemctl', 'restart', '--no-block', 'vllm_model_server.service'], { check: true });
     for (let i = 0; i < 200 && ct.exec(['test', '-f', '/run/vllm-record.env']).status !== 0; i++) ct.exec(['sleep', '0.05']);
     const env = new Map(
       splitNul(ct.readFile('/run/vllm-record.env')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]),

@@ -60,6 +60,8 @@ function deliberate(errors: Reported[]): string | undefined {
   if (errors.every((e) => e.code === 'PHX024' && /is given twice in vllm_args/.test(e.message))) return 'one flag given twice with different values';
   if (errors.every((e) => /^--config makes vLLM read a YAML file/.test(e.message)))
     return '--config=FILE (vLLM stores it; the compiler refuses --config everywhere)';
+  if (errors.every((e) => /\(this value also goes into the generated scripts\)$/.test(e.message)))
+    return 'a control character in a value that also reaches the generated scripts (benchmark.sh: --tokenizer)';
   return undefined;
 }
 
@@ -115,6 +117,7 @@ test("vllm_args: every in-scope recorded command line gets vLLM's verdict, or a 
     'positional model_tag': 58,
     'one flag given twice with different values': 131,
     '--config=FILE (vLLM stores it; the compiler refuses --config everywhere)': 9,
+    'a control character in a value that also reaches the generated scripts (benchmark.sh: --tokenizer)': 1,
   });
   assert.ok(settingsChecked > 2500, `${settingsChecked} settings round-tripped`);
 });
@@ -140,6 +143,8 @@ test("vllm_engine_config: a JSON string is the argument; where the emitted items
     const recorded = emitted ? byArgv.get(JSON.stringify(['--model', 'm', ...emitted])) : undefined;
     if (!recorded) continue;
     held++;
+    // A value that also reaches the generated scripts may not hold control characters (deliberate, see above).
+    if (!j.ok && recorded.verdict.accepted && /\(this value also goes into the generated scripts\)$/.test(j.why)) continue;
     if (j.ok !== recorded.verdict.accepted) {
       problems.push(
         `${flag.dest} = ${JSON.stringify(value)}: vLLM ${recorded.verdict.accepted ? 'accepted' : 'refused'} ${JSON.stringify(emitted)}, the compiler ${j.ok ? 'accepted' : `refused: ${j.why}`}`,

@@ -21,6 +21,7 @@ import { attentionBackendChoice, BackendChoice, hasAttentionSinks } from '../vll
 import { collectLayer, hasVllmSettings, installOf, MANAGED_ENV, ownSettings, runsVllm, serviceOf, VllmSetting } from '../vllm/settings';
 import { isFloat, isInt, PyError, pyFloatOf, pyIntOf, PyValue } from '../vllm/py';
 import { systemdRefusal } from '../../encode/systemd';
+import { DEFAULTS } from '../generated/defaults';
 
 /** What every rule sees. */
 interface VllmCheck {
@@ -46,9 +47,12 @@ interface VllmCheck {
   /** Where a top-level key of the effective config is written (this CTID or the ancestor it comes from). */
   layerPath(key: string, ...rest: PathSeg[]): PathSeg[];
   ctidPath(...rest: PathSeg[]): PathSeg[];
+  /** The CUDA toolkit version the nvidia feature installs (cuda_version). */
+  cudaVersion: string;
 }
 
 const RULES: ((c: VllmCheck) => void)[] = [
+  poolingModelDeclared,
   modelNotEmpty,
   servedModelNameNotNone,
   parallelSizesAtLeastOne,
@@ -70,6 +74,9 @@ const RULES: ((c: VllmCheck) => void)[] = [
   unsetNotSet,
   installPaths,
   torchPinned,
+  nvccWhereFlashInferLooks,
+  benchmarkFitsModelLen,
+  servesPlainTcp,
 ];
 
 /** Checks one CTID's vLLM settings and server. */
@@ -79,6 +86,7 @@ export function checkVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resol
   if (!runsVllm(eff)) {
     settingsOutsideVllmServer(rc, r);
     cloneCarriesTemplateUnit(rc, all, r);
+    installedVersionKnown(rc, r);
     return;
   }
   const install = installOf(eff);
@@ -138,6 +146,7 @@ export function checkVllm(doc: PhoenixLxcConfigs, all: ReadonlyMap<string, Resol
     pathOf: (dest) => settings.get(dest)?.path ?? ctidPath('application_script'),
     layerPath,
     ctidPath,
+    cudaVersion: doc.cuda_version ?? DEFAULTS.root.cuda_version,
   };
   for (const rule of RULES) rule(c);
 }
@@ -150,6 +159,40 @@ function settingsOutsideVllmServer(rc: ResolvedContainer, r: Reporter): void {
   r.report('note', 'PHX026', ['lxc_configs', rc.ctid], `has vLLM settings but its application_script is not ${VLLM_APP_SCRIPT}; no vLLM server is generated`, {
     key: true,
   });
+}
+
+/**
+ * vLLM picks the runner from the model's architecture in its config.json when runner, convert and
+ * task are unset (vllm/config/__init__.py:714, 926-960 _get_runner_type/_get_default_runner_type for runner "auto"), which the compiler cannot read. A
+ * model whose id names it an embedding model is most likely served as one; verify.sh asks
+ * /v1/embeddings only when the config says so, so say how.
+ */
+function poolingModelDeclared(c: VllmCheck): void {
+  const model = c.value('model');
+  if (typeof model !== 'string' || !/embed/i.test(model) || c.eff.vllm_model_type !== undefined) return;
+  if (['runner', 'convert', 'task'].some((k) => c.value(k) !== undefined)) return;
+  c.r.report(
+    'note',
+    'PHX035',
+    c.pathOf('model'),
+    `${JSON.stringify(model)} looks like an embedding model, which vLLM 0.10.2 serves as a pooling model when its config.json says so (vllm/config/__init__.py:926-960); the compiler cannot read that, so verify.sh will ask /v1/completions: set "runner": "pooling" (ModelConfig) to have it check /v1/embeddings`,
+  );
+}
+
+/**
+ * A CTID whose own features include vllm installs vLLM without serving it (a template for its
+ * clones): the pins it installs come from the flag catalog of the version, which must exist.
+ */
+function installedVersionKnown(rc: ResolvedContainer, r: Reporter): void {
+  if (!(rc.own.features ?? []).includes('vllm')) return;
+  const version = installOf(rc.effective).vllm_version;
+  if (catalogFor(version)) return;
+  const o = rc.origin.vllm_install;
+  const at: PathSeg[] =
+    rc.effective.vllm_install?.vllm_version !== undefined
+      ? ['lxc_configs', o?.kind === 'inherited' ? o.from : rc.ctid, 'vllm_install', 'vllm_version']
+      : ['lxc_configs', rc.ctid, 'features'];
+  r.report('error', 'PHX028', at, `no flag catalog for vLLM ${version}; this compiler knows ${SUPPORTED_VLLM_VERSIONS.join(', ')}`);
 }
 
 /**
@@ -542,7 +585,7 @@ function attentionBackendFits(c: VllmCheck): void {
   const userAt = () => c.layerPath('vllm_service', 'environment', 'VLLM_ATTENTION_BACKEND');
   const choice = c.backend;
   if (choice.kind === 'set' && choice.backend === 'FLASHINFER') {
-    const note = `kv_cache_dtype ${kv} on compute capability ${caps}: vLLM ${version}'s default V1 attention backend supports an FP8 KV cache only on 9.0 and 10.0 and would silently fall back to the V0 engine, so the unit sets VLLM_ATTENTION_BACKEND=FLASHINFER`;
+    const note = `kv_cache_dtype ${kv} on compute capability ${caps}: vLLM ${version}'s default V1 attention backend supports an FP8 KV cache only on 9.0 and 10.0 and would fall back to the V0 engine (vLLM logs a warning, "--kv-cache-dtype is not supported by the V1 Engine. Falling back to V0."), so the unit sets VLLM_ATTENTION_BACKEND=FLASHINFER and verify.sh checks for the V1 engine`;
     c.r.report('note', 'PHX031', c.pathOf('kv_cache_dtype'), note, { ctid: c.rc.ctid });
   } else if (choice.kind === 'set') {
     c.r.report(
@@ -693,17 +736,99 @@ function installPaths(c: VllmCheck): void {
   }
 }
 
-/** vLLM's CUDA wheel pins torch exactly (requirements/cuda.txt of the release, in the catalog). */
+/**
+ * torch_channel nightly (the plan's order): the nightly torch is installed first, then
+ * `pip install vllm==VERSION` requires the torch of its requirements/cuda.txt (in the catalog,
+ * torch==2.8.0 for 0.10.2) and replaces the nightly with it: `==2.8.0` does not match a
+ * `2.9.0.devYYYYMMDD+cu128` (PEP 440; measured with pip's packaging). FlashInfer installs in JIT
+ * mode (no AOT ops without FLASHINFER_CUDA_ARCH_LIST and `python -m flashinfer.aot`, FlashInfer
+ * v0.3.1 setup.py:27-29, aot.py:642-643) and compiles its kernels at vLLM's first start, against
+ * the torch then in the venv; so what goes wrong is the replaced torch, not a prebuilt FlashInfer.
+ */
 function torchPinned(c: VllmCheck): void {
   const pins = c.idx.catalog.requirements?.pins ?? {};
-  if (c.install.torch_pin || !pins.torch) return;
+  if (c.install.torch_channel !== 'nightly' || !pins.torch) return;
   c.r.report(
     'warning',
     'PHX032',
-    c.eff.vllm_install?.torch_index_url !== undefined ? c.layerPath('vllm_install', 'torch_index_url') : c.ctidPath('application_script'),
-    `pip install vllm==${c.install.vllm_version} requires torch==${pins.torch} (${c.idx.catalog.requirements!.file} of the release), so it replaces the newest torch installed from ${c.install.torch_index_url}, after FlashInfer was built against it; set vllm_install.torch_pin to true (and a torch_index_url that has ${pins.torch}, such as https://download.pytorch.org/whl/cu128)`,
+    c.layerPath('vllm_install', 'torch_channel'),
+    `torch_channel nightly installs the newest nightly torch first, but pip install vllm==${c.install.vllm_version} requires torch==${pins.torch} (${c.idx.catalog.requirements!.file} of the release) and replaces the nightly with ${pins.torch}: the venv ends up with torch ${pins.torch}, not a nightly, after downloading both; torch_channel "pinned" (the default) installs ${pins.torch} directly`,
     { ctid: c.rc.ctid },
   );
+}
+
+/**
+ * FlashInfer installs in JIT mode and compiles its kernels at vLLM's first start with nvcc from
+ * CUDA_HOME (FlashInfer v0.3.1 flashinfer/jit/cpp_ext.py:37-49, 173-175; CUDA_HOME is the unit's
+ * vllm_service.cuda_home). The nvidia feature installs NVIDIA's cuda-toolkit-X-Y package, which
+ * puts the toolkit in /usr/local/cuda-X.Y (NVIDIA CUDA Installation Guide for Linux,
+ * "Post-installation Actions": PATH=/usr/local/cuda-12.8/bin; /usr/local/cuda is the alternatives
+ * link to it). Another cuda_home is a toolkit the config must bring itself (a warning).
+ */
+function nvccWhereFlashInferLooks(c: VllmCheck): void {
+  if (!c.install.flashinfer || !(c.eff.features ?? []).includes('nvidia')) return;
+  const home = c.service.cuda_home.replace(/\/+$/, '');
+  const installed = `/usr/local/cuda-${c.cudaVersion}`;
+  if (home === installed || home === '/usr/local/cuda') return;
+  c.r.report(
+    'warning',
+    'PHX025',
+    c.eff.vllm_service?.cuda_home !== undefined ? c.layerPath('vllm_service', 'cuda_home') : c.ctidPath('application_script'),
+    `FlashInfer compiles its kernels at vLLM's first start with ${home}/bin/nvcc, but the nvidia feature installs CUDA ${c.cudaVersion} into ${installed}: set vllm_service.cuda_home to ${installed} (or install that toolkit yourself)`,
+    { ctid: c.rc.ctid },
+  );
+}
+
+/**
+ * The unit's readiness check, deploy.sh, verify.sh and benchmark.sh reach vLLM over plain HTTP
+ * at host:port. With --uds vLLM listens on a Unix socket instead (api_server.py:1907-1908,
+ * 1923-1924); with --ssl-keyfile and --ssl-certfile it speaks HTTPS (api_server.py:1927-1930,
+ * 1984), and the readiness check would never get an answer, so the unit would never start.
+ */
+function servesPlainTcp(c: VllmCheck): void {
+  const uds = c.value('uds') as string | undefined;
+  if (uds !== undefined && uds !== '')
+    c.r.report(
+      'error',
+      'PHX025',
+      c.pathOf('uds'),
+      "uds: vLLM would listen on a Unix socket, but the unit's readiness check and the scripts reach it over TCP at host:port; remove uds",
+    );
+  const key = c.value('ssl_keyfile') as string | undefined;
+  const cert = c.value('ssl_certfile') as string | undefined;
+  if (key && cert)
+    c.r.report(
+      'error',
+      'PHX025',
+      c.pathOf('ssl_certfile'),
+      "ssl_keyfile and ssl_certfile: vLLM would serve HTTPS, but the unit's readiness check and the scripts speak plain HTTP; terminate TLS in front of vLLM (the user's Traefik) instead",
+    );
+}
+
+/**
+ * vllm_benchmark: every request asks for random_input_len prompt tokens and random_output_len
+ * new ones; vLLM refuses a request whose input plus max_tokens exceeds max_model_len
+ * (vllm/entrypoints/openai/serving_engine.py:674-687), so every timed request would fail.
+ */
+function benchmarkFitsModelLen(c: VllmCheck): void {
+  const maxLen = c.num('max_model_len');
+  if (maxLen === undefined) return;
+  const b = c.eff.vllm_benchmark ?? {};
+  const input = b.random_input_len ?? DEFAULTS.VllmBenchmark.random_input_len;
+  const output = b.random_output_len ?? DEFAULTS.VllmBenchmark.random_output_len;
+  const at =
+    b.random_input_len !== undefined
+      ? c.layerPath('vllm_benchmark', 'random_input_len')
+      : b.random_output_len !== undefined
+        ? c.layerPath('vllm_benchmark', 'random_output_len')
+        : c.pathOf('max_model_len');
+  if (input + output > maxLen)
+    c.r.report(
+      'error',
+      'PHX025',
+      at,
+      `vllm_benchmark asks for ${input} prompt tokens plus ${output} generated ones, more than max_model_len ${maxLen}: vLLM would refuse every benchmark request`,
+    );
 }
 
 /**

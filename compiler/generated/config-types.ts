@@ -1376,17 +1376,17 @@ export interface VllmInstall {
    */
   vllm_version?: string;
   /**
-   * pip index for PyTorch (the plan: the cu128 nightly index, for Blackwell).
+   * Which PyTorch the vllm feature installs. pinned (default): exactly the torch, torchvision and torchaudio the pinned vLLM requires (its requirements/cuda.txt, in the flag catalog: torch==2.8.0, torchvision==0.23.0, torchaudio==2.8.0 for 0.10.2) from the CUDA index of torch_cuda (https://download.pytorch.org/whl/cu128), which pip install vllm==VERSION then keeps. nightly: the plan's order, the newest nightly from the nightly CUDA index first; pip install vllm==VERSION then replaces it with the pinned torch (warning PHX032).
+   */
+  torch_channel?: 'pinned' | 'nightly';
+  /**
+   * pip index for PyTorch. Default: https://download.pytorch.org/whl/cu<torch_cuda without the dot> (cu128) for torch_channel pinned, https://download.pytorch.org/whl/nightly/cu<...> for nightly.
    */
   torch_index_url?: string;
   /**
    * CUDA version torch.version.cuda must report. Default 12.8.
    */
   torch_cuda?: string;
-  /**
-   * Install exactly the torch, torchvision and torchaudio versions the pinned vLLM requires (from its requirements/cuda.txt, in the flag catalog) instead of the newest build on torch_index_url. Default false, as the plan; pip install vllm==VERSION otherwise replaces that torch after FlashInfer was built against it (warning PHX032).
-   */
-  torch_pin?: boolean;
   /**
    * Install FlashInfer from source. Default true.
    */
@@ -1438,37 +1438,63 @@ export interface VllmService {
    */
   restart_sec?: number;
   /**
-   * How long model download and loading may take before systemd gives up. Default 1800.
+   * Seconds from the start of vLLM until it answers on /health (model download and loading included): the unit's readiness check (ExecStartPost=, which polls /health) fails the start after this, and systemd's TimeoutStartSec= is the same value. Default 1800.
    */
   start_timeout_sec?: number;
 }
 /**
- * benchmark.sh: the fixed request set run with the FlashInfer sampler on and off. Application config: not inherited by clones.
+ * benchmark.sh: vLLM's own benchmark client (vllm bench serve, random dataset, run inside the container from the venv) against the server, with the FlashInfer sampler on and off in alternating rounds, each after a restart; every request samples with temperature, top_p and top_k. Application config: not inherited by clones.
  *
  * This interface was referenced by `PhoenixLxcConfigs`'s JSON-Schema
  * via the `definition` "VllmBenchmark".
  */
 export interface VllmBenchmark {
   /**
-   * Completion requests per run. Default 16.
+   * Timed rounds per sampler state. Rounds alternate on, off, on, off, ...; each follows a restart of the service through deploy.sh. Default 3.
    */
-  requests?: number;
+  rounds?: number;
   /**
-   * Tokens generated per request (end-of-sequence ignored). Default 128.
+   * Timed requests per round (vllm bench serve --num-prompts). Default 200.
    */
-  max_tokens?: number;
+  num_prompts?: number;
   /**
-   * Prompts, used in turn.
-   *
-   * @minItems 1
+   * Requests in flight at once (vllm bench serve --max-concurrency, all sent at once: --request-rate inf). Default 16.
    */
-  prompts?: [string, ...string[]];
+  max_concurrency?: number;
+  /**
+   * Prompt length in tokens of vLLM's random dataset (--random-input-len). Default 256.
+   */
+  random_input_len?: number;
+  /**
+   * Tokens generated per request, end of sequence ignored (--random-output-len, --ignore-eos). Default 256.
+   */
+  random_output_len?: number;
+  /**
+   * Untimed requests after each restart, before the timed run: a separate vllm bench serve with another seed, whose result is discarded. Default 32.
+   */
+  warmup_prompts?: number;
+  /**
+   * Sampling temperature of every request (--temperature). At least 1e-5: below that vLLM samples greedily and never runs the top-p/top-k sampler (vllm/sampling_params.py:19, 347-352). Default 0.8.
+   */
+  temperature?: number;
+  /**
+   * Top-p of every request (--top-p); below 1, so the top-p/top-k sampler runs (vllm/v1/worker/gpu_input_batch.py:333-349). Default 0.95.
+   */
+  top_p?: number;
+  /**
+   * Top-k of every request (--top-k); at least 1 (0 and -1 disable it in vLLM). Default 50.
+   */
+  top_k?: number;
+  /**
+   * Seed of the timed runs' random prompts (--seed; not sent to the server). The warm-up uses another seed, so its prompts are not in the prefix cache when timing starts. Default 0.
+   */
+  seed?: number;
   /**
    * Expected speed-up of the FlashInfer sampler (the plan: +20%, 0.2).
    */
   expected_gain?: number;
   /**
-   * How long to wait for the API after each restart. Default 900.
+   * Longest a single vllm bench serve run (warm-up or timed) may take before benchmark.sh gives up. Default 1800.
    */
-  wait_seconds?: number;
+  run_timeout_sec?: number;
 }

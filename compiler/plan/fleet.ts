@@ -9,7 +9,7 @@ import { clusterGpuBudget, gpuBudget, hostGpus } from './gpus';
 import { planHost } from './host';
 import type { ContainerPlan, FleetPlan, SourceInfo } from './model';
 import { fleetOrder } from './order';
-import { planVllm } from './vllm';
+import { planVllm, planVllmInstall } from './vllm';
 
 /**
  * @param all every resolved CTID (clone sources outside the selection included)
@@ -39,6 +39,7 @@ export function planFleet(
       origin: r.origin,
       featureOrigin: r.featureOrigin,
       ...(vllm ? { vllm } : {}),
+      ...((r.own.features ?? []).includes('vllm') ? { vllmInstall: planVllmInstall(r.effective) } : {}),
     });
   }
   const host = hostGpus(doc);

@@ -68,6 +68,8 @@ export interface ContainerPlan {
   chain: string[];
   /** The vLLM server this CTID runs, if any. */
   vllm?: VllmPlan;
+  /** What its own vllm feature installs (also without a server: a template installs vLLM for its clones). */
+  vllmInstall?: VllmInstallPlan;
   /** What create.sh does on the host. */
   host: HostPlan;
   /** The CTIDs to create (or start) before this one, and why. */
@@ -198,18 +200,30 @@ export interface VllmInstallPlan {
   venv: string;
   python: string;
   vllmVersion: string;
-  torchIndexUrl: string;
   torchCuda: string;
-  /** What the feature script passes to pip for PyTorch, and whether with --pre. */
-  torchPackages: string[];
+  /**
+   * pinned: the torch, torchvision and torchaudio the pinned vLLM requires, which its install
+   * keeps; nightly: the plan's order (newest nightly first), which its install replaces.
+   */
+  torchChannel: 'pinned' | 'nightly';
+  torchIndexUrl: string;
+  /** pip requirements for PyTorch (`torch==2.8.0`, ... or bare names for nightly), and whether with --pre. */
+  torchRequirements: string[];
   torchPre: boolean;
+  /** torch version `pip install vllm==VERSION` requires (its requirements/cuda.txt), '' when the catalog has none. */
+  torchPinned: string;
+  /** pip requirements installed before FlashInfer's build without build isolation (its [build-system] and build backend needs). */
+  buildRequirements: string[];
   flashinfer: boolean;
   flashinferRepo: string;
   flashinferTag: string;
   /** flashinfer.__version__ expected after the build (the tag without its v). */
   flashinferVersion: string;
   flashinferSrc: string;
-  torchCudaArchList: string;
+  /** The git submodules FlashInfer's wheel packages (its pyproject package-dir), checked out before the build. */
+  flashinferSubmodules: string[];
+  /** The nvcc FlashInfer's just-in-time kernel builds run inside the container (<cuda_home>/bin/nvcc). */
+  nvcc: string;
 }
 
 export interface VllmServicePlan {
@@ -225,8 +239,16 @@ export interface VllmServicePlan {
   unset: string[];
   /** Seconds. */
   restartSec: number;
-  /** Seconds. */
+  /** Seconds: TimeoutStartSec=, and how long deploy.sh waits for the start to finish. */
   startTimeoutSec: number;
+  /**
+   * The readiness check, ExecStartPost=: polls `url` inside the container until vLLM answers,
+   * fails when vLLM exits first or after `seconds` (a little under startTimeoutSec, so it says
+   * why before systemd's timeout kills it). `argv` is the command line.
+   */
+  readiness: { url: string; seconds: number; argv: string[] };
+  /** Seconds deploy.sh waits for a start to finish: startTimeoutSec and a margin for systemd's own steps. */
+  deployWaitSec: number;
   samplerOn: boolean;
   /** EnvironmentFile= of the unit (the container's secrets file), when secrets are declared. */
   environmentFile?: string;
@@ -249,6 +271,34 @@ export interface VllmSecretsPlan {
   containerFile: string;
   /** VLLM_API_KEY is declared: the server requires a key on /v1; verify.sh and benchmark.sh read it from containerFile at run time. */
   apiKey: boolean;
+}
+
+/**
+ * Where the scripts reach vLLM's API. `local`: the base URL inside the container (the readiness
+ * check and the benchmark client run there). `probe`: where deploy.sh and verify.sh send their
+ * requests from, the host (at the CTID's address) or, for a server bound to loopback or a CTID
+ * without a static address, the container itself through `pct exec ... curl`.
+ */
+export interface VllmApi {
+  local: string;
+  probeFrom: 'host' | 'container';
+  probe: string;
+}
+
+/** What verify.sh looks for in vLLM's journal to tell the V1 engine from a V0 fallback. */
+export interface VllmEngineLines {
+  /** Logged by the V1 engine core at start (vllm/v1/engine/core.py). */
+  v1: string;
+  /** Logged by the V0 engine (vllm/engine/llm_engine.py). */
+  v0: string;
+  /** Contained in both V0-fallback messages (vllm/engine/arg_utils.py). */
+  fallback: string;
+  /** The attention backend line of the planned VLLM_ATTENTION_BACKEND (vllm/platforms/cuda.py), or '' when vLLM picks by compute capability. */
+  backend: string;
+  /** The backend variable's value ('' when unset). */
+  backendName: string;
+  /** Text every V1 attention backend line contains (for the default choice). */
+  backendCommon: string;
 }
 
 export interface VllmPlan {
@@ -275,7 +325,36 @@ export interface VllmPlan {
   quantizationFp8: boolean;
   install: VllmInstallPlan;
   service: VllmServicePlan;
+  api: VllmApi;
   logLines: Record<string, string>;
-  /** benchmark.sh's request set (vllm_benchmark with its defaults; wait in seconds). */
-  benchmark: { requests: number; maxTokens: number; prompts: string[]; expectedGain: number; waitSeconds: number };
+  engineLines: VllmEngineLines;
+  /** benchmark.sh; none for an embedding model (it samples no tokens, so there is no sampler to compare). */
+  benchmark?: VllmBenchmarkPlan;
+}
+
+/**
+ * benchmark.sh: vllm bench serve (vLLM's own client, in the venv inside the container) with the
+ * random dataset, in `rounds` alternating on/off rounds, each after a restart.
+ */
+export interface VllmBenchmarkPlan {
+  rounds: number;
+  numPrompts: number;
+  maxConcurrency: number;
+  randomInputLen: number;
+  randomOutputLen: number;
+  warmupPrompts: number;
+  temperature: number;
+  topP: number;
+  topK: number;
+  seed: number;
+  /** Seed of the warm-up runs' prompts (differs from `seed`, so they do not warm the prefix cache for the timed prompts). */
+  warmupSeed: number;
+  expectedGain: number;
+  /** Seconds one vllm bench serve run may take. */
+  runTimeoutSec: number;
+  /** --model (the tokenizer id; the server's model) and the flags the client needs to load the same tokenizer. */
+  model: string;
+  tokenizerArgs: string[];
+  /** The client's environment inside the container (NAME=value): the server's Hugging Face cache, offline. */
+  env: string[];
 }

@@ -55,8 +55,22 @@ export interface VllmCatalog {
   env: VllmEnvVar[];
   attention_backends?: string[];
   log_lines: Record<string, string>;
+  /** What vLLM logs on the V1 engine for the attention backend it picks (vllm/platforms/cuda.py). */
+  attention_backend_log_lines: VllmAttentionBackendLines;
   /** Packages vLLM's CUDA wheel pins exactly (requirements/cuda.txt). */
   requirements?: { file: string; pins: Record<string, string> };
+}
+
+/**
+ * CudaPlatform.get_attn_backend_cls's V1 log lines: `by_name` for each VLLM_ATTENTION_BACKEND
+ * value that selects a backend by name; any other value (or none) takes the default choice by
+ * compute capability, whose lines (`default_choice`) all contain `common`.
+ */
+export interface VllmAttentionBackendLines {
+  by_name: Record<string, string>;
+  where: Record<string, string>;
+  default_choice: Record<string, { message: string; where: string[] }>;
+  common: string;
 }
 
 /** One hand-read fact about vLLM, with the lines of the release source it comes from. */

@@ -72,11 +72,12 @@ export function hasVllmSettings(c: Container): boolean {
 
 /**
  * The flags whose values also reach the generated bash scripts (verify.sh, benchmark.sh: the
- * served model name, the API key), the unit's Description= (the served model name) and FLEET.md:
- * they may carry only what a bash word and a unit line can (encode/bash.ts, encode/systemd.ts).
- * Every other value reaches only ExecStart= and vllm.argv.json.
+ * served model name, the API key; benchmark.sh's client also gets the model, the tokenizer and
+ * its mode), the unit's Description= (the served model name) and FLEET.md: they may carry only
+ * what a bash word and a unit line can (encode/bash.ts, encode/systemd.ts). Every other value
+ * reaches only ExecStart= and vllm.argv.json.
  */
-const SCRIPT_DESTS: ReadonlySet<string> = new Set(['model', 'served_model_name', 'api_key']);
+const SCRIPT_DESTS: ReadonlySet<string> = new Set(['model', 'served_model_name', 'api_key', 'tokenizer', 'tokenizer_mode']);
 
 /** Argv items as a reader would type them. */
 export function shownTokens(tokens: readonly string[]): string {

@@ -12,13 +12,13 @@ export type Escape = (value: string) => string;
 /** emit/templates/50-sampler-off.conf.ejs */
 export declare function _50_sampler_off_conf(it: { header: string; enc: UnitEncoders }, escapeFn: Escape): string;
 /** emit/templates/benchmark.sh.ejs */
-export declare function benchmark_sh(it: { prelude: string; v: M.VllmPlan; ip: string; b: M.VllmPlan['benchmark'] }, escapeFn: Escape): string;
+export declare function benchmark_sh(it: { prelude: string; v: M.VllmPlan; b: M.VllmBenchmarkPlan }, escapeFn: Escape): string;
 /** emit/templates/cluster.sh.ejs */
 export declare function cluster_sh(it: { header: string; nodes: { name: string; address: string }[]; ctids: { ctid: string; node: string }[] }, escapeFn: Escape): string;
 /** emit/templates/create.sh.ejs */
 export declare function create_sh(it: { prelude: string; guard: string; host: M.HostPlan; checkSecrets: boolean }, escapeFn: Escape): string;
 /** emit/templates/deploy.sh.ejs */
-export declare function deploy_sh(it: { prelude: string; service: M.VllmServicePlan; secrets: M.VllmSecretsPlan; waitSeconds: number; ip: string; port: number }, escapeFn: Escape): string;
+export declare function deploy_sh(it: { prelude: string; service: M.VllmServicePlan; secrets: M.VllmSecretsPlan; api: M.VllmApi; waitSeconds: number }, escapeFn: Escape): string;
 /** emit/templates/features/base_setup.sh.ejs */
 export declare function features_base_setup_sh(it: { prelude: string }, escapeFn: Escape): string;
 /** emit/templates/features/nvidia.sh.ejs */
@@ -28,6 +28,6 @@ export declare function features_vllm_sh(it: { prelude: string; i: M.VllmInstall
 /** emit/templates/phoenix.ejs */
 export declare function phoenix(it: { prelude: string; rows: { ctid: string; name: string; node: string; runs: string; needs: string }[]; cluster: boolean }, escapeFn: Escape): string;
 /** emit/templates/verify.sh.ejs */
-export declare function verify_sh(it: { prelude: string; v: M.VllmPlan; ip: string; scriptsDir: string; checks: M.DeclaredCheck[] }, escapeFn: Escape): string;
+export declare function verify_sh(it: { prelude: string; v: M.VllmPlan; scriptsDir: string; checks: M.DeclaredCheck[] }, escapeFn: Escape): string;
 /** emit/templates/vllm_model_server.service.ejs */
-export declare function vllm_model_server_service(it: { header: string; enc: UnitEncoders; ctid: string; servedModelName: string; description: string; workingDirectory: string; env: M.EnvVar[]; environmentFile: string; secretNames: string[]; unset: string[]; argv: string[]; restartSec: number; startTimeoutSec: number }, escapeFn: Escape): string;
+export declare function vllm_model_server_service(it: { header: string; enc: UnitEncoders; ctid: string; servedModelName: string; description: string; workingDirectory: string; env: M.EnvVar[]; environmentFile: string; secretNames: string[]; unset: string[]; argv: string[]; readiness: M.VllmServicePlan['readiness']; restartSec: number; startTimeoutSec: number }, escapeFn: Escape): string;

@@ -57,55 +57,79 @@ function encode_char(c) {
     ; __append( it.prelude )
     ; __append("readonly DROPIN_DST=")
     ; __append(escapeFn( it.v.service.unitDir + '/' + it.v.service.samplerOffDropIn ))
-    ; __append("\nreadonly IP=")
-    ; __append(escapeFn( it.ip ))
-    ; __append("\nreadonly PORT=")
-    ; __append(escapeFn( String(it.v.port) ))
+    ; __append("\n# vLLM's own benchmark client, from the venv, run inside the container against the server there.\nreadonly VLLM=")
+    ; __append(escapeFn( it.v.install.venv + '/bin/vllm' ))
+    ; __append("\nreadonly BASE_URL=")
+    ; __append(escapeFn( it.v.api.local ))
+    ; __append("\nreadonly MODEL=")
+    ; __append(escapeFn( it.b.model ))
     ; __append("\nreadonly SERVED_MODEL=")
     ; __append(escapeFn( it.v.servedModelName ))
+    ; __append("\nreadonly EXPECTED_GAIN=")
+    ; __append(escapeFn( String(it.b.expectedGain) ))
     ; __append("\n")
     ;  if (it.v.secrets.apiKey) { 
     ; __append("readonly SECRETS_DST=")
     ; __append(escapeFn( it.v.secrets.containerFile ))
-    ; __append("\n# The server requires its API key on /v1 (VLLM_API_KEY in its secrets file): read inside the\n# container at run time (below) and given to curl as a header on stdin (-H @-), so it is never\n# written here nor on a command line.\napi_key=\"\"\nauth_header() {\n	printf 'Authorization: Bearer %s\\n' \"$api_key\"\n}\n")
+    ; __append("\n# The server requires its API key on /v1 (VLLM_API_KEY in its secrets file): read inside the\n# container at run time (below) and handed to the client on stdin, which puts it into its own\n# environment as OPENAI_API_KEY (what vllm bench serve sends, endpoint_request_func.py:129-131);\n# never written here nor on a command line.\napi_key=\"\"\n")
     ;  } 
-    ; __append("readonly EXPECTED_GAIN=")
-    ; __append(escapeFn( String(it.b.expectedGain) ))
-    ; __append("\nrequests=")
-    ; __append(escapeFn( String(it.b.requests) ))
-    ; __append("\nmax_tokens=")
-    ; __append(escapeFn( String(it.b.maxTokens) ))
+    ; __append("# Where the client writes its result files inside the container (removed at the end).\nreadonly RESULTS=/var/tmp/phoenix-benchmark\nrounds=")
+    ; __append(escapeFn( String(it.b.rounds) ))
+    ; __append("\nnum_prompts=")
+    ; __append(escapeFn( String(it.b.numPrompts) ))
+    ; __append("\nmax_concurrency=")
+    ; __append(escapeFn( String(it.b.maxConcurrency) ))
+    ; __append("\nwarmup_prompts=")
+    ; __append(escapeFn( String(it.b.warmupPrompts) ))
     ; __append("\ntimeout=")
-    ; __append(escapeFn( String(it.b.waitSeconds) ))
-    ; __append("\nPROMPTS=(\n")
-    ;  for (const p of it.b.prompts) { 
-    ; __append("	")
-    ; __append(escapeFn( p ))
-    ; __append("\n")
-    ;  } 
-    ; __append(")\n\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--requests)\n		requests=${2:?--requests needs a number}\n		shift\n		;;\n	--max-tokens)\n		max_tokens=${2:?--max-tokens needs a number}\n		shift\n		;;\n	--timeout)\n		timeout=${2:?--timeout needs seconds}\n		shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\nfor n in \"$requests\" \"$max_tokens\" \"$timeout\"; do\n	case \"$n\" in '' | *[!0-9]* | 0)\n		printf 'counts and seconds must be positive whole numbers, not %s\\n' \"$n\" >&2\n		exit 2\n		;;\n	esac\ndone\nneed_tools pct curl python3\n")
+    ; __append(escapeFn( String(it.b.runTimeoutSec) ))
+    ; __append("\nresult_dir=\"\"\n\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--rounds | --num-prompts | --max-concurrency | --warmup-prompts | --timeout | --result-dir)\n		[ $# -ge 2 ] || {\n			printf '%s needs a value\\n' \"$1\" >&2\n			exit 2\n		}\n		case \"$1\" in\n		--rounds) rounds=$2 ;;\n		--num-prompts) num_prompts=$2 ;;\n		--max-concurrency) max_concurrency=$2 ;;\n		--warmup-prompts) warmup_prompts=$2 ;;\n		--timeout) timeout=$2 ;;\n		--result-dir) result_dir=$2 ;;\n		esac\n		shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\nfor n in \"$rounds\" \"$num_prompts\" \"$max_concurrency\" \"$warmup_prompts\" \"$timeout\"; do\n	case \"$n\" in '' | *[!0-9]* | 0)\n		printf 'counts and seconds must be positive whole numbers, not %s\\n' \"$n\" >&2\n		exit 2\n		;;\n	esac\ndone\nneed_tools pct python3\n")
     ;  if (it.v.secrets.apiKey) { 
     ; __append("api_key=$(in_ct sed -n 's/^VLLM_API_KEY=//p' \"$SECRETS_DST\" 2>/dev/null || true)\n[ -n \"$api_key\" ] || die \"VLLM_API_KEY is not in\" \"$SECRETS_DST\" \"in the container: run deploy.sh\"\n")
     ;  } 
-    ; __append("# The \"on\" run needs the sampler on in the unit itself (--sampler-on only removes the drop-in).\nreadonly SAMPLER_IN_UNIT=")
+    ; __append("# The \"on\" rounds need the sampler on in the unit itself (--sampler-on only removes the drop-in).\nreadonly SAMPLER_IN_UNIT=")
     ; __append(escapeFn( it.v.service.samplerOn ? 'on' : 'off' ))
-    ; __append("\n[ \"$SAMPLER_IN_UNIT\" = on ] || die \"the config turns the FlashInfer sampler off for this CTID (vllm_service.flashinfer_sampler false); set it to true to compare on and off\"\n\n# Restore the sampler state we found, whatever happens from here on.\noriginal=on\nin_ct test -f \"$DROPIN_DST\" && original=off\nrestore() {\n	local now=on\n	in_ct test -f \"$DROPIN_DST\" && now=off\n	if [ \"$now\" != \"$original\" ]; then\n		log \"restoring the sampler\" \"$original\"\n		bash \"$HERE\"/deploy.sh --sampler-\"$original\" >/dev/null || log \"ERROR: could not restore the sampler state\"\n	fi\n}\ntrap restore EXIT\ntrap 'exit 130' INT TERM\n\nwait_api() {\n	for _ in $(seq 1 \"$timeout\"); do\n		")
+    ; __append("\n[ \"$SAMPLER_IN_UNIT\" = on ] || die \"the config turns the FlashInfer sampler off for this CTID (vllm_service.flashinfer_sampler false); set it to true to compare on and off\"\nif [ -n \"$result_dir\" ]; then\n	mkdir -p \"$result_dir\"\nfi\n\n# Restore the sampler state we found, whatever happens from here on.\noriginal=on\nin_ct test -f \"$DROPIN_DST\" && original=off\nrestore() {\n	local now=on\n	in_ct test -f \"$DROPIN_DST\" && now=off\n	if [ \"$now\" != \"$original\" ]; then\n		log \"restoring the sampler\" \"$original\"\n		bash \"$HERE\"/deploy.sh --sampler-\"$original\" >/dev/null || log \"ERROR: could not restore the sampler state\"\n	fi\n	in_ct rm -rf \"$RESULTS\" || true\n}\ntrap restore EXIT\ntrap 'exit 130' INT TERM\n\n# bench PREFIX SEED PROMPTS [FLAG...]: one run of vllm bench serve (vllm/benchmarks/serve.py of\n# vLLM ")
+    ; __append(escapeFn( it.v.version ))
+    ; __append("), at most $timeout seconds. Random prompts of the server's tokenizer (loaded from its\n# Hugging Face cache, offline); every request samples with temperature > 0, top_p < 1 and\n# top_k > 0, so vLLM runs its top-p/top-k sampler (FlashInfer's when the sampler is on: no\n# per-request seed is ever sent); the client sends greedy requests (temperature 0) unless told\n# (serve.py:1136-1137). All requests are released at once, max_concurrency in flight; the end of\n# sequence is ignored, so each generates exactly the output length. The client's first request\n# is an untimed readiness check (serve.py:429-469); the timing covers the PROMPTS requests.\nbench() {\n	local prefix=$1 seed=$2 prompts=$3\n	shift 3\n	")
     ;  if (it.v.secrets.apiKey) { 
-    ; __append("auth_header | ")
+    ; __append("printf '%s\\n' \"$api_key\" | ")
     ;  } 
-    ; __append("curl -fsS --max-time 5 ")
+    ; __append("in_ct timeout \"$timeout\" env -i")
+    ;  for (const e of it.b.env) { 
+    ; __append(" ")
+    ; __append(escapeFn( e ))
+    ;  } 
+    ; __append(" ")
+    ; __append(escapeFn( 'PATH=' + it.v.install.venv + '/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' ))
+    ; __append(" \\\n		")
     ;  if (it.v.secrets.apiKey) { 
-    ; __append("-H @- ")
+    ; __append("sh -c 'IFS= read -r OPENAI_API_KEY && export OPENAI_API_KEY && exec \"$@\"' sh ")
     ;  } 
-    ; __append("\"http://$IP:$PORT/v1/models\" >/dev/null 2>&1 && return 0\n		sleep 1\n	done\n	die \"the API did not answer within\" \"$timeout\" \"seconds\"\n}\n\n# run_once STATE: switches the sampler, waits for the API, then sends the fixed request set and\n# prints the generated tokens per second from usage.completion_tokens over wall time.\nrun_once() {\n	bash \"$HERE\"/deploy.sh --sampler-\"$1\" >/dev/null\n	wait_api\n	local start end tokens=0 i n body got\n	start=$(date +%s.%N)\n	for ((i = 0; i < requests; i++)); do\n		n=${#PROMPTS[@]}\n		body=$(python3 -c 'import json, sys; print(json.dumps({\"model\": sys.argv[1], \"prompt\": sys.argv[2], \"max_tokens\": int(sys.argv[3]), \"temperature\": 0, \"ignore_eos\": True}))' \"$SERVED_MODEL\" \"${PROMPTS[i % n]}\" \"$max_tokens\")\n		got=$(")
-    ;  if (it.v.secrets.apiKey) { 
-    ; __append("auth_header | ")
+    ; __append("\"$VLLM\" bench serve --endpoint-type openai --base-url \"$BASE_URL\" --endpoint /v1/completions \\\n		--model \"$MODEL\" --served-model-name \"$SERVED_MODEL\"")
+    ;  for (const a of it.b.tokenizerArgs) { 
+    ; __append(" ")
+    ; __append(escapeFn( a ))
     ;  } 
-    ; __append("curl -fsS --max-time \"$timeout\" ")
-    ;  if (it.v.secrets.apiKey) { 
-    ; __append("-H @- ")
-    ;  } 
-    ; __append("-H 'Content-Type: application/json' -d \"$body\" \"http://$IP:$PORT/v1/completions\" | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"usage\"][\"completion_tokens\"])') || die \"request failed with the sampler\" \"$1\"\n		tokens=$((tokens + got))\n	done\n	end=$(date +%s.%N)\n	python3 -c 'import sys; print(\"%.2f\" % (int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2]))))' \"$tokens\" \"$start\" \"$end\"\n}\n\nlog \"benchmark:\" \"$requests\" \"requests,\" \"$max_tokens\" \"tokens each, sampler on then off\"\non=$(run_once on)\nlog \"sampler on:\" \"$on\" \"tokens/s\"\noff=$(run_once off)\nlog \"sampler off:\" \"$off\" \"tokens/s\"\npython3 -c '\nimport json, sys\non, off, expected = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])\nratio = on / off if off > 0 else float(\"inf\")\nprint(\"FlashInfer sampler on:  %.2f tokens/s\" % on)\nprint(\"FlashInfer sampler off: %.2f tokens/s\" % off)\nprint(\"ratio on/off: %.3f (the plan expects %.2f, +%d%%): %s\" % (ratio, 1 + expected, round(expected * 100), \"met\" if ratio >= 1 + expected else \"not met\"))\nprint(json.dumps({\"ctid\": sys.argv[4], \"tokens_per_second_on\": on, \"tokens_per_second_off\": off, \"ratio\": round(ratio, 4), \"expected_ratio\": 1 + expected, \"met\": ratio >= 1 + expected}))\n' \"$on\" \"$off\" \"$EXPECTED_GAIN\" \"$CTID\"\n")
+    ; __append(" \\\n		--dataset-name random --random-input-len ")
+    ; __append(escapeFn( String(it.b.randomInputLen) ))
+    ; __append(" --random-output-len ")
+    ; __append(escapeFn( String(it.b.randomOutputLen) ))
+    ; __append(" --ignore-eos \\\n		--num-prompts \"$prompts\" --seed \"$seed\" --request-rate inf --max-concurrency \"$max_concurrency\" \\\n		--temperature ")
+    ; __append(escapeFn( String(it.b.temperature) ))
+    ; __append(" --top-p ")
+    ; __append(escapeFn( String(it.b.topP) ))
+    ; __append(" --top-k ")
+    ; __append(escapeFn( String(it.b.topK) ))
+    ; __append(" \\\n		--request-id-prefix \"$prefix\" --ready-check-timeout-sec 60 --disable-tqdm \"$@\"\n}\n\n# round N STATE: restart the service with the sampler STATE (deploy.sh waits until vLLM\n# answers), warm it up with an untimed run of other prompts (another seed, so the timed prompts\n# are not in the prefix cache), then the timed run, whose result file vLLM writes; prints its\n# output tokens per second. vllm bench serve exits 0 even when requests fail, so the round\n# fails unless every request completed.\nround() {\n	local r=$1 state=$2 out name=round-$1-$2.json json line tps tokens seconds\n	log \"round\" \"$r\" \"sampler $state: restarting\"\n	bash \"$HERE\"/deploy.sh --sampler-\"$state\" --restart >/dev/null || die \"deploy.sh could not restart vLLM with the sampler\" \"$state\"\n	out=$(bench \"phx-warmup-r$r-$state-\" ")
+    ; __append(escapeFn( String(it.b.warmupSeed) ))
+    ; __append(" \"$warmup_prompts\" 2>&1) || {\n		printf '%s\\n' \"$out\" >&2\n		die \"the warm-up run failed (round $r, sampler $state)\"\n	}\n	out=$(bench \"phx-bench-r$r-$state-\" ")
+    ; __append(escapeFn( String(it.b.seed) ))
+    ; __append(" \"$num_prompts\" --save-result --save-detailed --result-dir \"$RESULTS\" --result-filename \"$name\" 2>&1) || {\n		printf '%s\\n' \"$out\" >&2\n		die \"the timed run failed (round $r, sampler $state)\"\n	}\n	json=$(in_ct cat \"$RESULTS/$name\") || die \"vllm bench serve wrote no result file (round $r, sampler $state)\"\n	if [ -n \"$result_dir\" ]; then\n		printf '%s\\n' \"$json\" >\"$result_dir/$name\"\n	fi\n	line=$(python3 -c '\nimport json, sys\nd = json.loads(sys.argv[1])\nwant = int(sys.argv[2])\nif d.get(\"completed\") != want:\n    errors = [e for e in d.get(\"errors\") or [] if e]\n    sys.exit(\"%s of %d requests completed; first error: %s\" % (d.get(\"completed\"), want, (errors[0].strip().splitlines() or [\"?\"])[-1] if errors else \"none reported\"))\nprint(\"%.4f %d %.2f\" % (d[\"output_throughput\"], d[\"total_output_tokens\"], d[\"duration\"]))\n' \"$json\" \"$num_prompts\" 2>&1) || die \"round $r, sampler $state: $line\"\n	read -r tps tokens seconds <<<\"$line\"\n	log \"round\" \"$r\" \"sampler $state:\" \"$tps\" \"tokens/s ($tokens tokens in $seconds s, $num_prompts requests)\"\n	printf 'round %s %s: %s tokens/s\\n' \"$r\" \"$state\" \"$tps\"\n	if [ \"$state\" = on ]; then on+=(\"$tps\"); else off+=(\"$tps\"); fi\n}\n\non=()\noff=()\nlog \"benchmark:\" \"$rounds\" \"rounds per sampler state (on and off alternate, each after a restart),\" \"$num_prompts\" \"timed requests of\" ")
+    ; __append(escapeFn( String(it.b.randomInputLen) ))
+    ; __append(" \"+\" ")
+    ; __append(escapeFn( String(it.b.randomOutputLen) ))
+    ; __append(" \"tokens,\" \"$max_concurrency\" \"in flight\"\nfor ((r = 1; r <= rounds; r++)); do\n	round \"$r\" on\n	round \"$r\" off\ndone\n\npython3 -c '\nimport json, statistics, sys\nctid, expected = sys.argv[1], float(sys.argv[2])\non = [float(x) for x in sys.argv[3].split()]\noff = [float(x) for x in sys.argv[4].split()]\nm_on, m_off = statistics.median(on), statistics.median(off)\nspread = lambda xs, m: (max(xs) - min(xs)) / m * 100 if m > 0 else 0.0\nratio = m_on / m_off if m_off > 0 else float(\"inf\")\nseparated = min(on) > max(off)\nfor name, xs, m in ((\"on: \", on, m_on), (\"off:\", off, m_off)):\n    print(\"FlashInfer sampler %s median %.2f tokens/s over %d rounds (min %.2f, max %.2f, spread %.1f%% of the median)\" % (name, m, len(xs), min(xs), max(xs), spread(xs, m)))\nprint(\"ratio on/off: %.3f (the plan expects %.2f, +%d%%): %s\" % (ratio, 1 + expected, round(expected * 100), \"met\" if ratio >= 1 + expected else \"not met\"))\nif not separated:\n    print(\"the rounds overlap: the difference is within the round-to-round spread\")\nprint(json.dumps({\"ctid\": ctid, \"rounds\": len(on), \"tokens_per_second_on\": round(m_on, 2), \"tokens_per_second_off\": round(m_off, 2), \"rounds_on\": on, \"rounds_off\": off, \"spread_on_percent\": round(spread(on, m_on), 2), \"spread_off_percent\": round(spread(off, m_off), 2), \"ratio\": round(ratio, 4), \"expected_ratio\": 1 + expected, \"met\": ratio >= 1 + expected, \"separated\": separated}))\n' \"$CTID\" \"$EXPECTED_GAIN\" \"${on[*]}\" \"${off[*]}\"\n")
   return __output;
 
 };
@@ -609,19 +633,18 @@ function encode_char(c) {
     ; __append(escapeFn( it.service.unitDir + '/' + it.service.dropInDir ))
     ; __append("\nreadonly DROPIN_DST=\"$DROPIN_DIR\"/")
     ; __append(escapeFn( it.service.dropInFile ))
-    ; __append("\nreadonly WAIT_SECONDS=")
-    ; __append(escapeFn( String(it.waitSeconds) ))
     ; __append("\nreadonly SECRETS_DST=")
     ; __append(escapeFn( it.secrets.containerFile ))
     ; __append("\n")
-    ;  if (it.ip) { 
-    ; __append("readonly HEALTH_URL=")
-    ; __append(escapeFn( 'http://' + it.ip + ':' + String(it.port) + '/health' 
-))
+    ;  if (it.api.probeFrom === 'host') { 
+    ; __append("# Where the host reaches vLLM's API (the unit's own readiness check asks inside the container).\nreadonly API=")
+    ; __append(escapeFn( it.api.probe ))
     ; __append("\n")
     ;  } 
-    ; __append("\ndry_run=0\nsampler=keep\ncheck_secrets=0\nfor arg in \"$@\"; do\n	case \"$arg\" in\n	--dry-run) dry_run=1 ;;\n	--sampler-off) sampler=off ;;\n	--sampler-on) sampler=on ;;\n	--check-secrets) check_secrets=1 ;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$arg\" >&2\n		exit 2\n		;;\n	esac\ndone\n\nneed_tools pct")
-    ;  if (it.ip) { 
+    ; __append("\ndry_run=0\nsampler=keep\nrestart=0\ncheck_secrets=0\n# Seconds to wait for the start: the unit's TimeoutStartSec= (its readiness check gives up just\n# before) plus a margin for systemd's own steps.\nwait_seconds=")
+    ; __append(escapeFn( String(it.waitSeconds) ))
+    ; __append("\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--dry-run) dry_run=1 ;;\n	--sampler-off) sampler=off ;;\n	--sampler-on) sampler=on ;;\n	--restart) restart=1 ;;\n	--check-secrets) check_secrets=1 ;;\n	--timeout)\n		wait_seconds=${2:-}\n		[ $# -ge 2 ] && shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\ncase \"$wait_seconds\" in '' | *[!0-9]* | 0)\n	printf -- '--timeout takes a positive number of seconds\\n' >&2\n	exit 2\n	;;\nesac\n\nneed_tools pct")
+    ;  if (it.api.probeFrom === 'host') { 
     ; __append(" curl")
     ;  } 
     ; __append("\n")
@@ -644,7 +667,7 @@ function encode_char(c) {
     ;  } else { 
     ; __append("[ \"$check_secrets\" = 0 ] || exit 0\n# No secrets declared: a secrets file left in the container (a clone carries its template's) goes.\nsecrets_change=0\nsecrets_stale=0\nin_ct test -e \"$SECRETS_DST\" && secrets_stale=1\n")
     ;  } 
-    ; __append("\n# The unit's current bytes in the container (empty when absent).\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\ncurrent_sha=$(in_ct sh -c 'sha256sum \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | cut -d' ' -f1)\nwanted_sha=$(sha256sum \"$UNIT_SRC\" | cut -d' ' -f1)\nchanged=0\n[ \"$current_sha\" = \"$wanted_sha\" ] || changed=1\ndropin_now=0\nin_ct test -f \"$DROPIN_DST\" && dropin_now=1\ndropin_change=0\nif { [ \"$sampler\" = off ] && [ \"$dropin_now\" = 0 ]; } || { [ \"$sampler\" = on ] && [ \"$dropin_now\" = 1 ]; }; then\n	dropin_change=1\nfi\n\nif [ \"$dry_run\" = 1 ]; then\n	if [ \"$changed\" = 1 ]; then\n		log \"would install\" \"$UNIT_DST\" \"and restart\" \"$UNIT\" \"; diff against the unit in the container:\"\n		# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\n		in_ct sh -c 'cat \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | diff -u --label \"container:$UNIT_DST\" --label \"$UNIT_SRC\" - \"$UNIT_SRC\" || true\n	else\n		log \"unit in the container is up to date; would not restart\"\n	fi\n	[ \"$dropin_change\" = 1 ] && log \"would turn the FlashInfer sampler\" \"$sampler\" \"and restart\"\n")
+    ; __append("\n# The unit's current bytes in the container (empty when absent).\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\ncurrent_sha=$(in_ct sh -c 'sha256sum \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | cut -d' ' -f1)\nwanted_sha=$(sha256sum \"$UNIT_SRC\" | cut -d' ' -f1)\nchanged=0\n[ \"$current_sha\" = \"$wanted_sha\" ] || changed=1\ndropin_now=0\nin_ct test -f \"$DROPIN_DST\" && dropin_now=1\ndropin_change=0\nif { [ \"$sampler\" = off ] && [ \"$dropin_now\" = 0 ]; } || { [ \"$sampler\" = on ] && [ \"$dropin_now\" = 1 ]; }; then\n	dropin_change=1\nfi\n\nif [ \"$dry_run\" = 1 ]; then\n	if [ \"$changed\" = 1 ]; then\n		log \"would install\" \"$UNIT_DST\" \"and restart\" \"$UNIT\" \"; diff against the unit in the container:\"\n		# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\n		in_ct sh -c 'cat \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | diff -u --label \"container:$UNIT_DST\" --label \"$UNIT_SRC\" - \"$UNIT_SRC\" || true\n	else\n		log \"unit in the container is up to date; would not restart\"\n	fi\n	[ \"$dropin_change\" = 1 ] && log \"would turn the FlashInfer sampler\" \"$sampler\" \"and restart\"\n	[ \"$restart\" = 1 ] && log \"would restart\" \"$UNIT\"\n")
     ;  if (it.secrets.names.length) { 
     ; __append("	[ \"$secrets_change\" = 1 ] && log \"would replace\" \"$SECRETS_DST\" \"(its bytes, mode or owner differ; values are not shown) and restart\"\n")
     ;  } else { 
@@ -660,13 +683,14 @@ function encode_char(c) {
     ;  } else { 
     ; __append("if [ \"$secrets_stale\" = 1 ]; then\n	log \"no secrets declared: removing\" \"$SECRETS_DST\"\n	in_ct rm -f \"$SECRETS_DST\"\nfi\n")
     ;  } 
-    ; __append("if [ \"$dropin_change\" = 1 ]; then\n	if [ \"$sampler\" = off ]; then\n		log \"FlashInfer sampler off: installing\" \"$DROPIN_DST\"\n		in_ct mkdir -p \"$DROPIN_DIR\"\n		pct push \"$CTID\" \"$DROPIN_SRC\" \"$DROPIN_DST\" --perms 0644\n	else\n		log \"FlashInfer sampler back to the unit's setting\"\n		in_ct rm -f \"$DROPIN_DST\"\n	fi\nfi\nin_ct systemctl daemon-reload\nin_ct systemctl enable \"$UNIT\" >/dev/null 2>&1 || in_ct systemctl enable \"$UNIT\"\nif [ \"$changed\" = 1 ] || [ \"$dropin_change\" = 1 ] || [ \"$secrets_change\" = 1 ]; then\n	log \"restarting\" \"$UNIT\"\n	in_ct systemctl restart \"$UNIT\"\nelse\n	log \"unit unchanged; not restarting\"\n	in_ct systemctl start \"$UNIT\"\nfi\n\n")
-    ;  if (it.ip) { 
-    ; __append("# Wait (bounded) until vLLM answers on its port: with Type=simple the unit is \"active\" as soon as\n# the process runs, long before the model is downloaded and loaded (and verify.sh needs both the\n# API and vLLM's start-up lines). Stop early when the unit failed or vLLM exited and systemd\n# restarted it; then show the journal.\nrestarts=$(in_ct systemctl show -p NRestarts --value \"$UNIT\")\nfor _ in $(seq 1 \"$WAIT_SECONDS\"); do\n	if in_ct systemctl is-active --quiet \"$UNIT\" && curl -fsS --max-time 5 -o /dev/null \"$HEALTH_URL\" 2>/dev/null; then\n		log \"$UNIT\" \"is active and vLLM answers on\" \"$HEALTH_URL\"\n		exit 0\n	fi\n	if in_ct systemctl is-failed --quiet \"$UNIT\"; then\n		break\n	fi\n	if [ \"$(in_ct systemctl show -p NRestarts --value \"$UNIT\")\" != \"$restarts\" ]; then\n		log \"vLLM exited while starting and systemd restarted it\"\n		break\n	fi\n	sleep 1\ndone\n")
+    ; __append("if [ \"$dropin_change\" = 1 ]; then\n	if [ \"$sampler\" = off ]; then\n		log \"FlashInfer sampler off: installing\" \"$DROPIN_DST\"\n		in_ct mkdir -p \"$DROPIN_DIR\"\n		pct push \"$CTID\" \"$DROPIN_SRC\" \"$DROPIN_DST\" --perms 0644\n	else\n		log \"FlashInfer sampler back to the unit's setting\"\n		in_ct rm -f \"$DROPIN_DST\"\n	fi\nfi\nin_ct systemctl daemon-reload\nin_ct systemctl enable \"$UNIT\" >/dev/null 2>&1 || in_ct systemctl enable \"$UNIT\"\n# unit_state: ActiveState, SubState and InvocationID of the unit, as \"STATE SUBSTATE ID\".\nunit_state() {\n	local props\n	props=$(in_ct systemctl show -p ActiveState -p SubState -p InvocationID \"$UNIT\") || return 1\n	printf '%s %s %s\\n' \"$(sed -n 's/^ActiveState=//p' <<<\"$props\")\" \"$(sed -n 's/^SubState=//p' <<<\"$props\")\" \"$(sed -n 's/^InvocationID=//p' <<<\"$props\")\"\n}\nread -r state_before _ id_before < <(unit_state)\n# The start to wait for: a new one (new InvocationID) after a restart or when the unit was not\n# running; the running one when it is active or still starting.\nif [ \"$changed\" = 1 ] || [ \"$dropin_change\" = 1 ] || [ \"$secrets_change\" = 1 ] || [ \"$restart\" = 1 ]; then\n	log \"restarting\" \"$UNIT\"\n	in_ct systemctl restart --no-block \"$UNIT\"\n	want_new=1\nelse\n	log \"unit unchanged; not restarting\"\n	in_ct systemctl start --no-block \"$UNIT\"\n	want_new=1\n	case \"$state_before\" in active | activating | reloading) want_new=0 ;; esac\nfi\n\n# Wait by the clock until the unit is active: its readiness check (ExecStartPost=) makes\n# \"active\" mean that vLLM answers on /health; \"activating\" is still loading the model. Stop at\n# the first sign of failure: failed, a failed start systemd will retry (auto-restart), or a\n# second new invocation (systemd already restarted it).\ndeadline=$((SECONDS + wait_seconds))\nours=\"\"\nnext_note=$((SECONDS + 60))\nready=0\nwhile :; do\n	read -r state sub id < <(unit_state) || die \"cannot read the state of\" \"$UNIT\"\n	if [ \"$want_new\" = 0 ] || [ \"$id\" != \"$id_before\" ]; then\n		[ -n \"$ours\" ] || ours=$id\n		if [ \"$id\" != \"$ours\" ]; then\n			log \"vLLM failed to start and systemd started it again\"\n			break\n		fi\n		if [ \"$state\" = active ]; then\n			ready=1\n			break\n		fi\n		if [ \"$state\" = failed ] || [ \"$sub\" = auto-restart ]; then\n			log \"$UNIT\" \"failed to start ($state/$sub)\"\n			break\n		fi\n	fi\n	if [ \"$SECONDS\" -ge \"$deadline\" ]; then\n		log \"$UNIT\" \"is still not ready after\" \"$wait_seconds\" \"seconds ($state/$sub)\"\n		break\n	fi\n	if [ \"$SECONDS\" -ge \"$next_note\" ]; then\n		log \"waiting for\" \"$UNIT\" \"($state/$sub): vLLM is loading the model,\" \"$((deadline - SECONDS))\" \"seconds left\"\n		next_note=$((SECONDS + 60))\n	fi\n	sleep 2\ndone\nif [ \"$ready\" = 0 ]; then\n	log \"last journal lines of\" \"$UNIT\":\n	in_ct journalctl -u \"$UNIT\" -n 50 --no-pager >&2 || true\n	die \"$UNIT\" \"is not active\"\nfi\n")
+    ;  if (it.api.probeFrom === 'host') { 
+    ; __append("# vLLM answers inside the container; now from the host, at the CTID's address (for up to 20 s:\n# the network may need a moment).\ndeadline=$((SECONDS + 20))\nuntil curl -fsS --max-time 5 -o /dev/null \"$API\"/health; do\n	[ \"$SECONDS\" -lt \"$deadline\" ] || die \"vLLM answers inside the container but not at\" \"$API\" \"from the host (address, firewall?)\"\n	sleep 2\ndone\nlog \"$UNIT\" \"is active and vLLM answers on\" \"$API\"\n")
     ;  } else { 
-    ; __append("# Wait (bounded) until the service is active; on failure show the journal. (No address in the\n# config, so the API cannot be asked from the host.)\nfor _ in $(seq 1 \"$WAIT_SECONDS\"); do\n	if in_ct systemctl is-active --quiet \"$UNIT\"; then\n		log \"$UNIT\" \"is active\"\n		exit 0\n	fi\n	if in_ct systemctl is-failed --quiet \"$UNIT\"; then\n		break\n	fi\n	sleep 1\ndone\n")
+    ; __append("log \"$UNIT\" \"is active: vLLM answers on\" ")
+    ; __append(escapeFn( it.service.readiness.url ))
+    ; __append(" \"inside the container\"\n")
     ;  } 
-    ; __append("log \"last journal lines of\" \"$UNIT\":\nin_ct journalctl -u \"$UNIT\" -n 50 --no-pager >&2 || true\ndie \"$UNIT\" \"is not active\"\n")
   return __output;
 
 };
@@ -760,13 +784,32 @@ function encode_char(c) {
     ; __append( it.prelude )
     ; __append("\nneed_tools pct\nreadonly VENV=")
     ; __append(escapeFn( it.i.venv ))
-    ; __append("\nreadonly PIP=\"$VENV\"/bin/pip\nreadonly PY=\"$VENV\"/bin/python\n\n# The virtual environment.\nif in_ct test -x \"$PY\"; then\n	log \"venv exists:\" \"$VENV\"\nelse\n	log \"creating venv\" \"$VENV\"\n	in_ct ")
+    ; __append("\nreadonly PIP=\"$VENV\"/bin/pip\nreadonly PY=\"$VENV\"/bin/python\n\n# installed NAME...: \"NAME=VERSION\" for each distribution the venv has, from its metadata (no\n# import, so a broken package cannot hide its version).\ninstalled() {\n	in_ct \"$PY\" -c 'import importlib.metadata as md, sys\nfor name in sys.argv[1:]:\n    try:\n        print(\"%s=%s\" % (name, md.version(name)))\n    except md.PackageNotFoundError:\n        pass' \"$@\"\n}\n\n# Debian packages the install and the service use inside the container: python3-venv (the venv),\n# git (the FlashInfer source), g++ (FlashInfer compiles its kernels at vLLM's start with CXX or\n# c++: FlashInfer v0.3.1 flashinfer/jit/cpp_ext.py:173) and curl (the unit's readiness check).\n# base_setup installs them; only what is missing is installed here.\nmissing=()\nfor pkg in python3-venv git g++ curl; do\n	# shellcheck disable=SC2016 # ${Status} is dpkg-query's format field, not a shell variable\n	in_ct dpkg-query -W -f='${Status}' \"$pkg\" 2>/dev/null | grep -q 'install ok installed' || missing+=(\"$pkg\")\ndone\nif [ ${#missing[@]} -gt 0 ]; then\n	log \"installing\" \"${missing[@]}\"\n	in_ct apt-get update\n	in_ct env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \"${missing[@]}\"\nfi\n\n# The virtual environment.\nif in_ct test -x \"$PY\"; then\n	log \"venv exists:\" \"$VENV\"\nelse\n	log \"creating venv\" \"$VENV\"\n	in_ct ")
     ; __append(escapeFn( it.i.python ))
-    ; __append(" -m venv \"$VENV\"\nfi\nin_ct \"$PIP\" install --upgrade pip\n\n# PyTorch from the configured index (the plan: the cu128 nightly, for Blackwell).\nin_ct \"$PIP\" install ")
+    ; __append(" -m venv \"$VENV\"\nfi\nlog \"in the venv before:\" \"$(installed torch torchvision torchaudio flashinfer-python vllm | tr '\\n' ' ')\"\n\n# Every pip step below names exact versions or lower bounds, so a re-run whose versions are in\n# place downloads nothing (\"Requirement already satisfied\"); pip itself is left as the venv has it.\n# Build prerequisites first: FlashInfer is built without build isolation, and then pip installs\n# none of its build requirements (setuptools >= 77 for its license field, packaging).\nin_ct \"$PIP\" install")
+    ;  for (const r of it.i.buildRequirements) { 
+    ; __append(" ")
+    ; __append(escapeFn( r ))
+    ;  } 
+    ; __append("\n\n")
+    ;  if (it.i.torchChannel === 'pinned') { 
+    ; __append("# PyTorch: exactly the versions vllm==")
+    ; __append(escapeFn( it.i.vllmVersion ))
+    ; __append(" requires (its requirements/cuda.txt), from the\n# CUDA ")
+    ; __append(escapeFn( it.i.torchCuda ))
+    ; __append(" index; the vLLM install below finds them satisfied and keeps them.\n")
+    ;  } else { 
+    ; __append("# PyTorch, the plan's order: the newest nightly first. vllm==")
+    ; __append(escapeFn( it.i.vllmVersion ))
+    ; __append(" requires torch==")
+    ; __append(escapeFn( it.i.torchPinned ))
+    ; __append(", so\n# its install below replaces the nightly with that (warning PHX032). A re-run finds the replaced\n# torch satisfying the unversioned request and downloads nothing.\n")
+    ;  } 
+    ; __append("in_ct \"$PIP\" install ")
     ;  if (it.i.torchPre) { 
     ; __append("--pre ")
     ;  } 
-    ;  for (const p of it.i.torchPackages) { 
+    ;  for (const p of it.i.torchRequirements) { 
     ; __append(escapeFn( p ))
     ; __append(" ")
     ;  } 
@@ -774,31 +817,48 @@ function encode_char(c) {
     ; __append(escapeFn( it.i.torchIndexUrl ))
     ; __append("\n")
     ;  if (it.i.flashinfer) { 
-    ; __append("\n# FlashInfer at a pinned tag, built from source for this container's GPUs (a long build), so a\n# re-run skips it when the venv's flashinfer already reports the tag's version. Otherwise: clone\n# when absent, fetch tags, check out the tag, build, then check the version it reports.\nreadonly FI_SRC=")
+    ; __append("\n# FlashInfer installs in JIT mode: its kernels are compiled at vLLM's first start, for the GPUs\n# the service sees (FlashInfer v0.3.1 flashinfer/compilation_context.py:33-51), with nvcc.\n# FLASHINFER_CUDA_ARCH_LIST would only narrow those GPUs (and is required for ahead-of-time\n# builds, aot.py:642-643); TORCH_CUDA_ARCH_LIST only names FlashInfer's kernel cache folder\n# (flashinfer/jit/env.py:36-55). So neither is set.\nreadonly NVCC=")
+    ; __append(escapeFn( it.i.nvcc ))
+    ; __append("\nnvcc_version=$(in_ct \"$NVCC\" --version 2>/dev/null | sed -n 's/.*release \\([0-9][0-9.]*\\),.*/\\1/p' || true)\n[ -n \"$nvcc_version\" ] || die \"$NVCC does not run: FlashInfer compiles its kernels just in time at vLLM's first start and needs it; the nvidia feature installs the CUDA toolkit\"\nlog \"nvcc\" \"$nvcc_version\" \"for FlashInfer's kernels:\" \"$NVCC\"\n\n# FlashInfer at a pinned tag, from source; skipped when the venv has that version. Otherwise:\n# clone when absent, fetch tags, check out the tag and the submodules its wheel packages, build\n# without isolation (so it uses the torch above), then check the version it reports.\nreadonly FI_SRC=")
     ; __append(escapeFn( it.i.flashinferSrc ))
     ; __append("\nreadonly FI_TAG=")
     ; __append(escapeFn( it.i.flashinferTag ))
-    ; __append("\nfi_version=$(in_ct \"$PY\" -c 'import flashinfer; print(flashinfer.__version__)' 2>/dev/null || true)\nif [ \"$fi_version\" = ")
+    ; __append("\nif [ \"$(installed flashinfer-python)\" = ")
+    ; __append(escapeFn( 'flashinfer-python=' + it.i.flashinferVersion ))
+    ; __append(" ]; then\n	log \"flashinfer\" ")
     ; __append(escapeFn( it.i.flashinferVersion ))
-    ; __append(" ]; then\n	log \"flashinfer\" \"$fi_version\" \"already installed; not rebuilding\"\nelse\n	if in_ct test -d \"$FI_SRC\"/.git; then\n		log \"FlashInfer source exists:\" \"$FI_SRC\"\n	else\n		in_ct git clone ")
+    ; __append(" \"already installed; not rebuilding\"\nelse\n	if in_ct test -d \"$FI_SRC\"/.git; then\n		log \"FlashInfer source exists:\" \"$FI_SRC\"\n	else\n		in_ct git clone ")
     ; __append(escapeFn( it.i.flashinferRepo ))
-    ; __append(" \"$FI_SRC\"\n	fi\n	in_ct git -C \"$FI_SRC\" fetch --tags origin\n	in_ct git -C \"$FI_SRC\" checkout --force \"refs/tags/$FI_TAG\"\n	in_ct git -C \"$FI_SRC\" submodule update --init --recursive\n	in_ct env TORCH_CUDA_ARCH_LIST=")
-    ; __append(escapeFn( it.i.torchCudaArchList ))
-    ; __append(" \"$PIP\" install --no-build-isolation \"$FI_SRC\"\n	fi_version=$(in_ct \"$PY\" -c 'import flashinfer; print(flashinfer.__version__)') || die \"flashinfer does not import after the build\"\n	[ \"$fi_version\" = ")
+    ; __append(" \"$FI_SRC\"\n	fi\n	in_ct git -C \"$FI_SRC\" fetch --tags origin\n	in_ct git -C \"$FI_SRC\" checkout --force \"refs/tags/$FI_TAG\"\n	in_ct git -C \"$FI_SRC\" submodule update --init")
+    ;  for (const m of it.i.flashinferSubmodules) { 
+    ; __append(" ")
+    ; __append(escapeFn( m ))
+    ;  } 
+    ; __append("\n	in_ct \"$PIP\" install --no-build-isolation \"$FI_SRC\"\n	fi_version=$(in_ct \"$PY\" -c 'import flashinfer; print(flashinfer.__version__)') || die \"flashinfer does not import after the build\"\n	[ \"$fi_version\" = ")
     ; __append(escapeFn( it.i.flashinferVersion ))
     ; __append(" ] || die \"flashinfer reports version\" \"$fi_version\" \"but tag\" \"$FI_TAG\" \"was checked out\"\n	log \"flashinfer\" \"$fi_version\"\nfi\n")
     ;  } 
     ; __append("\n# vLLM from its pip wheel, pinned.\nin_ct \"$PIP\" install ")
     ; __append(escapeFn( 'vllm==' + it.i.vllmVersion ))
-    ; __append("\n\n# Final checks: the pinned vLLM imports, and PyTorch was built for the expected CUDA.\nvllm_version=$(in_ct \"$PY\" -c 'import vllm; print(vllm.__version__)') || die \"vllm does not import\"\n[ \"$vllm_version\" = ")
+    ; __append("\n\n# Final checks: the pinned vLLM imports, and PyTorch is the version it requires, built for the\n# expected CUDA.\nvllm_version=$(in_ct \"$PY\" -c 'import vllm; print(vllm.__version__)') || die \"vllm does not import\"\n[ \"$vllm_version\" = ")
     ; __append(escapeFn( it.i.vllmVersion ))
     ; __append(" ] || die \"vllm reports\" \"$vllm_version\" \"instead of\" ")
     ; __append(escapeFn( it.i.vllmVersion ))
-    ; __append("\ntorch_cuda=$(in_ct \"$PY\" -c 'import torch; print(torch.version.cuda)') || die \"torch does not import\"\n[ \"$torch_cuda\" = ")
+    ; __append("\nread -r torch_version torch_cuda < <(in_ct \"$PY\" -c 'import torch; print(torch.__version__, torch.version.cuda)') || die \"torch does not import\"\n")
+    ;  if (it.i.torchPinned) { 
+    ; __append("[ \"${torch_version%%+*}\" = ")
+    ; __append(escapeFn( it.i.torchPinned ))
+    ; __append(" ] || die \"torch is\" \"$torch_version\" \"but\" ")
+    ; __append(escapeFn( 'vllm==' + it.i.vllmVersion ))
+    ; __append(" \"requires\" ")
+    ; __append(escapeFn( it.i.torchPinned ))
+    ; __append("\n")
+    ;  } 
+    ; __append("[ \"$torch_cuda\" = ")
     ; __append(escapeFn( it.i.torchCuda ))
     ; __append(" ] || die \"torch.version.cuda is\" \"$torch_cuda\" \"instead of\" ")
     ; __append(escapeFn( it.i.torchCuda ))
-    ; __append("\nlog \"vllm\" \"$vllm_version\" \"with torch CUDA\" \"$torch_cuda\" \"installed in\" \"$VENV\"\n")
+    ; __append("\nlog \"vllm\" \"$vllm_version\" \"with torch\" \"$torch_version\" \"(CUDA $torch_cuda) installed in\" \"$VENV\"\n")
   return __output;
 
 };
@@ -902,10 +962,6 @@ function encode_char(c) {
     ; __append(escapeFn( it.v.service.unitDir + '/' + it.v.service.unitName ))
     ; __append("\nreadonly PY=")
     ; __append(escapeFn( it.v.install.venv + '/bin/python' ))
-    ; __append("\nreadonly IP=")
-    ; __append(escapeFn( it.ip ))
-    ; __append("\nreadonly PORT=")
-    ; __append(escapeFn( String(it.v.port) ))
     ; __append("\nreadonly SERVED_MODEL=")
     ; __append(escapeFn( it.v.servedModelName ))
     ; __append("\n")
@@ -917,12 +973,39 @@ function encode_char(c) {
     ;  if (it.v.secrets.apiKey) { 
     ; __append("# The server requires its API key on /v1 (VLLM_API_KEY in its secrets file): read inside the\n# container at run time (below) and given to curl as a header on stdin (-H @-), so it is never\n# written here nor on a command line.\napi_key=\"\"\nauth_header() {\n	printf 'Authorization: Bearer %s\\n' \"$api_key\"\n}\n")
     ;  } 
+    ;  if (it.v.api.probeFrom === 'host') { 
+    ; __append("# vLLM's API from the host, at the CTID's address.\nreadonly API=")
+    ; __append(escapeFn( it.v.api.probe ))
+    ; __append("\napi_curl() {\n	curl \"$@\"\n}\n")
+    ;  } else { 
+    ; __append("# vLLM's API from inside the container (it listens on loopback, or the CTID has no static\n# address the host could use): curl through pct exec.\nreadonly API=")
+    ; __append(escapeFn( it.v.api.probe ))
+    ; __append("\napi_curl() {\n	in_ct curl \"$@\"\n}\n")
+    ;  } 
     ;  if (it.checks.some((c) => c.kind !== 'health_command')) { 
     ; __append("readonly SCRIPTS_DIR=")
     ; __append(escapeFn( it.scriptsDir ))
     ; __append("\n")
     ;  } 
-    ; __append("# vLLM's own log lines (substring match: worker processes prefix their lines), from the catalog.\nreadonly LINE_SAMPLER_ON=")
+    ; __append("# vLLM's own log lines (substring match: worker processes prefix their lines), from the catalog.\nreadonly LINE_V1=")
+    ; __append(escapeFn( it.v.engineLines.v1 ))
+    ; __append("\nreadonly LINE_V0=")
+    ; __append(escapeFn( it.v.engineLines.v0 ))
+    ; __append("\nreadonly LINE_FALLBACK=")
+    ; __append(escapeFn( it.v.engineLines.fallback ))
+    ; __append("\n")
+    ;  if (it.v.engineLines.backend) { 
+    ; __append("readonly BACKEND=")
+    ; __append(escapeFn( it.v.engineLines.backendName ))
+    ; __append("\nreadonly LINE_BACKEND=")
+    ; __append(escapeFn( it.v.engineLines.backend ))
+    ; __append("\n")
+    ;  } else { 
+    ; __append("readonly LINE_BACKEND_COMMON=")
+    ; __append(escapeFn( it.v.engineLines.backendCommon ))
+    ; __append("\n")
+    ;  } 
+    ; __append("readonly LINE_SAMPLER_ON=")
     ; __append(escapeFn( it.v.logLines.sampler_flashinfer ))
     ; __append("\nreadonly LINE_SAMPLER_OFF=")
     ; __append(escapeFn( it.v.logLines.sampler_disabled ))
@@ -937,7 +1020,11 @@ function encode_char(c) {
     ; __append(escapeFn( it.v.logLines.quantization_fp8_loaded ))
     ; __append("\n")
     ;  } 
-    ; __append("\njson=0\ntimeout=30\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--json) json=1 ;;\n	--timeout)\n		[ $# -ge 2 ] || {\n			printf -- '--timeout needs seconds\\n' >&2\n			exit 2\n		}\n		timeout=$2\n		shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\ncase \"$timeout\" in '' | *[!0-9]*)\n	printf -- '--timeout takes whole seconds\\n' >&2\n	exit 2\n	;;\nesac\nneed_tools pct curl python3\n")
+    ; __append("\njson=0\ntimeout=30\nwait=0\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--json) json=1 ;;\n	--timeout | --wait)\n		[ $# -ge 2 ] || {\n			printf -- '%s needs seconds\\n' \"$1\" >&2\n			exit 2\n		}\n		if [ \"$1\" = --timeout ]; then timeout=$2; else wait=$2; fi\n		shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\ncase \"$timeout$wait\" in '' | *[!0-9]*)\n	printf -- '--timeout and --wait take whole seconds\\n' >&2\n	exit 2\n	;;\nesac\nneed_tools pct")
+    ;  if (it.v.api.probeFrom === 'host') { 
+    ; __append(" curl")
+    ;  } 
+    ; __append(" python3\n")
     ;  if (it.v.secrets.apiKey) { 
     ; __append("api_key=$(in_ct sed -n 's/^VLLM_API_KEY=//p' \"$SECRETS_DST\" 2>/dev/null || true)\n")
     ;  } 
@@ -949,50 +1036,68 @@ function encode_char(c) {
     ;  if (it.v.install.flashinfer) { 
     ; __append("expect_equal \"flashinfer version\" ")
     ; __append(escapeFn( it.v.install.flashinferVersion ))
-    ; __append(" \"$(pyversion flashinfer flashinfer.__version__)\"\n")
+    ; __append(" \"$(pyversion flashinfer flashinfer.__version__)\"\n# FlashInfer compiles its kernels just in time, at vLLM's start, with CUDA_HOME/bin/nvcc\n# (FlashInfer v0.3.1 flashinfer/jit/cpp_ext.py:37-49, 173-175); PyTorch's wheels bring no nvcc.\nnvcc_release=$(in_ct timeout \"$timeout\" ")
+    ; __append(escapeFn( it.v.install.nvcc ))
+    ; __append(" --version 2>/dev/null | sed -n 's/.*release \\([0-9][0-9.]*\\),.*/\\1/p' || true)\nif [ -n \"$nvcc_release\" ]; then\n	record \"nvcc for FlashInfer\" PASS ")
+    ; __append(escapeFn( it.v.install.nvcc ))
+    ; __append("\" (CUDA $nvcc_release)\"\nelse\n	record \"nvcc for FlashInfer\" FAIL ")
+    ; __append(escapeFn( it.v.install.nvcc + ' does not run: FlashInfer compiles its kernels just in time at vLLM\'s first start and needs it (the nvidia feature installs the CUDA toolkit)' ))
+    ; __append("\nfi\n")
     ;  } 
-    ; __append("\n# 2. The unit: active, enabled, and the bytes we generated.\nstate=$(in_ct systemctl is-active \"$UNIT\" 2>/dev/null || true)\nexpect_equal \"service active\" active \"$state\"\nenabled=$(in_ct systemctl is-enabled \"$UNIT\" 2>/dev/null || true)\nexpect_equal \"service enabled\" enabled \"$enabled\"\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\nexpect_equal \"unit file bytes\" \"$(sha256sum \"$UNIT_SRC\" | cut -d' ' -f1)\" \"$(in_ct sh -c 'sha256sum \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | cut -d' ' -f1)\"\n")
+    ; __append("\n# 2. The unit: active (its readiness check passed: vLLM answers on /health), enabled, and the\n# bytes we generated. A unit still starting is waited for up to --wait seconds.\nstate=$(in_ct systemctl is-active \"$UNIT\" 2>/dev/null || true)\nif [ \"$state\" = activating ] && [ \"$wait\" -gt 0 ]; then\n	deadline=$((SECONDS + wait))\n	while [ \"$state\" = activating ] && [ \"$SECONDS\" -lt \"$deadline\" ]; do\n		sleep 2\n		state=$(in_ct systemctl is-active \"$UNIT\" 2>/dev/null || true)\n	done\nfi\nif [ \"$state\" = activating ]; then\n	record \"service active\" FAIL \"activating: vLLM has not answered on /health yet (still loading the model?)\"\nelse\n	expect_equal \"service active\" active \"$state\"\nfi\nenabled=$(in_ct systemctl is-enabled \"$UNIT\" 2>/dev/null || true)\nexpect_equal \"service enabled\" enabled \"$enabled\"\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\nexpect_equal \"unit file bytes\" \"$(sha256sum \"$UNIT_SRC\" | cut -d' ' -f1)\" \"$(in_ct sh -c 'sha256sum \"$1\" 2>/dev/null || true' sh \"$UNIT_DST\" | cut -d' ' -f1)\"\n")
     ;  if (it.v.secrets.names.length) { 
     ; __append("# The secrets file the unit reads: root's alone, with exactly the declared names (values not shown).\n# shellcheck disable=SC2016 # \"$1\" is expanded by the inner sh, on purpose\nexpect_equal \"secrets file\" ")
     ; __append(escapeFn( '600:0:0 ' + it.v.secrets.names.join(',') ))
     ; __append(" \"$(in_ct sh -c 'if [ -f \"$1\" ]; then printf \"%s %s\\n\" \"$(stat -c %a:%u:%g \"$1\")\" \"$(sed -n \"s/=.*//p\" \"$1\" | LC_ALL=C sort | paste -sd, -)\"; fi' sh \"$SECRETS_DST\" 2>/dev/null || true)\"\n")
     ;  } 
-    ; __append("\n# 3. The journal since the service's last start.\ninvocation=$(in_ct systemctl show -p InvocationID --value \"$UNIT\" 2>/dev/null || true)\njournal=\"\"\nif [ -n \"$invocation\" ]; then\n	journal=$(in_ct journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID=\"$invocation\" 2>/dev/null || true)\nfi\nhas_line() {\n	case \"$journal\" in *\"$1\"*) return 0 ;; *) return 1 ;; esac\n}\n# What systemd actually gives the service (the unit plus any drop-in), not what we hope.\nsampler=$({ in_ct systemctl show -p Environment --value \"$UNIT\" 2>/dev/null || true; } | tr ' ' '\\n' | sed -n 's/^VLLM_USE_FLASHINFER_SAMPLER=//p' | tail -n 1)\nif [ \"$sampler\" = 0 ]; then\n	if has_line \"$LINE_SAMPLER_OFF\"; then record \"sampler log line\" PASS \"sampler off and vLLM says: $LINE_SAMPLER_OFF\"; else record \"sampler log line\" FAIL \"sampler off but the journal lacks: $LINE_SAMPLER_OFF\"; fi\nelse\n	if has_line \"$LINE_SAMPLER_ON\"; then record \"sampler log line\" PASS \"$LINE_SAMPLER_ON\"; else record \"sampler log line\" FAIL \"sampler on but the journal lacks: $LINE_SAMPLER_ON\"; fi\nfi\n")
+    ; __append("\n# 3. The journal since the service's last start.\ninvocation=$(in_ct systemctl show -p InvocationID --value \"$UNIT\" 2>/dev/null || true)\njournal=\"\"\nif [ -n \"$invocation\" ]; then\n	journal=$(in_ct journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID=\"$invocation\" 2>/dev/null || true)\nfi\nhas_line() {\n	case \"$journal\" in *\"$1\"*) return 0 ;; *) return 1 ;; esac\n}\n# first_line TEXT: the message of the first journal line containing TEXT (vLLM's prefix up to\n# \"[file.py:N] \" dropped), or nothing.\nfirst_line() {\n	local line\n	line=$(grep -F -m 1 -- \"$1\" <<<\"$journal\" || true)\n	printf '%s' \"${line#*] }\"\n}\n# The engine: V1, not V0. When the V1 engine cannot serve a setting vLLM logs a warning (\"...\n# Falling back to V0.\", vllm/engine/arg_utils.py _raise_or_fallback) and starts the V0 engine.\nfallback=$(first_line \"$LINE_FALLBACK\")\nif [ -n \"$fallback\" ]; then\n	record \"V1 engine\" FAIL \"vLLM fell back to the V0 engine: $fallback\"\nelif has_line \"$LINE_V0\"; then\n	record \"V1 engine\" FAIL \"vLLM runs the V0 engine: $(first_line \"$LINE_V0\" | cut -c1-120)\"\nelif has_line \"$LINE_V1\"; then\n	record \"V1 engine\" PASS \"$LINE_V1\"\nelse\n	record \"V1 engine\" FAIL \"the journal lacks: $LINE_V1\"\nfi\n")
+    ;  if (it.v.engineLines.backend) { 
+    ; __append("# The attention backend the unit asks for (VLLM_ATTENTION_BACKEND, vllm/platforms/cuda.py).\nif has_line \"$LINE_BACKEND\"; then\n	record \"attention backend\" PASS \"$LINE_BACKEND\"\nelse\n	record \"attention backend\" FAIL \"VLLM_ATTENTION_BACKEND=$BACKEND but the journal lacks: $LINE_BACKEND\"\nfi\n")
+    ;  } else { 
+    ; __append("# The attention backend vLLM chose by compute capability (no VLLM_ATTENTION_BACKEND selects one).\nbackend=$(grep -F -- \"$LINE_BACKEND_COMMON\" <<<\"$journal\" | grep -F -m 1 'Using ' || true)\nif [ -n \"$backend\" ]; then\n	record \"attention backend\" PASS \"${backend#*] }\"\nelse\n	record \"attention backend\" FAIL \"the journal has no attention backend line of the V1 engine\"\nfi\n")
+    ;  } 
+    ; __append("# What systemd actually gives the service (the unit plus any drop-in), not what we hope.\nsampler=$({ in_ct systemctl show -p Environment --value \"$UNIT\" 2>/dev/null || true; } | tr ' ' '\\n' | sed -n 's/^VLLM_USE_FLASHINFER_SAMPLER=//p' | tail -n 1)\nif [ \"$sampler\" = 0 ]; then\n	if has_line \"$LINE_SAMPLER_OFF\"; then record \"sampler log line\" PASS \"sampler off and vLLM says: $LINE_SAMPLER_OFF\"; else record \"sampler log line\" FAIL \"sampler off but the journal lacks: $LINE_SAMPLER_OFF\"; fi\nelse\n	if has_line \"$LINE_SAMPLER_ON\"; then record \"sampler log line\" PASS \"$LINE_SAMPLER_ON\"; else record \"sampler log line\" FAIL \"sampler on but the journal lacks: $LINE_SAMPLER_ON\"; fi\nfi\n")
     ;  if (it.v.kvCacheFp8) { 
     ; __append("if has_line \"$LINE_KV_FP8\"; then record \"fp8 KV cache\" PASS \"$LINE_KV_FP8\"; else record \"fp8 KV cache\" FAIL \"the journal lacks: $LINE_KV_FP8\"; fi\n")
     ;  } 
     ;  if (it.v.quantizationFp8) { 
     ; __append("if has_line \"$LINE_QUANT_FP8\"; then record \"fp8 quantization\" PASS \"$LINE_QUANT_FP8\"; else record \"fp8 quantization\" FAIL \"the journal lacks: $LINE_QUANT_FP8\"; fi\n")
     ;  } 
-    ; __append("\n# 4. The API answers from the host, at the CTID's address.\nif ! models=$(")
+    ; __append("\n# 4. The API answers")
+    ;  if (it.v.api.probeFrom === 'host') { 
+    ; __append(" from the host, at the CTID's address")
+    ;  } else { 
+    ; __append(", asked inside the container")
+    ;  } 
+    ; __append(".\nif ! models=$(")
     ;  if (it.v.secrets.apiKey) { 
     ; __append("auth_header | ")
     ;  } 
-    ; __append("curl -fsS --max-time \"$timeout\" ")
+    ; __append("api_curl -fsS --max-time \"$timeout\" ")
     ;  if (it.v.secrets.apiKey) { 
     ; __append("-H @- ")
     ;  } 
-    ; __append("\"http://$IP:$PORT/v1/models\" 2>&1); then\n	record \"GET /v1/models\" FAIL \"no answer from http://$IP:$PORT/v1/models: ${models:0:200}\"\nelif python3 -c 'import json, sys; ids = [m.get(\"id\") for m in json.loads(sys.argv[1]).get(\"data\", [])]; sys.exit(0 if sys.argv[2] in ids else 1)' \"$models\" \"$SERVED_MODEL\" 2>/dev/null; then\n	record \"GET /v1/models\" PASS \"lists $SERVED_MODEL\"\nelse\n	record \"GET /v1/models\" FAIL \"does not list $SERVED_MODEL: ${models:0:200}\"\nfi\n\n")
+    ; __append("\"$API/v1/models\" 2>&1); then\n	record \"GET /v1/models\" FAIL \"no answer from $API/v1/models: ${models:0:200}\"\nelif python3 -c 'import json, sys; ids = [m.get(\"id\") for m in json.loads(sys.argv[1]).get(\"data\", [])]; sys.exit(0 if sys.argv[2] in ids else 1)' \"$models\" \"$SERVED_MODEL\" 2>/dev/null; then\n	record \"GET /v1/models\" PASS \"lists $SERVED_MODEL\"\nelse\n	record \"GET /v1/models\" FAIL \"does not list $SERVED_MODEL: ${models:0:200}\"\nfi\n\n")
     ;  if (it.v.embedding) { 
     ; __append("# 5. One small embedding (this is an embedding model).\nbody=$(python3 -c 'import json, sys; print(json.dumps({\"model\": sys.argv[1], \"input\": \"Phoenix verification\"}))' \"$SERVED_MODEL\")\nanswer=$(")
     ;  if (it.v.secrets.apiKey) { 
     ; __append("auth_header | ")
     ;  } 
-    ; __append("curl -fsS --max-time \"$timeout\" ")
+    ; __append("api_curl -fsS --max-time \"$timeout\" ")
     ;  if (it.v.secrets.apiKey) { 
     ; __append("-H @- ")
     ;  } 
-    ; __append("-H 'Content-Type: application/json' -d \"$body\" \"http://$IP:$PORT/v1/embeddings\" 2>&1) || true\ndetail=$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); v = d[\"data\"][0][\"embedding\"]; u = d[\"usage\"][\"prompt_tokens\"]; assert len(v) > 0 and u > 0; print(\"%d dimensions, %d prompt tokens\" % (len(v), u))' \"$answer\" 2>/dev/null) || detail=\"\"\nif [ -n \"$detail\" ]; then record \"embedding\" PASS \"$detail\"; else record \"embedding\" FAIL \"no embedding with usage: ${answer:0:200}\"; fi\n")
+    ; __append("-H 'Content-Type: application/json' -d \"$body\" \"$API/v1/embeddings\" 2>&1) || true\ndetail=$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); v = d[\"data\"][0][\"embedding\"]; u = d[\"usage\"][\"prompt_tokens\"]; assert len(v) > 0 and u > 0; print(\"%d dimensions, %d prompt tokens\" % (len(v), u))' \"$answer\" 2>/dev/null) || detail=\"\"\nif [ -n \"$detail\" ]; then record \"embedding\" PASS \"$detail\"; else record \"embedding\" FAIL \"no embedding with usage: ${answer:0:200}\"; fi\n")
     ;  } else { 
     ; __append("# 5. One small completion returns text and token usage.\nbody=$(python3 -c 'import json, sys; print(json.dumps({\"model\": sys.argv[1], \"prompt\": \"The capital of France is\", \"max_tokens\": 8, \"temperature\": 0}))' \"$SERVED_MODEL\")\nanswer=$(")
     ;  if (it.v.secrets.apiKey) { 
     ; __append("auth_header | ")
     ;  } 
-    ; __append("curl -fsS --max-time \"$timeout\" ")
+    ; __append("api_curl -fsS --max-time \"$timeout\" ")
     ;  if (it.v.secrets.apiKey) { 
     ; __append("-H @- ")
     ;  } 
-    ; __append("-H 'Content-Type: application/json' -d \"$body\" \"http://$IP:$PORT/v1/completions\" 2>&1) || true\ndetail=$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); t = d[\"choices\"][0][\"text\"]; u = d[\"usage\"][\"completion_tokens\"]; assert t.strip() and u > 0; print(\"%d completion tokens: %r\" % (u, t[:60]))' \"$answer\" 2>/dev/null) || detail=\"\"\nif [ -n \"$detail\" ]; then record \"completion\" PASS \"$detail\"; else record \"completion\" FAIL \"no text with token usage: ${answer:0:200}\"; fi\n")
+    ; __append("-H 'Content-Type: application/json' -d \"$body\" \"$API/v1/completions\" 2>&1) || true\ndetail=$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); t = d[\"choices\"][0][\"text\"]; u = d[\"usage\"][\"completion_tokens\"]; assert t.strip() and u > 0; print(\"%d completion tokens: %r\" % (u, t[:60]))' \"$answer\" 2>/dev/null) || detail=\"\"\nif [ -n \"$detail\" ]; then record \"completion\" PASS \"$detail\"; else record \"completion\" FAIL \"no text with token usage: ${answer:0:200}\"; fi\n")
     ;  } 
     ;  if (it.checks.length) { 
     ; __append("\n# 6. The checks the config declares, from the existing scripts folder.\nrun_declared() { # NAME COMMAND...\n	local name=$1\n	shift\n	local out\n	if out=$(timeout \"$timeout\" \"$@\" 2>&1); then record \"$name\" PASS \"${out:0:200}\"; else record \"$name\" FAIL \"exit $?: ${out:0:200}\"; fi\n}\n")
@@ -1070,9 +1175,15 @@ function encode_char(c) {
     ;  } 
     ; __append("ExecStart=")
     ; __append( it.enc.exec(it.argv) )
+    ; __append("\n# Readiness: the unit stays \"activating\" until vLLM answers on ")
+    ; __append(escapeFn( it.readiness.url ))
+    ; __append(" (vLLM\n# listens only once the model is loaded), so \"active\" means serving. The check fails the start\n# when vLLM exits first or after ")
+    ; __append(escapeFn( String(it.readiness.seconds) ))
+    ; __append(" s, just before TimeoutStartSec= (which bounds it).\n# ($$ and %% are how a unit file writes $ and %.)\nExecStartPost=")
+    ; __append( it.enc.exec(it.readiness.argv) )
     ; __append("\nRestart=on-failure\nRestartSec=")
     ; __append(escapeFn( String(it.restartSec) ))
-    ; __append("\n# Model download and loading can take long; give up only after this.\nTimeoutStartSec=")
+    ; __append("\n# Model download and loading included: the start fails (and Restart= tries again) after this.\nTimeoutStartSec=")
     ; __append(escapeFn( String(it.startTimeoutSec) ))
     ; __append("\nTimeoutStopSec=60\n\n[Install]\nWantedBy=multi-user.target\n")
   return __output;

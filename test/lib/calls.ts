@@ -11,24 +11,17 @@ import * as path from 'path';
 import * as assert from 'uvu/assert';
 import type { Call } from './fake-host';
 
-type Kind = 'active' | 'health' | 'failed' | 'restarts' | 'other';
+type Kind = 'state' | 'other';
 
-/** What a call is in deploy.sh's bounded wait loop. */
+/** What a call is in deploy.sh's wait loop (it reads the unit's state once per pass). */
 function kind(c: Call): Kind {
   const j = c.join(' ');
-  if (/^pct exec \d+ -- systemctl is-active --quiet /.test(j)) return 'active';
-  if (/^pct exec \d+ -- systemctl is-failed --quiet /.test(j)) return 'failed';
-  if (/^pct exec \d+ -- systemctl show -p NRestarts --value /.test(j)) return 'restarts';
-  if (c[0] === 'curl' && /\/health$/.test(c[c.length - 1] ?? '')) return 'health';
+  if (/^pct exec \d+ -- systemctl show -p ActiveState -p SubState -p InvocationID /.test(j)) return 'state';
   return 'other';
 }
 
 /** Iterations of deploy.sh's wait loop that did not end it: how many there are depends on timing. */
-const FAILED_POLLS: Kind[][] = [
-  ['active', 'health', 'failed', 'restarts'],
-  ['active', 'failed', 'restarts'],
-  ['active', 'failed'],
-];
+const FAILED_POLLS: Kind[][] = [['state']];
 
 /**
  * Calls in a stable form: `dir` (where the scripts ran from) becomes `$OUT`, a systemd invocation
@@ -50,7 +43,7 @@ export function normalizeCalls(calls: Call[], dir: string): Call[] {
   const kinds = out.map(kind);
   const keep: Call[] = [];
   for (let i = 0; i < out.length;) {
-    const failed = FAILED_POLLS.find((p) => p.every((k, n) => kinds[i + n] === k) && kinds[i + p.length] === 'active');
+    const failed = FAILED_POLLS.find((p) => p.every((k, n) => kinds[i + n] === k) && kinds[i + p.length] === 'state');
     if (failed) {
       i += failed.length;
       continue;

@@ -6,7 +6,7 @@
  * `pct exec`/`pct push` into the container), test/harness/net/curl (the host's curl: the
  * container has a private network, so the call is carried out by curl inside the container, see
  * that file), and inside the container the stand-ins of test/harness/standins/ct-standin.py for
- * the venv's python and pip, git, apt-get, dpkg, dpkg-query, wget and nvidia-smi.
+ * the venv's python, pip and vllm, git, apt-get, dpkg, dpkg-query, wget, nvidia-smi and nvcc.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -30,13 +30,23 @@ export interface ScriptRun {
   ctCalls: Call[];
 }
 
-/** Puts the stand-ins into the container (the venv's python and pip, and tools in /usr/local/bin). */
+const STANDIN = '/usr/local/lib/phx-standin/ct-standin.py';
+
+/** Puts the stand-ins into the container (the venv's python, pip and vllm, and tools in /usr/local/bin). */
 export function installStandins(ct: Container): void {
-  const self = '/usr/local/lib/phx-standin/ct-standin.py';
-  ct.writeFile(self, fs.readFileSync(path.join(HARNESS(), 'standins', 'ct-standin.py')), 0o755);
-  const links: string[] = ['/opt/vllm/bin/python', '/opt/vllm/bin/pip'];
+  ct.writeFile(STANDIN, fs.readFileSync(path.join(HARNESS(), 'standins', 'ct-standin.py')), 0o755);
+  const links: string[] = ['/opt/vllm/bin/python', '/opt/vllm/bin/pip', '/opt/vllm/bin/vllm'];
   for (const t of ['git', 'apt-get', 'dpkg', 'dpkg-query', 'wget', 'nvidia-smi']) links.push(`/usr/local/bin/${t}`);
-  ct.exec(['sh', '-c', 'mkdir -p /opt/vllm/bin && for l; do ln -sf "$0" "$l"; done', self, ...links], { check: true });
+  ct.exec(['sh', '-c', 'mkdir -p /opt/vllm/bin && for l; do ln -sf "$0" "$l"; done', STANDIN, ...links], { check: true });
+}
+
+/** What the example's features leave in the container: the venv's distributions and the CUDA toolkit's nvcc. */
+export const INSTALLED_VENV: Record<string, string> = { pip: '24.0', vllm: '0.10.2', torch: '2.8.0+cu128', 'flashinfer-python': '0.3.1' };
+
+/** Sets the venv's distributions (the pip stand-in's dists.json) and puts nvcc of CUDA 12.8 in place. */
+export function setInstalled(ct: Container, dists: Record<string, string> = INSTALLED_VENV): void {
+  ct.writeFile('/var/lib/phx-standin/dists.json', JSON.stringify(dists));
+  ct.exec(['sh', '-c', 'mkdir -p /usr/local/cuda-12.8/bin && ln -sf "$0" /usr/local/cuda-12.8/bin/nvcc', STANDIN], { check: true });
 }
 
 export class FakeHost {

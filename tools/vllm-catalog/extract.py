@@ -1767,6 +1767,12 @@ def log_lines(src):
                         "message": msg}
         if "also" in hit:
             sources[key]["also"] = hit["also"]
+    # The engine a server really runs (verify.sh): the V0 config line, and the V0 fallback.
+    hit = find_log(src, "vllm/engine/llm_engine.py", "Initializing a V0 LLM engine")
+    lines["engine_config_v0"] = "Initializing a V0 LLM engine"
+    sources["engine_config_v0"] = {"where": hit["where"], "call": hit["call"],
+                                   "level": hit["level"], "message": hit["message"]}
+    lines["v0_fallback"], sources["v0_fallback"] = v0_fallback_line(src)
     # `--quantization fp8`: vLLM 0.10.2 has no fp8-specific INFO line for dense models
     # (fp8.py logs only for MoE layers / DeepGemm / CUTLASS choices). What every engine
     # prints is the config line, whose VllmConfig.__str__ contains `quantization=fp8`.
@@ -1784,6 +1790,80 @@ def log_lines(src):
                  "is printed as well"),
     }
     return lines, sources
+
+
+def v0_fallback_line(src):
+    """The warning vLLM logs when the V1 engine cannot serve a configuration and it falls back
+    to V0: `_raise_or_fallback` builds it as "{feature} is not supported by the V1 Engine. " +
+    "Falling back to V0. " and logs it with logger.warning(msg); `_warn_or_fallback` logs
+    "%s is experimental on VLLM_USE_V1=1. Falling back to V0 Engine." (INFO). The catalog value
+    is the text both contain."""
+    rel = "vllm/engine/arg_utils.py"
+    m = src.module_by_path(rel)
+    needle = "Falling back to V0"
+    fn = find_function(m, "_raise_or_fallback")
+    pieces = [n for n in ast.walk(fn) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+              and needle in n.value]
+    calls = [n for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and n.func.attr in LOG_METHODS]
+    if len(pieces) != 1 or len(calls) != 1:
+        raise ExtractError("%s: _raise_or_fallback: expected one %r piece and one log call"
+                           % (rel, needle))
+    other = find_log(src, rel, needle)
+    return needle, {
+        "where": "%s:%d" % (rel, pieces[0].lineno),
+        "call": "%s:%d" % (rel, calls[0].lineno),
+        "level": calls[0].func.attr,
+        "message": "{feature_name} is not supported by the V1 Engine. " + pieces[0].value,
+        "also": [other["where"]],
+        "also_message": other["message"],
+    }
+
+
+def attention_backend_lines(src):
+    """What CudaPlatform.get_attn_backend_cls logs on the V1 engine for each backend that
+    VLLM_ATTENTION_BACKEND selects by name: the `if selected_backend == _Backend.NAME:` chain
+    under `if use_v1:` (vllm/platforms/cuda.py). Names not in the chain fall through to the
+    default choice, which logs one of the other lines (by compute capability)."""
+    rel = "vllm/platforms/cuda.py"
+    m = src.module_by_path(rel)
+    out, where = {}, {}
+    for node in ast.walk(m.tree):
+        if not isinstance(node, ast.If):
+            continue
+        t = node.test
+        if not (isinstance(t, ast.Compare) and isinstance(t.left, ast.Name)
+                and t.left.id == "selected_backend" and len(t.ops) == 1
+                and isinstance(t.ops[0], ast.Eq) and isinstance(t.comparators[0], ast.Attribute)
+                and isinstance(t.comparators[0].value, ast.Name)
+                and t.comparators[0].value.id == "_Backend"):
+            continue
+        first = node.body[0]
+        if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Call)
+                and isinstance(first.value.func, ast.Attribute)
+                and first.value.func.attr in LOG_METHODS and first.value.args
+                and isinstance(first.value.args[0], ast.Constant)):
+            continue
+        msg = first.value.args[0].value
+        if "on V1 engine" not in msg:
+            continue
+        name = t.comparators[0].attr
+        out[name] = msg
+        where[name] = "%s:%d" % (rel, first.value.args[0].lineno)
+    if "FLASHINFER" not in out:
+        raise ExtractError("%s: no V1 log line for _Backend.FLASHINFER" % rel)
+    default = {}
+    for key, needle in [("blackwell_flashinfer", "Using FlashInfer backend with HND KV cache layout"),
+                        ("flash_attn", "Using Flash Attention backend on"),
+                        ("flex_attention", "Using FlexAttention backend on V1 engine."),
+                        ("triton_sinks", "Using Triton backend on V1 engine.")]:
+        hit = find_log(src, rel, needle)
+        default[key] = {"message": hit["message"], "where": [hit["where"]] + hit.get("also", [])}
+    return {"by_name": out, "where": where, "default_choice": default,
+            "common": " on V1 engine",
+            "note": ("CudaPlatform.get_attn_backend_cls: the line logged for a VLLM_ATTENTION_BACKEND "
+                     "that selects a V1 backend by name; any other value (or none) takes the default "
+                     "choice by compute capability (default_choice), whose lines all contain 'common'")}
 
 
 # ----------------------------------------------------------------------------------
@@ -1820,6 +1900,7 @@ def extract(root, commit, allow_drift):
 
     quant = quantization_methods(src, ev)
     lines, line_sources = log_lines(src)
+    backend_lines = attention_backend_lines(src)
     requirements = pinned_requirements(src)
 
     files = sorted(src.used)
@@ -1847,6 +1928,7 @@ def extract(root, commit, allow_drift):
         "attention_backends": [b["name"] for b in backends],
         "log_lines": lines,
         "log_line_sources": line_sources,
+        "attention_backend_log_lines": backend_lines,
         "requirements": requirements,
     }
     return catalog

@@ -4,11 +4,14 @@
 #
 # verify.sh: checks that CTID 921 serves llama-3.2-3b-fp8 as configured (the plan's section 6).
 #
-#   Versions in the venv; the unit active, enabled and byte-identical to out/; vLLM's own log lines
-#   for the sampler, the FP8 KV cache and FP8 weights; /v1/models; one small request; the checks
-#   the config declares. Each check prints PASS or FAIL with the reason.
+#   Versions in the venv and the nvcc FlashInfer compiles its kernels with; the unit active
+#   (vLLM answers on /health), enabled and byte-identical to out/; vLLM's own log lines: the V1
+#   engine (not a fallback to V0), the attention backend, the sampler, the FP8 KV cache and FP8
+#   weights; /v1/models; one small request; the checks the config declares. Each check prints
+#   PASS or FAIL with the reason. --timeout bounds each request; --wait waits that long for a
+#   unit that is still starting.
 #
-# Usage: verify.sh [--json] [--timeout SECONDS]
+# Usage: verify.sh [--json] [--timeout SECONDS] [--wait SECONDS]
 #
 # Exit codes:
 #   0  every check passed
@@ -45,10 +48,18 @@ readonly UNIT=vllm_model_server.service
 readonly UNIT_SRC="$HERE"/vllm_model_server.service
 readonly UNIT_DST=/etc/systemd/system/vllm_model_server.service
 readonly PY=/opt/vllm/bin/python
-readonly IP=10.0.0.221
-readonly PORT=8000
 readonly SERVED_MODEL=llama-3.2-3b-fp8
+# vLLM's API from the host, at the CTID's address.
+readonly API=http://10.0.0.221:8000
+api_curl() {
+	curl "$@"
+}
 # vLLM's own log lines (substring match: worker processes prefix their lines), from the catalog.
+readonly LINE_V1='Initializing a V1 LLM engine'
+readonly LINE_V0='Initializing a V0 LLM engine'
+readonly LINE_FALLBACK='Falling back to V0'
+readonly BACKEND=FLASHINFER
+readonly LINE_BACKEND='Using FlashInfer backend on V1 engine.'
 readonly LINE_SAMPLER_ON='Using FlashInfer for top-p & top-k sampling.'
 readonly LINE_SAMPLER_OFF='FlashInfer is available, but it is not enabled.'
 readonly LINE_KV_FP8='Using fp8 data type to store kv cache.'
@@ -56,15 +67,16 @@ readonly LINE_QUANT_FP8=quantization=fp8
 
 json=0
 timeout=30
+wait=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--json) json=1 ;;
-	--timeout)
+	--timeout | --wait)
 		[ $# -ge 2 ] || {
-			printf -- '--timeout needs seconds\n' >&2
+			printf -- '%s needs seconds\n' "$1" >&2
 			exit 2
 		}
-		timeout=$2
+		if [ "$1" = --timeout ]; then timeout=$2; else wait=$2; fi
 		shift
 		;;
 	-h | --help)
@@ -78,8 +90,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-case "$timeout" in '' | *[!0-9]*)
-	printf -- '--timeout takes whole seconds\n' >&2
+case "$timeout$wait" in '' | *[!0-9]*)
+	printf -- '--timeout and --wait take whole seconds\n' >&2
 	exit 2
 	;;
 esac
@@ -107,10 +119,30 @@ pyversion() { # MODULE EXPRESSION
 expect_equal "vllm version" 0.10.2 "$(pyversion vllm vllm.__version__)"
 expect_equal "torch CUDA" 12.8 "$(pyversion torch torch.version.cuda)"
 expect_equal "flashinfer version" 0.3.1 "$(pyversion flashinfer flashinfer.__version__)"
+# FlashInfer compiles its kernels just in time, at vLLM's start, with CUDA_HOME/bin/nvcc
+# (FlashInfer v0.3.1 flashinfer/jit/cpp_ext.py:37-49, 173-175); PyTorch's wheels bring no nvcc.
+nvcc_release=$(in_ct timeout "$timeout" /usr/local/cuda-12.8/bin/nvcc --version 2>/dev/null | sed -n 's/.*release \([0-9][0-9.]*\),.*/\1/p' || true)
+if [ -n "$nvcc_release" ]; then
+	record "nvcc for FlashInfer" PASS /usr/local/cuda-12.8/bin/nvcc" (CUDA $nvcc_release)"
+else
+	record "nvcc for FlashInfer" FAIL '/usr/local/cuda-12.8/bin/nvcc does not run: FlashInfer compiles its kernels just in time at vLLM'"'"'s first start and needs it (the nvidia feature installs the CUDA toolkit)'
+fi
 
-# 2. The unit: active, enabled, and the bytes we generated.
+# 2. The unit: active (its readiness check passed: vLLM answers on /health), enabled, and the
+# bytes we generated. A unit still starting is waited for up to --wait seconds.
 state=$(in_ct systemctl is-active "$UNIT" 2>/dev/null || true)
-expect_equal "service active" active "$state"
+if [ "$state" = activating ] && [ "$wait" -gt 0 ]; then
+	deadline=$((SECONDS + wait))
+	while [ "$state" = activating ] && [ "$SECONDS" -lt "$deadline" ]; do
+		sleep 2
+		state=$(in_ct systemctl is-active "$UNIT" 2>/dev/null || true)
+	done
+fi
+if [ "$state" = activating ]; then
+	record "service active" FAIL "activating: vLLM has not answered on /health yet (still loading the model?)"
+else
+	expect_equal "service active" active "$state"
+fi
 enabled=$(in_ct systemctl is-enabled "$UNIT" 2>/dev/null || true)
 expect_equal "service enabled" enabled "$enabled"
 # shellcheck disable=SC2016 # "$1" is expanded by the inner sh, on purpose
@@ -125,6 +157,31 @@ fi
 has_line() {
 	case "$journal" in *"$1"*) return 0 ;; *) return 1 ;; esac
 }
+# first_line TEXT: the message of the first journal line containing TEXT (vLLM's prefix up to
+# "[file.py:N] " dropped), or nothing.
+first_line() {
+	local line
+	line=$(grep -F -m 1 -- "$1" <<<"$journal" || true)
+	printf '%s' "${line#*] }"
+}
+# The engine: V1, not V0. When the V1 engine cannot serve a setting vLLM logs a warning ("...
+# Falling back to V0.", vllm/engine/arg_utils.py _raise_or_fallback) and starts the V0 engine.
+fallback=$(first_line "$LINE_FALLBACK")
+if [ -n "$fallback" ]; then
+	record "V1 engine" FAIL "vLLM fell back to the V0 engine: $fallback"
+elif has_line "$LINE_V0"; then
+	record "V1 engine" FAIL "vLLM runs the V0 engine: $(first_line "$LINE_V0" | cut -c1-120)"
+elif has_line "$LINE_V1"; then
+	record "V1 engine" PASS "$LINE_V1"
+else
+	record "V1 engine" FAIL "the journal lacks: $LINE_V1"
+fi
+# The attention backend the unit asks for (VLLM_ATTENTION_BACKEND, vllm/platforms/cuda.py).
+if has_line "$LINE_BACKEND"; then
+	record "attention backend" PASS "$LINE_BACKEND"
+else
+	record "attention backend" FAIL "VLLM_ATTENTION_BACKEND=$BACKEND but the journal lacks: $LINE_BACKEND"
+fi
 # What systemd actually gives the service (the unit plus any drop-in), not what we hope.
 sampler=$({ in_ct systemctl show -p Environment --value "$UNIT" 2>/dev/null || true; } | tr ' ' '\n' | sed -n 's/^VLLM_USE_FLASHINFER_SAMPLER=//p' | tail -n 1)
 if [ "$sampler" = 0 ]; then
@@ -136,8 +193,8 @@ if has_line "$LINE_KV_FP8"; then record "fp8 KV cache" PASS "$LINE_KV_FP8"; else
 if has_line "$LINE_QUANT_FP8"; then record "fp8 quantization" PASS "$LINE_QUANT_FP8"; else record "fp8 quantization" FAIL "the journal lacks: $LINE_QUANT_FP8"; fi
 
 # 4. The API answers from the host, at the CTID's address.
-if ! models=$(curl -fsS --max-time "$timeout" "http://$IP:$PORT/v1/models" 2>&1); then
-	record "GET /v1/models" FAIL "no answer from http://$IP:$PORT/v1/models: ${models:0:200}"
+if ! models=$(api_curl -fsS --max-time "$timeout" "$API/v1/models" 2>&1); then
+	record "GET /v1/models" FAIL "no answer from $API/v1/models: ${models:0:200}"
 elif python3 -c 'import json, sys; ids = [m.get("id") for m in json.loads(sys.argv[1]).get("data", [])]; sys.exit(0 if sys.argv[2] in ids else 1)' "$models" "$SERVED_MODEL" 2>/dev/null; then
 	record "GET /v1/models" PASS "lists $SERVED_MODEL"
 else
@@ -146,7 +203,7 @@ fi
 
 # 5. One small completion returns text and token usage.
 body=$(python3 -c 'import json, sys; print(json.dumps({"model": sys.argv[1], "prompt": "The capital of France is", "max_tokens": 8, "temperature": 0}))' "$SERVED_MODEL")
-answer=$(curl -fsS --max-time "$timeout" -H 'Content-Type: application/json' -d "$body" "http://$IP:$PORT/v1/completions" 2>&1) || true
+answer=$(api_curl -fsS --max-time "$timeout" -H 'Content-Type: application/json' -d "$body" "$API/v1/completions" 2>&1) || true
 detail=$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); t = d["choices"][0]["text"]; u = d["usage"]["completion_tokens"]; assert t.strip() and u > 0; print("%d completion tokens: %r" % (u, t[:60]))' "$answer" 2>/dev/null) || detail=""
 if [ -n "$detail" ]; then record "completion" PASS "$detail"; else record "completion" FAIL "no text with token usage: ${answer:0:200}"; fi
 

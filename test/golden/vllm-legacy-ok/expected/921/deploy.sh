@@ -4,16 +4,18 @@
 #
 # deploy.sh: installs and starts vllm_model_server.service in CTID 921 (the plan's phase 3).
 #
-#   Pushes the generated unit (mode 0644), reloads systemd, enables and starts it, and waits
-#   (at most the unit's start timeout) until vLLM answers on its port; a unit whose bytes are
-#   already in the container is not restarted.
+#   Pushes the generated unit (mode 0644), reloads systemd, enables and starts it, and waits (by
+#   the clock, at most the unit's start timeout) until it is active: its readiness check
+#   (ExecStartPost=) makes that mean vLLM answers on /health. A unit whose bytes are already in
+#   the container is not restarted. Then asks /health from the host, at the CTID's address.
 #   --dry-run changes nothing and shows the diff against the unit in the container.
 #   --sampler-off installs the sampler-off drop-in (the plan's fallback); --sampler-on removes it.
+#   --restart restarts even when nothing changed; --timeout SECONDS overrides the wait.
 #
-# Usage: deploy.sh [--dry-run] [--sampler-off | --sampler-on] [--check-secrets]
+# Usage: deploy.sh [--dry-run] [--sampler-off | --sampler-on] [--restart] [--timeout SECONDS] [--check-secrets]
 #
 # Exit codes:
-#   0  the service is active (--dry-run: nothing changed; --check-secrets: every secret is on the host)
+#   0  the service is active and vLLM answers (--dry-run: nothing changed; --check-secrets: every secret is on the host)
 #   1  a step failed, a secret is missing on the host, or the service did not become active (journal shown)
 #   2  usage error
 # shellcheck disable=SC2016 # single-quoted config values are data, never expanded
@@ -49,29 +51,44 @@ readonly UNIT_DST=/etc/systemd/system/vllm_model_server.service
 readonly DROPIN_SRC="$HERE"/vllm_model_server.service.d/50-sampler-off.conf
 readonly DROPIN_DIR=/etc/systemd/system/vllm_model_server.service.d
 readonly DROPIN_DST="$DROPIN_DIR"/50-sampler-off.conf
-readonly WAIT_SECONDS=1800
 readonly SECRETS_DST=/etc/vllm/secrets.env
-readonly HEALTH_URL=http://10.0.0.221:8000/health
+# Where the host reaches vLLM's API (the unit's own readiness check asks inside the container).
+readonly API=http://10.0.0.221:8000
 
 dry_run=0
 sampler=keep
+restart=0
 check_secrets=0
-for arg in "$@"; do
-	case "$arg" in
+# Seconds to wait for the start: the unit's TimeoutStartSec= (its readiness check gives up just
+# before) plus a margin for systemd's own steps.
+wait_seconds=1830
+while [ $# -gt 0 ]; do
+	case "$1" in
 	--dry-run) dry_run=1 ;;
 	--sampler-off) sampler=off ;;
 	--sampler-on) sampler=on ;;
+	--restart) restart=1 ;;
 	--check-secrets) check_secrets=1 ;;
+	--timeout)
+		wait_seconds=${2:-}
+		[ $# -ge 2 ] && shift
+		;;
 	-h | --help)
 		print_help
 		exit 0
 		;;
 	*)
-		printf 'unknown argument: %s\n' "$arg" >&2
+		printf 'unknown argument: %s\n' "$1" >&2
 		exit 2
 		;;
 	esac
+	shift
 done
+case "$wait_seconds" in '' | *[!0-9]* | 0)
+	printf -- '--timeout takes a positive number of seconds\n' >&2
+	exit 2
+	;;
+esac
 
 need_tools pct curl
 [ "$check_secrets" = 0 ] || exit 0
@@ -102,6 +119,7 @@ if [ "$dry_run" = 1 ]; then
 		log "unit in the container is up to date; would not restart"
 	fi
 	[ "$dropin_change" = 1 ] && log "would turn the FlashInfer sampler" "$sampler" "and restart"
+	[ "$restart" = 1 ] && log "would restart" "$UNIT"
 	[ "$secrets_stale" = 1 ] && log "would remove" "$SECRETS_DST" "(no secrets declared)"
 	exit 0
 fi
@@ -127,33 +145,71 @@ if [ "$dropin_change" = 1 ]; then
 fi
 in_ct systemctl daemon-reload
 in_ct systemctl enable "$UNIT" >/dev/null 2>&1 || in_ct systemctl enable "$UNIT"
-if [ "$changed" = 1 ] || [ "$dropin_change" = 1 ] || [ "$secrets_change" = 1 ]; then
+# unit_state: ActiveState, SubState and InvocationID of the unit, as "STATE SUBSTATE ID".
+unit_state() {
+	local props
+	props=$(in_ct systemctl show -p ActiveState -p SubState -p InvocationID "$UNIT") || return 1
+	printf '%s %s %s\n' "$(sed -n 's/^ActiveState=//p' <<<"$props")" "$(sed -n 's/^SubState=//p' <<<"$props")" "$(sed -n 's/^InvocationID=//p' <<<"$props")"
+}
+read -r state_before _ id_before < <(unit_state)
+# The start to wait for: a new one (new InvocationID) after a restart or when the unit was not
+# running; the running one when it is active or still starting.
+if [ "$changed" = 1 ] || [ "$dropin_change" = 1 ] || [ "$secrets_change" = 1 ] || [ "$restart" = 1 ]; then
 	log "restarting" "$UNIT"
-	in_ct systemctl restart "$UNIT"
+	in_ct systemctl restart --no-block "$UNIT"
+	want_new=1
 else
 	log "unit unchanged; not restarting"
-	in_ct systemctl start "$UNIT"
+	in_ct systemctl start --no-block "$UNIT"
+	want_new=1
+	case "$state_before" in active | activating | reloading) want_new=0 ;; esac
 fi
 
-# Wait (bounded) until vLLM answers on its port: with Type=simple the unit is "active" as soon as
-# the process runs, long before the model is downloaded and loaded (and verify.sh needs both the
-# API and vLLM's start-up lines). Stop early when the unit failed or vLLM exited and systemd
-# restarted it; then show the journal.
-restarts=$(in_ct systemctl show -p NRestarts --value "$UNIT")
-for _ in $(seq 1 "$WAIT_SECONDS"); do
-	if in_ct systemctl is-active --quiet "$UNIT" && curl -fsS --max-time 5 -o /dev/null "$HEALTH_URL" 2>/dev/null; then
-		log "$UNIT" "is active and vLLM answers on" "$HEALTH_URL"
-		exit 0
+# Wait by the clock until the unit is active: its readiness check (ExecStartPost=) makes
+# "active" mean that vLLM answers on /health; "activating" is still loading the model. Stop at
+# the first sign of failure: failed, a failed start systemd will retry (auto-restart), or a
+# second new invocation (systemd already restarted it).
+deadline=$((SECONDS + wait_seconds))
+ours=""
+next_note=$((SECONDS + 60))
+ready=0
+while :; do
+	read -r state sub id < <(unit_state) || die "cannot read the state of" "$UNIT"
+	if [ "$want_new" = 0 ] || [ "$id" != "$id_before" ]; then
+		[ -n "$ours" ] || ours=$id
+		if [ "$id" != "$ours" ]; then
+			log "vLLM failed to start and systemd started it again"
+			break
+		fi
+		if [ "$state" = active ]; then
+			ready=1
+			break
+		fi
+		if [ "$state" = failed ] || [ "$sub" = auto-restart ]; then
+			log "$UNIT" "failed to start ($state/$sub)"
+			break
+		fi
 	fi
-	if in_ct systemctl is-failed --quiet "$UNIT"; then
+	if [ "$SECONDS" -ge "$deadline" ]; then
+		log "$UNIT" "is still not ready after" "$wait_seconds" "seconds ($state/$sub)"
 		break
 	fi
-	if [ "$(in_ct systemctl show -p NRestarts --value "$UNIT")" != "$restarts" ]; then
-		log "vLLM exited while starting and systemd restarted it"
-		break
+	if [ "$SECONDS" -ge "$next_note" ]; then
+		log "waiting for" "$UNIT" "($state/$sub): vLLM is loading the model," "$((deadline - SECONDS))" "seconds left"
+		next_note=$((SECONDS + 60))
 	fi
-	sleep 1
+	sleep 2
 done
-log "last journal lines of" "$UNIT":
-in_ct journalctl -u "$UNIT" -n 50 --no-pager >&2 || true
-die "$UNIT" "is not active"
+if [ "$ready" = 0 ]; then
+	log "last journal lines of" "$UNIT":
+	in_ct journalctl -u "$UNIT" -n 50 --no-pager >&2 || true
+	die "$UNIT" "is not active"
+fi
+# vLLM answers inside the container; now from the host, at the CTID's address (for up to 20 s:
+# the network may need a moment).
+deadline=$((SECONDS + 20))
+until curl -fsS --max-time 5 -o /dev/null "$API"/health; do
+	[ "$SECONDS" -lt "$deadline" ] || die "vLLM answers inside the container but not at" "$API" "from the host (address, firewall?)"
+	sleep 2
+done
+log "$UNIT" "is active and vLLM answers on" "$API"

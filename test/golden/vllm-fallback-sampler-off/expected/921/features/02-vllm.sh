@@ -4,8 +4,10 @@
 #
 # features/02-vllm.sh: feature vllm for CTID 921. Runs on the host; safe to run again.
 #
-#   installs the plan's stack in a venv inside the container (phase 2): PyTorch from the
-#   configured index, FlashInfer at a pinned tag, vLLM from pip; then checks the versions.
+#   installs the plan's stack in a venv inside the container (phase 2): build prerequisites,
+#   PyTorch (the versions the pinned vLLM requires, or the nightly), FlashInfer at a pinned tag
+#   (JIT mode: needs nvcc), vLLM from pip; then checks the versions. Every step names exact
+#   versions, so a re-run whose versions are in place downloads and builds nothing.
 #
 # Exit codes:
 #   0  done (or nothing to do)
@@ -38,6 +40,32 @@ readonly VENV=/opt/vllm
 readonly PIP="$VENV"/bin/pip
 readonly PY="$VENV"/bin/python
 
+# installed NAME...: "NAME=VERSION" for each distribution the venv has, from its metadata (no
+# import, so a broken package cannot hide its version).
+installed() {
+	in_ct "$PY" -c 'import importlib.metadata as md, sys
+for name in sys.argv[1:]:
+    try:
+        print("%s=%s" % (name, md.version(name)))
+    except md.PackageNotFoundError:
+        pass' "$@"
+}
+
+# Debian packages the install and the service use inside the container: python3-venv (the venv),
+# git (the FlashInfer source), g++ (FlashInfer compiles its kernels at vLLM's start with CXX or
+# c++: FlashInfer v0.3.1 flashinfer/jit/cpp_ext.py:173) and curl (the unit's readiness check).
+# base_setup installs them; only what is missing is installed here.
+missing=()
+for pkg in python3-venv git g++ curl; do
+	# shellcheck disable=SC2016 # ${Status} is dpkg-query's format field, not a shell variable
+	in_ct dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing" "${missing[@]}"
+	in_ct apt-get update
+	in_ct env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
 # The virtual environment.
 if in_ct test -x "$PY"; then
 	log "venv exists:" "$VENV"
@@ -45,19 +73,35 @@ else
 	log "creating venv" "$VENV"
 	in_ct /usr/bin/python3 -m venv "$VENV"
 fi
-in_ct "$PIP" install --upgrade pip
+log "in the venv before:" "$(installed torch torchvision torchaudio flashinfer-python vllm | tr '\n' ' ')"
 
-# PyTorch from the configured index (the plan: the cu128 nightly, for Blackwell).
-in_ct "$PIP" install --pre torch torchvision torchaudio --index-url https://download.pytorch.org/whl/nightly/cu128
+# Every pip step below names exact versions or lower bounds, so a re-run whose versions are in
+# place downloads nothing ("Requirement already satisfied"); pip itself is left as the venv has it.
+# Build prerequisites first: FlashInfer is built without build isolation, and then pip installs
+# none of its build requirements (setuptools >= 77 for its license field, packaging).
+in_ct "$PIP" install 'setuptools>=77.0.3,<80' 'packaging>=24.2' ninja wheel
 
-# FlashInfer at a pinned tag, built from source for this container's GPUs (a long build), so a
-# re-run skips it when the venv's flashinfer already reports the tag's version. Otherwise: clone
-# when absent, fetch tags, check out the tag, build, then check the version it reports.
+# PyTorch: exactly the versions vllm==0.10.2 requires (its requirements/cuda.txt), from the
+# CUDA 12.8 index; the vLLM install below finds them satisfied and keeps them.
+in_ct "$PIP" install torch==2.8.0 torchvision==0.23.0 torchaudio==2.8.0 --index-url https://download.pytorch.org/whl/cu128
+
+# FlashInfer installs in JIT mode: its kernels are compiled at vLLM's first start, for the GPUs
+# the service sees (FlashInfer v0.3.1 flashinfer/compilation_context.py:33-51), with nvcc.
+# FLASHINFER_CUDA_ARCH_LIST would only narrow those GPUs (and is required for ahead-of-time
+# builds, aot.py:642-643); TORCH_CUDA_ARCH_LIST only names FlashInfer's kernel cache folder
+# (flashinfer/jit/env.py:36-55). So neither is set.
+readonly NVCC=/usr/local/cuda-12.8/bin/nvcc
+nvcc_version=$(in_ct "$NVCC" --version 2>/dev/null | sed -n 's/.*release \([0-9][0-9.]*\),.*/\1/p' || true)
+[ -n "$nvcc_version" ] || die "$NVCC does not run: FlashInfer compiles its kernels just in time at vLLM's first start and needs it; the nvidia feature installs the CUDA toolkit"
+log "nvcc" "$nvcc_version" "for FlashInfer's kernels:" "$NVCC"
+
+# FlashInfer at a pinned tag, from source; skipped when the venv has that version. Otherwise:
+# clone when absent, fetch tags, check out the tag and the submodules its wheel packages, build
+# without isolation (so it uses the torch above), then check the version it reports.
 readonly FI_SRC=/opt/flashinfer
 readonly FI_TAG=v0.3.0
-fi_version=$(in_ct "$PY" -c 'import flashinfer; print(flashinfer.__version__)' 2>/dev/null || true)
-if [ "$fi_version" = 0.3.0 ]; then
-	log "flashinfer" "$fi_version" "already installed; not rebuilding"
+if [ "$(installed flashinfer-python)" = flashinfer-python=0.3.0 ]; then
+	log "flashinfer" 0.3.0 "already installed; not rebuilding"
 else
 	if in_ct test -d "$FI_SRC"/.git; then
 		log "FlashInfer source exists:" "$FI_SRC"
@@ -66,8 +110,8 @@ else
 	fi
 	in_ct git -C "$FI_SRC" fetch --tags origin
 	in_ct git -C "$FI_SRC" checkout --force "refs/tags/$FI_TAG"
-	in_ct git -C "$FI_SRC" submodule update --init --recursive
-	in_ct env TORCH_CUDA_ARCH_LIST=12.0 "$PIP" install --no-build-isolation "$FI_SRC"
+	in_ct git -C "$FI_SRC" submodule update --init 3rdparty/cutlass 3rdparty/spdlog
+	in_ct "$PIP" install --no-build-isolation "$FI_SRC"
 	fi_version=$(in_ct "$PY" -c 'import flashinfer; print(flashinfer.__version__)') || die "flashinfer does not import after the build"
 	[ "$fi_version" = 0.3.0 ] || die "flashinfer reports version" "$fi_version" "but tag" "$FI_TAG" "was checked out"
 	log "flashinfer" "$fi_version"
@@ -76,9 +120,11 @@ fi
 # vLLM from its pip wheel, pinned.
 in_ct "$PIP" install vllm==0.10.2
 
-# Final checks: the pinned vLLM imports, and PyTorch was built for the expected CUDA.
+# Final checks: the pinned vLLM imports, and PyTorch is the version it requires, built for the
+# expected CUDA.
 vllm_version=$(in_ct "$PY" -c 'import vllm; print(vllm.__version__)') || die "vllm does not import"
 [ "$vllm_version" = 0.10.2 ] || die "vllm reports" "$vllm_version" "instead of" 0.10.2
-torch_cuda=$(in_ct "$PY" -c 'import torch; print(torch.version.cuda)') || die "torch does not import"
+read -r torch_version torch_cuda < <(in_ct "$PY" -c 'import torch; print(torch.__version__, torch.version.cuda)') || die "torch does not import"
+[ "${torch_version%%+*}" = 2.8.0 ] || die "torch is" "$torch_version" "but" vllm==0.10.2 "requires" 2.8.0
 [ "$torch_cuda" = 12.8 ] || die "torch.version.cuda is" "$torch_cuda" "instead of" 12.8
-log "vllm" "$vllm_version" "with torch CUDA" "$torch_cuda" "installed in" "$VENV"
+log "vllm" "$vllm_version" "with torch" "$torch_version" "(CUDA $torch_cuda) installed in" "$VENV"
