@@ -2,7 +2,7 @@
  * Architecture rules that keep the compiler honest:
  *  - the compile path is one bundled file (tools/bundle.ts) and loads nothing else: no package,
  *    no build-time package inside it; subcommands and the diff library load only when used;
- *  - the allowed imports of ../shared/DESIGN.md: no cycle, encode/ imports nothing of the
+ *  - the allowed imports of DESIGN.md (the steering repository's layout): no cycle, encode/ imports nothing of the
  *    project, only compiler/compile.ts reaches emit/, check/ and plan/ stay apart, emitters never
  *    import I/O modules or stages (read with ts-morph);
  *  - templates print config values only through the encoders.

@@ -1,7 +1,7 @@
 /**
  * Installing phoenix-compile as its users do, from a scratch folder, offline:
  *  - a fresh clone of this repository (the working tree committed into a scratch git repository
- *    and cloned into an empty folder, with no ../shared beside it) runs the README's first
+ *    and cloned into an empty folder, with no steering folder beside it) runs the README's first
  *    command, `npm ci && npm run compile`;
  *  - `npm pack` there (its prepack builds dist/ from clean) makes a tarball with the built
  *    JavaScript and the runtime dependencies bundled, and no test, tool or devDependency;
@@ -81,7 +81,7 @@ function devDependencyRepo(name: string, spec: string, config = EXAMPLE): string
 const ORIGIN = path.join(S, 'origin');
 const CLONE = path.join(S, 'clone');
 
-test('a fresh clone (no ../shared beside it): `npm ci && npm run compile` works and leaves the clone clean', () => {
+test('a fresh clone (nothing beside it): `npm ci && npm run compile` works and leaves the clone clean', () => {
   // The working tree as it would be committed: tracked files and new ones git does not ignore.
   const files = run('git', ['ls-files', '-co', '--exclude-standard', '-z'], ROOT)
     .stdout.split('\0')
