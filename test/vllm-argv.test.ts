@@ -21,6 +21,7 @@ import { innerType } from '../compiler/vllm/argv';
 import { toTag } from '../compiler/vllm/py';
 import { caseArgs, caseInput, listCases } from './golden/cases';
 import { repoRoot } from './lib/paths';
+import { LEGACY_KEYS } from '../compiler/vllm/settings';
 
 const ROOT = repoRoot();
 const REAL = path.join(ROOT, 'fixtures', 'real');
@@ -93,16 +94,7 @@ function expectedFromJson(dest: string, value: unknown): unknown {
   return flag.nargs === '+' ? [scalar] : scalar;
 }
 
-const LEGACY: Record<string, string> = {
-  vllm_model: 'model',
-  vllm_served_model_name: 'served_model_name',
-  vllm_port: 'port',
-  vllm_tensor_parallel_size: 'tensor_parallel_size',
-  vllm_gpu_memory_utilization: 'gpu_memory_utilization',
-  vllm_max_model_len: 'max_model_len',
-  vllm_quantization: 'quantization',
-  vllm_trust_remote_code: 'trust_remote_code',
-};
+const LEGACY: Readonly<Record<string, string>> = LEGACY_KEYS;
 
 const real: { file: string; only?: string[]; vllm: string[] }[] = [
   { file: 'phoenix_lxc_configs.2b02afc.json', vllm: ['801', '802', '910', '911', '912'] },
