@@ -20,7 +20,7 @@ import { checkSecrets, checkTopLevelSecrets } from './check/secrets';
 import { redactTokens } from './vllm/secrets';
 import { planFleet } from './plan/fleet';
 import type { FleetPlan, Notice, SourceInfo } from './plan/model';
-import { canonical } from './util/canonical';
+import { canonicalSha256 } from './util/canonical';
 import { Manifest, MANIFEST, ManifestBuilder, OutputFile, renderManifest, sha256 } from './write/manifest';
 import { EncodeError } from '../encode/text';
 import { emitFleet } from '../emit';
@@ -116,7 +116,7 @@ export function compilePlan(input: CompileInput): CompileFailure | Planned {
   const fleetFiles = !hasErrors(found);
   const planned = fleetFiles ? sel.all : selected;
 
-  const source: SourceInfo = { ...input.source, sha256: sha256(JSON.stringify(canonical(doc))) };
+  const source: SourceInfo = { ...input.source, sha256: canonicalSha256(doc) };
   let plan = planFleet(doc, resolved, planned, source, input.compiler);
   const budget = new Reporter(config);
   checkGpuBudget(budget, plan.gpuBudget);

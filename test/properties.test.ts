@@ -18,6 +18,8 @@ import * as path from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compile, CompileOutput } from '../compiler/compile';
+import { canonical, canonicalSha256 } from '../compiler/util/canonical';
+import { sha256 } from '../compiler/write/manifest';
 import { GOLDEN_DIR } from './golden/cases';
 import { SEED } from './lib/arbitraries';
 import { runCli } from './lib/cli';
@@ -149,6 +151,16 @@ test(`a second compile writes nothing, whatever the key order: ${CLI_RUNS} CLI r
   } finally {
     fs.rmSync(w, { recursive: true, force: true });
   }
+});
+
+test('canonicalSha256 is the sha256 of JSON.stringify(canonical(v)), for any JSON value (and long texts past its 64 KiB chunks)', () => {
+  const json = fc.jsonValue({ maxDepth: 4 });
+  fc.assert(
+    fc.property(json, (v) => canonicalSha256(v) === sha256(JSON.stringify(canonical(v)))),
+    { seed: SEED, numRuns: 2000 },
+  );
+  const big = { b: 'x'.repeat(70000), a: ['é'.repeat(40000), { ['__proto__']: 1, k: [1.5, -0, null, true] }] };
+  assert.is(canonicalSha256(big), sha256(JSON.stringify(canonical(big))));
 });
 
 test.run();
