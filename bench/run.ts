@@ -5,7 +5,8 @@
  *
  *   the example            vs  a bare `node -e ''`
  *   N CTIDs, fresh out     vs  `cp -r` of the very tree that compile writes
- *   --check, up to date    vs  reading every file of that tree (`cat`)
+ *   --check, up to date    vs  reading every file of that tree (`cat`), with the record of an
+ *                              earlier compile here and without one (a fresh clone: it compiles)
  *   peak memory            at 100, 1,000 and 10,000 CTIDs (and a bare node's)
  *   per-CTID cost          at each size
  *
@@ -34,6 +35,10 @@ const NODE = process.execPath;
 const EXAMPLE = path.join(ROOT, 'fixtures', 'phoenix_lxc_configs.json');
 const BASELINE = path.join(ROOT, 'bench', 'baseline-jq.sh');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'phx-bench-'));
+// Compile records (compiler/write/record.ts) of this run live in its temp folder, not ~/.cache;
+// the "no record" runs turn them off, as on a fresh clone.
+process.env.PHOENIX_COMPILE_CACHE_DIR = path.join(TMP, 'records');
+const NO_RECORD = { PHOENIX_COMPILE_CACHE_DIR: 'off' };
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 15));
 const FLEETS = (process.env.BENCH_FLEETS ?? '100,1000,10000')
   .split(',')
@@ -58,7 +63,7 @@ interface Run {
 const TIME_V = fs.existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-v', 'true']).status === 0;
 
 /** One process, timed; with `rss`, under /usr/bin/time -v (when present) for its peak memory. */
-function run(cmd: string, args: string[], opts: { cwd?: string; rss?: boolean; expect?: number } = {}): Run {
+function run(cmd: string, args: string[], opts: { cwd?: string; rss?: boolean; expect?: number; env?: NodeJS.ProcessEnv } = {}): Run {
   const viaTime = opts.rss && TIME_V;
   const t0 = process.hrtime.bigint();
   const r = spawnSync(viaTime ? '/usr/bin/time' : cmd, viaTime ? ['-v', cmd, ...args] : args, {
@@ -66,6 +71,7 @@ function run(cmd: string, args: string[], opts: { cwd?: string; rss?: boolean; e
     encoding: 'utf8',
     stdio: ['ignore', 'ignore', 'pipe'],
     maxBuffer: 256 << 20,
+    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
   });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.error) throw r.error;
@@ -348,7 +354,13 @@ function main(): void {
   const check = pair('example --check, up to date, vs bare node', RUNS, 1, bare, () =>
     run(NODE, [BIN, '--config', EXAMPLE, '--out', upToDate, '--check'], { expect: 0 }),
   );
+  const checkCold = pair('example --check, up to date, no record, vs bare node', RUNS, 1, bare, () =>
+    run(NODE, [BIN, '--config', EXAMPLE, '--out', upToDate, '--check'], { expect: 0, env: NO_RECORD }),
+  );
   const noop = pair('example unchanged re-run vs bare node', RUNS, 1, bare, () => run(NODE, [BIN, '--config', EXAMPLE, '--out', upToDate], { expect: 0 }));
+  const noopCold = pair('example unchanged re-run, no record, vs bare node', RUNS, 1, bare, () =>
+    run(NODE, [BIN, '--config', EXAMPLE, '--out', upToDate], { expect: 0, env: NO_RECORD }),
+  );
   const bareRss = run(NODE, ['-e', ''], { rss: true }).rssKb;
 
   say("## Start-up: the example beside a bare `node -e ''`");
@@ -371,8 +383,10 @@ function main(): void {
           `example, fresh out (${exampleFiles} files written; peak RSS ${example.rssKb ? fmtMb(example.rssKb) : '?'}, bare node ${bareRss ? fmtMb(bareRss) : '?'})`,
           example,
         ),
-        row('example `--check`, up to date', check),
-        row('example, unchanged re-run (writes nothing)', noop),
+        row('example `--check`, up to date (record of an earlier compile here)', check),
+        row('example `--check`, up to date, no record (a fresh clone, CI): compiles', checkCold),
+        row('example, unchanged re-run (writes nothing; record)', noop),
+        row('example, unchanged re-run, no record: compiles', noopCold),
       ],
     ),
   );
@@ -417,6 +431,7 @@ function main(): void {
     outBytes: number;
     compile: Pair;
     check: Pair;
+    checkCold: Pair;
     rssKb?: number;
   }
   const fleets: FleetResult[] = [];
@@ -454,6 +469,13 @@ function main(): void {
       () => run('sh', ['-c', 'find "$1" -type f -print0 | xargs -0 cat > /dev/null', 'sh', ref], { expect: 0 }),
       () => run(NODE, [BIN, '--config', file, '--out', ref, '--check'], { expect: 0 }),
     );
+    const checkCold = pair(
+      `${n} CTIDs, --check up to date, no record, vs cat`,
+      runs,
+      0,
+      () => run('sh', ['-c', 'find "$1" -type f -print0 | xargs -0 cat > /dev/null', 'sh', ref], { expect: 0 }),
+      () => run(NODE, [BIN, '--config', file, '--out', ref, '--check'], { expect: 0, env: NO_RECORD }),
+    );
     rm(ref);
     fleets.push({
       n,
@@ -463,6 +485,7 @@ function main(): void {
       outBytes,
       compile,
       check: checkPair,
+      checkCold,
       ...(compile.rssKb !== undefined ? { rssKb: compile.rssKb } : {}),
     });
   }
@@ -470,8 +493,10 @@ function main(): void {
   say('## Fleets (bench/fleet.ts: templates 900/901 + N vLLM clones), each beside its floor');
   say();
   say('Compile: a fresh output folder each run, beside `cp -r` of the tree it writes. `--check` of the up-to-date');
-  say('tree, beside reading every file of it (`find | xargs cat > /dev/null`). Peak memory: /usr/bin/time -v, the');
-  say('largest of the compile runs.');
+  say('tree, beside reading every file of it (`find | xargs cat > /dev/null`): with the record of an earlier compile');
+  say('of the same input on this machine (compiler/write/record.ts: the files are read and hashed against the');
+  say('manifest that compile wrote), and with none (a fresh clone, CI: the fleet is compiled and compared).');
+  say('Peak memory: /usr/bin/time -v, the largest of the compile runs.');
   say();
   const perCtid = (f: FleetResult) => (f.compile.subject.median - example.subject.median) / f.n;
   // CPU time (user + system, every thread) per CTID: the work itself, less sensitive than wall time
@@ -490,6 +515,8 @@ function main(): void {
         '`--check` median',
         '`cat` median',
         'x `cat`',
+        '`--check`, no record',
+        'x `cat`',
         'peak RSS',
         'per CTID (wall)',
         'per CTID (CPU)',
@@ -505,6 +532,8 @@ function main(): void {
         fmtMs(f.check.subject.median),
         fmtMs(f.check.floor.median),
         `**${f.check.ratio.toFixed(2)}x** (pairs ${f.check.pairRatio.toFixed(2)}x)`,
+        fmtMs(f.checkCold.subject.median),
+        `${f.checkCold.ratio.toFixed(2)}x`,
         f.rssKb !== undefined ? fmtMb(f.rssKb) : '?',
         `${perCtid(f).toFixed(3)} ms`,
         `${cpuPerCtid(f).toFixed(3)} ms`,
@@ -528,7 +557,7 @@ function main(): void {
       unit: 'x',
     });
     targets.push({
-      what: '`--check` of 1,000 CTIDs in at most 1.5x reading the files',
+      what: '`--check` of 1,000 CTIDs in at most 1.5x reading the files (with the record of an earlier compile here)',
       measured: `${fmtMs(f1k.check.subject.median)} vs ${fmtMs(f1k.check.floor.median)}`,
       value: f1k.check.ratio,
       limit: 1.5,

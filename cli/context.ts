@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { decodeConfig } from '../compiler/load';
+import { sha256 } from '../compiler/write/manifest';
 import { fsErrorText } from '../compiler/write/target';
 import { fromDiagnostic, Io, OutputStyle, report, TEXT } from './report';
 
@@ -19,6 +20,20 @@ export type { Io };
 export function compilerInfo(): { name: string; version: string } {
   const pkg = require(path.join(ROOT, 'package.json')) as { name: string; version: string };
   return { name: pkg.name, version: pkg.version };
+}
+
+/**
+ * The sha256 (hex) of the compiler's code when it runs as the bundle (bin/phoenix-compile.js loads
+ * dist/bundle/phoenix-compile.js, which holds the whole compile path with its data files), else
+ * undefined: run unbundled from dist/ (as in-process tests do), no compile record is kept.
+ */
+export function compilerBuild(): string | undefined {
+  if (path.basename(__filename) !== 'phoenix-compile.js') return undefined;
+  try {
+    return sha256(fs.readFileSync(__filename));
+  } catch {
+    return undefined;
+  }
 }
 
 export function toPosix(p: string): string {

@@ -21,9 +21,9 @@ import { redactTokens } from './vllm/secrets';
 import { planFleet } from './plan/fleet';
 import type { FleetPlan, Notice, SourceInfo } from './plan/model';
 import { canonical } from './util/canonical';
-import { buildManifest, Manifest, MANIFEST, OutputFile, renderManifest, sha256 } from './write/manifest';
+import { Manifest, MANIFEST, ManifestBuilder, OutputFile, renderManifest, sha256 } from './write/manifest';
 import { EncodeError } from '../encode/text';
-import { emitAll } from '../emit';
+import { emitFleet } from '../emit';
 
 export interface CompileInput {
   /** The config file's name as shown in messages (as the user gave it). */
@@ -61,18 +61,13 @@ export interface CompileOutput {
   resolved?: Map<string, ResolvedContainer>;
 }
 
-export function compile(input: CompileInput): CompileOutput {
+/**
+ * The pipe up to the plan: everything but emitting. `ok` false: the diagnostics say why (nothing
+ * is to be written). `ok` true: the plan, the diagnostics that count, and what `emitFiles` needs.
+ */
+export function compilePlan(input: CompileInput): CompileFailure | Planned {
   let resolved: Map<string, ResolvedContainer> | undefined;
-  const fail = (diagnostics: Diagnostic[]): CompileOutput => ({
-    ok: false,
-    diagnostics: finish(diagnostics),
-    files: [],
-    manifestText: '',
-    selected: [],
-    fleetFiles: false,
-    blockedBy: [],
-    ...(resolved ? { resolved } : {}),
-  });
+  const fail = (diagnostics: Diagnostic[]): CompileFailure => failure(diagnostics, resolved);
 
   const loaded = loadConfig(input.file, input.text);
   if (!loaded.ok) return fail(loaded.diagnostics);
@@ -129,31 +124,97 @@ export function compile(input: CompileInput): CompileOutput {
   diagnostics = [...diagnostics, ...budget.diagnostics.filter(sel.inScope)];
   // FLEET.md lists the compile's warnings and notes: those of every CTID it describes.
   plan = { ...plan, notices: notices(dedupeDiagnostics(fleetFiles ? found : diagnostics)) };
+  return { ok: true, diagnostics: finish(diagnostics), plan, selected, fleetFiles, blockedBy, resolved };
+}
 
-  let files: OutputFile[];
+/** A compile that stops before emitting: its diagnostics (with at least one error), no files. */
+export interface CompileFailure {
+  ok: false;
+  diagnostics: Diagnostic[];
+  files: [];
+  manifestText: '';
+  selected: [];
+  fleetFiles: false;
+  blockedBy: [];
+  resolved?: Map<string, ResolvedContainer>;
+}
+
+/** A compile planned and ready to emit (compilePlan); see CompileOutput for the fields. */
+export interface Planned {
+  ok: true;
+  diagnostics: Diagnostic[];
+  plan: FleetPlan;
+  selected: string[];
+  fleetFiles: boolean;
+  blockedBy: string[];
+  resolved: Map<string, ResolvedContainer>;
+}
+
+function failure(diagnostics: readonly Diagnostic[], resolved?: Map<string, ResolvedContainer>): CompileFailure {
+  return {
+    ok: false,
+    diagnostics: finish(diagnostics),
+    files: [],
+    manifestText: '',
+    selected: [],
+    fleetFiles: false,
+    blockedBy: [],
+    ...(resolved ? { resolved } : {}),
+  };
+}
+
+/**
+ * Emits a planned compile's files into `sink` one at a time, in path order (emit/index.ts
+ * emitFleet), each with its UTF-8 bytes and their sha256 (hex), and builds the manifest as they
+ * pass: what is held at once is one container's files and the manifest's entries, not the
+ * fleet's files. With --only (`input.only`), the previous manifest's entries of the files this
+ * compile does not produce are carried into the new one.
+ * @returns the manifest's text and its number of entries (files, without manifest.json); or, when an encoder refuses a value (EncodeError, the last line of
+ *   defence behind validation), a failure with a PHX019 diagnostic; files already given to `sink`
+ *   must then be dropped by the caller.
+ */
+export function emitFiles(
+  p: Planned,
+  input: Pick<CompileInput, 'file' | 'only' | 'previous' | 'compiler'>,
+  sink: (file: OutputFile, bytes: Buffer, sha: string) => void,
+): { ok: true; manifestText: string; files: number } | CompileFailure {
+  const entries = new ManifestBuilder();
   try {
-    files = emitAll(plan, { ctids: input.only ? new Set(selected) : undefined, fleet: fleetFiles });
+    emitFleet(
+      p.plan,
+      (f) => {
+        const bytes = Buffer.from(f.content, 'utf8');
+        const sha = sha256(bytes);
+        entries.add(f.path, sha, f.mode);
+        sink(f, bytes, sha);
+      },
+      { ctids: input.only ? new Set(p.selected) : undefined, fleet: p.fleetFiles },
+    );
   } catch (e) {
     // Validation refuses what the encoders cannot encode; this is the last line of defence.
     if (!(e instanceof EncodeError)) throw e;
-    return fail([...diagnostics, { severity: 'error', code: 'PHX019', message: e.message, file: input.file, pos: { line: 1, col: 1 }, path: '$' }]);
+    return failure([...p.diagnostics, { severity: 'error', code: 'PHX019', message: e.message, file: input.file, pos: { line: 1, col: 1 }, path: '$' }]);
   }
   // With --only, the files this compile does not produce stay as they are: so do their entries.
-  const written = new Set(selected);
-  const produced = (p: string) => (isContainerFile(p) ? written.has(p.split('/')[0]) : fleetFiles);
+  const written = new Set(p.selected);
+  const produced = (f: string) => (isContainerFile(f) ? written.has(f.split('/')[0]) : p.fleetFiles);
   const carried = input.only ? carriedEntries(input.previous, produced) : {};
-  const manifestText = renderManifest(buildManifest(files, input.compiler, { file: source.file, sha256: source.sha256 }, carried));
-  return {
-    ok: true,
-    diagnostics: finish(diagnostics),
-    files,
-    manifestText,
-    plan,
-    selected,
-    fleetFiles,
-    blockedBy,
-    resolved,
-  };
+  const { file, sha256: inputSha } = p.plan.source;
+  const manifest = entries.build(input.compiler, { file, sha256: inputSha }, carried);
+  return { ok: true, manifestText: renderManifest(manifest), files: Object.keys(manifest.files).length };
+}
+
+/**
+ * The whole pipe in memory: compilePlan, then emitFiles into an array. For explain, diff, migrate
+ * and tests; the CLI's compile streams the files to the writer instead (cli/compile.ts).
+ */
+export function compile(input: CompileInput): CompileOutput {
+  const p = compilePlan(input);
+  if (!p.ok) return p;
+  const files: OutputFile[] = [];
+  const e = emitFiles(p, input, (f) => files.push(f));
+  if (!e.ok) return { ...e, resolved: p.resolved };
+  return { ...p, files, manifestText: e.manifestText };
 }
 
 /** A per-CTID file (`<ctid>/...`), as opposed to a fleet-wide one. */

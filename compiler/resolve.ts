@@ -155,5 +155,10 @@ function resolveOne(configs: Record<string, Container>, ctid: string): ResolvedC
 
 /** CTIDs in numeric order (they are decimal strings without leading zeros). */
 export function sortCtids(ids: Iterable<string>): string[] {
-  return [...ids].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  return [...ids].sort(compareCtids);
+}
+
+/** The numeric order of two CTIDs (decimal strings without leading zeros): negative, 0 or positive. */
+export function compareCtids(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

@@ -121,11 +121,11 @@ function rawLxcLines({ ids, all, r }: Ctx): void {
 }
 
 /** A CTID that takes a template snapshot or that another CTID clones from. */
-function templateRoles(ctx: Ctx, id: string): string[] {
+function templateRoles(ctx: Ctx, id: string, clonesOf: ReadonlyMap<string, string[]>): string[] {
   const roles: string[] = [];
   const snap = ctx.all.get(id)!.own.template_snapshot_name;
   if (snap !== undefined) roles.push(`takes the template snapshot ${snap}`);
-  const clones = sortCtids(ctx.ids.filter((x) => ctx.all.get(x)!.own.clone_from_ctid === id));
+  const clones = clonesOf.get(id) ?? [];
   if (clones.length) roles.push(`CTID${clones.length > 1 ? 's' : ''} ${clones.join(', ')} clone${clones.length > 1 ? '' : 's'} from it`);
   return roles;
 }
@@ -138,8 +138,17 @@ function templateRoles(ctx: Ctx, id: string): string[] {
  * to clone mountpoint 'mpN' (type bind)" (src/PVE/API2/LXC.pm:2107-2110).
  */
 function mountPointsOnTemplates(ctx: Ctx): void {
+  // The CTIDs cloned from each one, in CTID order (ctx.ids is sorted): one pass, not one per CTID.
+  const clonesOf = new Map<string, string[]>();
+  for (const x of ctx.ids) {
+    const from = ctx.all.get(x)!.own.clone_from_ctid;
+    if (from === undefined) continue;
+    const list = clonesOf.get(from);
+    if (list) list.push(x);
+    else clonesOf.set(from, [x]);
+  }
   for (const id of ctx.ids) {
-    const roles = templateRoles(ctx, id);
+    const roles = templateRoles(ctx, id, clonesOf);
     if (!roles.length) continue;
     const rc = ctx.all.get(id)!;
     for (const e of mountLayout(ctx.all, id)) {

@@ -12,7 +12,7 @@
  * containers share this one sequence. Nothing in Proxmox checks that a dependency runs.
  */
 import type { ResolvedContainer } from '../resolve';
-import { sortCtids } from '../resolve';
+import { compareCtids, sortCtids } from '../resolve';
 import type { Need } from './model';
 import { sharedVolumes, SharedVolume } from './mounts';
 
@@ -44,22 +44,33 @@ function topological(ids: readonly string[], before: (ctid: string) => string[])
     for (const b of new Set(before(id)))
       if (inMap.has(b) && b !== id) {
         indeg.set(id, indeg.get(id)! + 1);
-        after.set(b, [...(after.get(b) ?? []), id]);
+        const list = after.get(b);
+        if (list) list.push(id);
+        else after.set(b, [id]);
       }
-  const ready = sortCtids(ids.filter((id) => indeg.get(id) === 0));
+  // The ready CTIDs, largest first: the smallest is popped from the end, a new one is put in its
+  // place by binary search (each step O(log n) compares, not a sort of the whole list).
+  const ready = sortCtids(ids.filter((id) => indeg.get(id) === 0)).reverse();
   const out: string[] = [];
   while (ready.length) {
-    const id = ready.shift()!;
+    const id = ready.pop()!;
     out.push(id);
     for (const n of after.get(id) ?? []) {
       indeg.set(n, indeg.get(n)! - 1);
       if (indeg.get(n) === 0) {
-        ready.push(n);
-        ready.splice(0, ready.length, ...sortCtids(ready));
+        let lo = 0;
+        let hi = ready.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (compareCtids(ready[mid], n) > 0) lo = mid + 1;
+          else hi = mid;
+        }
+        ready.splice(lo, 0, n);
       }
     }
   }
-  return [...out, ...sortCtids(ids.filter((id) => !out.includes(id)))];
+  const placed = new Set(out);
+  return [...out, ...sortCtids(ids.filter((id) => !placed.has(id)))];
 }
 
 /** The create order, what each CTID needs, the shared volumes and the boot orders of every CTID of `all`. */

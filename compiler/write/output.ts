@@ -15,10 +15,11 @@ import * as path from 'path';
 import { cmp, Manifest, MANIFEST, modeText, OutputFile, sha256 } from './manifest';
 import { openStager, Stager } from './stage';
 
-function siblings(outDir: string): { newDir: string; oldDir: string } {
+/** The staging folder, the old folder while swapping, and the lock file, beside the output folder. */
+function siblings(outDir: string): { newDir: string; oldDir: string; lock: string } {
   const abs = path.resolve(outDir);
-  const base = path.basename(abs);
-  return { newDir: path.join(path.dirname(abs), `.${base}.phx-new`), oldDir: path.join(path.dirname(abs), `.${base}.phx-old`) };
+  const at = (suffix: string) => path.join(path.dirname(abs), `.${path.basename(abs)}.${suffix}`);
+  return { newDir: at('phx-new'), oldDir: at('phx-old'), lock: at('phx-lock') };
 }
 
 /** Finishes or undoes a swap that a killed run left half done. Safe to call any time. */
@@ -101,7 +102,7 @@ export class OutputLockedError extends Error {}
  * process is gone (killed) is taken over.
  */
 function lockOutput(out: string): () => void {
-  const lock = path.join(path.dirname(out), `.${path.basename(out)}.phx-lock`);
+  const { lock } = siblings(out);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = fs.openSync(lock, 'wx');
@@ -129,6 +130,15 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether anything of a write is beside the output folder: its staging or old folder (a run killed
+ * mid-write, which the next write cleans up) or its lock (a write in progress).
+ */
+export function writeInProgress(outDir: string): boolean {
+  const { newDir, oldDir, lock } = siblings(outDir);
+  return [newDir, oldDir, lock].some((p) => fs.existsSync(p));
+}
+
 /** A swap that a killed run left half done, as --check should report it. */
 export function pendingSwap(outDir: string): boolean {
   const { newDir } = siblings(path.resolve(outDir));
@@ -136,25 +146,7 @@ export function pendingSwap(outDir: string): boolean {
 }
 
 /**
- * Makes `outDir` hold exactly `files` plus the manifest (see openOutput), from files held in
- * memory: the same writer, fed in path order.
- */
-export function writeOutput(outDir: string, files: readonly OutputFile[], manifestText: string, keep: (p: string) => boolean = () => false): WriteResult {
-  const w = openOutput(outDir, keep);
-  try {
-    for (const f of [...files].sort((a, b) => cmp(a.path, b.path))) {
-      const bytes = Buffer.from(f.content, 'utf8');
-      w.add(f, bytes, sha256(bytes));
-    }
-  } catch (e) {
-    w.abort();
-    throw e;
-  }
-  return w.finish(manifestText);
-}
-
-/**
- * A write in progress, fed one file at a time (compiler/compile.ts emitFiles): `add` each file,
+ * A write in progress, fed one file at a time (compiler/compile.ts emitFiles, in path order): `add` each file,
  * then `finish` with the manifest's text, or `abort` (nothing changes). See openOutput.
  */
 export interface OutputWriter {
@@ -361,7 +353,7 @@ export function walk(dir: string, prefix = ''): string[] {
 export interface CheckResult {
   /** Owned files whose bytes differ from what the compiler would write now (each also went to `onStale`). */
   stale: string[];
-  /** Owned files whose bytes differ from the manifest's sha256: edited by hand. */
+  /** Stale files whose bytes differ from the manifest's sha256: edited by hand. */
   handEdited: string[];
   /** Files that would be added. */
   added: string[];
@@ -369,8 +361,8 @@ export interface CheckResult {
   removed: string[];
   /** Files in the folder that the manifest does not own. */
   unowned: string[];
-  /** Files whose content is right but whose mode is not. */
-  modeWrong: string[];
+  /** Files whose content is right but whose mode is not, with the mode they should have. */
+  modeWrong: { path: string; mode: number }[];
 }
 
 /** A file that would change: what is there and what would be written. */
@@ -391,16 +383,16 @@ export interface OutputCheck {
  * Every file there is read once (open, fstat, read, close): its bytes decide stale or not, and a
  * stale file whose bytes do not match the manifest's sha256 was edited by hand. `onStale` gets
  * each stale file in path order as soon as it is known (manifest.json, known last, in its place),
- * so a caller can print diffs without holding them.
+ * with whether it was edited by hand, so a caller can print diffs without holding them.
  */
-export function openCheck(outDir: string, keep: (p: string) => boolean, onStale: (s: StaleFile) => void): OutputCheck {
+export function openCheck(outDir: string, keep: (p: string) => boolean, onStale: (s: StaleFile, handEdited: boolean) => void): OutputCheck {
   const out = path.resolve(outDir);
   const owned = new Map(Object.entries(readManifestFile(out)?.manifest.files ?? {}));
   const seen = new Set<string>();
   const res: CheckResult = { stale: [], handEdited: [], added: [], removed: [], unowned: [], modeWrong: [] };
   // Stale files that sort after manifest.json wait for it.
-  const afterManifest: StaleFile[] = [];
-  const compare = (f: OutputFile, bytes: Buffer): StaleFile | undefined => {
+  const afterManifest: [StaleFile, boolean][] = [];
+  const compare = (f: OutputFile, bytes: Buffer): [StaleFile, boolean] | undefined => {
     const cur = readExisting(path.join(out, f.path));
     if (cur === undefined || cur.bytes === undefined) {
       res.added.push(f.path);
@@ -408,11 +400,12 @@ export function openCheck(outDir: string, keep: (p: string) => boolean, onStale:
     }
     if (!cur.bytes.equals(bytes)) {
       const rec = owned.get(f.path);
-      if (rec && f.path !== MANIFEST && sha256(cur.bytes) !== rec.sha256) res.handEdited.push(f.path);
+      const edited = rec !== undefined && f.path !== MANIFEST && sha256(cur.bytes) !== rec.sha256;
+      if (edited) res.handEdited.push(f.path);
       res.stale.push(f.path);
-      return { path: f.path, current: cur.bytes.toString('utf8'), expected: f.content };
+      return [{ path: f.path, current: cur.bytes.toString('utf8'), expected: f.content }, edited];
     }
-    if (cur.mode !== f.mode) res.modeWrong.push(f.path);
+    if (cur.mode !== f.mode) res.modeWrong.push({ path: f.path, mode: f.mode });
     return undefined;
   };
   return {
@@ -420,38 +413,48 @@ export function openCheck(outDir: string, keep: (p: string) => boolean, onStale:
       seen.add(f.path);
       const s = compare(f, bytes);
       if (s && cmp(f.path, MANIFEST) > 0) afterManifest.push(s);
-      else if (s) onStale(s);
+      else if (s) onStale(...s);
     },
     finish(manifestText) {
       seen.add(MANIFEST);
       const s = compare({ path: MANIFEST, content: manifestText, mode: 0o644 }, Buffer.from(manifestText, 'utf8'));
-      if (s) onStale(s);
-      for (const a of afterManifest) onStale(a);
+      if (s) onStale(...s);
+      for (const a of afterManifest) onStale(...a);
       for (const p of [...owned.keys()].sort(cmp)) {
         if (!seen.has(p) && !keep(p) && fs.existsSync(path.join(out, p))) res.removed.push(p);
       }
       for (const p of walk(out)) {
         if (!seen.has(p) && !owned.has(p)) res.unowned.push(p);
       }
-      for (const list of [res.stale, res.handEdited, res.added, res.modeWrong]) list.sort(cmp);
+      for (const list of [res.stale, res.handEdited, res.added]) list.sort(cmp);
+      res.modeWrong.sort((a, b) => cmp(a.path, b.path));
       return res;
     },
   };
 }
 
-/** --check over files held in memory (see openCheck); the stale files with both texts, in path order. */
-export function checkOutput(
-  outDir: string,
-  files: readonly OutputFile[],
-  manifestText: string,
-  keep: (p: string) => boolean = () => false,
-): Omit<CheckResult, 'stale'> & { stale: StaleFile[] } {
-  const stale: StaleFile[] = [];
-  const c = openCheck(outDir, keep, (s) => stale.push(s));
-  for (const f of [...files].sort((a, b) => cmp(a.path, b.path))) c.add(f, Buffer.from(f.content, 'utf8'));
-  return { ...c.finish(manifestText), stale };
-}
-
 export function checkIsClean(r: Pick<CheckResult, 'added' | 'removed' | 'modeWrong'> & { stale: readonly unknown[] }): boolean {
   return r.stale.length + r.added.length + r.removed.length + r.modeWrong.length === 0;
+}
+
+/**
+ * Whether `outDir` holds exactly what a compile whose manifest.json text has sha256
+ * `manifestSha256` writes: that manifest, with mode 0644, and every file it owns with its sha256
+ * and mode (each read once: open, fstat, read, close). Used with a compile record
+ * (compiler/write/record.ts), this answers "up to date" without compiling.
+ * @returns the number of files (manifest.json included) and the files the manifest does not own
+ *   (left alone, as --check notes them), or undefined at the first difference (the caller then
+ *   compiles and compares in full, which says what differs).
+ */
+export function verifyOutput(outDir: string, manifestSha256: string): { files: number; unowned: string[] } | undefined {
+  const out = path.resolve(outDir);
+  const m = readManifestFile(out);
+  if (!m || m.mode !== 0o644 || sha256(m.text) !== manifestSha256) return undefined;
+  for (const [p, e] of Object.entries(m.manifest.files)) {
+    const cur = readExisting(path.join(out, p));
+    if (!cur || cur.bytes === undefined || modeText(cur.mode) !== e.mode || sha256(cur.bytes) !== e.sha256) return undefined;
+  }
+  const owned = new Set(Object.keys(m.manifest.files));
+  const unowned = walk(out).filter((p) => p !== MANIFEST && !owned.has(p));
+  return { files: owned.size + 1, unowned };
 }
