@@ -201,12 +201,23 @@ export function hasErrors(ds: readonly Diagnostic[]): boolean {
   return ds.some((d) => d.severity === 'error');
 }
 
+/**
+ * Positions by JSON Pointer (RFC 6901, as compiler/util/jsonpath.ts `toPointer` writes it):
+ * `get` gives the 1-based line and column, or undefined when the pointer names nothing written
+ * there. A ReadonlyMap<string, Position> is one; compiler/load.ts finds them on demand.
+ */
+export interface PointerPositions {
+  get(pointer: string): Position | undefined;
+}
+
 /** Where each node of the loaded document is written: JSON Pointer -> position (see load.ts). */
 export interface PositionIndex {
   /** The config file's name as shown in messages. */
   file: string;
-  keyPos: ReadonlyMap<string, Position>;
-  valuePos: ReadonlyMap<string, Position>;
+  /** Position of the key naming each object member's value. */
+  keyPos: PointerPositions;
+  /** Position of each value (the document itself at ""). */
+  valuePos: PointerPositions;
 }
 
 /** Collects diagnostics, each placed at the key or value its JSON path names. */

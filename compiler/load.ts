@@ -1,153 +1,123 @@
 /**
- * Stage 1, load: JSON text -> plain value plus the position of every node.
+ * Stage 1, load: JSON text -> plain value, with the position of any node found on demand.
  *
- * Uses momoa, which keeps a line and column for every node, so later stages can point at the
- * exact place of a problem. Plain JSON.parse would silently keep the last of two duplicate keys;
- * here a duplicate is an error. A UTF-8 byte order mark is accepted and skipped.
+ * A well-formed file is read in one pass with jsonc-parser's `visit` (a tokenizer that calls back
+ * per token with its offset; no syntax tree), which builds the value directly: objects without a
+ * prototype (keys such as "__proto__" stay plain data), and the source text of each number that
+ * JSON.stringify would not write back as written (compiler/util/json-numbers.ts). Positions are
+ * not kept: `valuePos` and `keyPos` find them in the text on first use
+ * (compiler/util/json-positions.ts), so a compile that reports nothing never pays for them.
+ *
+ * Anything that pass refuses (a syntax error, a raw control character in a string, a comment, a
+ * trailing comma, a duplicate key, an empty file) goes to compiler/load-errors.ts, the momoa-based
+ * loader, which says exactly what is wrong and where; it is loaded only then. Plain JSON.parse
+ * would silently keep the last of two duplicate keys; here a duplicate is an error. A UTF-8 byte
+ * order mark is accepted and skipped.
  */
-import { parse as parseJson } from '@humanwhocodes/momoa';
-import type { AnyNode, DocumentNode } from '@humanwhocodes/momoa';
-import { Diagnostic, Position } from './diagnostics';
-import { ctidOfPath, displayPath, PathSeg, toPointer } from './util/jsonpath';
-import { recordNumberText } from './util/json-numbers';
+import { visit } from 'jsonc-parser';
+import type { Diagnostic, PointerPositions } from './diagnostics';
+import { numberTextNeeded, recordNumberText } from './util/json-numbers';
+import { textPositions } from './util/json-positions';
 
 export interface LoadedConfig {
   file: string;
+  /** The file's text, without a leading byte order mark. */
   text: string;
   value: unknown;
-  /** JSON Pointer -> position of the value. */
-  valuePos: Map<string, Position>;
+  /** JSON Pointer -> position of the value (the document itself at ""). */
+  valuePos: PointerPositions;
   /** JSON Pointer -> position of the key naming the value (object members only). */
-  keyPos: Map<string, Position>;
+  keyPos: PointerPositions;
 }
 
 export type LoadResult = { ok: true; config: LoadedConfig } | { ok: false; diagnostics: Diagnostic[] };
 
 const BOM = '\uFEFF';
 
+/**
+ * Reads the config file's text.
+ * @param file the file's name as shown in diagnostics
+ * @param rawText the whole text (a leading BOM is skipped)
+ * @returns the value and its positions, or the diagnostics of compiler/load-errors.ts: PHX003 for
+ *   an empty file, PHX001 for a syntax error, PHX002 for each duplicate key
+ */
 export function loadConfig(file: string, rawText: string): LoadResult {
   const text = rawText.startsWith(BOM) ? rawText.slice(1) : rawText;
-  if (text.trim() === '') {
-    return fail(file, { line: 1, col: 1 }, 'PHX003', 'the config file is empty: expected a JSON object');
+  const read = readStrictJson(text);
+  if (read === undefined) {
+    const { loadWithMomoa } = require('./load-errors') as typeof import('./load-errors');
+    return loadWithMomoa(file, rawText);
   }
-  const raw = rawControlInString(text);
-  if (raw)
-    return fail(
-      file,
-      raw.pos,
-      'PHX001',
-      `invalid JSON: raw control character U+${raw.code.toString(16).toUpperCase().padStart(4, '0')} inside a string; JSON requires it escaped (for example \\n or \\t)`,
-    );
-  let doc: DocumentNode;
+  const { valuePos, keyPos } = textPositions(text);
+  return { ok: true, config: { file, text, value: read.value, valuePos, keyPos } };
+}
+
+/** Thrown from a visitor callback to stop at the first thing the fast path does not take. */
+const REFUSED = new Error('load: refused by the fast path');
+
+/**
+ * One strict JSON value -> its plain value, or undefined when the text is anything else or has
+ * a duplicate key. jsonc-parser is lenient by default; here comments, trailing commas and empty
+ * content are errors, and every error it reports refuses the text (it would otherwise recover).
+ * Its scanner takes only space, tab, \n and \r as white space and refuses a control character
+ * inside a string, as JSON does.
+ */
+function readStrictJson(text: string): { value: unknown } | undefined {
+  type Container = Record<string, unknown> | unknown[];
+  const open: Container[] = [];
+  let top: Container | undefined;
+  let key = '';
+  let root: unknown;
+  /** Puts a value into the container being read, at the pending key or the array's end; returns where. */
+  const put = (v: unknown): string | number | undefined => {
+    if (top === undefined) {
+      root = v;
+      return undefined;
+    }
+    if (Array.isArray(top)) return top.push(v) - 1;
+    top[key] = v;
+    return key;
+  };
+  const begin = (c: Container) => {
+    put(c);
+    if (top !== undefined) open.push(top);
+    top = c;
+  };
+  const end = () => {
+    top = open.pop();
+  };
   try {
-    doc = parseJson(text, { mode: 'json', ranges: false, tokens: false });
+    visit(
+      text,
+      {
+        onObjectBegin: () => begin(Object.create(null) as Record<string, unknown>),
+        onObjectEnd: end,
+        onArrayBegin: () => begin([]),
+        onArrayEnd: end,
+        onObjectProperty: (name) => {
+          // A null-prototype object has no inherited keys: `in` sees only earlier members.
+          if (name in (top as Record<string, unknown>)) throw REFUSED;
+          key = name;
+        },
+        onLiteralValue: (value: unknown, offset, length) => {
+          const at = put(value);
+          if (typeof value === 'number' && at !== undefined) {
+            const written = text.slice(offset, offset + length);
+            if (numberTextNeeded(written, value)) recordNumberText(top as Container, at, written);
+          }
+        },
+        onError: () => {
+          throw REFUSED;
+        },
+      },
+      { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false },
+    );
   } catch (e) {
-    const err = e as { message?: string; line?: number; column?: number; offset?: number };
-    if (typeof err.line !== 'number' || typeof err.column !== 'number') throw e;
-    return fail(file, { line: err.line, col: err.column }, 'PHX001', syntaxMessage(text, err.message ?? '', err.offset));
+    // A refusal, or nesting too deep for the stack: the momoa loader has the last word on both.
+    if (e === REFUSED || e instanceof RangeError) return undefined;
+    throw e;
   }
-  const valuePos = new Map<string, Position>();
-  const keyPos = new Map<string, Position>();
-  const diagnostics: Diagnostic[] = [];
-  const value = build(doc.body, [], { file, text, valuePos, keyPos, diagnostics });
-  if (diagnostics.length > 0) return { ok: false, diagnostics };
-  return { ok: true, config: { file, text, value, valuePos, keyPos } };
-}
-
-interface BuildCtx {
-  file: string;
-  text: string;
-  valuePos: Map<string, Position>;
-  keyPos: Map<string, Position>;
-  diagnostics: Diagnostic[];
-}
-
-function build(node: AnyNode, path: PathSeg[], ctx: BuildCtx): unknown {
-  ctx.valuePos.set(toPointer(path), pos(node));
-  switch (node.type) {
-    case 'Object': {
-      // A null-prototype object: keys such as "__proto__" stay plain data.
-      const out: Record<string, unknown> = Object.create(null);
-      const firstSeen = new Map<string, Position>();
-      for (const member of node.members) {
-        const key = member.name.type === 'String' ? member.name.value : member.name.name;
-        const childPath = [...path, key];
-        const keyAt = pos(member.name);
-        const earlier = firstSeen.get(key);
-        if (earlier) {
-          ctx.diagnostics.push({
-            severity: 'error',
-            code: 'PHX002',
-            message: `duplicate key ${JSON.stringify(key)} (first defined at ${earlier.line}:${earlier.col}); JSON keeps only one of them, so the file is ambiguous`,
-            file: ctx.file,
-            pos: keyAt,
-            path: displayPath(childPath),
-            ...ctidField(childPath),
-          });
-          continue;
-        }
-        firstSeen.set(key, keyAt);
-        ctx.keyPos.set(toPointer(childPath), keyAt);
-        out[key] = build(member.value, childPath, ctx);
-        if (member.value.type === 'Number') recordNumberText(out, key, rawText(ctx, member.value));
-      }
-      return out;
-    }
-    case 'Array': {
-      const out = node.elements.map((el, i) => build(el.value, [...path, i], ctx));
-      node.elements.forEach((el, i) => {
-        if (el.value.type === 'Number') recordNumberText(out, i, rawText(ctx, el.value));
-      });
-      return out;
-    }
-    case 'String':
-    case 'Number':
-    case 'Boolean':
-      return node.value;
-    case 'Null':
-      return null;
-    default:
-      // JSON mode produces no other node kinds (no NaN, Infinity or identifiers).
-      throw new Error(`unexpected JSON node ${node.type}`);
-  }
-}
-
-/** The source text of a node (a number as written: 4.0, 1e3, 12345678901234567890). */
-function rawText(ctx: BuildCtx, node: AnyNode): string {
-  return ctx.text.slice(node.loc.start.offset, node.loc.end.offset);
-}
-
-function pos(node: AnyNode): Position {
-  return { line: node.loc.start.line, col: node.loc.start.column };
-}
-
-function ctidField(path: PathSeg[]): { ctid?: string } {
-  const ctid = ctidOfPath(path);
-  return ctid !== undefined ? { ctid } : {};
-}
-
-/** The first unescaped control character inside a JSON string (momoa lets them through). */
-function rawControlInString(text: string): { pos: Position; code: number } | undefined {
-  let line = 1;
-  let col = 1;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) {
-        i++;
-        col += 2;
-        continue;
-      }
-      if (c === 0x22) inString = false;
-      else if (c < 0x20) return { pos: { line, col }, code: c };
-    } else if (c === 0x22) inString = true;
-    if (c === 0x0a) {
-      line++;
-      col = 1;
-    } else col++;
-  }
-  return undefined;
+  return { value: root };
 }
 
 /**
@@ -187,19 +157,4 @@ export function decodeConfig(file: string, bytes: Buffer): { ok: true; text: str
       ],
     };
   }
-}
-
-/** momoa's messages end in "(line:col)", which our format already carries; name common slips. */
-function syntaxMessage(text: string, raw: string, offset: number | undefined): string {
-  const base = raw.replace(/\s*\(\d+:\d+\)\s*$/, '').replace(/\.$/, '');
-  if (offset !== undefined && offset >= text.length) return 'invalid JSON: the file ends before the JSON value is complete';
-  const ch = offset !== undefined ? text[offset] : undefined;
-  if ((ch === '}' || ch === ']') && offset !== undefined && /,\s*$/.test(text.slice(0, offset))) {
-    return `invalid JSON: trailing comma before '${ch}'`;
-  }
-  return `invalid JSON: ${base.charAt(0).toLowerCase()}${base.slice(1)}`;
-}
-
-function fail(file: string, at: Position, code: 'PHX001' | 'PHX003', message: string): LoadResult {
-  return { ok: false, diagnostics: [{ severity: 'error', code, message, file, pos: at, path: '$' }] };
 }

@@ -25,7 +25,11 @@ const EXAMPLE = path.join(ROOT, 'fixtures', 'phoenix_lxc_configs.json');
 function loadedBy(args: string[], cwd: string): { code: number | null; stderr: string; modules: string[]; packages: string[] } {
   const report = path.join(tmpDir('loaded'), 'report.js');
   require('fs').writeFileSync(report, `process.on('exit', () => process.stderr.write('\\nPHX_LOADED=' + JSON.stringify(Object.keys(require.cache)) + '\\n'));`);
-  const r = spawnSync(process.execPath, ['-r', report, path.join(ROOT, 'bin', 'phoenix-compile.js'), ...args, '--config', EXAMPLE], { cwd, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['-r', report, path.join(ROOT, 'bin', 'phoenix-compile.js'), ...args, ...(args.includes('--config') ? [] : ['--config', EXAMPLE])],
+    { cwd, encoding: 'utf8' },
+  );
   const m = /\nPHX_LOADED=(.*)\n/.exec(r.stderr);
   assert.ok(m, r.stderr);
   const files = (JSON.parse(m![1]) as string[]).filter((f) => f !== report);
@@ -76,12 +80,15 @@ test('the bundle holds no build-time package; the diff library and the subcomman
         ),
     ),
   ].sort();
-  // momoa (positions), ajv's runtime helpers for the standalone validator (and their fast-deep-equal); nothing else.
+  // jsonc-parser (the load stage's one pass over the config's text), ajv's runtime helpers for the
+  // standalone validator (and their fast-deep-equal); nothing else. momoa, which reports a broken
+  // config file, is in the load-errors part (meta.json describes the main bundle only).
   assert.equal(
-    bundled.filter((p) => !['@humanwhocodes/momoa', 'ajv', 'fast-deep-equal'].includes(p)),
+    bundled.filter((p) => !['jsonc-parser', 'ajv', 'fast-deep-equal'].includes(p)),
     [],
   );
-  assert.ok(bundled.includes('@humanwhocodes/momoa'), bundled.join(', '));
+  assert.ok(bundled.includes('jsonc-parser'), bundled.join(', '));
+  assert.not.ok(bundled.includes('@humanwhocodes/momoa'), 'momoa stays out of the compile path');
   assert.ok(
     inputs.includes('compiler/compile.ts') && !inputs.some((f) => /^cli\/(explain|diff|migrate)\.ts$/.test(f) || f === 'compiler/util/textdiff.ts'),
     inputs.join(', '),
@@ -105,6 +112,34 @@ test('the bundle holds no build-time package; the diff library and the subcomman
   const u = loadedBy(['explain', '--no-such-option'], w);
   assert.is(u.code, 1, u.stderr);
   assert.match(u.stderr, "Try 'phoenix-compile explain --help'.");
+});
+
+test('a broken config loads the momoa part and says what is wrong as before; a good one never loads it', () => {
+  const w = tmpDir('broken');
+  const fs = require('fs') as typeof import('fs');
+  const good = loadedBy(['--out', path.join(w, 'out'), '-q'], w);
+  assert.is(good.code, 0, good.stderr);
+  assert.not.ok(good.modules.includes('dist/bundle/phoenix-compile-load-errors.js'), good.modules.join(', '));
+  const broken = path.join(w, 'broken.json');
+  const text = fs.readFileSync(EXAMPLE, 'utf8');
+  // A trailing comma after the last CTID, and (in a second file) a duplicate key.
+  fs.writeFileSync(broken, text.replace(/\}\s*\}\s*\}\s*$/, '},\n  }\n}\n'));
+  const r = loadedBy(['--out', path.join(w, 'out2'), '--config', broken], w);
+  assert.is(r.code, 1, r.stderr);
+  assert.equal(r.modules.sort(), ['bin/phoenix-compile.js', 'dist/bundle/phoenix-compile-load-errors.js', 'dist/bundle/phoenix-compile.js', 'package.json']);
+  assert.equal(r.packages, []);
+  // The messages, byte for byte, as the momoa loader printed them when it was the only loader.
+  assert.match(r.stderr, "broken.json:109:3: error: invalid JSON: trailing comma before '}' [PHX001]\nphoenix-compile: 1 error; nothing written\n");
+  assert.not.ok(fs.existsSync(path.join(w, 'out2')), 'nothing written');
+  const dup = path.join(w, 'dup.json');
+  fs.writeFileSync(dup, text.replace('{', '{\n  "nvidia_driver_version": "1",'));
+  const d = loadedBy(['--out', path.join(w, 'out3'), '--config', dup], w);
+  assert.is(d.code, 1, d.stderr);
+  assert.ok(d.modules.includes('dist/bundle/phoenix-compile-load-errors.js'), d.modules.join(', '));
+  assert.match(
+    d.stderr,
+    'dup.json:4:3: error: $.nvidia_driver_version: duplicate key "nvidia_driver_version" (first defined at 2:3); JSON keeps only one of them, so the file is ambiguous [PHX002]\n',
+  );
 });
 
 /** Every import of the product's modules (cli/, compiler/, emit/, encode/), read with ts-morph. */

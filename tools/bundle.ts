@@ -11,6 +11,8 @@
  *   phoenix-compile-migrate.js
  *   phoenix-compile-schema.js
  *   phoenix-compile-textdiff.js  unified diffs for --check, loaded only when a file differs
+ *   phoenix-compile-load-errors.js  the momoa loader that reports a broken config file, loaded
+ *                                only when the fast JSON pass refuses the text
  *   phoenix-compile.js.cache     V8's code cache for phoenix-compile.js after compiling the example
  *                                (bin/phoenix-compile.js uses it when this Node accepts it)
  *
@@ -37,6 +39,7 @@ export const LAZY_PARTS: Record<string, string> = {
   migrate: 'cli/migrate',
   schema: 'cli/schema',
   textdiff: 'compiler/util/textdiff',
+  'load-errors': 'compiler/load-errors',
 };
 /** Packages left in node_modules (loaded by a lazy part only). */
 const EXTERNAL_PACKAGES = ['diff'];
@@ -103,6 +106,9 @@ const COMMON: esbuild.BuildOptions = {
   format: 'cjs',
   logLevel: 'warning',
   external: EXTERNAL_PACKAGES,
+  // jsonc-parser's "main" is a UMD build whose inner requires esbuild cannot follow; its ES module
+  // build is the same code (its package.json "module" field names it).
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   legalComments: 'none',
 };
 

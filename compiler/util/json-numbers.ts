@@ -2,10 +2,22 @@
  * How each number of the loaded config is written ("4.0", "1e3", "12345678901234567890").
  * JSON.parse keeps only the double, which loses what Python's json.loads (the reader of vLLM's
  * JSON arguments) keeps: 4 and 4.0 are an int and a float there, an integer beyond 2^53 keeps all
- * its digits, and 1e400 is inf. compiler/load.ts records each number's text by its container and
- * key; a JSON argument is then written with its numbers as the config writes them.
+ * its digits, and 1e400 is inf. compiler/load.ts records a number's text by its container and key
+ * when `numberTextNeeded` says so (most numbers, such as 2048 or 0.9, are written exactly as
+ * JSON.stringify writes them, and keeping their text would cost memory in proportion to the
+ * fleet); a JSON argument is then written with its numbers as the config writes them.
  */
 const texts = new WeakMap<object, Map<string, string>>();
+
+/**
+ * Whether a number written `text` in the config (read as the double `n`) needs its text recorded
+ * for `jsonAsWritten` to write it back as written: false exactly when `jsonAsWritten`, finding no
+ * record, writes `text` itself (JSON.stringify(n) is `text`, and `n` is no integer beyond 2^53,
+ * which it refuses without a record). "4.0", "1e3", "-0", "1e400" and "9007199254740993" need one.
+ */
+export function numberTextNeeded(text: string, n: number): boolean {
+  return JSON.stringify(n) !== text || (Number.isInteger(n) && !Number.isSafeInteger(n));
+}
 
 /** Records the source text of the number at `container[key]`. */
 export function recordNumberText(container: object, key: string | number, text: string): void {
@@ -17,7 +29,11 @@ export function recordNumberText(container: object, key: string | number, text: 
   m.set(String(key), text);
 }
 
-/** The source text of the number at `container[key]`, when it came from a loaded file. */
+/**
+ * The source text of the number at `container[key]`, when it came from a loaded file and
+ * `numberTextNeeded` said it needs one (undefined otherwise: the number is written as
+ * JSON.stringify writes it).
+ */
 export function numberText(container: object, key: string | number): string | undefined {
   return texts.get(container)?.get(String(key));
 }
