@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CompileInput, compilePlan, emitFiles, isContainerFile } from '../compiler/compile';
-import { cmp, Manifest, MANIFEST, modeText, OutputFile, sha256 } from '../compiler/write/manifest';
+import { Manifest, MANIFEST, modeText, OutputFile, sha256 } from '../compiler/write/manifest';
 import {
   checkIsClean,
   openCheck,
@@ -24,6 +24,7 @@ import { CompileRecord, readRecord, recordDir, recordKey, touchRecord, writeReco
 import type { Diagnostic } from '../compiler/diagnostics';
 import { fsErrorText, isFsError, OutputPathError, prepareOutputPath } from '../compiler/write/target';
 import { COMMON_OPTIONS, OUTPUT_OPTIONS, parseCommand, parseOnly, parseStyle, UsageError } from './args';
+import { heapKeeper } from './heap';
 import { compilerBuild, compilerInfo, Io, readConfig, shown, sourceNames, toPosix } from './context';
 import { Finding, fromDiagnostic, githubVerbatim, OutputStyle, report } from './report';
 
@@ -68,6 +69,9 @@ NO_COLOR is set.
 
 Exit codes: 0 success, 1 invalid input or usage (nothing written), 2 --check found drift.
 `;
+
+/** How far the heap may grow past what was live while a large fleet is emitted (cli/heap.ts): 96 MiB. */
+const HEAP_SLACK = 96 * 1024 * 1024;
 
 export interface CompileOptions {
   config?: string;
@@ -150,10 +154,11 @@ export function runCompile(o: CompileOptions, io: Io): number {
   const planned = compilePlan(compileInput);
   const refused = refusedByDiagnostics(io, o, planned.diagnostics);
   if (refused !== undefined || !planned.ok) return refused ?? 1;
-  const findings: Finding[] = planned.diagnostics.map(fromDiagnostic);
-  const remember = (manifestText: string) => {
-    if (record) writeRecord(record.dir, record.key, { manifestSha256: sha256(manifestText), diagnostics: planned.diagnostics });
-  };
+  // What is printed: the compile's diagnostics (the checks' now, all of them once emitted: the GPU
+  // budget needs the plan), then what this run found about the output folder.
+  let diagnostics = planned.diagnostics;
+  const found: Finding[] = [];
+  const findings = () => [...diagnostics.map(fromDiagnostic), ...found];
   if (o.only && !planned.fleetFiles) {
     const n = planned.blockedBy.length;
     const fleetWide = Object.keys(previous?.files ?? {})
@@ -162,7 +167,7 @@ export function runCompile(o: CompileOptions, io: Io): number {
     const what = fleetWide.length
       ? `${fleetWide.join(', ')} ${fleetWide.length === 1 ? 'is' : 'are'} left as ${fleetWide.length === 1 ? 'it is' : 'they are'}`
       : 'the fleet-wide files (FLEET.md, phoenix) are not written';
-    findings.push({
+    found.push({
       severity: 'note',
       message: `${what}: CTID ${planned.blockedBy.join(', ')}, outside --only, ${n === 1 ? 'has' : 'have'} errors (a compile without --only lists them)`,
     });
@@ -171,59 +176,85 @@ export function runCompile(o: CompileOptions, io: Io): number {
   const selected = new Set(planned.selected);
   const keep = o.only ? (p: string) => p !== MANIFEST && (isContainerFile(p) ? !selected.has(p.split('/')[0]) : !planned.fleetFiles) : undefined;
   const regenerate = source.regenerate;
-  const owner = openOwnerCheck(outDir, where, source.file);
-  const emit = (sink: (f: OutputFile, bytes: Buffer, sha: string) => void) => emitFiles(planned, compileInput, sink);
+  /**
+   * Plans and emits once, streaming each file to `sink` (each container's plan is let go once its
+   * files are out). Returns the emission, or the exit code when its diagnostics refuse the compile
+   * (the GPU budget's, known at the end; printed here).
+   */
+  const emit = (
+    sink: (f: OutputFile, bytes: Buffer, sha: string) => void,
+  ): Exclude<ReturnType<typeof emitFiles>, { ok: true }> | { ok: true; manifestText: string; files: number } | number => {
+    const heap = heapKeeper(HEAP_SLACK);
+    const e = emitFiles(
+      planned,
+      compileInput,
+      (f, bytes, sha) => {
+        sink(f, bytes, sha);
+        heap.tick();
+      },
+      false,
+      () => heap.settle(),
+    );
+    if (!e.ok) return e;
+    const late = refusedByDiagnostics(io, o, e.diagnostics);
+    if (late !== undefined) return late;
+    diagnostics = e.diagnostics;
+    if (record) writeRecord(record.dir, record.key, { manifestSha256: sha256(e.manifestText), diagnostics });
+    return e;
+  };
 
-  if (o.check) return runCheck(io, style, findings, { outDir, where, regenerate, emit, keep, owner, configShown: input.file, remember });
+  if (o.check) return runCheck(io, style, found, findings, { outDir, where, regenerate, emit, keep, configFile: source.file, configShown: input.file });
 
-  if (owner.otherConfig && !o.force) {
-    findings.push({ ...owner.otherConfig, message: `${owner.otherConfig.message}; nothing is replaced without --force` });
-    report(io, style, findings, 'nothing written');
-    return 1;
-  }
   let w: WriteResult;
   try {
     prepareOutputPath(outDir, where, true);
     const writer = openOutput(outDir, keep);
+    const other = otherConfig(writer.previous, where, source.file);
+    if (other && !o.force) {
+      writer.abort();
+      found.push({ ...other, message: `${other.message}; nothing is replaced without --force` });
+      report(io, style, findings(), 'nothing written');
+      return 1;
+    }
     let emitted: ReturnType<typeof emit>;
     try {
-      emitted = emit((f, bytes, sha) => {
-        owner.add(f.path);
-        writer.add(f, bytes, sha);
-      });
+      emitted = emit((f, bytes, sha) => writer.add(f, bytes, sha));
     } catch (e) {
       writer.abort();
       throw e;
     }
-    const foreign = owner.foreign();
+    if (typeof emitted === 'number') {
+      writer.abort();
+      return emitted;
+    }
+    const foreign = inTheWay(writer.foreign(), where, writer.previous !== undefined);
     if (!emitted.ok || (foreign && !o.force)) {
       writer.abort();
-      if (!emitted.ok) findings.push(...emitted.diagnostics.filter((d) => d.code === 'PHX019').map(fromDiagnostic));
-      else findings.push({ ...foreign!, message: `${foreign!.message}; nothing is replaced without --force` });
-      report(io, style, findings, 'nothing written');
+      if (!emitted.ok) found.push(...emitted.diagnostics.filter((d) => d.code === 'PHX019').map(fromDiagnostic));
+      else found.push({ ...foreign!, message: `${foreign!.message}; nothing is replaced without --force` });
+      report(io, style, findings(), 'nothing written');
       return 1;
     }
     w = writer.finish(emitted.manifestText);
-    remember(emitted.manifestText);
   } catch (e) {
-    if (e instanceof OutputLockedError) findings.push({ severity: 'error', message: e.message });
-    else if (e instanceof OutputPathError) findings.push({ severity: 'error', code: 'PHX210', file: where, message: e.message });
+    if (e instanceof OutputLockedError) found.push({ severity: 'error', message: e.message });
+    else if (e instanceof OutputPathError) found.push({ severity: 'error', code: 'PHX210', file: where, message: e.message });
     else if (isFsError(e))
-      findings.push({
+      found.push({
         severity: 'error',
         code: 'PHX210',
         file: where,
         message: `cannot write ${where}: ${fsErrorText(e)}${e.path ? ` at ${shown(io, e.path)}` : ''}`,
       });
     else throw e;
-    report(io, style, findings, 'nothing written');
+    report(io, style, findings(), 'nothing written');
     return 1;
   }
   const outcome =
     w.written.length === 0 && w.removed.length === 0
       ? `${where} already up to date (${w.unchanged} files)`
       : `${where}: ${w.written.length} written, ${w.removed.length} removed, ${w.unchanged} unchanged`;
-  report(io, style, findings, outcome, false);
+  report(io, style, findings(), outcome, false);
   return 0;
 }
 
@@ -240,56 +271,34 @@ function existingEntries(outDir: string): Manifest | undefined {
 }
 
 /**
- * Whether writing would clobber what is not ours, found as the files pass (`add` each path to be
- * written, then `foreign`): the output folder compiled from another config (`otherConfig`,
- * PHX208: its manifest names it, known before any file), or files at the paths we would write
- * that the manifest does not own (PHX209: a folder phoenix-compile did not write, or a file put
- * there by hand). A path the manifest owns costs nothing; any other costs one stat, and none when
- * the output folder does not exist yet.
+ * PHX208: the output folder's manifest (`previous`) says it was compiled from another config than
+ * `configFile` (both relative to the folder that holds it); writing would clobber what is not ours.
  */
-function openOwnerCheck(
-  outDir: string,
-  where: string,
-  configFile: string,
-): { otherConfig: Finding | undefined; add(p: string): void; foreign(): Finding | undefined } {
-  let exists = false;
-  try {
-    exists = fs.statSync(outDir).isDirectory();
-  } catch {
-    exists = false;
-  }
-  const m = exists ? readManifest(outDir) : undefined;
-  const from = m?.input?.file;
-  const otherConfig: Finding | undefined =
-    typeof from === 'string' && from !== configFile
-      ? {
-          severity: 'error',
-          code: 'PHX208',
-          file: `${where}/${MANIFEST}`,
-          message: `${where} was compiled from ${from}, not from ${configFile} (both relative to the folder that holds ${where})`,
-        }
-      : undefined;
-  const owned = new Map(Object.entries(m?.files ?? {}));
-  const found: string[] = [];
-  const add = (p: string) => {
-    if (exists && !owned.has(p) && fs.existsSync(path.join(outDir, p))) found.push(p);
-  };
+function otherConfig(previous: Manifest | undefined, where: string, configFile: string): Finding | undefined {
+  const from = previous?.input?.file;
+  if (typeof from !== 'string' || from === configFile) return undefined;
   return {
-    otherConfig,
-    add,
-    foreign() {
-      if (!m) add(MANIFEST);
-      if (found.length === 0) return undefined;
-      const foreign = found.sort(cmp);
-      const named = foreign.slice(0, 5).map((p) => `${where}/${p}`);
-      const more = foreign.length > 5 ? ` and ${foreign.length - 5} more` : '';
-      return {
-        severity: 'error',
-        code: 'PHX209',
-        file: `${where}/${foreign[0]}`,
-        message: `${named.join(', ')}${more} ${foreign.length === 1 ? 'is' : 'are'} in the way: not written by phoenix-compile (${m ? `not in ${where}/${MANIFEST}` : `${where} has no phoenix-compile ${MANIFEST}`})`,
-      };
-    },
+    severity: 'error',
+    code: 'PHX208',
+    file: `${where}/${MANIFEST}`,
+    message: `${where} was compiled from ${from}, not from ${configFile} (both relative to the folder that holds ${where})`,
+  };
+}
+
+/**
+ * PHX209: files at the paths the compile writes that the manifest does not own (`foreign`,
+ * write/output.ts OutputWriter.foreign: a folder phoenix-compile did not write, or a file put
+ * there by hand).
+ */
+function inTheWay(foreign: string[], where: string, hasManifest: boolean): Finding | undefined {
+  if (foreign.length === 0) return undefined;
+  const named = foreign.slice(0, 5).map((p) => `${where}/${p}`);
+  const more = foreign.length > 5 ? ` and ${foreign.length - 5} more` : '';
+  return {
+    severity: 'error',
+    code: 'PHX209',
+    file: `${where}/${foreign[0]}`,
+    message: `${named.join(', ')}${more} ${foreign.length === 1 ? 'is' : 'are'} in the way: not written by phoenix-compile (${hasManifest ? `not in ${where}/${MANIFEST}` : `${where} has no phoenix-compile ${MANIFEST}`})`,
   };
 }
 
@@ -348,74 +357,75 @@ interface CheckContext {
   outDir: string;
   where: string;
   regenerate: string;
-  emit: (sink: (f: OutputFile, bytes: Buffer, sha: string) => void) => ReturnType<typeof emitFiles>;
+  /** See runCompile's emit: the emission, or the exit code of a compile its diagnostics refuse. */
+  emit: (
+    sink: (f: OutputFile, bytes: Buffer, sha: string) => void,
+  ) => ReturnType<typeof emitFiles> | { ok: true; manifestText: string; files: number } | number;
   keep: ((p: string) => boolean) | undefined;
-  owner: { otherConfig: Finding | undefined };
+  /** The config's name as the manifest records it (PHX208). */
+  configFile: string;
   configShown: string;
-  /** Keeps the compile record (the manifest text the compile produces). */
-  remember: (manifestText: string) => void;
 }
 
 /**
  * `--check`: compares without writing, as the files are emitted; every difference is an error
- * finding (exit 2), with a unified diff on stdout (in the text format printed as each stale file
- * is found, so a large drift is not held in memory).
+ * finding (exit 2), with a unified diff on stdout.
  */
-function runCheck(io: Io, style: OutputStyle, findings: Finding[], c: CheckContext): number {
+function runCheck(io: Io, style: OutputStyle, found: Finding[], findings: () => Finding[], c: CheckContext): number {
   const behind = `${c.where} is not up to date; run \`${c.regenerate}\``;
   if (pendingSwap(c.outDir)) {
-    findings.push({ severity: 'error', code: 'PHX207', file: c.where, message: `a previous run was killed while replacing ${c.where}` });
-    report(io, style, findings, behind);
+    found.push({ severity: 'error', code: 'PHX207', file: c.where, message: `a previous run was killed while replacing ${c.where}` });
+    report(io, style, findings(), behind);
     return 2;
   }
   try {
     prepareOutputPath(c.outDir, c.where, false);
   } catch (e) {
     if (!(e instanceof OutputPathError)) throw e;
-    findings.push({ severity: 'error', code: 'PHX210', file: c.where, message: e.message });
-    report(io, style, findings, 'nothing compared');
+    found.push({ severity: 'error', code: 'PHX210', file: c.where, message: e.message });
+    report(io, style, findings(), 'nothing compared');
     return 1;
   }
-  if (c.owner.otherConfig) findings.push(c.owner.otherConfig);
   const rel = (p: string) => toPosix(path.relative(io.cwd, path.join(c.outDir, p)));
-  // In a GitHub log the diffs are printed together, inside one stop-commands block (below).
-  const heldDiffs: string[] = [];
+  // The diffs are printed once the emission is through (the GPU budget, known last, may still
+  // refuse the compile); they are held meanwhile, as many as there are stale files.
+  const diffs: string[] = [];
   const onStale = (s: StaleFile, edited: boolean) => {
     // The diff library loads only when a file differs (a part of the bundle of its own, tools/bundle.ts).
     const { unifiedDiff } = require('../compiler/util/textdiff') as typeof import('../compiler/util/textdiff');
-    const diff = unifiedDiff(`a/${rel(s.path)}`, `b/${rel(s.path)}`, s.current, s.expected).trimEnd();
-    if (style.format === 'text') io.out(diff);
-    else if (style.format === 'github') heldDiffs.push(diff);
+    diffs.push(unifiedDiff(`a/${rel(s.path)}`, `b/${rel(s.path)}`, s.current, s.expected).trimEnd());
     const line = firstDifferentLine(s.current, s.expected);
-    findings.push(
+    found.push(
       edited
         ? { severity: 'error', code: 'PHX202', file: rel(s.path), line, message: `edited by hand: its sha256 differs from ${rel(MANIFEST)}` }
         : { severity: 'error', code: 'PHX201', file: rel(s.path), line, message: `stale: not what ${c.configShown} compiles to` },
     );
   };
   const check = openCheck(c.outDir, c.keep ?? (() => false), onStale);
+  const other = otherConfig(check.previous, c.where, c.configFile);
+  if (other) found.push(other);
   const emitted = c.emit((f, bytes) => check.add(f, bytes));
+  if (typeof emitted === 'number') return emitted;
   if (!emitted.ok) {
-    findings.push(...emitted.diagnostics.filter((d) => d.code === 'PHX019').map(fromDiagnostic));
-    report(io, style, findings, 'nothing compared');
+    found.push(...emitted.diagnostics.filter((d) => d.code === 'PHX019').map(fromDiagnostic));
+    report(io, style, findings(), 'nothing compared');
     return 1;
   }
   const r = check.finish(emitted.manifestText);
-  c.remember(emitted.manifestText);
-  for (const p of r.added) findings.push({ severity: 'error', code: 'PHX203', file: rel(p), message: `missing: ${c.configShown} compiles to it` });
+  for (const p of r.added) found.push({ severity: 'error', code: 'PHX203', file: rel(p), message: `missing: ${c.configShown} compiles to it` });
   for (const p of r.removed)
-    findings.push({ severity: 'error', code: 'PHX204', file: rel(p), message: `no longer generated: ${c.configShown} does not compile to it` });
-  for (const m of r.modeWrong)
-    findings.push({ severity: 'error', code: 'PHX205', file: rel(m.path), message: `wrong file mode: should be ${modeText(m.mode)}` });
-  for (const p of r.unowned) findings.push(unownedNote(rel, p));
+    found.push({ severity: 'error', code: 'PHX204', file: rel(p), message: `no longer generated: ${c.configShown} does not compile to it` });
+  for (const m of r.modeWrong) found.push({ severity: 'error', code: 'PHX205', file: rel(m.path), message: `wrong file mode: should be ${modeText(m.mode)}` });
+  for (const p of r.unowned) found.push(unownedNote(rel, p));
+  if (diffs.length && style.format === 'text') io.out(diffs.join('\n'));
   // In a GitHub log the diff shows the files' text, which holds config values: no line of it may act as a workflow command.
-  if (heldDiffs.length) for (const l of githubVerbatim(heldDiffs.join('\n'), `phx-${sha256(heldDiffs.join('\n'))}`)) io.out(l);
-  const clean = checkIsClean(r) && !c.owner.otherConfig;
+  if (diffs.length && style.format === 'github') for (const l of githubVerbatim(diffs.join('\n'), `phx-${sha256(diffs.join('\n'))}`)) io.out(l);
+  const clean = checkIsClean(r) && !other;
   if (!clean) {
-    report(io, style, findings, behind);
+    report(io, style, findings(), behind);
     return 2;
   }
-  report(io, style, findings, `${c.where} is up to date (${emitted.files + 1} files)`, false);
+  report(io, style, findings(), `${c.where} is up to date (${emitted.files + 1} files)`, false);
   return 0;
 }
 

@@ -10,7 +10,7 @@ import type { PhoenixLxcConfigs } from './generated/config-types';
 import { loadConfig } from './load';
 import { validateSchema } from './validate/schema';
 import { selectCtids } from './select';
-import { cloneChain, ResolvedContainer, resolveFleet, sortCtids } from './resolve';
+import { cloneChain, compareCtids, ResolvedContainer, resolveFleet, sortCtids } from './resolve';
 import { checkCluster } from './check/cluster';
 import { checkFleet, checkGpuBudget } from './check/fleet';
 import { checkProxmox } from './check/proxmox';
@@ -18,12 +18,15 @@ import { checkHost } from './check/host';
 import { checkVllm } from './check/vllm';
 import { checkSecrets, checkTopLevelSecrets } from './check/secrets';
 import { redactTokens } from './vllm/secrets';
-import { planFleet } from './plan/fleet';
-import type { FleetPlan, Notice, SourceInfo } from './plan/model';
+import { fleetPlanner, gpuClaim, summarize } from './plan/fleet';
+import type { ContainerPlan, ContainerSummary, FleetPlan, Notice, SourceInfo } from './plan/model';
+import type { GpuClaim } from './plan/gpus';
+import type { LoadedConfig } from './load';
 import { canonicalSha256 } from './util/canonical';
-import { Manifest, MANIFEST, ManifestBuilder, OutputFile, renderManifest, sha256 } from './write/manifest';
+import { Manifest, MANIFEST, ManifestBuilder, OutputFile, sha256 } from './write/manifest';
 import { EncodeError } from '../encode/text';
-import { emitFleet } from '../emit';
+import { byText, emitContainer, emitFleetFiles } from '../emit';
+import type { Artifact } from '../emit/artifact';
 
 export interface CompileInput {
   /** The config file's name as shown in messages (as the user gave it). */
@@ -47,7 +50,7 @@ export interface CompileOutput {
   diagnostics: Diagnostic[];
   files: OutputFile[];
   manifestText: string;
-  plan?: FleetPlan;
+  plan?: FleetPlan<ContainerPlan>;
   /** CTIDs whose files the compile produced: all, or those named with --only (without their clone ancestors). */
   selected: string[];
   /**
@@ -117,14 +120,16 @@ export function compilePlan(input: CompileInput): CompileFailure | Planned {
   const planned = fleetFiles ? sel.all : selected;
 
   const source: SourceInfo = { ...input.source, sha256: canonicalSha256(doc) };
-  let plan = planFleet(doc, resolved, planned, source, input.compiler);
-  const budget = new Reporter(config);
-  checkGpuBudget(budget, plan.gpuBudget);
-  found.push(...budget.diagnostics);
-  diagnostics = [...diagnostics, ...budget.diagnostics.filter(sel.inScope)];
-  // FLEET.md lists the compile's warnings and notes: those of every CTID it describes.
-  plan = { ...plan, notices: notices(dedupeDiagnostics(fleetFiles ? found : diagnostics)) };
-  return { ok: true, diagnostics: finish(diagnostics), plan, selected, fleetFiles, blockedBy, resolved };
+  const planner = fleetPlanner(doc, resolved, planned, source, input.compiler);
+  return {
+    ok: true,
+    diagnostics: finish(diagnostics),
+    selected,
+    fleetFiles,
+    blockedBy,
+    resolved,
+    planning: { planner, config, found, diagnostics, inScope: sel.inScope },
+  };
 }
 
 /** A compile that stops before emitting: its diagnostics (with at least one error), no files. */
@@ -139,15 +144,25 @@ export interface CompileFailure {
   resolved?: Map<string, ResolvedContainer>;
 }
 
-/** A compile planned and ready to emit (compilePlan); see CompileOutput for the fields. */
+/**
+ * A compile checked and ready to plan and emit (compilePlan); see CompileOutput for the fields.
+ * `diagnostics`: those of the checks; emitFiles adds the GPU budget's, which needs the plan.
+ */
 export interface Planned {
   ok: true;
   diagnostics: Diagnostic[];
-  plan: FleetPlan;
   selected: string[];
   fleetFiles: boolean;
   blockedBy: string[];
   resolved: Map<string, ResolvedContainer>;
+  /** What emitFiles needs to plan: the planner, and the diagnostics so far (all, and those in scope) for the budget's and FLEET.md's. */
+  planning: {
+    planner: ReturnType<typeof fleetPlanner>;
+    config: LoadedConfig;
+    found: Diagnostic[];
+    diagnostics: Diagnostic[];
+    inScope: (d: Diagnostic) => boolean;
+  };
 }
 
 function failure(diagnostics: readonly Diagnostic[], resolved?: Map<string, ResolvedContainer>): CompileFailure {
@@ -164,32 +179,65 @@ function failure(diagnostics: readonly Diagnostic[], resolved?: Map<string, Reso
 }
 
 /**
- * Emits a planned compile's files into `sink` one at a time, in path order (emit/index.ts
- * emitFleet), each with its UTF-8 bytes and their sha256 (hex), and builds the manifest as they
- * pass: what is held at once is one container's files and the manifest's entries, not the
- * fleet's files. With --only (`input.only`), the previous manifest's entries of the files this
- * compile does not produce are carried into the new one.
- * @returns the manifest's text and its number of entries (files, without manifest.json); or, when an encoder refuses a value (EncodeError, the last line of
- *   defence behind validation), a failure with a PHX019 diagnostic; files already given to `sink`
- *   must then be dropped by the caller.
+ * Plans and emits a checked compile, one container at a time in path order (containers by CTID as
+ * text, then the fleet-wide files), giving `sink` each file with its UTF-8 bytes and their sha256
+ * (hex), and builds the manifest as they pass. A container's plan is made, its files emitted, and
+ * (unless `keepPlans`) only its summary kept (plan/fleet.ts summarize), and once every container is
+ * planned the effective configurations go too (`p.resolved` is emptied; `afterContainers` is
+ * called then, so a caller can have the garbage collected): memory holds the checked
+ * configuration, one container's plan and files, and the manifest's entries, not the fleet's plans
+ * or files. The GPU budget needs every container's claim, so its diagnostics come after the
+ * containers' files, before the fleet-wide files (FLEET.md lists them). With --only
+ * (`input.only`), the previous manifest's entries of the files this compile does not produce are
+ * carried into the new one.
+ * @returns every diagnostic (the checks' and the budget's: a budget error leaves `ok` true, and the
+ *   caller refuses, dropping what `sink` got), the manifest's text and its number of entries (files, without manifest.json), the
+ *   plan (with whole container plans when `keepPlans`); or, when an encoder refuses a value
+ *   (EncodeError, the last line of defence behind validation), a failure with a PHX019 diagnostic.
+ *   Files already given to `sink` are then to be dropped by the caller.
  */
-export function emitFiles(
+export function emitFiles<K extends boolean = false>(
   p: Planned,
   input: Pick<CompileInput, 'file' | 'only' | 'previous' | 'compiler'>,
-  sink: (file: OutputFile, bytes: Buffer, sha: string) => void,
-): { ok: true; manifestText: string; files: number } | CompileFailure {
+  sink: (file: Artifact, bytes: Buffer, sha: string) => void,
+  keepPlans?: K,
+  afterContainers?: () => void,
+):
+  | { ok: true; manifestText: string; files: number; diagnostics: Diagnostic[]; plan: FleetPlan<K extends true ? ContainerPlan : ContainerSummary> }
+  | CompileFailure {
+  const { planner, config, found, inScope } = p.planning;
   const entries = new ManifestBuilder();
+  const put = (f: Artifact) => {
+    const bytes = Buffer.from(f.content, 'utf8');
+    const sha = sha256(bytes);
+    entries.add(f.path, sha, f.mode);
+    sink(f, bytes, sha);
+  };
+  const only = input.only ? new Set(p.selected) : undefined;
+  const kept: ContainerSummary[] = [];
+  const claims: GpuClaim[] = [];
+  let fleet: FleetPlan<ContainerSummary>;
+  let diagnostics: Diagnostic[];
   try {
-    emitFleet(
-      p.plan,
-      (f) => {
-        const bytes = Buffer.from(f.content, 'utf8');
-        const sha = sha256(bytes);
-        entries.add(f.path, sha, f.mode);
-        sink(f, bytes, sha);
-      },
-      { ctids: input.only ? new Set(p.selected) : undefined, fleet: p.fleetFiles },
+    const header = planner.fleet([], []);
+    for (const ctid of [...planner.ids].sort(byText)) {
+      const c = planner.planContainer(ctid, !keepPlans);
+      claims.push(gpuClaim(c));
+      kept.push(keepPlans ? c : summarize(c));
+      if (!only || only.has(ctid)) for (const f of emitContainer(c, header)) put(f);
+    }
+    fleet = planner.fleet(
+      kept.sort((a, b) => compareCtids(a.ctid, b.ctid)),
+      claims,
     );
+    if (!keepPlans) p.resolved.clear();
+    afterContainers?.();
+    const budget = new Reporter(config);
+    checkGpuBudget(budget, fleet.gpuBudget);
+    diagnostics = finish([...p.planning.diagnostics, ...budget.diagnostics.filter(inScope)]);
+    // FLEET.md lists the compile's warnings and notes: those of every CTID it describes.
+    fleet.notices = notices(dedupeDiagnostics(p.fleetFiles ? [...found, ...budget.diagnostics] : diagnostics));
+    if (p.fleetFiles) for (const f of emitFleetFiles(fleet)) put(f);
   } catch (e) {
     // Validation refuses what the encoders cannot encode; this is the last line of defence.
     if (!(e instanceof EncodeError)) throw e;
@@ -199,22 +247,30 @@ export function emitFiles(
   const written = new Set(p.selected);
   const produced = (f: string) => (isContainerFile(f) ? written.has(f.split('/')[0]) : p.fleetFiles);
   const carried = input.only ? carriedEntries(input.previous, produced) : {};
-  const { file, sha256: inputSha } = p.plan.source;
-  const manifest = entries.build(input.compiler, { file, sha256: inputSha }, carried);
-  return { ok: true, manifestText: renderManifest(manifest), files: Object.keys(manifest.files).length };
+  const { file, sha256: inputSha } = fleet.source;
+  const manifest = entries.render(input.compiler, { file, sha256: inputSha }, carried);
+  return {
+    ok: true,
+    manifestText: manifest.text,
+    files: manifest.files,
+    diagnostics,
+    plan: fleet as FleetPlan<K extends true ? ContainerPlan : ContainerSummary>,
+  };
 }
 
 /**
- * The whole pipe in memory: compilePlan, then emitFiles into an array. For explain, diff, migrate
- * and tests; the CLI's compile streams the files to the writer instead (cli/compile.ts).
+ * The whole pipe in memory: compilePlan, then emitFiles into an array, keeping every container's
+ * plan. For explain, diff, migrate and tests; the CLI's compile streams the files to the writer
+ * instead (cli/compile.ts).
  */
 export function compile(input: CompileInput): CompileOutput {
   const p = compilePlan(input);
   if (!p.ok) return p;
   const files: OutputFile[] = [];
-  const e = emitFiles(p, input, (f) => files.push(f));
-  if (!e.ok) return { ...e, resolved: p.resolved };
-  return { ...p, files, manifestText: e.manifestText };
+  const e = emitFiles(p, input, (f) => files.push(f), true);
+  if (!e.ok) return e;
+  const { planning: _planning, ...rest } = p;
+  return { ...rest, diagnostics: e.diagnostics, files, manifestText: e.manifestText, plan: e.plan };
 }
 
 /** A per-CTID file (`<ctid>/...`), as opposed to a fleet-wide one. */

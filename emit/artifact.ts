@@ -1,5 +1,5 @@
 /** What an emitter returns: files keyed by their path inside the output folder. */
-import type { ContainerPlan, FleetPlan } from '../compiler/plan/model';
+import type { ContainerPlan, FleetHeader, FleetPlan } from '../compiler/plan/model';
 import type { OutputFile } from '../compiler/write/manifest';
 
 export type Artifact = OutputFile & { kind: ArtifactKind };
@@ -21,7 +21,8 @@ export const ARTIFACT_KINDS = [
 ] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
-export type ContainerEmitter = (c: ContainerPlan, fleet: FleetPlan) => Artifact[];
+/** A container's files: from its plan and the header fields of the fleet (never other containers'). */
+export type ContainerEmitter = (c: ContainerPlan, fleet: FleetHeader) => Artifact[];
 export type FleetEmitter = (fleet: FleetPlan) => Artifact[];
 
 /** Pretty JSON with a final newline: the one JSON style of every artifact. */

@@ -2,7 +2,7 @@
  * The opening every generated script shares: shebang, generated-file header, what the script
  * does and its exit codes, strict mode, and log/die helpers that stamp time and CTID.
  */
-import type { FleetPlan } from '../compiler/plan/model';
+import type { FleetHeader } from '../compiler/plan/model';
 import { bashWord } from '../encode/bash';
 import { hashHeader } from './header';
 
@@ -21,7 +21,7 @@ export interface ScriptDoc {
   help?: boolean;
 }
 
-export function scriptPrelude(fleet: FleetPlan, ctid: string | undefined, doc: ScriptDoc): string {
+export function scriptPrelude(fleet: FleetHeader, ctid: string | undefined, doc: ScriptDoc): string {
   const lines = ['#!/usr/bin/env bash', hashHeader(fleet, ctid).trimEnd(), '#', `# ${doc.title}`, '#'];
   for (const d of doc.does) lines.push(d ? `#   ${d}` : '#');
   if (doc.usage) lines.push('#', `# Usage: ${doc.usage}`);

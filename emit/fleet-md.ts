@@ -7,7 +7,7 @@
  * diagram (Mermaid's "..." labels with entity codes), `mdCode` for table cells, `htmlComment` for
  * the header and `textBlock` for the notes.
  */
-import type { ContainerPlan, FleetPlan } from '../compiler/plan/model';
+import type { ContainerSummary, FleetPlan } from '../compiler/plan/model';
 import type { FleetEmitter } from './artifact';
 import { headerLines } from './header';
 import { htmlComment, mdCode, textBlock } from '../encode/markdown';
@@ -42,11 +42,11 @@ export function renderFleetMd(fleet: FleetPlan): string {
   return out.join('\n');
 }
 
-function byCtid(cs: readonly ContainerPlan[]): ContainerPlan[] {
+function byCtid(cs: readonly ContainerSummary[]): ContainerSummary[] {
   return [...cs].sort((a, b) => Number(a.ctid) - Number(b.ctid) || (a.ctid < b.ctid ? -1 : a.ctid > b.ctid ? 1 : 0));
 }
 
-function isTemplate(c: ContainerPlan): boolean {
+function isTemplate(c: ContainerSummary): boolean {
   return c.host.snapshot !== undefined;
 }
 
@@ -120,7 +120,7 @@ function gpuSections(uses: FleetPlan['gpuBudget']): string[] {
 // ---------------------------------------------------------------------------------------------
 // CTIDs
 
-export function ctidRows(containers: readonly ContainerPlan[]): string[][] {
+export function ctidRows(containers: readonly ContainerSummary[]): string[][] {
   return byCtid(containers).map((c) => {
     const v = c.vllm;
     const opt = (s: string | undefined) => (s === undefined || s === '' ? DASH : mdCode(s));
@@ -155,7 +155,7 @@ function nodeTable(fleet: FleetPlan): string[] {
   ];
 }
 
-function clusterCtidTable(cts: ContainerPlan[]): string[] {
+function clusterCtidTable(cts: ContainerSummary[]): string[] {
   const rows = ctidRows(cts).map((r, i) => [...r, mdCode(cts[i].node ?? '')]);
   return table(
     ['CTID', 'name', 'IP', 'MAC', 'vLLM port', 'served model', 'quantization', 'KV-cache dtype', 'node'],
@@ -164,7 +164,7 @@ function clusterCtidTable(cts: ContainerPlan[]): string[] {
   );
 }
 
-function ctidTable(cts: ContainerPlan[]): string[] {
+function ctidTable(cts: ContainerSummary[]): string[] {
   return table(
     ['CTID', 'name', 'IP', 'MAC', 'vLLM port', 'served model', 'quantization', 'KV-cache dtype'],
     ['r', 'l', 'l', 'l', 'r', 'l', 'l', 'l'],

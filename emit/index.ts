@@ -1,5 +1,5 @@
 /** The emitters, in one list: pure functions from the plan to files, one module per artifact. */
-import type { FleetPlan } from '../compiler/plan/model';
+import type { ContainerPlan, FleetHeader, FleetPlan } from '../compiler/plan/model';
 import type { Artifact, ContainerEmitter, FleetEmitter } from './artifact';
 import { emitBenchmarkSh } from './benchmark-sh';
 import { emitClusterSh } from './cluster-sh';
@@ -25,26 +25,32 @@ const containerEmitters: ContainerEmitter[] = [
 ];
 const fleetEmitters: FleetEmitter[] = [emitPhoenix, emitClusterSh, emitFleetMd];
 
-/**
- * Emits the plan's files into `sink` one container at a time, in the output's path order
- * (containers by CTID as text, each one's files by path, then the fleet's files), so a caller
- * can write each file and let it go: what is held at once is one container's files, not the
- * fleet's. `only.ctids`: emit the per-CTID files of these CTIDs only (--only plans the whole fleet
- * for the fleet-wide files); `only.fleet` false: no fleet-wide files (FLEET.md, phoenix). Throws
- * EncodeError (encode/text.ts) when a value cannot be encoded.
- */
-export function emitFleet(fleet: FleetPlan, sink: (file: Artifact) => void, only: EmitSelection = {}): void {
-  const containers = [...fleet.containers].sort((a, b) => byText(a.ctid, b.ctid));
-  for (const c of containers) {
-    if (only.ctids && !only.ctids.has(c.ctid)) continue;
-    const files: Artifact[] = [];
-    for (const e of containerEmitters) files.push(...e(c, fleet));
-    for (const f of files.sort(byPath)) sink(f);
-  }
-  if (only.fleet === false) return;
+/** A container's files, in path order (emitted from its plan and the fleet's header fields). */
+export function emitContainer(c: ContainerPlan, fleet: FleetHeader): Artifact[] {
+  const files: Artifact[] = [];
+  for (const e of containerEmitters) files.push(...e(c, fleet));
+  return files.sort(byPath);
+}
+
+/** The fleet-wide files (out/phoenix, cluster.sh, FLEET.md), in path order. */
+export function emitFleetFiles(fleet: FleetPlan): Artifact[] {
   const files: Artifact[] = [];
   for (const e of fleetEmitters) files.push(...e(fleet));
-  for (const f of files.sort(byPath)) sink(f);
+  return files.sort(byPath);
+}
+
+/**
+ * Every file of a whole plan, in the output's path order (containers by CTID as text, each one's
+ * files by path, then the fleet's files). `only.ctids`: the per-CTID files of these CTIDs only;
+ * `only.fleet` false: no fleet-wide files. Throws EncodeError (encode/text.ts) when a value
+ * cannot be encoded. (The streaming compile, compiler/compile.ts emitFiles, emits container by
+ * container as it plans them, in the same order.)
+ */
+export function emitAll(fleet: FleetPlan<ContainerPlan>, only: EmitSelection = {}): Artifact[] {
+  const out: Artifact[] = [];
+  for (const c of [...fleet.containers].sort((a, b) => byText(a.ctid, b.ctid))) if (!only.ctids || only.ctids.has(c.ctid)) out.push(...emitContainer(c, fleet));
+  if (only.fleet !== false) out.push(...emitFleetFiles(fleet));
+  return out;
 }
 
 export interface EmitSelection {
@@ -52,14 +58,8 @@ export interface EmitSelection {
   fleet?: boolean;
 }
 
-/** Every file of the plan, in path order (emitFleet into an array). */
-export function emitAll(fleet: FleetPlan, only: EmitSelection = {}): Artifact[] {
-  const out: Artifact[] = [];
-  emitFleet(fleet, (f) => out.push(f), only);
-  return out;
-}
-
-function byText(a: string, b: string): number {
+/** Code-unit order (the output's path order). */
+export function byText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

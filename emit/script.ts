@@ -2,7 +2,7 @@
  * What every generated script shares: an executable Artifact, the exit codes of a step script,
  * and the prelude (emit/bash-prelude.ts) filled in for one CTID.
  */
-import type { ContainerPlan, FleetPlan } from '../compiler/plan/model';
+import type { ContainerPlan, FleetHeader } from '../compiler/plan/model';
 import type { Artifact } from './artifact';
 import { scriptPrelude } from './bash-prelude';
 
@@ -22,7 +22,7 @@ export function script(kind: Artifact['kind'], path: string, content: string): A
  * container), print_help when it has a usage line. `here`: the script runs sibling files.
  */
 export function ctidPrelude(
-  fleet: FleetPlan,
+  fleet: FleetHeader,
   c: ContainerPlan,
   title: string,
   does: string[],

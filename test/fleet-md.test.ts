@@ -10,7 +10,7 @@ import * as path from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compile } from '../compiler/compile';
-import type { ContainerPlan, FleetPlan } from '../compiler/plan/model';
+import type { ContainerSummary, FleetPlan } from '../compiler/plan/model';
 import { mermaidFlowchart, renderFleetMd } from '../emit/fleet-md';
 import { mermaidLabel } from '../encode/mermaid';
 import { nodeId } from '../encode/mermaid';
@@ -95,7 +95,7 @@ function decode(s: string): string {
   return s.replace(/ﬂ°°(\d+)¶ß/g, (_, n: string) => String.fromCodePoint(Number(n))).replace(/ﬂ°(\w+)¶ß/g, (_, n: string) => NAMED[n] ?? `&${n};`);
 }
 
-function isTemplate(c: ContainerPlan): boolean {
+function isTemplate(c: ContainerSummary): boolean {
   return c.host.snapshot !== undefined;
 }
 

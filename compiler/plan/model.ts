@@ -35,10 +35,15 @@ export interface Need {
   volume?: string;
 }
 
-export interface FleetPlan {
+/**
+ * The plan of the fleet. `C`: what it holds of each container: the whole ContainerPlan (the
+ * in-memory compile, for explain and tests), or a ContainerSummary (the streaming compile lets each
+ * container's plan go once its files are emitted, and keeps what the fleet-wide files read).
+ */
+export interface FleetPlan<C extends ContainerSummary = ContainerSummary> {
   compiler: { name: string; version: string };
   source: SourceInfo;
-  containers: ContainerPlan[];
+  containers: C[];
   /** The selected CTIDs in the order to create them (compiler/plan/order.ts). */
   createOrder: string[];
   /** The compile's warnings and notes for the selected CTIDs. */
@@ -54,6 +59,22 @@ export interface FleetPlan {
 /** The cluster's nodes (plan/cluster.ts), for routing (out/phoenix, out/cluster.sh) and FLEET.md. */
 export interface ClusterPlan {
   nodes: ClusterNodeInfo[];
+}
+
+/** What every generated file's header names: the compiler and the config (emit/header.ts). */
+export type FleetHeader = Pick<FleetPlan, 'compiler' | 'source'>;
+
+/**
+ * What the fleet-wide files (FLEET.md, out/phoenix, out/cluster.sh) read of a container: a
+ * ContainerPlan is one; plan/fleet.ts `summarize` keeps only this much of it.
+ */
+export interface ContainerSummary {
+  ctid: string;
+  name: string;
+  node?: string;
+  needs: Need[];
+  host: Pick<HostPlan, 'define' | 'dependencies' | 'app' | 'snapshot' | 'ipCidr' | 'mac'> & { features: Pick<FeatureStep, 'name'>[] };
+  vllm?: Pick<VllmPlan, 'port' | 'servedModelName' | 'quantization' | 'kvCacheDtype'>;
 }
 
 export interface ContainerPlan {

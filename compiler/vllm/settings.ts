@@ -286,6 +286,14 @@ export function ownSettings(idx: CatalogIndex, rc: ResolvedContainer, sink: Sett
 /** ownSettings's results by container object and catalog (both immutable once loaded). */
 const judged = new WeakMap<object, Map<CatalogIndex, Map<string, VllmSetting>>>();
 
+/**
+ * Lets ownSettings's kept results for `rc` go (the streaming compile, once the container is
+ * planned: its plan holds what it needs, and is itself let go after its files are emitted).
+ */
+export function forgetSettings(rc: ResolvedContainer): void {
+  judged.delete(rc.own);
+}
+
 /** `vllm_install` with the schema's defaults filled in. */
 export function installOf(eff: Container): Required<NonNullable<Container['vllm_install']>> {
   return { ...DEFAULTS.VllmInstall, ...(eff.vllm_install ?? {}) } as Required<NonNullable<Container['vllm_install']>>;

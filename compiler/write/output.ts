@@ -40,8 +40,8 @@ export function readManifest(outDir: string): Manifest | undefined {
   return readManifestFile(outDir)?.manifest;
 }
 
-/** The output folder's manifest with its text and mode (one open), or undefined when absent or unreadable. */
-function readManifestFile(outDir: string): { manifest: Manifest; text: string; mode: number } | undefined {
+/** The output folder's manifest with its text's sha256 and its mode (one open), or undefined when absent or unreadable. */
+function readManifestFile(outDir: string): { manifest: Manifest; sha: string; mode: number } | undefined {
   let fd: number;
   try {
     fd = fs.openSync(path.join(outDir, MANIFEST), 'r');
@@ -52,7 +52,7 @@ function readManifestFile(outDir: string): { manifest: Manifest; text: string; m
     const mode = fs.fstatSync(fd).mode & 0o777;
     const text = fs.readFileSync(fd, 'utf8');
     const m = JSON.parse(text) as Manifest;
-    return m && typeof m === 'object' && m.files && typeof m.files === 'object' ? { manifest: m, text, mode } : undefined;
+    return m && typeof m === 'object' && m.files && typeof m.files === 'object' ? { manifest: m, sha: sha256(text), mode } : undefined;
   } catch {
     return undefined;
   } finally {
@@ -150,7 +150,15 @@ export function pendingSwap(outDir: string): boolean {
  * then `finish` with the manifest's text, or `abort` (nothing changes). See openOutput.
  */
 export interface OutputWriter {
+  /** The output folder's manifest before this write (read once, under the lock), if any. */
+  readonly previous: Manifest | undefined;
   add(file: OutputFile, bytes: Buffer, sha: string): void;
+  /**
+   * Paths added so far that hold something the old manifest does not own (a file put there by
+   * hand, or a folder phoenix-compile did not write), manifest.json included when there was no
+   * manifest: what the write would replace that is not ours. Sorted.
+   */
+  foreign(): string[];
   finish(manifestText: string): WriteResult;
   abort(): void;
 }
@@ -195,6 +203,10 @@ class StagedWrite implements OutputWriter {
   /** Makes, writes and links in the staging folder (compiler/write/stage.ts); open once staging. */
   private stager: Stager | undefined;
   private done = false;
+  readonly previous: Manifest | undefined;
+  /** Whether the output folder exists: where it does not, nothing in it is in the way. */
+  private readonly outExists: boolean;
+  private readonly inTheWay: string[] = [];
 
   constructor(
     private readonly out: string,
@@ -204,10 +216,19 @@ class StagedWrite implements OutputWriter {
   ) {
     ({ newDir: this.newDir, oldDir: this.oldDir } = siblings(out));
     this.owned = new Map(Object.entries(old?.manifest.files ?? {}));
+    this.previous = old?.manifest;
+    this.outExists = fs.existsSync(out);
+  }
+
+  foreign(): string[] {
+    const none = this.outExists && !this.old && fs.existsSync(path.join(this.out, MANIFEST)) ? [MANIFEST] : [];
+    return [...this.inTheWay, ...none].sort(cmp);
   }
 
   add(f: OutputFile, bytes: Buffer, sha: string): void {
     this.seen.add(f.path);
+    // A path the old manifest owns costs nothing here; any other, one stat (none without out/).
+    if (this.outExists && !this.owned.has(f.path) && fs.existsSync(path.join(this.out, f.path))) this.inTheWay.push(f.path);
     if (this.isUnchanged(f, bytes, sha)) {
       this.unchanged++;
       if (this.pendingLinks) this.pendingLinks.push(f.path);
@@ -222,7 +243,7 @@ class StagedWrite implements OutputWriter {
   finish(manifestText: string): WriteResult {
     try {
       const bytes = Buffer.from(manifestText, 'utf8');
-      const manifestSame = this.old !== undefined && this.old.text === manifestText && this.old.mode === 0o644;
+      const manifestSame = this.old !== undefined && this.old.sha === sha256(manifestText) && this.old.mode === 0o644;
       const removed = [...this.owned.keys()]
         .filter((p) => p !== MANIFEST && !this.seen.has(p) && !this.keep(p) && fs.existsSync(path.join(this.out, p)))
         .sort(cmp);
@@ -374,6 +395,8 @@ export interface StaleFile {
 
 /** A --check in progress, fed one file at a time like OutputWriter; writes nothing. */
 export interface OutputCheck {
+  /** The output folder's manifest, if any. */
+  readonly previous: Manifest | undefined;
   add(file: OutputFile, bytes: Buffer): void;
   finish(manifestText: string): CheckResult;
 }
@@ -387,7 +410,8 @@ export interface OutputCheck {
  */
 export function openCheck(outDir: string, keep: (p: string) => boolean, onStale: (s: StaleFile, handEdited: boolean) => void): OutputCheck {
   const out = path.resolve(outDir);
-  const owned = new Map(Object.entries(readManifestFile(out)?.manifest.files ?? {}));
+  const previous = readManifestFile(out)?.manifest;
+  const owned = new Map(Object.entries(previous?.files ?? {}));
   const seen = new Set<string>();
   const res: CheckResult = { stale: [], handEdited: [], added: [], removed: [], unowned: [], modeWrong: [] };
   // Stale files that sort after manifest.json wait for it.
@@ -409,6 +433,7 @@ export function openCheck(outDir: string, keep: (p: string) => boolean, onStale:
     return undefined;
   };
   return {
+    previous,
     add(f, bytes) {
       seen.add(f.path);
       const s = compare(f, bytes);
@@ -449,7 +474,7 @@ export function checkIsClean(r: Pick<CheckResult, 'added' | 'removed' | 'modeWro
 export function verifyOutput(outDir: string, manifestSha256: string): { files: number; unowned: string[] } | undefined {
   const out = path.resolve(outDir);
   const m = readManifestFile(out);
-  if (!m || m.mode !== 0o644 || sha256(m.text) !== manifestSha256) return undefined;
+  if (!m || m.mode !== 0o644 || m.sha !== manifestSha256) return undefined;
   for (const [p, e] of Object.entries(m.manifest.files)) {
     const cur = readExisting(path.join(out, p));
     if (!cur || cur.bytes === undefined || modeText(cur.mode) !== e.mode || sha256(cur.bytes) !== e.sha256) return undefined;
