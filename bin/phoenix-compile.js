@@ -12,7 +12,8 @@ const BUNDLE = path.join(__dirname, '..', 'dist', 'bundle', 'phoenix-compile.js'
 function loadBundle() {
   const Module = require('module');
   const vm = require('vm');
-  const source = fs.readFileSync(BUNDLE, 'utf8');
+  // ASCII (tools/bundle.ts checks it): latin1 decodes it to the same text in half the time of utf8.
+  const source = fs.readFileSync(BUNDLE, 'latin1');
   const saveTo = process.env.PHOENIX_COMPILE_SAVE_CODE_CACHE; // build time only (tools/bundle.ts)
   let cachedData;
   if (!saveTo) {

@@ -5,7 +5,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { decodeConfig } from '../compiler/load';
-import { sha256 } from '../compiler/write/manifest';
 import { fsErrorText } from '../compiler/write/target';
 import { fromDiagnostic, Io, OutputStyle, report, TEXT } from './report';
 
@@ -24,13 +23,16 @@ export function compilerInfo(): { name: string; version: string } {
 
 /**
  * The sha256 (hex) of the compiler's code when it runs as the bundle (bin/phoenix-compile.js loads
- * dist/bundle/phoenix-compile.js, which holds the whole compile path with its data files), else
- * undefined: run unbundled from dist/ (as in-process tests do), no compile record is kept.
+ * dist/bundle/phoenix-compile.js, which holds the whole compile path with its data files), as
+ * tools/bundle.ts wrote it beside the bundle with the bundle's size (checked here, so a bundle
+ * changed after the build is not taken for the one it replaced). undefined when it runs unbundled
+ * from dist/ (as in-process tests do) or the sidecar is missing or stale: no compile record then.
  */
 export function compilerBuild(): string | undefined {
   if (path.basename(__filename) !== 'phoenix-compile.js') return undefined;
   try {
-    return sha256(fs.readFileSync(__filename));
+    const [sha, size] = fs.readFileSync(`${__filename}.sha256`, 'latin1').trim().split(' ');
+    return /^[0-9a-f]{64}$/.test(sha) && Number(size) === fs.statSync(__filename).size ? sha : undefined;
   } catch {
     return undefined;
   }

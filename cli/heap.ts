@@ -14,27 +14,30 @@
  * --logHeapUsage (v8.setFlagsFromString('--expose-gc'), then vm.runInNewContext('gc')); where that
  * does not work, the keeper does nothing and V8 collects on its own schedule.
  */
-import * as v8 from 'v8';
-import * as vm from 'vm';
 
 export function heapKeeper(slack: number): { tick(): void; settle(): void } {
+  // v8 and vm are loaded on first use (v8 costs some 1.5 ms to load; a small compile never needs it).
+  let v8: typeof import('v8') | undefined;
   let gc: (() => void) | undefined;
   let calls = 0;
-  let base = v8.getHeapStatistics().used_heap_size;
+  let base: number | undefined;
+  const used = () => (v8 ??= require('v8') as typeof import('v8')).getHeapStatistics().used_heap_size;
   const collect = () => {
     if (gc === undefined) {
-      v8.setFlagsFromString('--expose-gc');
-      const found = vm.runInNewContext('gc') as unknown;
+      used();
+      v8!.setFlagsFromString('--expose-gc');
+      const found = (require('vm') as typeof import('vm')).runInNewContext('gc') as unknown;
       gc = typeof found === 'function' ? (found as () => void) : () => undefined;
     }
     gc();
-    base = v8.getHeapStatistics().used_heap_size;
+    base = used();
   };
   return {
-    /** Call as each file passes: collects when the heap grew by more than `slack` (checked every 1,000 calls). */
+    /** Call as each file passes: collects when the heap grew by more than `slack` since the first check or the last collection (checked every 1,000 calls). */
     tick() {
       if (++calls % 1000 !== 0) return;
-      if (v8.getHeapStatistics().used_heap_size - base > slack) collect();
+      if (base === undefined) base = used();
+      else if (used() - base > slack) collect();
     },
     /** Call when much was let go at once: collects when the compile was large (past 5,000 files). */
     settle() {

@@ -2,8 +2,15 @@
  * THE PIPE, as one pure function: config text in, diagnostics and files out. No file system
  * access here; cli/ reads the config and compiler/write/ writes the result.
  *
- *   load -> validate (schema) -> select (--only) -> resolve -> check (fleet, cluster, Proxmox, host, vLLM)
- *        -> plan -> check (GPU budget, from the plan) -> emit -> manifest
+ *   compilePlan: load -> validate (schema) -> select (--only) -> resolve
+ *                -> check (fleet, cluster, Proxmox, host, vLLM)
+ *   emitFiles:   for each container, in path order: plan it -> emit its files (-> sink)
+ *                -> check (GPU budget, from every container's claim) -> emit the fleet-wide files
+ *                -> manifest
+ *
+ * The files go to a sink as they are made (the CLI streams them to the writer or the --check);
+ * `compile` collects them in memory. Planning container by container keeps a compile's memory at
+ * its checked configuration plus one container's plan (bench/RESULTS.md, 10,000 CTIDs).
  */
 import { Diagnostic, dedupeDiagnostics, hasErrors, Reporter, sortDiagnostics } from './diagnostics';
 import type { PhoenixLxcConfigs } from './generated/config-types';

@@ -31,8 +31,8 @@ export function recoverOutput(outDir: string): void {
     if (fs.existsSync(newDir) && fs.existsSync(oldDir)) fs.renameSync(newDir, out);
     else if (fs.existsSync(oldDir)) fs.renameSync(oldDir, out);
   }
-  fs.rmSync(newDir, { recursive: true, force: true });
-  fs.rmSync(oldDir, { recursive: true, force: true });
+  // rmSync's recursive removal loads Node's rimraf (some 0.7 ms at start-up): only when there is something to remove.
+  for (const left of [newDir, oldDir]) if (fs.existsSync(left)) fs.rmSync(left, { recursive: true, force: true });
 }
 
 /** The output folder's manifest, or undefined when absent or unreadable. */
@@ -108,17 +108,26 @@ function lockOutput(out: string): () => void {
       const fd = fs.openSync(lock, 'wx');
       fs.writeSync(fd, String(process.pid));
       fs.closeSync(fd);
-      return () => fs.rmSync(lock, { force: true });
+      return () => removeFile(lock);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(fs.readFileSync(lock, 'utf8').trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
         throw new OutputLockedError(`another phoenix-compile (pid ${pid}) is writing ${out}; try again when it has finished`);
       }
-      fs.rmSync(lock, { force: true });
+      removeFile(lock);
     }
   }
   throw new OutputLockedError(`could not lock ${out}`);
+}
+
+/** Removes a file if it is there (unlink: rmSync would load Node's rimraf for one file). */
+function removeFile(p: string): void {
+  try {
+    fs.unlinkSync(p);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
 }
 
 function alive(pid: number): boolean {
