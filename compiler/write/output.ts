@@ -484,10 +484,31 @@ export function verifyOutput(outDir: string, manifestSha256: string): { files: n
   const out = path.resolve(outDir);
   const m = readManifestFile(out);
   if (!m || m.mode !== 0o644 || m.sha !== manifestSha256) return undefined;
-  for (const [p, e] of Object.entries(m.manifest.files)) {
-    const cur = readExisting(path.join(out, p));
-    if (!cur || cur.bytes === undefined || modeText(cur.mode) !== e.mode || sha256(cur.bytes) !== e.sha256) return undefined;
-  }
+  // One buffer for every file (grown when a file is larger): no allocation per file.
+  let buf = Buffer.allocUnsafe(1 << 16);
+  const matches = (file: string, want: { sha256: string; mode: string }): boolean => {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch {
+      return false;
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile() || modeText(st.mode & 0o777) !== want.mode) return false;
+      if (st.size > buf.length) buf = Buffer.allocUnsafe(st.size);
+      let n = 0;
+      while (n < st.size) {
+        const got = fs.readSync(fd, buf, n, st.size - n, n);
+        if (got === 0) return false;
+        n += got;
+      }
+      return sha256(buf.subarray(0, n)) === want.sha256;
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  for (const [p, e] of Object.entries(m.manifest.files)) if (!matches(path.join(out, p), e)) return undefined;
   const owned = new Set(Object.keys(m.manifest.files));
   const unowned = walk(out).filter((p) => p !== MANIFEST && !owned.has(p));
   return { files: owned.size + 1, unowned };
