@@ -474,7 +474,7 @@ function main(): void {
       runs,
       0,
       () => run('sh', ['-c', 'find "$1" -type f -print0 | xargs -0 cat > /dev/null', 'sh', ref], { expect: 0 }),
-      () => run(NODE, [BIN, '--config', file, '--out', ref, '--check'], { expect: 0, env: NO_RECORD }),
+      () => run(NODE, [BIN, '--config', file, '--out', ref, '--check'], { expect: 0, env: NO_RECORD, rss: true }),
     );
     rm(ref);
     fleets.push({
@@ -502,6 +502,13 @@ function main(): void {
   // CPU time (user + system, every thread) per CTID: the work itself, less sensitive than wall time
   // to other processes taking turns on the CPUs.
   const cpuPerCtid = (f: FleetResult) => (f.compile.cpu && example.cpu ? (f.compile.cpu.median - example.cpu.median) / f.n : NaN);
+  // What the CTIDs between the previous size and this one cost each: the slope, without the fixed
+  // start-up and warm-up (JIT) costs that "per CTID" spreads over a small fleet.
+  const marginal = (f: FleetResult) => {
+    const prev = fleets[fleets.indexOf(f) - 1];
+    if (!prev || !f.compile.cpu || !prev.compile.cpu) return '';
+    return `${((f.compile.cpu.median - prev.compile.cpu.median) / (f.n - prev.n)).toFixed(3)} ms (${prev.n.toLocaleString('en')} to ${f.n.toLocaleString('en')})`;
+  };
   say(
     table(
       [
@@ -517,9 +524,10 @@ function main(): void {
         'x `cat`',
         '`--check`, no record',
         'x `cat`',
-        'peak RSS',
+        'peak RSS (compile; `--check`, no record)',
         'per CTID (wall)',
         'per CTID (CPU)',
+        'marginal CPU per CTID',
       ],
       fleets.map((f) => [
         f.n.toLocaleString('en'),
@@ -534,9 +542,10 @@ function main(): void {
         `**${f.check.ratio.toFixed(2)}x** (pairs ${f.check.pairRatio.toFixed(2)}x)`,
         fmtMs(f.checkCold.subject.median),
         `${f.checkCold.ratio.toFixed(2)}x`,
-        f.rssKb !== undefined ? fmtMb(f.rssKb) : '?',
+        `${f.rssKb !== undefined ? fmtMb(f.rssKb) : '?'}; ${f.checkCold.rssKb !== undefined ? fmtMb(f.checkCold.rssKb) : '?'}`,
         `${perCtid(f).toFixed(3)} ms`,
         `${cpuPerCtid(f).toFixed(3)} ms`,
+        marginal(f),
       ]),
     ),
   );
@@ -544,7 +553,7 @@ function main(): void {
   say(`"per CTID" is (compile median - the example's compile median) / CTIDs: the cost each CTID adds above a`);
   say('minimal compile; flat when time grows linearly with the fleet. Wall time, and CPU time (user + system of');
   say('every thread, from /usr/bin/time -v): the target is judged on CPU time, the work itself, since wall time');
-  say(`also counts waiting for CPUs other processes hold. Bare node's peak RSS: ${bareRss ? fmtMb(bareRss) : '?'}.`);
+  say(`also counts waiting for CPUs other processes hold. "marginal" is the slope between two sizes. Bare node's peak RSS: ${bareRss ? fmtMb(bareRss) : '?'}.`);
   say();
 
   const f1k = fleets.find((f) => f.n === 1000);
