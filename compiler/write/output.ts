@@ -486,6 +486,7 @@ export function verifyOutput(outDir: string, manifestSha256: string): { files: n
   if (!m || m.mode !== 0o644 || m.sha !== manifestSha256) return undefined;
   // One buffer for every file (grown when a file is larger): no allocation per file.
   let buf = Buffer.allocUnsafe(1 << 16);
+  const prefix = out.endsWith(path.sep) ? out : out + path.sep;
   const matches = (file: string, want: { sha256: string; mode: string }): boolean => {
     let fd: number;
     try {
@@ -508,7 +509,9 @@ export function verifyOutput(outDir: string, manifestSha256: string): { files: n
       fs.closeSync(fd);
     }
   };
-  for (const [p, e] of Object.entries(m.manifest.files)) if (!matches(path.join(out, p), e)) return undefined;
+  // The manifest's paths are relative POSIX paths without "." or ".." (the compiler wrote them and
+  // its sha256 is the record's), so joining is concatenation.
+  for (const [p, e] of Object.entries(m.manifest.files)) if (!matches(prefix + p, e)) return undefined;
   const owned = new Set(Object.keys(m.manifest.files));
   const unowned = walk(out).filter((p) => p !== MANIFEST && !owned.has(p));
   return { files: owned.size + 1, unowned };
