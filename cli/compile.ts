@@ -4,8 +4,8 @@
  *
  * Exit codes: 0 success; 1 invalid input or usage (nothing written); 2 --check found drift.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { CompileInput, compilePlan, emitFiles, isContainerFile } from '../compiler/compile';
 import { Manifest, MANIFEST, modeText, OutputFile, sha256 } from '../compiler/write/manifest';
 import {

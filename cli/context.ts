@@ -2,8 +2,8 @@
  * What every command shares: the I/O it prints to, where the bundled example lives, reading the
  * config file, and the names headers use.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { decodeConfig } from '../compiler/load';
 import { fsErrorText } from '../compiler/write/target';
 import { fromDiagnostic, Io, OutputStyle, report, TEXT } from './report';

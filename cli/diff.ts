@@ -5,8 +5,8 @@
  * Exit 0 when equal, 2 when different, 1 on error (an invalid config on either side, named).
  */
 import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { compile, CompileOutput } from '../compiler/compile';
 import { lineChanges, unifiedDiff } from '../compiler/util/textdiff';
 import { MANIFEST } from '../compiler/write/manifest';

@@ -3,7 +3,7 @@
  * value (own, inherited from CTID N, default), its vLLM arguments and where vLLM files each, the
  * argv, the unit's environment, the artifacts it produces, and the compile's notes for it.
  */
-import * as path from 'path';
+import path = require('path');
 import { compile, CompileOutput } from '../compiler/compile';
 import { formatDiagnostic } from '../compiler/diagnostics';
 import { DEFAULTS } from '../compiler/generated/defaults';

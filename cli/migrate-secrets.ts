@@ -8,8 +8,8 @@
  * elsewhere (an LXC line, a command), several API keys, two different tokens for one name, a value
  * the secrets file cannot hold, or a value no vLLM server uses (migrate never drops one).
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import type { ArrayNode, MemberNode, ObjectNode, ValueNode } from '@humanwhocodes/momoa';
 import type { Container, PhoenixLxcConfigs } from '../compiler/generated/config-types';
 import { Reporter } from '../compiler/diagnostics';

@@ -7,8 +7,8 @@
  * result whose argv differs from the original's. First, with --secrets-dir, it moves the secret
  * values written in the config into the host's secrets files (cli/migrate-secrets.ts).
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import type { ObjectNode } from '@humanwhocodes/momoa';
 import { compile } from '../compiler/compile';
 import { Diagnostic, hasErrors, Reporter } from '../compiler/diagnostics';

@@ -3,8 +3,8 @@
  * validates against, so an editor can check phoenix_lxc_configs.json while it is typed. `--path`
  * prints where the installed copy is instead (for the config's "$schema" line).
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { COMMON_OPTIONS, parseCommand } from './args';
 import { Io, ROOT } from './context';
 

@@ -3,7 +3,7 @@
  * sha256 and mode, the input's sha256 and the compiler's version. Pure: building and rendering
  * only; write/output.ts reads and writes it.
  */
-import * as crypto from 'crypto';
+import crypto = require('crypto');
 
 export interface OutputFile {
   /** Relative POSIX path inside the output folder. */

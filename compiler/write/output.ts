@@ -9,8 +9,8 @@
  * leaves no out/ but a complete .phx-new, which the next run (or `recoverOutput`) renames into
  * place before doing anything else. When nothing changed, nothing is written at all.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 
 import { cmp, Manifest, MANIFEST, modeText, OutputFile, sha256 } from './manifest';
 import { openStager, Stager } from './stage';

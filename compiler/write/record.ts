@@ -15,9 +15,9 @@
  * `PHOENIX_COMPILE_CACHE_DIR=off` turns it off. A record that cannot be read or written is treated
  * as absent: the compile then runs in full, as without a record.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import fs = require('fs');
+import os = require('os');
+import path = require('path');
 
 import type { Diagnostic } from '../diagnostics';
 import { sha256 } from './manifest';

@@ -8,7 +8,7 @@
  * the disk is slower than the emitters), and `drain` waits until it has done everything; the first
  * error it meets is thrown by the next `write`, `link`, `mkdir` or `drain` on the main thread.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import type { Worker } from 'worker_threads';
 
 /** Operations on absolute paths. write: one open (exclusive create), the writes, one close. */

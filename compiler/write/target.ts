@@ -5,8 +5,8 @@
  * live on the same file system as its parent (rename(2) fails with EXDEV across file systems, and
  * with EBUSY on a mount point: man 2 rename, ERRORS).
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 
 /** A problem with the output folder's place, with a message for the user. */
 export class OutputPathError extends Error {}
