@@ -6,7 +6,7 @@
  */
 import fs = require('fs');
 import path = require('path');
-import { CompileInput, compilePlan, emitFiles, isContainerFile } from '../compiler/compile';
+import { CompileInput, compileChecked, emitFiles, isContainerFile } from '../compiler/compile';
 import { Manifest, MANIFEST, modeText, OutputFile, sha256 } from '../compiler/write/manifest';
 import {
   checkIsClean,
@@ -151,7 +151,7 @@ export function runCompile(o: CompileOptions, io: Io): number {
       return exit;
     }
   }
-  const planned = compilePlan(compileInput);
+  const planned = compileChecked(compileInput);
   const refused = refusedByDiagnostics(io, o, planned.diagnostics);
   if (refused !== undefined || !planned.ok) return refused ?? 1;
   // What is printed: the compile's diagnostics (the checks' now, all of them once emitted: the GPU

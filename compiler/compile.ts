@@ -2,7 +2,7 @@
  * THE PIPE, as one pure function: config text in, diagnostics and files out. No file system
  * access here; cli/ reads the config and compiler/write/ writes the result.
  *
- *   compilePlan: load -> validate (schema) -> select (--only) -> resolve
+ *   compileChecked: load -> validate (schema) -> select (--only) -> resolve
  *                -> check (fleet, cluster, Proxmox, host, vLLM)
  *   emitFiles:   for each container, in path order: plan it -> emit its files (-> sink)
  *                -> check (GPU budget, from every container's claim) -> emit the fleet-wide files
@@ -72,10 +72,11 @@ export interface CompileOutput {
 }
 
 /**
- * The pipe up to the plan: everything but emitting. `ok` false: the diagnostics say why (nothing
- * is to be written). `ok` true: the plan, the diagnostics that count, and what `emitFiles` needs.
+ * The pipe up to the plan: load, validate, select, resolve and every check of the whole fleet.
+ * `ok` false: the diagnostics say why (nothing is to be written). `ok` true: the diagnostics that
+ * count so far and what `emitFiles` needs to plan and emit.
  */
-export function compilePlan(input: CompileInput): CompileFailure | Planned {
+export function compileChecked(input: CompileInput): CompileFailure | Checked {
   let resolved: Map<string, ResolvedContainer> | undefined;
   const fail = (diagnostics: Diagnostic[]): CompileFailure => failure(diagnostics, resolved);
 
@@ -152,10 +153,10 @@ export interface CompileFailure {
 }
 
 /**
- * A compile checked and ready to plan and emit (compilePlan); see CompileOutput for the fields.
+ * A compile checked and ready to plan and emit (compileChecked); see CompileOutput for the fields.
  * `diagnostics`: those of the checks; emitFiles adds the GPU budget's, which needs the plan.
  */
-export interface Planned {
+export interface Checked {
   ok: true;
   diagnostics: Diagnostic[];
   selected: string[];
@@ -204,7 +205,7 @@ function failure(diagnostics: readonly Diagnostic[], resolved?: Map<string, Reso
  *   Files already given to `sink` are then to be dropped by the caller.
  */
 export function emitFiles<K extends boolean = false>(
-  p: Planned,
+  p: Checked,
   input: Pick<CompileInput, 'file' | 'only' | 'previous' | 'compiler'>,
   sink: (file: Artifact, bytes: Buffer, sha: string) => void,
   keepPlans?: K,
@@ -226,12 +227,11 @@ export function emitFiles<K extends boolean = false>(
   let fleet: FleetPlan<ContainerSummary>;
   let diagnostics: Diagnostic[];
   try {
-    const header = planner.fleet([], []);
     for (const ctid of [...planner.ids].sort(byText)) {
       const c = planner.planContainer(ctid, !keepPlans);
       claims.push(gpuClaim(c));
       kept.push(keepPlans ? c : summarize(c));
-      if (!only || only.has(ctid)) for (const f of emitContainer(c, header)) put(f);
+      if (!only || only.has(ctid)) for (const f of emitContainer(c, planner.header)) put(f);
     }
     fleet = planner.fleet(
       kept.sort((a, b) => compareCtids(a.ctid, b.ctid)),
@@ -266,12 +266,12 @@ export function emitFiles<K extends boolean = false>(
 }
 
 /**
- * The whole pipe in memory: compilePlan, then emitFiles into an array, keeping every container's
+ * The whole pipe in memory: compileChecked, then emitFiles into an array, keeping every container's
  * plan. For explain, diff, migrate and tests; the CLI's compile streams the files to the writer
  * instead (cli/compile.ts).
  */
 export function compile(input: CompileInput): CompileOutput {
-  const p = compilePlan(input);
+  const p = compileChecked(input);
   if (!p.ok) return p;
   const files: OutputFile[] = [];
   const e = emitFiles(p, input, (f) => files.push(f), true);

@@ -39,25 +39,6 @@ export function emitFleetFiles(fleet: FleetPlan): Artifact[] {
   return files.sort(byPath);
 }
 
-/**
- * Every file of a whole plan, in the output's path order (containers by CTID as text, each one's
- * files by path, then the fleet's files). `only.ctids`: the per-CTID files of these CTIDs only;
- * `only.fleet` false: no fleet-wide files. Throws EncodeError (encode/text.ts) when a value
- * cannot be encoded. (The streaming compile, compiler/compile.ts emitFiles, emits container by
- * container as it plans them, in the same order.)
- */
-export function emitAll(fleet: FleetPlan<ContainerPlan>, only: EmitSelection = {}): Artifact[] {
-  const out: Artifact[] = [];
-  for (const c of [...fleet.containers].sort((a, b) => byText(a.ctid, b.ctid))) if (!only.ctids || only.ctids.has(c.ctid)) out.push(...emitContainer(c, fleet));
-  if (only.fleet !== false) out.push(...emitFleetFiles(fleet));
-  return out;
-}
-
-export interface EmitSelection {
-  ctids?: ReadonlySet<string> | undefined;
-  fleet?: boolean;
-}
-
 /** Code-unit order (the output's path order). */
 export function byText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -7,7 +7,7 @@ import { canonical } from '../util/canonical';
 import { clusterNodes, isCluster, nodeOf } from './cluster';
 import { clusterGpuBudget, GpuClaim, gpuBudget, hostGpus } from './gpus';
 import { planHost } from './host';
-import type { ContainerPlan, ContainerSummary, FleetPlan, SourceInfo } from './model';
+import type { ContainerPlan, ContainerSummary, FleetHeader, FleetPlan, SourceInfo } from './model';
 import { fleetOrder } from './order';
 import { planVllm, planVllmInstall } from './vllm';
 import { forgetSettings } from '../vllm/settings';
@@ -15,7 +15,7 @@ import { forgetSettings } from '../vllm/settings';
 /**
  * Plans a fleet one container at a time: `planContainer` for each of `ids` (any order, each once),
  * then `fleet` with what is kept of them (the whole plans, or their summaries) and their GPU
- * claims. planFleet below does both at once.
+ * claims; `header` is what every file's header names (compiler/compile.ts emitFiles).
  * @param all every resolved CTID (clone sources outside the selection included)
  * @param selected the CTIDs to plan
  */
@@ -27,6 +27,7 @@ export function fleetPlanner(
   compiler: FleetPlan['compiler'],
 ): {
   ids: readonly string[];
+  header: FleetHeader;
   /** The container's whole plan; `last`: no later call plans it again (what the checks kept for it can go). */
   planContainer(ctid: string, last?: boolean): ContainerPlan;
   fleet<C extends ContainerSummary>(containers: C[], claims: readonly GpuClaim[]): FleetPlan<C>;
@@ -34,6 +35,7 @@ export function fleetPlanner(
   const order = fleetOrder(all);
   return {
     ids: selected,
+    header: { compiler, source },
     planContainer(ctid, last = false) {
       const r = all.get(ctid)!;
       const vllm = planVllm(doc, r);
@@ -63,22 +65,6 @@ export function fleetPlanner(
       return { compiler, source, containers, createOrder, notices: [], hostGpus: host, gpuBudget: budget, cluster: { nodes: clusterNodes(doc) } };
     },
   };
-}
-
-/**
- * The whole plan of `selected` (in that order), each container's in full.
- * @param all every resolved CTID (clone sources outside the selection included)
- */
-export function planFleet(
-  doc: PhoenixLxcConfigs,
-  all: ReadonlyMap<string, ResolvedContainer>,
-  selected: readonly string[],
-  source: SourceInfo,
-  compiler: FleetPlan['compiler'],
-): FleetPlan<ContainerPlan> {
-  const planner = fleetPlanner(doc, all, selected, source, compiler);
-  const containers = selected.map((id) => planner.planContainer(id));
-  return planner.fleet(containers, containers.map(gpuClaim));
 }
 
 /** What a container claims of the host's GPUs (plan/gpus.ts). */

@@ -51,7 +51,7 @@ export class ManifestBuilder {
   }
 
   /** The manifest: `carried` entries (--only) and the added ones (which win), in path order. */
-  build(compiler: Manifest['compiler'], input: Manifest['input'], carried: Manifest['files'] = {}): Manifest {
+  private build(compiler: Manifest['compiler'], input: Manifest['input'], carried: Manifest['files'] = {}): Manifest {
     const files: Manifest['files'] = {};
     for (const [p, e] of this.sorted(carried)) {
       // A path named "__proto__" is a key here, not the prototype.
