@@ -16,6 +16,7 @@ import {
   pendingSwap,
   readManifest,
   StaleFile,
+  StaleKind,
   verifyOutput,
   writeInProgress,
   WriteResult,
@@ -323,7 +324,8 @@ function refusedByDiagnostics(io: Io, o: CompileOptions, diagnostics: readonly D
   const findings = diagnostics.map(fromDiagnostic);
   const warnings = findings.filter((f) => f.severity === 'warning').length;
   if (!findings.some((f) => f.severity === 'error') && !(o.strict && warnings > 0)) return undefined;
-  report(io, o.style, findings, `${o.strict && warnings > 0 ? '--strict makes warnings fail the compile; ' : ''}nothing written`);
+  // With --strict a warning fails the compile like an error, so --quiet still shows it.
+  report(io, { ...o.style, strict: o.strict }, findings, `${o.strict && warnings > 0 ? '--strict makes warnings fail the compile; ' : ''}nothing written`);
   return 1;
 }
 
@@ -390,16 +392,17 @@ function runCheck(io: Io, style: OutputStyle, found: Finding[], findings: () => 
   // The diffs are printed once the emission is through (the GPU budget, known last, may still
   // refuse the compile); they are held meanwhile, as many as there are stale files.
   const diffs: string[] = [];
-  const onStale = (s: StaleFile, edited: boolean) => {
+  const onStale = (s: StaleFile, kind: StaleKind) => {
     // The diff library loads only when a file differs (a part of the bundle of its own, tools/bundle.ts).
     const { unifiedDiff } = require('../compiler/util/textdiff') as typeof import('../compiler/util/textdiff');
     diffs.push(unifiedDiff(`a/${rel(s.path)}`, `b/${rel(s.path)}`, s.current, s.expected).trimEnd());
     const line = firstDifferentLine(s.current, s.expected);
-    found.push(
-      edited
-        ? { severity: 'error', code: 'PHX202', file: rel(s.path), line, message: `edited by hand: its sha256 differs from ${rel(MANIFEST)}` }
-        : { severity: 'error', code: 'PHX201', file: rel(s.path), line, message: `stale: not what ${c.configShown} compiles to` },
-    );
+    const message = {
+      edited: `edited by hand: its sha256 differs from ${rel(MANIFEST)}`,
+      stale: `stale: not what ${c.configShown} compiles to`,
+      foreign: `not written by phoenix-compile (not in ${rel(MANIFEST)}) and not what ${c.configShown} compiles to: a compile replaces it only with --force`,
+    }[kind];
+    found.push({ severity: 'error', code: { edited: 'PHX202', stale: 'PHX201', foreign: 'PHX209' }[kind], file: rel(s.path), line, message });
   };
   const check = openCheck(c.outDir, c.keep ?? (() => false), onStale);
   const other = otherConfig(check.previous, c.where, c.configFile);

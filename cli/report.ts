@@ -22,6 +22,8 @@ export interface OutputStyle {
   format: Format;
   /** Errors only: no notes, no warnings, no success line. */
   quiet: boolean;
+  /** --strict: warnings fail the command too, so --quiet prints them as it prints errors. */
+  strict?: boolean;
 }
 
 export const TEXT: OutputStyle = { format: 'text', quiet: false };
@@ -135,13 +137,15 @@ export function countsText(c: Counts): string {
 
 /**
  * Prints `findings` (notes and warnings first, errors last; each group in the order given) and
- * the summary line `phoenix-compile: <counts>; <outcome>`. With --quiet only errors are printed,
+ * the summary line `phoenix-compile: <counts>; <outcome>`. With --quiet only errors are printed
+ * (and warnings with --strict, where they fail the command),
  * and the summary line only when the command failed. JSON and GitHub output go to stdout (the
  * summary line stays on stderr, as text).
  */
 export function report(io: Io, style: OutputStyle, findings: readonly Finding[], outcome: string, failed = true): Counts {
   const counts = countFindings(findings);
-  const shown = [...findings].filter((f) => !style.quiet || f.severity === 'error').sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+  const fails = (f: Finding) => f.severity === 'error' || (style.strict === true && f.severity === 'warning');
+  const shown = [...findings].filter((f) => !style.quiet || fails(f)).sort((a, b) => RANK[a.severity] - RANK[b.severity]);
   for (const f of shown) {
     if (style.format === 'json') io.out(jsonFinding(f));
     else if (style.format === 'github') io.out(githubFinding(f));

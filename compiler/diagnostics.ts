@@ -151,14 +151,15 @@ export const CODES = {
   PHX203: { title: '--check: a file the config compiles to is missing', example: 'a CTID added to the config, not compiled' },
   PHX204: { title: '--check: a generated file the config no longer produces', example: 'a CTID removed from the config, its folder still in out/' },
   PHX205: { title: '--check: a generated file has the wrong mode', example: 'create.sh without its execute bit' },
-  PHX206: { title: 'a file in the output folder that the manifest does not own is left alone (note)', example: 'out/NOTES.md written by hand' },
+  PHX206: { title: '--check: a file in the output folder that the manifest does not own is left alone (note)', example: 'out/NOTES.md written by hand' },
   PHX207: { title: 'a previous run was killed while replacing the output folder', example: 'a power cut between the two renames' },
   PHX208: {
     title: 'the output folder was compiled from another config (refused without --force)',
     example: 'phoenix-compile --config other.json into an out/ made from phoenix_lxc_configs.json',
   },
   PHX209: {
-    title: 'files that phoenix-compile did not write are where it would write (no manifest, or not in it; refused without --force)',
+    title:
+      'files that phoenix-compile did not write, with other bytes than it would write, are where it would write (no manifest, or not in it; refused without --force)',
     example: '--out docs, where docs/FLEET.md is your own',
   },
   PHX210: { title: 'the output folder cannot be written as one atomic set', example: 'an out/ that is a file, read-only, or a mount point' },

@@ -5,6 +5,7 @@
  * bytes and exits with the same code with a record as without one (PHOENIX_COMPILE_CACHE_DIR=off),
  * and a hand edit is found either way, also when the manifest is edited to match it.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'uvu';
@@ -119,6 +120,61 @@ test('a record that is damaged, or from another format, is ignored; PHOENIX_COMP
   fs.rmSync(none, { recursive: true, force: true });
   assert.is(runBin(['--check'], w, { PHOENIX_COMPILE_CACHE_DIR: 'off', XDG_CACHE_HOME: none }).code, 0);
   assert.not.ok(fs.existsSync(none), 'no record folder made');
+});
+
+test('the output folder as a new user leaves it: a named pipe, a symbolic link, a file of ones own, a lost manifest', () => {
+  const { w, records } = compiled();
+  const out = path.join(w, 'out');
+  const script = fs.readdirSync(out).find((n) => fs.existsSync(path.join(out, n, 'verify.sh')))!;
+  const verify = path.join(out, script, 'verify.sh');
+  const original = fs.readFileSync(verify);
+
+  // A named pipe where a file belongs: reported, never waited on (spawnSync would hang).
+  fs.rmSync(verify);
+  assert.is(spawnSync('mkfifo', [verify]).status, 0);
+  const piped = same(w, records, ['--check']);
+  assert.is(piped.code, 2, piped.stderr);
+  assert.match(piped.stderr, `${script}/verify.sh`);
+  assert.is(runBin([], w, { PHOENIX_COMPILE_CACHE_DIR: records }).code, 0);
+  assert.ok(fs.lstatSync(verify).isFile(), 'the compile put the file back');
+
+  // A symbolic link to the very bytes: not the file the manifest lists (git would commit a link).
+  const elsewhere = path.join(fresh('record-link'), 'verify.sh');
+  fs.copyFileSync(verify, elsewhere);
+  fs.rmSync(verify);
+  fs.symlinkSync(elsewhere, verify);
+  assert.is(same(w, records, ['--check']).code, 2);
+  assert.is(runBin([], w, { PHOENIX_COMPILE_CACHE_DIR: records }).code, 0);
+  assert.ok(fs.lstatSync(verify).isFile() && fs.readFileSync(verify).equals(original), 'the link replaced by the file');
+
+  // A lost manifest.json: every other file is what the compile writes, so it takes them over.
+  fs.rmSync(path.join(out, 'manifest.json'));
+  const lost = same(w, records, ['--check']);
+  assert.is(lost.code, 2);
+  assert.match(lost.stderr, 'PHX203');
+  assert.not.match(lost.stderr, 'PHX209');
+  assert.is(runBin([], w, { PHOENIX_COMPILE_CACHE_DIR: records }).code, 0);
+  assert.is(same(w, records, ['--check']).code, 0);
+
+  // A file of ones own where the compile writes: --check says what the compile will say (PHX209).
+  const docs = path.join(w, 'docs');
+  fs.mkdirSync(docs);
+  fs.writeFileSync(path.join(docs, 'FLEET.md'), 'mine\n');
+  const own = same(w, records, ['--out', 'docs', '--check']);
+  assert.is(own.code, 2);
+  assert.match(own.stderr, /docs\/FLEET\.md:1: error: not written by phoenix-compile .* only with --force \[PHX209\]/);
+  const refused = runBin(['--out', 'docs'], w, { PHOENIX_COMPILE_CACHE_DIR: records });
+  assert.is(refused.code, 1);
+  assert.match(refused.stderr, 'PHX209');
+  assert.is(fs.readFileSync(path.join(docs, 'FLEET.md'), 'utf8'), 'mine\n');
+});
+
+test('a relative PHOENIX_COMPILE_CACHE_DIR (or OFF) keeps no record: it would land in the repository', () => {
+  const { w } = compiled();
+  for (const dir of ['relative-cache', 'OFF']) {
+    assert.is(runBin(['--check'], w, { PHOENIX_COMPILE_CACHE_DIR: dir }).code, 0);
+    assert.not.ok(fs.existsSync(path.join(w, dir)), `no ${dir} folder in the repository`);
+  }
 });
 
 test.run();

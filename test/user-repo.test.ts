@@ -425,6 +425,20 @@ test('errors are printed last, then a summary line; --quiet prints errors only',
       .map((l) => l.replace(/^.*: error: .*$/, 'error')),
     ['error', 'phoenix-compile: 1 error, 1 warning, 1 note; nothing written'],
   );
+  // --strict makes a warning fail the compile like an error: --quiet still shows it (not the note).
+  const warned = configRepo(EXAMPLE);
+  edit(warned, (d) => {
+    d.lxc_configs['921'].vllm_install = { ...(d.lxc_configs['921'].vllm_install ?? {}), torch_channel: 'nightly' };
+  });
+  const strict = runBin(['--strict', '-q'], warned);
+  assert.is(strict.code, 1);
+  assert.equal(
+    strict.stderr
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.replace(/^.*: warning: .*$/, 'warning')),
+    ['warning', 'phoenix-compile: 1 warning, 1 note; --strict makes warnings fail the compile; nothing written'],
+  );
   // Success: --quiet prints nothing at all.
   const ok = configRepo(EXAMPLE);
   const s = runBin(['-q'], ok);

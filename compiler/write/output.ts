@@ -35,6 +35,16 @@ export function recoverOutput(outDir: string): void {
   for (const left of [newDir, oldDir]) if (fs.existsSync(left)) fs.rmSync(left, { recursive: true, force: true });
 }
 
+/**
+ * Opens a file in the output folder for reading without following a symbolic link at its last
+ * component (O_NOFOLLOW: a link is not a file the compiler wrote, and git would commit it as a
+ * link) and without waiting on a named pipe (O_NONBLOCK: the open returns at once, and fstat then
+ * says it is not a regular file). Throws as openSync does (ELOOP for a link).
+ */
+function openForRead(p: string): number {
+  return fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+}
+
 /** The output folder's manifest, or undefined when absent or unreadable. */
 export function readManifest(outDir: string): Manifest | undefined {
   return readManifestFile(outDir)?.manifest;
@@ -44,12 +54,14 @@ export function readManifest(outDir: string): Manifest | undefined {
 function readManifestFile(outDir: string): { manifest: Manifest; sha: string; mode: number } | undefined {
   let fd: number;
   try {
-    fd = fs.openSync(path.join(outDir, MANIFEST), 'r');
+    fd = openForRead(path.join(outDir, MANIFEST));
   } catch {
     return undefined;
   }
   try {
-    const mode = fs.fstatSync(fd).mode & 0o777;
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return undefined;
+    const mode = st.mode & 0o777;
     const text = fs.readFileSync(fd, 'utf8');
     const m = JSON.parse(text) as Manifest;
     return m && typeof m === 'object' && m.files && typeof m.files === 'object' ? { manifest: m, sha: sha256(text), mode } : undefined;
@@ -67,7 +79,7 @@ function readManifestFile(outDir: string): { manifest: Manifest; sha: string; mo
 function readExisting(p: string, size?: number): { mode: number; bytes?: Buffer } | undefined {
   let fd: number;
   try {
-    fd = fs.openSync(p, 'r');
+    fd = openForRead(p);
   } catch {
     return undefined;
   }
@@ -236,8 +248,13 @@ class StagedWrite implements OutputWriter {
 
   add(f: OutputFile, bytes: Buffer, sha: string): void {
     this.seen.add(f.path);
-    // A path the old manifest owns costs nothing here; any other, one stat (none without out/).
-    if (this.outExists && !this.owned.has(f.path) && fs.existsSync(path.join(this.out, f.path))) this.inTheWay.push(f.path);
+    // A path the old manifest owns costs nothing here; any other, one stat (none without out/), and
+    // a read when something is there: a file with exactly the bytes to be written is taken over
+    // (nothing of anyone's is lost; a lost manifest.json leaves such files), anything else is in the way.
+    if (this.outExists && !this.owned.has(f.path) && fs.existsSync(path.join(this.out, f.path))) {
+      const cur = readExisting(path.join(this.out, f.path), bytes.length);
+      if (!cur?.bytes?.equals(bytes)) this.inTheWay.push(f.path);
+    }
     if (this.isUnchanged(f, bytes, sha)) {
       this.unchanged++;
       if (this.pendingLinks) this.pendingLinks.push(f.path);
@@ -385,6 +402,11 @@ export interface CheckResult {
   stale: string[];
   /** Stale files whose bytes differ from the manifest's sha256: edited by hand. */
   handEdited: string[];
+  /**
+   * Stale files the manifest does not own (put there by hand, or the folder is not
+   * phoenix-compile's): a compile refuses to replace them without --force (PHX209).
+   */
+  foreign: string[];
   /** Files that would be added. */
   added: string[];
   /** Owned files that would be removed. */
@@ -394,6 +416,13 @@ export interface CheckResult {
   /** Files whose content is right but whose mode is not, with the mode they should have. */
   modeWrong: { path: string; mode: number }[];
 }
+
+/**
+ * Why a file differs: `stale` (the compiler's file, the config changed), `edited` (its bytes are not
+ * the manifest's: edited by hand), `foreign` (the manifest does not own it: a compile refuses to
+ * replace it without --force, PHX209).
+ */
+export type StaleKind = 'stale' | 'edited' | 'foreign';
 
 /** A file that would change: what is there and what would be written. */
 export interface StaleFile {
@@ -415,17 +444,18 @@ export interface OutputCheck {
  * Every file there is read once (open, fstat, read, close): its bytes decide stale or not, and a
  * stale file whose bytes do not match the manifest's sha256 was edited by hand. `onStale` gets
  * each stale file in path order as soon as it is known (manifest.json, known last, in its place),
- * with whether it was edited by hand, so a caller can print diffs without holding them.
+ * with its kind (StaleKind), so a caller can print diffs without holding them. A file the manifest
+ * does not own with exactly the bytes to be written is up to date: a compile takes it over.
  */
-export function openCheck(outDir: string, keep: (p: string) => boolean, onStale: (s: StaleFile, handEdited: boolean) => void): OutputCheck {
+export function openCheck(outDir: string, keep: (p: string) => boolean, onStale: (s: StaleFile, kind: StaleKind) => void): OutputCheck {
   const out = path.resolve(outDir);
   const previous = readManifestFile(out)?.manifest;
   const owned = new Map(Object.entries(previous?.files ?? {}));
   const seen = new Set<string>();
-  const res: CheckResult = { stale: [], handEdited: [], added: [], removed: [], unowned: [], modeWrong: [] };
+  const res: CheckResult = { stale: [], handEdited: [], foreign: [], added: [], removed: [], unowned: [], modeWrong: [] };
   // Stale files that sort after manifest.json wait for it.
-  const afterManifest: [StaleFile, boolean][] = [];
-  const compare = (f: OutputFile, bytes: Buffer): [StaleFile, boolean] | undefined => {
+  const afterManifest: [StaleFile, StaleKind][] = [];
+  const compare = (f: OutputFile, bytes: Buffer): [StaleFile, StaleKind] | undefined => {
     const cur = readExisting(path.join(out, f.path));
     if (cur === undefined || cur.bytes === undefined) {
       res.added.push(f.path);
@@ -433,10 +463,16 @@ export function openCheck(outDir: string, keep: (p: string) => boolean, onStale:
     }
     if (!cur.bytes.equals(bytes)) {
       const rec = owned.get(f.path);
-      const edited = rec !== undefined && f.path !== MANIFEST && sha256(cur.bytes) !== rec.sha256;
-      if (edited) res.handEdited.push(f.path);
+      const kind: StaleKind =
+        rec === undefined && (f.path !== MANIFEST || previous === undefined)
+          ? 'foreign'
+          : rec !== undefined && f.path !== MANIFEST && sha256(cur.bytes) !== rec.sha256
+            ? 'edited'
+            : 'stale';
+      if (kind === 'edited') res.handEdited.push(f.path);
+      if (kind === 'foreign') res.foreign.push(f.path);
       res.stale.push(f.path);
-      return [{ path: f.path, current: cur.bytes.toString('utf8'), expected: f.content }, edited];
+      return [{ path: f.path, current: cur.bytes.toString('utf8'), expected: f.content }, kind];
     }
     if (cur.mode !== f.mode) res.modeWrong.push({ path: f.path, mode: f.mode });
     return undefined;
@@ -460,7 +496,7 @@ export function openCheck(outDir: string, keep: (p: string) => boolean, onStale:
       for (const p of walk(out)) {
         if (!seen.has(p) && !owned.has(p)) res.unowned.push(p);
       }
-      for (const list of [res.stale, res.handEdited, res.added]) list.sort(cmp);
+      for (const list of [res.stale, res.handEdited, res.foreign, res.added]) list.sort(cmp);
       res.modeWrong.sort((a, b) => cmp(a.path, b.path));
       return res;
     },
@@ -490,7 +526,7 @@ export function verifyOutput(outDir: string, manifestSha256: string): { files: n
   const matches = (file: string, want: { sha256: string; mode: string }): boolean => {
     let fd: number;
     try {
-      fd = fs.openSync(file, 'r');
+      fd = openForRead(file);
     } catch {
       return false;
     }

@@ -12,7 +12,7 @@
  * so a checkout cannot forge it, and a fresh clone (CI) has none and compiles. Where:
  * `$PHOENIX_COMPILE_CACHE_DIR`, else `$XDG_CACHE_HOME/phoenix-compile`, else
  * `~/.cache/phoenix-compile` (the XDG Base Directory specification's default for caches);
- * `PHOENIX_COMPILE_CACHE_DIR=off` turns it off. A record that cannot be read or written is treated
+ * `PHOENIX_COMPILE_CACHE_DIR=off` (or a relative path) turns it off. A record that cannot be read or written is treated
  * as absent: the compile then runs in full, as without a record.
  */
 import fs = require('fs');
@@ -40,8 +40,11 @@ const FORMAT = 'phoenix-compile record 1';
  */
 export function recordDir(env: NodeJS.ProcessEnv): string | undefined {
   const own = env.PHOENIX_COMPILE_CACHE_DIR;
-  if (own === 'off') return undefined;
-  if (own) return path.resolve(own);
+  // "off" in any case turns records off; so does a relative path, which would put them wherever
+  // the command runs (in the config's repository, where a commit could carry one), as the XDG
+  // specification has relative paths ignored.
+  if (own !== undefined && own !== '' && (own.toLowerCase() === 'off' || !path.isAbsolute(own))) return undefined;
+  if (own) return own;
   if (env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME)) return path.join(env.XDG_CACHE_HOME, 'phoenix-compile');
   const home = env.HOME || os.homedir();
   return home ? path.join(home, '.cache', 'phoenix-compile') : undefined;
