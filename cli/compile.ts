@@ -152,16 +152,16 @@ export function runCompile(o: CompileOptions, io: Io): number {
       return exit;
     }
   }
-  const planned = compileChecked(compileInput);
-  const refused = refusedByDiagnostics(io, o, planned.diagnostics);
-  if (refused !== undefined || !planned.ok) return refused ?? 1;
+  const checked = compileChecked(compileInput);
+  const refused = refusedByDiagnostics(io, o, checked.diagnostics);
+  if (refused !== undefined || !checked.ok) return refused ?? 1;
   // What is printed: the compile's diagnostics (the checks' now, all of them once emitted: the GPU
   // budget needs the plan), then what this run found about the output folder.
-  let diagnostics = planned.diagnostics;
+  let diagnostics = checked.diagnostics;
   const found: Finding[] = [];
   const findings = () => [...diagnostics.map(fromDiagnostic), ...found];
-  if (o.only && !planned.fleetFiles) {
-    const n = planned.blockedBy.length;
+  if (o.only && !checked.fleetFiles) {
+    const n = checked.blockedBy.length;
     const fleetWide = Object.keys(previous?.files ?? {})
       .filter((p) => !isContainerFile(p))
       .map((p) => `${where}/${p}`);
@@ -170,12 +170,12 @@ export function runCompile(o: CompileOptions, io: Io): number {
       : 'the fleet-wide files (FLEET.md, phoenix) are not written';
     found.push({
       severity: 'note',
-      message: `${what}: CTID ${planned.blockedBy.join(', ')}, outside --only, ${n === 1 ? 'has' : 'have'} errors (a compile without --only lists them)`,
+      message: `${what}: CTID ${checked.blockedBy.join(', ')}, outside --only, ${n === 1 ? 'has' : 'have'} errors (a compile without --only lists them)`,
     });
   }
   // With --only, the files the compile did not produce stay as they are.
-  const selected = new Set(planned.selected);
-  const keep = o.only ? (p: string) => p !== MANIFEST && (isContainerFile(p) ? !selected.has(p.split('/')[0]) : !planned.fleetFiles) : undefined;
+  const selected = new Set(checked.selected);
+  const keep = o.only ? (p: string) => p !== MANIFEST && (isContainerFile(p) ? !selected.has(p.split('/')[0]) : !checked.fleetFiles) : undefined;
   const regenerate = source.regenerate;
   /**
    * Plans and emits once, streaming each file to `sink` (each container's plan is let go once its
@@ -187,7 +187,7 @@ export function runCompile(o: CompileOptions, io: Io): number {
   ): Exclude<ReturnType<typeof emitFiles>, { ok: true }> | { ok: true; manifestText: string; files: number } | number => {
     const heap = heapKeeper(HEAP_SLACK);
     const e = emitFiles(
-      planned,
+      checked,
       compileInput,
       (f, bytes, sha) => {
         sink(f, bytes, sha);
