@@ -75,8 +75,10 @@ function readManifestFile(outDir: string): { manifest: Manifest; sha: string; mo
 /**
  * A file in the output folder, read through one open: its mode and, when its size is `size`
  * (or always, without `size`), its bytes. undefined when it does not exist or is not a file.
+ * `scratch`: read into this buffer (grown as needed) instead of a new one; the bytes returned are
+ * then valid until the next call with it.
  */
-function readExisting(p: string, size?: number): { mode: number; bytes?: Buffer } | undefined {
+function readExisting(p: string, size?: number, scratch?: { buf: Buffer }): { mode: number; bytes?: Buffer } | undefined {
   let fd: number;
   try {
     fd = openForRead(p);
@@ -88,7 +90,8 @@ function readExisting(p: string, size?: number): { mode: number; bytes?: Buffer 
     if (!st.isFile()) return undefined;
     const mode = st.mode & 0o777;
     if (size !== undefined && st.size !== size) return { mode };
-    const bytes = Buffer.allocUnsafe(st.size);
+    if (scratch && scratch.buf.length < st.size) scratch.buf = Buffer.allocUnsafe(st.size);
+    const bytes = scratch ? scratch.buf.subarray(0, st.size) : Buffer.allocUnsafe(st.size);
     let n = 0;
     while (n < bytes.length) {
       const got = fs.readSync(fd, bytes, n, bytes.length - n, n);
@@ -521,29 +524,11 @@ export function verifyOutput(outDir: string, manifestSha256: string): { files: n
   const m = readManifestFile(out);
   if (!m || m.mode !== 0o644 || m.sha !== manifestSha256) return undefined;
   // One buffer for every file (grown when a file is larger): no allocation per file.
-  let buf = Buffer.allocUnsafe(1 << 16);
+  const scratch = { buf: Buffer.allocUnsafe(1 << 16) };
   const prefix = out.endsWith(path.sep) ? out : out + path.sep;
   const matches = (file: string, want: { sha256: string; mode: string }): boolean => {
-    let fd: number;
-    try {
-      fd = openForRead(file);
-    } catch {
-      return false;
-    }
-    try {
-      const st = fs.fstatSync(fd);
-      if (!st.isFile() || modeText(st.mode & 0o777) !== want.mode) return false;
-      if (st.size > buf.length) buf = Buffer.allocUnsafe(st.size);
-      let n = 0;
-      while (n < st.size) {
-        const got = fs.readSync(fd, buf, n, st.size - n, n);
-        if (got === 0) return false;
-        n += got;
-      }
-      return sha256(buf.subarray(0, n)) === want.sha256;
-    } finally {
-      fs.closeSync(fd);
-    }
+    const cur = readExisting(file, undefined, scratch);
+    return cur?.bytes !== undefined && modeText(cur.mode) === want.mode && sha256(cur.bytes) === want.sha256;
   };
   // The manifest's paths are relative POSIX paths without "." or ".." (the compiler wrote them and
   // its sha256 is the record's), so joining is concatenation.
