@@ -19,7 +19,28 @@ export interface ScriptDoc {
   inCt?: boolean;
   /** Define print_help (the header above: what the script does, its usage and exit codes), for -h/--help. */
   help?: boolean;
+  /** Define now_cs (the host's monotonic clock, in hundredths of a second), for waits by the clock. */
+  clock?: boolean;
 }
+
+/**
+ * now_cs: sets $now_cs to the host's monotonic clock in hundredths of a second, so that a script
+ * that waits N seconds waits N seconds. The clock is /proc/uptime's first field, CLOCK_BOOTTIME
+ * printed as "%lu.%02lu" (Linux fs/proc/uptime.c, uptime_proc_show; proc_uptime(5)): it never
+ * steps when the wall clock is set. Not bash's SECONDS: that is the difference of two whole
+ * wall-clock seconds (bash-5.2 variables.c:1369-1378 get_seconds, shell.c:469-470), so it
+ * ticks at each wall-clock second and a deadline of SECONDS + N passes up to a second early
+ * (verify.sh --wait 3 returned after 2.1 s). No fork: `read` is a builtin.
+ */
+const NOW_CS = [
+  '# now_cs: the monotonic clock (/proc/uptime, CLOCK_BOOTTIME) in hundredths of a second, in $now_cs.',
+  '# Not SECONDS: it counts whole wall-clock seconds, so SECONDS + N passes up to a second early.',
+  'now_cs() {',
+  '\tlocal up',
+  '\tread -r up _ </proc/uptime',
+  '\tnow_cs=$((10#${up%.*} * 100 + 10#${up#*.}))',
+  '}',
+];
 
 export function scriptPrelude(fleet: FleetHeader, ctid: string | undefined, doc: ScriptDoc): string {
   const lines = ['#!/usr/bin/env bash', hashHeader(fleet, ctid).trimEnd(), '#', `# ${doc.title}`, '#'];
@@ -57,5 +78,6 @@ export function scriptPrelude(fleet: FleetHeader, ctid: string | undefined, doc:
     );
   if (doc.help) lines.push('print_help() {', "\tsed -n '2,/^set -euo/p' \"${BASH_SOURCE[0]}\" | sed '$d'", '}');
   if (doc.inCt) lines.push('in_ct() {', '\tpct exec "$CTID" -- "$@"', '}');
+  if (doc.clock) lines.push(...NOW_CS);
   return lines.join('\n') + '\n';
 }

@@ -23,12 +23,14 @@ export const emitBenchmarkSh: ContainerEmitter = (c, fleet) => {
       "spread per state, their ratio against the plan's expectation and a JSON line; --result-dir",
       "keeps the client's result files. The sampler state found at the start is restored on exit.",
     ],
-    'benchmark.sh [--rounds N] [--num-prompts N] [--max-concurrency N] [--warmup-prompts N] [--timeout SECONDS] [--result-dir DIR]',
-    [
-      [0, 'every round measured'],
-      [1, 'a round failed (a restart, the client, or a request)'],
-      [2, 'usage error'],
-    ],
+    {
+      usage: 'benchmark.sh [--rounds N] [--num-prompts N] [--max-concurrency N] [--warmup-prompts N] [--timeout SECONDS] [--result-dir DIR]',
+      exits: [
+        [0, 'every round measured'],
+        [1, 'a round failed (a restart, the client, or a request)'],
+        [2, 'usage error'],
+      ],
+    },
   );
   const content = templates.benchmark_sh({ prelude, v, b: v.benchmark }, bashWord);
   return [script('benchmark.sh', `${c.ctid}/benchmark.sh`, content)];

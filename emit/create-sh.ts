@@ -36,13 +36,15 @@ export const emitCreateSh: ContainerEmitter = (c, fleet) => {
       '--dry-run reads the host (pct status, pct config, the configuration file) and prints every',
       'command that would change it ("would run: ..."), running none; it stops where a run would.',
     ],
-    'create.sh [--dry-run] [--help]',
-    [
-      [0, 'done (or nothing to do)'],
-      [1, 'a step failed, or a dependency or shared volume is missing; the log line before says which'],
-      [2, 'unknown argument'],
-    ],
-    runsSiblings || c.node !== undefined,
+    {
+      usage: 'create.sh [--dry-run] [--help]',
+      exits: [
+        [0, 'done (or nothing to do)'],
+        [1, 'a step failed, or a dependency or shared volume is missing; the log line before says which'],
+        [2, 'unknown argument'],
+      ],
+      here: runsSiblings || c.node !== undefined,
+    },
   );
   // In a cluster: the node guard, after the arguments are read (so --help needs no cluster).
   const guard = c.node !== undefined ? createShClusterGuard(c.node) : '';

@@ -33,12 +33,15 @@ export const emitDeploySh: ContainerEmitter = (c, fleet) => {
           ]
         : []),
     ],
-    'deploy.sh [--dry-run] [--sampler-off | --sampler-on] [--restart] [--timeout SECONDS] [--check-secrets]',
-    [
-      [0, 'the service is active and vLLM answers (--dry-run: nothing changed; --check-secrets: every secret is on the host)'],
-      [1, 'a step failed, a secret is missing on the host, or the service did not become active (journal shown)'],
-      [2, 'usage error'],
-    ],
+    {
+      usage: 'deploy.sh [--dry-run] [--sampler-off | --sampler-on] [--restart] [--timeout SECONDS] [--check-secrets]',
+      exits: [
+        [0, 'the service is active and vLLM answers (--dry-run: nothing changed; --check-secrets: every secret is on the host)'],
+        [1, 'a step failed, a secret is missing on the host, or the service did not become active (journal shown)'],
+        [2, 'usage error'],
+      ],
+      clock: true,
+    },
   );
   const content = templates.deploy_sh({ prelude, service: v.service, secrets: v.secrets, api: v.api, waitSeconds: v.service.deployWaitSec }, bashWord);
   return [script('deploy.sh', `${c.ctid}/deploy.sh`, content)];

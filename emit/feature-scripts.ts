@@ -5,7 +5,7 @@
 import type { ContainerEmitter } from './artifact';
 import { bashWord } from '../encode/bash';
 import * as templates from './generated/templates';
-import { ctidPrelude, EXITS_STEP, script } from './script';
+import { ctidPrelude, script } from './script';
 
 const DOES: Record<string, string[]> = {
   vllm: [
@@ -25,15 +25,9 @@ export const emitFeatureScripts: ContainerEmitter = (c, fleet) => {
   const out = [];
   for (const f of c.host.features) {
     if (!f.builtin) continue;
-    const prelude = ctidPrelude(
-      fleet,
-      c,
-      `${f.file}: feature ${f.name} for CTID ${c.ctid}. Runs on the host; safe to run again.`,
-      DOES[f.name],
-      undefined,
-      EXITS_STEP,
-      false,
-    );
+    const prelude = ctidPrelude(fleet, c, `${f.file}: feature ${f.name} for CTID ${c.ctid}. Runs on the host; safe to run again.`, DOES[f.name], {
+      here: false,
+    });
     let content: string;
     if (f.name === 'vllm') {
       content = templates.features_vllm_sh({ prelude, i: c.vllmInstall! }, bashWord);

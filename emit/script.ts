@@ -17,18 +17,23 @@ export function script(kind: Artifact['kind'], path: string, content: string): A
   return { kind, path, mode: 0o755, content };
 }
 
+/** What a per-CTID script's prelude says and defines, beyond its title and what it does. */
+export interface CtidScriptDoc {
+  /** Its usage line; with one, print_help is defined (-h/--help). */
+  usage?: string;
+  /** Its exit codes. Default EXITS_STEP. */
+  exits?: [number, string][];
+  /** The script runs sibling files (HERE is its folder). Default true. */
+  here?: boolean;
+  /** The script waits by the clock (now_cs). Default false. */
+  clock?: boolean;
+}
+
 /**
- * The prelude of a per-CTID script: in_ct always (every per-CTID script acts inside its
- * container), print_help when it has a usage line. `here`: the script runs sibling files.
+ * The prelude of a per-CTID script: in_ct and need_tools always (every per-CTID script acts
+ * inside its container through pct), the rest as `doc` says.
  */
-export function ctidPrelude(
-  fleet: FleetHeader,
-  c: ContainerPlan,
-  title: string,
-  does: string[],
-  usage?: string,
-  exits: [number, string][] = EXITS_STEP,
-  here = true,
-): string {
-  return scriptPrelude(fleet, c.ctid, { title, does, exits, here, tools: true, inCt: true, help: usage !== undefined, ...(usage ? { usage } : {}) });
+export function ctidPrelude(fleet: FleetHeader, c: ContainerPlan, title: string, does: string[], doc: CtidScriptDoc = {}): string {
+  const { usage, exits = EXITS_STEP, here = true, clock = false } = doc;
+  return scriptPrelude(fleet, c.ctid, { title, does, exits, here, tools: true, inCt: true, clock, help: usage !== undefined, ...(usage ? { usage } : {}) });
 }

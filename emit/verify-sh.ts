@@ -22,12 +22,15 @@ export const emitVerifySh: ContainerEmitter = (c, fleet) => {
       'PASS or FAIL with the reason. --timeout bounds each request; --wait waits that long for a',
       'unit that is still starting.',
     ],
-    'verify.sh [--json] [--timeout SECONDS] [--wait SECONDS]',
-    [
-      [0, 'every check passed'],
-      [1, 'a check failed'],
-      [2, 'usage error'],
-    ],
+    {
+      usage: 'verify.sh [--json] [--timeout SECONDS] [--wait SECONDS]',
+      exits: [
+        [0, 'every check passed'],
+        [1, 'a check failed'],
+        [2, 'usage error'],
+      ],
+      clock: true,
+    },
   );
   const content = templates.verify_sh({ prelude, v, scriptsDir: c.host.scriptsDir, checks: c.host.checks }, bashWord);
   return [script('verify.sh', `${c.ctid}/verify.sh`, content)];

@@ -106,7 +106,8 @@ if (realSystemdAvailable(SUITE)) {
     const r = ct.exec(['systemctl', 'start', UNIT], { timeoutMs: 120000 });
     const took = Date.now() - t0;
     assert.is(r.status, 1);
-    assert.ok(took >= 44000 && took < 58000, `took ${took} ms`);
+    // 45 s at least (its clock is /proc/uptime, not whole wall-clock seconds), well before 60
+    assert.ok(took >= 45000 && took < 58000, `took ${took} ms`);
     assert.is(prop('Result'), 'exit-code', 'the check failed the start, not systemd timing it out');
     assert.match(journal(), /vLLM did not answer on http:\/\/127\.0\.0\.1:8000\/health within 45 seconds/);
     assert.not.match(journal(), /start-post operation timed out/);

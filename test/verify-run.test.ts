@@ -270,11 +270,24 @@ if (realSystemdAvailable(SUITE)) {
         detail(summary, 'GET /v1/models'),
         /^no answer from http:\/\/10\.0\.0\.221:8000\/v1\/models: curl: \(7\) Failed to connect to 10\.0\.0\.221 port 8000/,
       );
-      // --wait waits by the clock for a unit that is still starting, then reports the same
+      // --wait waits by the clock for a unit that is still starting, then reports the same: 3 s
+      // at least, whatever the phase of the wall clock's second (bash's SECONDS, which counts whole
+      // wall-clock seconds, made this 2.1 s once)
       const t0 = Date.now();
       const w = verify('--wait', '3');
-      assert.ok(Date.now() - t0 >= 3000, 'waited');
+      const waited = Date.now() - t0;
+      assert.ok(waited >= 3000, `waited ${waited} ms`);
       assert.match(w.stdout, /^FAIL service active: activating: /m);
+      // deploy.sh --timeout 3 waits for this start (the unit's bytes are unchanged: no restart)
+      // for 3 s at least, then fails with the journal
+      const t1 = Date.now();
+      const d = host.run([path.join(DIR, 'deploy.sh'), '--timeout', '3']);
+      const took = Date.now() - t1;
+      assert.is(d.status, 1, describe(d));
+      assert.ok(took >= 3000, `deploy.sh gave up after ${took} ms`);
+      assert.match(d.stderr, /unit unchanged; not restarting/);
+      assert.match(d.stderr, /vllm_model_server\.service is still not ready after 3 seconds \(activating\/start-post\)/);
+      assert.match(d.stderr, /ERROR: vllm_model_server\.service is not active/);
     });
   });
 

@@ -191,12 +191,23 @@ export function planVllm(doc: PhoenixLxcConfigs, rc: ResolvedContainer): VllmPla
  *   $MAINPID to control processes, systemd.exec(5); measured: set for ExecStartPost=).
  * GET /health answers 200 once the engine is up (api_server.py:447-451) and needs no API key
  * (only /v1 paths do, api_server.py:1326-1358). curl is installed by the vllm feature.
+ *
+ * Its clock is the container's /proc/uptime in hundredths of a second (`now`), so the check
+ * waits the SECONDS it says: `date +%s` counts whole wall-clock seconds, and a deadline of
+ * `date +%s` + N passed up to a second early. /proc/uptime is monotonic: the kernel prints
+ * CLOCK_BOOTTIME as "%lu.%02lu" (Linux fs/proc/uptime.c, uptime_proc_show); in a Proxmox
+ * container lxcfs serves it as the age of the container's init, CLOCK_BOOTTIME based, "%.2lf"
+ * (lxc/lxcfs src/proc_fuse.c at 07c90197, proc_uptime_read and get_reaper_age; older lxcfs
+ * printed whole seconds with ".00" or ".0", which `now` reads too).
+ * `now` takes the whole seconds and the first two digits of the fraction (padded), written
+ * so that no operand of $((...)) starts with 0 (dash would read "08" as a bad octal number).
  */
 const READY_SCRIPT =
-  'end=$(($(date +%s) + $2)); ' +
+  'now() { read -r up _ </proc/uptime; f=${up#*.}0; now=$((${up%.*}00 + 1${f%${f#??}} - 100)); }; ' +
+  'now; end=$((now + $2 * 100)); ' +
   'until curl -fs -o /dev/null --max-time 5 "$1"; do ' +
   'kill -0 "$MAINPID" 2>/dev/null || { echo "vLLM exited before it answered on $1" >&2; exit 1; }; ' +
-  '[ "$(date +%s)" -lt "$end" ] || { echo "vLLM did not answer on $1 within $2 seconds" >&2; exit 1; }; ' +
+  'now; [ "$now" -lt "$end" ] || { echo "vLLM did not answer on $1 within $2 seconds" >&2; exit 1; }; ' +
   'sleep 2; done; echo "vLLM answers on $1"';
 /** How much earlier than TimeoutStartSec= the readiness check gives up: curl's 5 s, the 2 s pause and slack. */
 const READY_MARGIN_SEC = 15;

@@ -48,6 +48,13 @@ print_help() {
 in_ct() {
 	pct exec "$CTID" -- "$@"
 }
+# now_cs: the monotonic clock (/proc/uptime, CLOCK_BOOTTIME) in hundredths of a second, in $now_cs.
+# Not SECONDS: it counts whole wall-clock seconds, so SECONDS + N passes up to a second early.
+now_cs() {
+	local up
+	read -r up _ </proc/uptime
+	now_cs=$((10#${up%.*} * 100 + 10#${up#*.}))
+}
 readonly UNIT=vllm_model_server.service
 readonly UNIT_SRC="$HERE"/vllm_model_server.service
 readonly UNIT_DST=/etc/systemd/system/vllm_model_server.service
@@ -251,9 +258,10 @@ fi
 # "active" mean that vLLM answers on /health; "activating" is still loading the model. Stop at
 # the first sign of failure: failed, a failed start systemd will retry (auto-restart), or a
 # second new invocation (systemd already restarted it).
-deadline=$((SECONDS + wait_seconds))
+now_cs
+deadline=$((now_cs + wait_seconds * 100))
 ours=""
-next_note=$((SECONDS + 60))
+next_note=$((now_cs + 6000))
 ready=0
 while :; do
 	read -r state sub id < <(unit_state) || die "cannot read the state of" "$UNIT"
@@ -272,13 +280,14 @@ while :; do
 			break
 		fi
 	fi
-	if [ "$SECONDS" -ge "$deadline" ]; then
+	now_cs
+	if [ "$now_cs" -ge "$deadline" ]; then
 		log "$UNIT" "is still not ready after" "$wait_seconds" "seconds ($state/$sub)"
 		break
 	fi
-	if [ "$SECONDS" -ge "$next_note" ]; then
-		log "waiting for" "$UNIT" "($state/$sub): vLLM is loading the model," "$((deadline - SECONDS))" "seconds left"
-		next_note=$((SECONDS + 60))
+	if [ "$now_cs" -ge "$next_note" ]; then
+		log "waiting for" "$UNIT" "($state/$sub): vLLM is loading the model," "$(((deadline - now_cs + 99) / 100))" "seconds left"
+		next_note=$((now_cs + 6000))
 	fi
 	sleep 2
 done
@@ -289,9 +298,11 @@ if [ "$ready" = 0 ]; then
 fi
 # vLLM answers inside the container; now from the host, at the CTID's address (for up to 20 s:
 # the network may need a moment).
-deadline=$((SECONDS + 20))
+now_cs
+deadline=$((now_cs + 2000))
 until curl -fsS --max-time 5 -o /dev/null "$API"/health; do
-	[ "$SECONDS" -lt "$deadline" ] || die "vLLM answers inside the container but not at" "$API" "from the host (address, firewall?)"
+	now_cs
+	[ "$now_cs" -lt "$deadline" ] || die "vLLM answers inside the container but not at" "$API" "from the host (address, firewall?)"
 	sleep 2
 done
 log "$UNIT" "is active and vLLM answers on" "$API"

@@ -44,6 +44,13 @@ print_help() {
 in_ct() {
 	pct exec "$CTID" -- "$@"
 }
+# now_cs: the monotonic clock (/proc/uptime, CLOCK_BOOTTIME) in hundredths of a second, in $now_cs.
+# Not SECONDS: it counts whole wall-clock seconds, so SECONDS + N passes up to a second early.
+now_cs() {
+	local up
+	read -r up _ </proc/uptime
+	now_cs=$((10#${up%.*} * 100 + 10#${up#*.}))
+}
 readonly UNIT=vllm_model_server.service
 readonly UNIT_SRC="$HERE"/vllm_model_server.service
 readonly UNIT_DST=/etc/systemd/system/vllm_model_server.service
@@ -132,10 +139,12 @@ fi
 # bytes we generated. A unit still starting is waited for up to --wait seconds.
 state=$(in_ct systemctl is-active "$UNIT" 2>/dev/null || true)
 if [ "$state" = activating ] && [ "$wait" -gt 0 ]; then
-	deadline=$((SECONDS + wait))
-	while [ "$state" = activating ] && [ "$SECONDS" -lt "$deadline" ]; do
+	now_cs
+	deadline=$((now_cs + wait * 100))
+	while [ "$state" = activating ] && [ "$now_cs" -lt "$deadline" ]; do
 		sleep 2
 		state=$(in_ct systemctl is-active "$UNIT" 2>/dev/null || true)
+		now_cs
 	done
 fi
 if [ "$state" = activating ]; then
