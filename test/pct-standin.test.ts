@@ -334,10 +334,11 @@ test('a command that changes the configuration waits for the lock another holds 
   create900();
   const lock = path.join(host.fsRoot, 'run', 'lock', 'lxc', 'pve-config-900.lock');
   // hold the lock for 1.5 s in another process, as pct set or create.sh would
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
   const holder = spawn('flock', ['-x', lock, 'sleep', '1.5'], { stdio: 'ignore' });
+  // until the holder has it (a file that exists is not yet a lock that is held)
+  while (spawnSync('flock', ['-n', lock, 'true']).status === 0) spawnSync('sleep', ['0.05']);
   const t0 = Date.now();
-  while (!fs.existsSync(lock)) spawnSync('sleep', ['0.05']);
-  spawnSync('sleep', ['0.2']);
   const r = host.pct(['set', '900', '--cores', '3']);
   const waited = Date.now() - t0;
   holder.kill();
@@ -346,7 +347,7 @@ test('a command that changes the configuration waits for the lock another holds 
   assert.is(host.conf('900').current.cores, '3');
   // reading needs no lock
   const held = spawn('flock', ['-x', lock, 'sleep', '3'], { stdio: 'ignore' });
-  spawnSync('sleep', ['0.2']);
+  while (spawnSync('flock', ['-n', lock, 'true']).status === 0) spawnSync('sleep', ['0.05']);
   const t1 = Date.now();
   assert.match(ok(['config', '900']), /^cores: 3$/m);
   assert.ok(Date.now() - t1 < 1000);
