@@ -15,6 +15,7 @@
  */
 import { parse as parseJson } from '@humanwhocodes/momoa';
 import type { AnyNode, DocumentNode } from '@humanwhocodes/momoa';
+import { ParseErrorCode, visit } from 'jsonc-parser';
 import { Diagnostic, Position } from './diagnostics';
 import { ctidOfPath, displayPath, PathSeg, toPointer } from './util/jsonpath';
 import { recordNumberText } from './util/json-numbers';
@@ -60,6 +61,9 @@ export function loadWithMomoa(file: string, rawText: string): MomoaLoadResult {
   } catch (e) {
     const err = e as { message?: string; line?: number; column?: number; offset?: number };
     if (typeof err.line !== 'number' || typeof err.column !== 'number') throw e;
+    // A text cut short: momoa names a token before the cut ("Unexpected token LBrace", or "end of
+    // input" at 1:1); the slip is where the text ends.
+    if (endsEarly(text)) return fail(file, endOf(text), 'PHX001', ENDS_EARLY);
     return fail(file, { line: err.line, col: err.column }, 'PHX001', syntaxMessage(text, err.message ?? '', err.offset));
   }
   const valuePos = new Map<string, Position>();
@@ -166,10 +170,48 @@ function rawControlInString(text: string): { pos: Position; code: number } | und
   return undefined;
 }
 
+const ENDS_EARLY = 'invalid JSON: the file ends before the JSON value is complete';
+
+/**
+ * Whether the first syntax error jsonc-parser finds is the end of the text (an object, array or
+ * string still open, or a value still expected, when only white space is left): the text was cut
+ * short, rather than holding a wrong character.
+ */
+function endsEarly(text: string): boolean {
+  const end = text.trimEnd().length;
+  let first: { code: ParseErrorCode; offset: number; length: number } | undefined;
+  visit(
+    text,
+    {
+      onError: (code, offset, length) => {
+        first ??= { code, offset, length };
+      },
+    },
+    { disallowComments: true, allowTrailingComma: false },
+  );
+  if (!first) return false;
+  return first.offset >= end || (first.code === ParseErrorCode.UnexpectedEndOfString && first.offset + first.length >= text.length);
+}
+
+/** The line and column just past the text's last character (\n, \r and \r\n each end a line). */
+function endOf(text: string): Position {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0d && text.charCodeAt(i + 1) === 0x0a) i++;
+    if (c === 0x0a || c === 0x0d) {
+      line++;
+      start = i + 1;
+    }
+  }
+  return { line, col: text.length - start + 1 };
+}
+
 /** momoa's messages end in "(line:col)", which our format already carries; name common slips. */
 function syntaxMessage(text: string, raw: string, offset: number | undefined): string {
   const base = raw.replace(/\s*\(\d+:\d+\)\s*$/, '').replace(/\.$/, '');
-  if (offset !== undefined && offset >= text.length) return 'invalid JSON: the file ends before the JSON value is complete';
+  if (offset !== undefined && offset >= text.length) return ENDS_EARLY;
   const ch = offset !== undefined ? text[offset] : undefined;
   if ((ch === '}' || ch === ']') && offset !== undefined && /,\s*$/.test(text.slice(0, offset))) {
     return `invalid JSON: trailing comma before '${ch}'`;

@@ -268,4 +268,16 @@ test('a duplicate key goes to the momoa path and is reported at the later key', 
   ]);
 });
 
+test('a file that ends inside its value is reported where it ends (momoa itself says 1:1)', () => {
+  const at = (text: string): unknown => {
+    const r = loadConfig('c.json', text);
+    return r.ok ? 'loaded' : r.diagnostics.map((d) => [d.code, `${d.pos?.line}:${d.pos?.col}`, d.message]);
+  };
+  const ends = 'invalid JSON: the file ends before the JSON value is complete';
+  assert.equal(at('{"a":\n'), [['PHX001', '2:1', ends]]);
+  assert.equal(at('{\r\n  "lxc_configs": {\r\n    "921": {'), [['PHX001', '3:13', ends]]);
+  assert.equal(at('{"a": "b'), [['PHX001', '1:9', ends]]);
+  assert.equal(at('{"a": 1}\r\r'), 'loaded');
+});
+
 test.run();
