@@ -9,6 +9,9 @@
  *                              earlier compile here and without one (a fresh clone: it compiles)
  *   peak memory            at 100, 1,000 and 10,000 CTIDs (and a bare node's)
  *   per-CTID cost          at each size
+ *   the same compiles with the output on tmpfs (/dev/shm, when it is one), beside `cp -r` there:
+ *   the compiler's own work, without the disk's cost of creating files (which changes many times
+ *   over within minutes on a shared disk)
  *
  * Prints the figures and writes them to bench/RESULTS.md. Reporting, not asserting: targets are
  * printed as met or missed (by how much); the exit code is 0 unless the benchmark could not run.
@@ -147,10 +150,22 @@ function pair(label: string, runs: number, warmup: number, floor: () => Run, sub
   return p;
 }
 
+/** statfs(2) f_type of tmpfs (TMPFS_MAGIC, linux/magic.h). */
+const TMPFS_MAGIC = 0x01021994;
+/** A folder in memory (/dev/shm when it is a tmpfs), for the figures without the disk; else undefined. */
+const MEM = ((): string | undefined => {
+  try {
+    if (fs.statfsSync('/dev/shm').type !== TMPFS_MAGIC) return undefined;
+    return fs.mkdtempSync(path.join('/dev/shm', 'phx-bench-'));
+  } catch {
+    return undefined;
+  }
+})();
+
 let freshCounter = 0;
-/** A folder name that does not exist yet (so the compile really writes everything). */
-function freshOut(): string {
-  return path.join(TMP, `out-${freshCounter++}`);
+/** A folder name that does not exist yet (so the compile really writes everything), under `base`. */
+function freshOut(base = TMP): string {
+  return path.join(base, `out-${freshCounter++}`);
 }
 
 function rm(p: string): void {
@@ -348,6 +363,15 @@ function main(): void {
     rm(out);
     return r;
   });
+  // The same with the output on tmpfs: the base of the per-CTID figures without the disk.
+  const exampleMem = MEM
+    ? pair('example to tmpfs, vs bare node', RUNS, 2, bare, () => {
+        const out = freshOut(MEM);
+        const r = run(NODE, [BIN, '--config', EXAMPLE, '--out', out], { rss: true, expect: 0 });
+        rm(out);
+        return r;
+      })
+    : undefined;
   const upToDate = freshOut();
   run(NODE, [BIN, '--config', EXAMPLE, '--out', upToDate], { expect: 0 });
   const exampleFiles = countFiles(upToDate);
@@ -432,6 +456,8 @@ function main(): void {
     compile: Pair;
     check: Pair;
     checkCold: Pair;
+    /** The compile with its output on tmpfs, beside `cp -r` to tmpfs. */
+    mem?: Pair;
     rssKb?: number;
   }
   const fleets: FleetResult[] = [];
@@ -476,6 +502,25 @@ function main(): void {
       () => run('sh', ['-c', 'find "$1" -type f -print0 | xargs -0 cat > /dev/null', 'sh', ref], { expect: 0 }),
       () => run(NODE, [BIN, '--config', file, '--out', ref, '--check'], { expect: 0, env: NO_RECORD, rss: true }),
     );
+    const mem = MEM
+      ? pair(
+          `${n} CTIDs to tmpfs, vs cp -r to tmpfs`,
+          runs,
+          1,
+          () => {
+            const dst = freshOut(MEM);
+            const r = run('cp', ['-r', ref, dst], { expect: 0 });
+            rm(dst);
+            return r;
+          },
+          () => {
+            const out = freshOut(MEM);
+            const r = run(NODE, [BIN, '--config', file, '--out', out], { rss: true, expect: 0 });
+            rm(out);
+            return r;
+          },
+        )
+      : undefined;
     rm(ref);
     fleets.push({
       n,
@@ -486,6 +531,7 @@ function main(): void {
       compile,
       check: checkPair,
       checkCold,
+      ...(mem ? { mem } : {}),
       ...(compile.rssKb !== undefined ? { rssKb: compile.rssKb } : {}),
     });
   }
@@ -504,10 +550,11 @@ function main(): void {
   const cpuPerCtid = (f: FleetResult) => (f.compile.cpu && example.cpu ? (f.compile.cpu.median - example.cpu.median) / f.n : NaN);
   // What the CTIDs between the previous size and this one cost each: the slope, without the fixed
   // start-up and warm-up (JIT) costs that "per CTID" spreads over a small fleet.
-  const marginal = (f: FleetResult) => {
+  const marginal = (f: FleetResult, of: (x: FleetResult) => Pair | undefined = (x) => x.compile) => {
     const prev = fleets[fleets.indexOf(f) - 1];
-    if (!prev || !f.compile.cpu || !prev.compile.cpu) return '';
-    return `${((f.compile.cpu.median - prev.compile.cpu.median) / (f.n - prev.n)).toFixed(3)} ms (${prev.n.toLocaleString('en')} to ${f.n.toLocaleString('en')})`;
+    const [a, b] = [prev && of(prev)?.cpu, of(f)?.cpu];
+    if (!a || !b) return '';
+    return `${((b.median - a.median) / (f.n - prev.n)).toFixed(3)} ms (${prev.n.toLocaleString('en')} to ${f.n.toLocaleString('en')})`;
   };
   say(
     table(
@@ -556,6 +603,36 @@ function main(): void {
   say(`also counts waiting for CPUs other processes hold. "marginal" is the slope between two sizes. Bare node's peak RSS: ${bareRss ? fmtMb(bareRss) : '?'}.`);
   say();
 
+  // The compiler's own cost: the same compiles with the output on tmpfs.
+  const memCpu = (f: FleetResult) => (f.mem?.cpu && exampleMem?.cpu ? (f.mem.cpu.median - exampleMem.cpu.median) / f.n : NaN);
+  const memWall = (f: FleetResult) => (f.mem && exampleMem ? (f.mem.subject.median - exampleMem.subject.median) / f.n : NaN);
+  if (MEM && exampleMem) {
+    say("### The same compiles with the output on tmpfs (/dev/shm): the compiler's own work");
+    say();
+    say('Creating a file on a disk can cost the kernel many times more from one minute to the next');
+    say('(bench/README.md, "The disk"); on tmpfs it does not, so these figures are the compile itself.');
+    say(`The example to tmpfs: ${fmtMs(exampleMem.subject.median)} (CPU ${exampleMem.cpu ? fmtMs(exampleMem.cpu.median) : '?'}).`);
+    say();
+    say(
+      table(
+        ['CTIDs', 'runs', 'compile median', '`cp -r` median', 'x `cp -r`', 'per CTID (wall)', 'per CTID (CPU)', 'marginal CPU per CTID'],
+        fleets
+          .filter((f) => f.mem)
+          .map((f) => [
+            f.n.toLocaleString('en'),
+            f.mem!.subject.n,
+            fmtMs(f.mem!.subject.median),
+            fmtMs(f.mem!.floor.median),
+            `**${f.mem!.ratio.toFixed(2)}x** (pairs ${f.mem!.pairRatio.toFixed(2)}x)`,
+            `${memWall(f).toFixed(3)} ms`,
+            `${memCpu(f).toFixed(3)} ms`,
+            marginal(f, (x) => x.mem),
+          ]),
+      ),
+    );
+    say();
+  }
+
   const f1k = fleets.find((f) => f.n === 1000);
   if (f1k) {
     targets.push({
@@ -588,6 +665,18 @@ function main(): void {
       unit: '%',
     });
   }
+
+  if (small?.mem && exampleMem)
+    for (const f of fleets.slice(1).filter((x) => x.mem)) {
+      const spread = (100 * (memCpu(f) - memCpu(small))) / memCpu(small);
+      targets.push({
+        what: `CPU per CTID at ${f.n.toLocaleString('en')} within ±30% of ${small.n.toLocaleString('en')}'s, output on tmpfs (the compile without the disk)`,
+        measured: `${memCpu(f).toFixed(3)} ms vs ${memCpu(small).toFixed(3)} ms (${spread >= 0 ? '+' : ''}${spread.toFixed(0)}%)`,
+        value: spread,
+        limit: 30,
+        unit: '%',
+      });
+    }
 
   // --- the jq baseline ------------------------------------------------------------------------
   if (sh('jq', ['--version']) === '') say('## Baseline: skipped (jq is not installed)\n');
@@ -692,4 +781,5 @@ try {
   main();
 } finally {
   rm(TMP);
+  if (MEM) rm(MEM);
 }
