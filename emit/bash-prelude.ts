@@ -21,6 +21,8 @@ export interface ScriptDoc {
   help?: boolean;
   /** Define now_cs (the host's monotonic clock, in hundredths of a second), for waits by the clock. */
   clock?: boolean;
+  /** Define whole_number (checks a numeric argument), for options that take counts or seconds. */
+  numbers?: boolean;
 }
 
 /**
@@ -39,6 +41,24 @@ const NOW_CS = [
   '\tlocal up',
   '\tread -r up _ </proc/uptime',
   '\tnow_cs=$((10#${up%.*} * 100 + 10#${up#*.}))',
+  '}',
+];
+
+/**
+ * whole_number OPTION VALUE MIN: a usage error (exit 2) unless VALUE is a whole number of at least
+ * MIN, in decimal without a leading zero and of at most 9 digits. bash's $((...)) and [ -lt ] read
+ * "010" as octal 8 and "08" as an error ("value too great for base"), and a 20-digit number
+ * overflows to a negative one (bash manual, ARITHMETIC EVALUATION: "Constants with a leading 0 are
+ * interpreted as octal numbers"; integers are fixed-width); 9 digits of seconds is 31 years.
+ */
+const WHOLE_NUMBER = [
+  '# whole_number OPTION VALUE MIN: VALUE must be a whole number >= MIN, without a leading zero',
+  '# (bash reads 010 as octal 8) and of at most 9 digits; else a usage error.',
+  'whole_number() {',
+  '\tif [[ ! $2 =~ ^(0|[1-9][0-9]{0,8})$ ]] || [ "$2" -lt "$3" ]; then',
+  '\t\tprintf -- \'%s takes a whole number of at least %s (digits only, no leading zero, at most 9), not "%s"\\n\' "$1" "$3" "$2" >&2',
+  '\t\texit 2',
+  '\tfi',
   '}',
 ];
 
@@ -79,5 +99,6 @@ export function scriptPrelude(fleet: FleetHeader, ctid: string | undefined, doc:
   if (doc.help) lines.push('print_help() {', "\tsed -n '2,/^set -euo/p' \"${BASH_SOURCE[0]}\" | sed '$d'", '}');
   if (doc.inCt) lines.push('in_ct() {', '\tpct exec "$CTID" -- "$@"', '}');
   if (doc.clock) lines.push(...NOW_CS);
+  if (doc.numbers) lines.push(...WHOLE_NUMBER);
   return lines.join('\n') + '\n';
 }

@@ -30,6 +30,7 @@ export const emitBenchmarkSh: ContainerEmitter = (c, fleet) => {
         [1, 'a round failed (a restart, the client, or a request)'],
         [2, 'usage error'],
       ],
+      numbers: true,
     },
   );
   const content = templates.benchmark_sh({ prelude, v, b: v.benchmark }, bashWord);

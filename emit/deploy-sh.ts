@@ -17,11 +17,11 @@ export const emitDeploySh: ContainerEmitter = (c, fleet) => {
     `deploy.sh: installs and starts ${v.service.unitName} in CTID ${c.ctid} (the plan's phase 3).`,
     [
       'Pushes the generated unit (mode 0644), reloads systemd, enables and starts it, and waits (by',
-      "the clock, at most the unit's start timeout) until it is active: its readiness check",
-      '(ExecStartPost=) makes that mean vLLM answers on /health. A unit whose bytes are already in',
+      `the clock, at most ${v.service.deployWaitSec} s: the unit's TimeoutStartSec=${v.service.startTimeoutSec} and a margin) until it is`,
+      'active: its readiness check (ExecStartPost=) makes that mean vLLM answers on /health.',
       ...(v.api.probeFrom === 'host'
-        ? ["the container is not restarted. Then asks /health from the host, at the CTID's address."]
-        : ['the container is not restarted.']),
+        ? ['A unit whose bytes are already in the container is not restarted. Then asks /health from the', "host, at the CTID's address."]
+        : ['A unit whose bytes are already in the container is not restarted.']),
       '--dry-run changes nothing and shows the diff against the unit in the container.',
       "--sampler-off installs the sampler-off drop-in (the plan's fallback); --sampler-on removes it.",
       '--restart restarts even when nothing changed; --timeout SECONDS overrides the wait.',
@@ -41,6 +41,7 @@ export const emitDeploySh: ContainerEmitter = (c, fleet) => {
         [2, 'usage error'],
       ],
       clock: true,
+      numbers: true,
     },
   );
   const content = templates.deploy_sh({ prelude, service: v.service, secrets: v.secrets, api: v.api, waitSeconds: v.service.deployWaitSec }, bashWord);

@@ -27,6 +27,8 @@ export interface CtidScriptDoc {
   here?: boolean;
   /** The script waits by the clock (now_cs). Default false. */
   clock?: boolean;
+  /** The script takes counts or seconds as options (whole_number). Default false. */
+  numbers?: boolean;
 }
 
 /**
@@ -34,6 +36,17 @@ export interface CtidScriptDoc {
  * inside its container through pct), the rest as `doc` says.
  */
 export function ctidPrelude(fleet: FleetHeader, c: ContainerPlan, title: string, does: string[], doc: CtidScriptDoc = {}): string {
-  const { usage, exits = EXITS_STEP, here = true, clock = false } = doc;
-  return scriptPrelude(fleet, c.ctid, { title, does, exits, here, tools: true, inCt: true, clock, help: usage !== undefined, ...(usage ? { usage } : {}) });
+  const { usage, exits = EXITS_STEP, here = true, clock = false, numbers = false } = doc;
+  return scriptPrelude(fleet, c.ctid, {
+    title,
+    does,
+    exits,
+    here,
+    tools: true,
+    inCt: true,
+    clock,
+    numbers,
+    help: usage !== undefined,
+    ...(usage ? { usage } : {}),
+  });
 }

@@ -30,6 +30,7 @@ export const emitVerifySh: ContainerEmitter = (c, fleet) => {
         [2, 'usage error'],
       ],
       clock: true,
+      numbers: true,
     },
   );
   const content = templates.verify_sh({ prelude, v, scriptsDir: c.host.scriptsDir, checks: c.host.checks }, bashWord);

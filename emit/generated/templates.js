@@ -83,7 +83,7 @@ function encode_char(c) {
     ; __append(escapeFn( String(it.b.warmupPrompts) ))
     ; __append("\ntimeout=")
     ; __append(escapeFn( String(it.b.runTimeoutSec) ))
-    ; __append("\nresult_dir=\"\"\n\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--rounds | --num-prompts | --max-concurrency | --warmup-prompts | --timeout | --result-dir)\n		[ $# -ge 2 ] || {\n			printf '%s needs a value\\n' \"$1\" >&2\n			exit 2\n		}\n		case \"$1\" in\n		--rounds) rounds=$2 ;;\n		--num-prompts) num_prompts=$2 ;;\n		--max-concurrency) max_concurrency=$2 ;;\n		--warmup-prompts) warmup_prompts=$2 ;;\n		--timeout) timeout=$2 ;;\n		--result-dir) result_dir=$2 ;;\n		esac\n		shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\nfor n in \"$rounds\" \"$num_prompts\" \"$max_concurrency\" \"$warmup_prompts\" \"$timeout\"; do\n	case \"$n\" in '' | *[!0-9]* | 0)\n		printf 'counts and seconds must be positive whole numbers, not %s\\n' \"$n\" >&2\n		exit 2\n		;;\n	esac\ndone\nneed_tools pct python3\n")
+    ; __append("\nresult_dir=\"\"\n\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--rounds | --num-prompts | --max-concurrency | --warmup-prompts | --timeout | --result-dir)\n		[ $# -ge 2 ] || {\n			printf '%s needs a value\\n' \"$1\" >&2\n			exit 2\n		}\n		case \"$1\" in\n		--rounds) rounds=$2 ;;\n		--num-prompts) num_prompts=$2 ;;\n		--max-concurrency) max_concurrency=$2 ;;\n		--warmup-prompts) warmup_prompts=$2 ;;\n		--timeout) timeout=$2 ;;\n		--result-dir) result_dir=$2 ;;\n		esac\n		shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\nwhole_number --rounds \"$rounds\" 1\nwhole_number --num-prompts \"$num_prompts\" 1\nwhole_number --max-concurrency \"$max_concurrency\" 1\nwhole_number --warmup-prompts \"$warmup_prompts\" 1\nwhole_number --timeout \"$timeout\" 1\nneed_tools pct python3\n")
     ;  if (it.v.secrets.apiKey) { 
     ; __append("api_key=$(in_ct sed -n 's/^VLLM_API_KEY=//p' \"$SECRETS_DST\" 2>/dev/null || true)\n[ -n \"$api_key\" ] || die \"VLLM_API_KEY is not in\" \"$SECRETS_DST\" \"in the container: run deploy.sh\"\n")
     ;  } 
@@ -643,7 +643,7 @@ function encode_char(c) {
     ;  } 
     ; __append("\ndry_run=0\nsampler=keep\nrestart=0\ncheck_secrets=0\n# Seconds to wait for the start: the unit's TimeoutStartSec= (its readiness check gives up just\n# before) plus a margin for systemd's own steps.\nwait_seconds=")
     ; __append(escapeFn( String(it.waitSeconds) ))
-    ; __append("\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--dry-run) dry_run=1 ;;\n	--sampler-off) sampler=off ;;\n	--sampler-on) sampler=on ;;\n	--restart) restart=1 ;;\n	--check-secrets) check_secrets=1 ;;\n	--timeout)\n		wait_seconds=${2:-}\n		[ $# -ge 2 ] && shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\ncase \"$wait_seconds\" in '' | *[!0-9]* | 0)\n	printf -- '--timeout takes a positive number of seconds\\n' >&2\n	exit 2\n	;;\nesac\n\nneed_tools pct")
+    ; __append("\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--dry-run) dry_run=1 ;;\n	--sampler-off) sampler=off ;;\n	--sampler-on) sampler=on ;;\n	--restart) restart=1 ;;\n	--check-secrets) check_secrets=1 ;;\n	--timeout)\n		wait_seconds=${2:-}\n		[ $# -ge 2 ] && shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\nwhole_number --timeout \"$wait_seconds\" 1\n\nneed_tools pct")
     ;  if (it.api.probeFrom === 'host') { 
     ; __append(" curl")
     ;  } 
@@ -926,7 +926,7 @@ function encode_char(c) {
     ;  } else { 
     ; __append("	exec bash \"$script\" \"$@\"\n")
     ;  } 
-    ; __append("	;;\n-h | --help | help)\n	usage\n	;;\n*)\n	printf 'phoenix: unknown command %s\\n' \"$command\" >&2\n	usage\n	;;\nesac\n")
+    ; __append("	;;\n-h | --help | help)\n	print_help\n	exit 0\n	;;\n*)\n	printf 'phoenix: unknown command %s\\n' \"$command\" >&2\n	usage\n	;;\nesac\n")
   return __output;
 
 };
@@ -1020,7 +1020,7 @@ function encode_char(c) {
     ; __append(escapeFn( it.v.logLines.quantization_fp8_loaded ))
     ; __append("\n")
     ;  } 
-    ; __append("\njson=0\ntimeout=30\nwait=0\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--json) json=1 ;;\n	--timeout | --wait)\n		[ $# -ge 2 ] || {\n			printf -- '%s needs seconds\\n' \"$1\" >&2\n			exit 2\n		}\n		if [ \"$1\" = --timeout ]; then timeout=$2; else wait=$2; fi\n		shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\ncase \"$timeout$wait\" in '' | *[!0-9]*)\n	printf -- '--timeout and --wait take whole seconds\\n' >&2\n	exit 2\n	;;\nesac\nneed_tools pct")
+    ; __append("\njson=0\ntimeout=30\nwait=0\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--json) json=1 ;;\n	--timeout | --wait)\n		[ $# -ge 2 ] || {\n			printf -- '%s needs seconds\\n' \"$1\" >&2\n			exit 2\n		}\n		if [ \"$1\" = --timeout ]; then timeout=$2; else wait=$2; fi\n		shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\nwhole_number --timeout \"$timeout\" 1\nwhole_number --wait \"$wait\" 0\nneed_tools pct")
     ;  if (it.v.api.probeFrom === 'host') { 
     ; __append(" curl")
     ;  } 

@@ -5,9 +5,10 @@
 # deploy.sh: installs and starts vllm_model_server.service in CTID 921 (the plan's phase 3).
 #
 #   Pushes the generated unit (mode 0644), reloads systemd, enables and starts it, and waits (by
-#   the clock, at most the unit's start timeout) until it is active: its readiness check
-#   (ExecStartPost=) makes that mean vLLM answers on /health. A unit whose bytes are already in
-#   the container is not restarted. Then asks /health from the host, at the CTID's address.
+#   the clock, at most 1830 s: the unit's TimeoutStartSec=1800 and a margin) until it is
+#   active: its readiness check (ExecStartPost=) makes that mean vLLM answers on /health.
+#   A unit whose bytes are already in the container is not restarted. Then asks /health from the
+#   host, at the CTID's address.
 #   --dry-run changes nothing and shows the diff against the unit in the container.
 #   --sampler-off installs the sampler-off drop-in (the plan's fallback); --sampler-on removes it.
 #   --restart restarts even when nothing changed; --timeout SECONDS overrides the wait.
@@ -52,6 +53,14 @@ now_cs() {
 	read -r up _ </proc/uptime
 	now_cs=$((10#${up%.*} * 100 + 10#${up#*.}))
 }
+# whole_number OPTION VALUE MIN: VALUE must be a whole number >= MIN, without a leading zero
+# (bash reads 010 as octal 8) and of at most 9 digits; else a usage error.
+whole_number() {
+	if [[ ! $2 =~ ^(0|[1-9][0-9]{0,8})$ ]] || [ "$2" -lt "$3" ]; then
+		printf -- '%s takes a whole number of at least %s (digits only, no leading zero, at most 9), not "%s"\n' "$1" "$3" "$2" >&2
+		exit 2
+	fi
+}
 readonly UNIT=vllm_model_server.service
 readonly UNIT_SRC="$HERE"/vllm_model_server.service
 readonly UNIT_DST=/etc/systemd/system/vllm_model_server.service
@@ -91,11 +100,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-case "$wait_seconds" in '' | *[!0-9]* | 0)
-	printf -- '--timeout takes a positive number of seconds\n' >&2
-	exit 2
-	;;
-esac
+whole_number --timeout "$wait_seconds" 1
 
 need_tools pct curl
 [ "$check_secrets" = 0 ] || exit 0

@@ -51,6 +51,14 @@ now_cs() {
 	read -r up _ </proc/uptime
 	now_cs=$((10#${up%.*} * 100 + 10#${up#*.}))
 }
+# whole_number OPTION VALUE MIN: VALUE must be a whole number >= MIN, without a leading zero
+# (bash reads 010 as octal 8) and of at most 9 digits; else a usage error.
+whole_number() {
+	if [[ ! $2 =~ ^(0|[1-9][0-9]{0,8})$ ]] || [ "$2" -lt "$3" ]; then
+		printf -- '%s takes a whole number of at least %s (digits only, no leading zero, at most 9), not "%s"\n' "$1" "$3" "$2" >&2
+		exit 2
+	fi
+}
 readonly UNIT=vllm_model_server.service
 readonly UNIT_SRC="$HERE"/vllm_model_server.service
 readonly UNIT_DST=/etc/systemd/system/vllm_model_server.service
@@ -95,11 +103,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-case "$timeout$wait" in '' | *[!0-9]*)
-	printf -- '--timeout and --wait take whole seconds\n' >&2
-	exit 2
-	;;
-esac
+whole_number --timeout "$timeout" 1
+whole_number --wait "$wait" 0
 need_tools pct curl python3
 
 results=$(mktemp)

@@ -44,6 +44,14 @@ print_help() {
 in_ct() {
 	pct exec "$CTID" -- "$@"
 }
+# whole_number OPTION VALUE MIN: VALUE must be a whole number >= MIN, without a leading zero
+# (bash reads 010 as octal 8) and of at most 9 digits; else a usage error.
+whole_number() {
+	if [[ ! $2 =~ ^(0|[1-9][0-9]{0,8})$ ]] || [ "$2" -lt "$3" ]; then
+		printf -- '%s takes a whole number of at least %s (digits only, no leading zero, at most 9), not "%s"\n' "$1" "$3" "$2" >&2
+		exit 2
+	fi
+}
 readonly DROPIN_DST=/etc/systemd/system/vllm_model_server.service.d/50-sampler-off.conf
 # vLLM's own benchmark client, from the venv, run inside the container against the server there.
 readonly VLLM=/opt/vllm/bin/vllm
@@ -88,13 +96,11 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-for n in "$rounds" "$num_prompts" "$max_concurrency" "$warmup_prompts" "$timeout"; do
-	case "$n" in '' | *[!0-9]* | 0)
-		printf 'counts and seconds must be positive whole numbers, not %s\n' "$n" >&2
-		exit 2
-		;;
-	esac
-done
+whole_number --rounds "$rounds" 1
+whole_number --num-prompts "$num_prompts" 1
+whole_number --max-concurrency "$max_concurrency" 1
+whole_number --warmup-prompts "$warmup_prompts" 1
+whole_number --timeout "$timeout" 1
 need_tools pct python3
 # The "on" rounds need the sampler on in the unit itself (--sampler-on only removes the drop-in).
 readonly SAMPLER_IN_UNIT=on
