@@ -23,7 +23,7 @@ import {
 } from '../compiler/write/output';
 import { CompileRecord, readRecord, recordDir, recordKey, touchRecord, writeRecord } from '../compiler/write/record';
 import type { Diagnostic } from '../compiler/diagnostics';
-import { fsErrorText, isFsError, OutputPathError, prepareOutputPath } from '../compiler/write/target';
+import { fsErrorText, isFsError, OutputPathError, OutsideOut, prepareOutputPath } from '../compiler/write/target';
 import { COMMON_OPTIONS, OUTPUT_OPTIONS, parseCommand, parseOnly, parseStyle, UsageError } from './args';
 import { heapKeeper } from './heap';
 import { compilerBuild, compilerInfo, Io, readConfig, shown, sourceNames, toPosix } from './context';
@@ -33,7 +33,7 @@ export const HELP = `Usage: phoenix-compile [options]
        phoenix-compile explain CTID [--config PATH]
        phoenix-compile diff [--base REV] [--config PATH]
        phoenix-compile diff OLD.json NEW.json
-       phoenix-compile migrate [--config PATH] [--write]
+       phoenix-compile migrate [--config PATH] [--secrets-dir DIR] [--write]
        phoenix-compile schema [--path]
 
 Compiles phoenix_lxc_configs.json into static, reviewable per-CTID artifacts in out/.
@@ -103,6 +103,7 @@ export function parseCompileArgs(argv: string[]): CompileOptions {
   const { values } = parseCommand(argv, OPTIONS, { max: 0 });
   const only = parseOnly(values.only);
   if (values.force && values.check) throw new UsageError('--force writes; --check writes nothing: use one of them');
+  if (values.out === '') throw new UsageError('--out needs a folder name (an empty one would be the current folder)');
   return {
     ...(values.config !== undefined ? { config: values.config } : {}),
     out: values.out ?? 'out',
@@ -130,6 +131,7 @@ export function runCompile(o: CompileOptions, io: Io): number {
   if (!input) return 1;
   const outDir = path.resolve(io.cwd, o.out);
   const where = shown(io, outDir);
+  const outside: OutsideOut = { cwd: path.resolve(io.cwd), config: path.resolve(io.cwd, input.path) };
   const source = sourceNames(input.path, outDir);
   const previous = o.only ? existingEntries(outDir) : undefined;
   const compileInput: CompileInput = {
@@ -146,7 +148,7 @@ export function runCompile(o: CompileOptions, io: Io): number {
   if (known) {
     const refused = refusedByDiagnostics(io, o, known.diagnostics);
     if (refused !== undefined) return refused;
-    const exit = upToDate(io, o, { outDir, where, manifestSha256: known.manifestSha256, findings: known.diagnostics.map(fromDiagnostic) });
+    const exit = upToDate(io, o, { outDir, where, outside, manifestSha256: known.manifestSha256, findings: known.diagnostics.map(fromDiagnostic) });
     if (exit !== undefined) {
       touchRecord(record.dir, record.key);
       return exit;
@@ -204,11 +206,12 @@ export function runCompile(o: CompileOptions, io: Io): number {
     return e;
   };
 
-  if (o.check) return runCheck(io, style, found, findings, { outDir, where, regenerate, emit, keep, configFile: source.file, configShown: input.file });
+  if (o.check)
+    return runCheck(io, style, found, findings, { outDir, where, outside, regenerate, emit, keep, configFile: source.file, configShown: input.file });
 
   let w: WriteResult;
   try {
-    prepareOutputPath(outDir, where, true);
+    prepareOutputPath(outDir, where, true, outside);
     const writer = openOutput(outDir, keep);
     const other = otherConfig(writer.previous, where, source.file);
     if (other && !o.force) {
@@ -335,10 +338,14 @@ function refusedByDiagnostics(io: Io, o: CompileOptions, diagnostics: readonly D
  * full compile or --check would print for an up-to-date folder and returns 0. undefined when
  * anything differs, or a write is in progress or was killed beside it: the caller then compiles.
  */
-function upToDate(io: Io, o: CompileOptions, c: { outDir: string; where: string; manifestSha256: string; findings: Finding[] }): number | undefined {
+function upToDate(
+  io: Io,
+  o: CompileOptions,
+  c: { outDir: string; where: string; outside: OutsideOut; manifestSha256: string; findings: Finding[] },
+): number | undefined {
   if (writeInProgress(c.outDir)) return undefined;
   try {
-    prepareOutputPath(c.outDir, c.where, false);
+    prepareOutputPath(c.outDir, c.where, false, c.outside);
   } catch (e) {
     if (e instanceof OutputPathError) return undefined;
     throw e;
@@ -358,6 +365,7 @@ function upToDate(io: Io, o: CompileOptions, c: { outDir: string; where: string;
 interface CheckContext {
   outDir: string;
   where: string;
+  outside: OutsideOut;
   regenerate: string;
   /** See runCompile's emit: the emission, or the exit code of a compile its diagnostics refuse. */
   emit: (
@@ -381,7 +389,7 @@ function runCheck(io: Io, style: OutputStyle, found: Finding[], findings: () => 
     return 2;
   }
   try {
-    prepareOutputPath(c.outDir, c.where, false);
+    prepareOutputPath(c.outDir, c.where, false, c.outside);
   } catch (e) {
     if (!(e instanceof OutputPathError)) throw e;
     found.push({ severity: 'error', code: 'PHX210', file: c.where, message: e.message });

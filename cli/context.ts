@@ -7,6 +7,7 @@ import path = require('path');
 import { decodeConfig } from '../compiler/load';
 import { fsErrorText } from '../compiler/write/target';
 import { fromDiagnostic, Io, OutputStyle, report, TEXT } from './report';
+import { bashRefusal, bashWord } from '../encode/bash';
 
 /** The repository (or installed package) root: dist/cli/ is two levels below it. */
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -42,9 +43,12 @@ export function toPosix(p: string): string {
   return p.split(path.sep).join('/');
 }
 
-/** A path as shown to the user: relative to the working directory, '.' for itself. */
+/** A path as shown to the user: relative to the working directory ('.' for itself), or absolute when that is shorter than climbing to it. */
 export function shown(io: Io, p: string): string {
-  return toPosix(path.relative(io.cwd, p)) || '.';
+  const rel = toPosix(path.relative(io.cwd, p)) || '.';
+  // A path that climbs (../..) is shown absolute when that is shorter: the root is "/", not "../..".
+  const abs = toPosix(path.resolve(io.cwd, p));
+  return rel.startsWith('..') && abs.length < rel.length ? abs : rel;
 }
 
 /** The options that name the config, the output folder and the selection. */
@@ -96,7 +100,9 @@ export function sourceNames(configPath: string, outDir: string): { file: string;
   const parts = ['phoenix-compile'];
   if (relConfig !== CONFIG_NAME) parts.push('--config', relConfig);
   if (relOut !== 'out') parts.push('--out', relOut);
-  return { file: relConfig, regenerate: parts.join(' ') };
+  // A command to paste into a shell: each path one bash word (a path bash cannot take as a word,
+  // one with a line break, is shown as a JSON string).
+  return { file: relConfig, regenerate: parts.map((p) => (bashRefusal(p) ? JSON.stringify(p) : bashWord(p))).join(' ') };
 }
 
 /**

@@ -42,7 +42,8 @@ export function main(argv: string[], io: Io): number {
     return 0;
   }
   const ctid = positionals[0];
-  if (ctid === undefined || !/^[0-9]+$/.test(ctid)) throw new UsageError('explain needs a CTID');
+  if (ctid === undefined) throw new UsageError('explain needs a CTID');
+  if (!/^[0-9]+$/.test(ctid)) throw new UsageError(`explain takes a CTID (digits), not ${JSON.stringify(ctid)}`);
   const o = { ...(values.config !== undefined ? { config: values.config } : {}), out: values.out ?? 'out' };
   const input = readConfig(o, io);
   if (!input) return 1;

@@ -14,6 +14,7 @@ import path = require('path');
 
 import { cmp, Manifest, MANIFEST, modeText, OutputFile, sha256 } from './manifest';
 import { openStager, Stager } from './stage';
+import { OutputPathError } from './target';
 
 /** The staging folder, the old folder while swapping, and the lock file, beside the output folder. */
 function siblings(outDir: string): { newDir: string; oldDir: string; lock: string } {
@@ -285,8 +286,26 @@ class StagedWrite implements OutputWriter {
         this.writeNew(MANIFEST, bytes, 0o644);
         this.written.push(MANIFEST);
       }
-      // Carry over what the manifest does not own, and owned files kept by the caller.
+      // Carry over what the manifest does not own, and owned files kept by the caller: folders of
+      // one's own (empty ones too) with their modes, files and symbolic links by hard link. Anything
+      // else (a named pipe, a socket, a device) cannot be carried: refused before the swap.
       if (fs.existsSync(this.out)) {
+        // Folders that hold a file of the new set or of the old manifest are the compiler's: made
+        // as the new set needs them, left behind when it no longer does.
+        const ours = new Set<string>();
+        for (const p of [...this.seen, ...this.owned.keys()]) for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) ours.add(p.slice(0, i));
+        for (const { rel, stat } of walkFolders(this.out)) {
+          // an owned path, or one the new set writes: replaced or dropped, never carried
+          if (this.seen.has(rel) || this.owned.has(rel)) continue;
+          if (!stat.isDirectory())
+            throw new OutputPathError(
+              `${path.join(this.out, rel)} is neither a file, a folder nor a symbolic link; the output folder is replaced as a whole, and this cannot be carried into the new set: move it away`,
+            );
+          if (ours.has(rel) || this.dirs.has(rel)) continue;
+          this.dirFor(rel);
+          this.stager!.mkdir(path.join(this.newDir, rel), stat.mode & 0o7777);
+          this.dirs.add(rel);
+        }
         for (const rel of walk(this.out)) {
           if (this.seen.has(rel) || rel === MANIFEST) continue;
           if (this.owned.has(rel) && !this.keep(rel)) continue;
@@ -381,6 +400,26 @@ class StagedWrite implements OutputWriter {
  */
 function crashPoint(name: string): void {
   if (process.env.PHOENIX_COMPILE_CRASH_AT === name) process.kill(process.pid, 'SIGKILL');
+}
+
+/**
+ * Every folder below `dir` (parents first), and every entry that is neither a folder, a regular
+ * file nor a symbolic link, with its lstat.
+ */
+function walkFolders(dir: string, prefix = '', out: { rel: string; stat: fs.Stats }[] = []): { rel: string; stat: fs.Stats }[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(path.join(dir, prefix), { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries.sort((a, b) => cmp(a.name, b.name))) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isFile() || e.isSymbolicLink()) continue;
+    out.push({ rel, stat: fs.lstatSync(path.join(dir, rel)) });
+    if (e.isDirectory()) walkFolders(dir, rel, out);
+  }
+  return out;
 }
 
 /** Every regular file below `dir`, as relative POSIX paths, sorted. */

@@ -11,9 +11,12 @@
 import fs = require('fs');
 import type { Worker } from 'worker_threads';
 
-/** Operations on absolute paths. write: one open (exclusive create), the writes, one close. */
+/**
+ * Operations on absolute paths. write: one open (exclusive create), the writes, one close. mkdir
+ * with a mode: that exact mode (a folder carried over from the old set).
+ */
 export interface StagingOps {
-  mkdir(dir: string): void;
+  mkdir(dir: string, mode?: number): void;
   write(file: string, bytes: Uint8Array, mode: number): void;
   link(src: string, dst: string): void;
 }
@@ -27,8 +30,9 @@ export interface StagingOps {
 export function stagingOps(files: typeof fs): StagingOps {
   const needsChmod = new Map<number, boolean>();
   return {
-    mkdir(dir) {
+    mkdir(dir, mode) {
       files.mkdirSync(dir);
+      if (mode !== undefined) files.chmodSync(dir, mode);
     },
     write(file, bytes, mode) {
       const fd = files.openSync(file, 'wx', mode);
@@ -69,7 +73,7 @@ const BATCH = 64;
 const MAX_IN_FLIGHT = 2048;
 const ERROR_BYTES = 4096;
 
-type Op = ['mkdir', string] | ['write', string, Uint8Array, number] | ['link', string, string];
+type Op = ['mkdir', string, number | undefined] | ['write', string, Uint8Array, number] | ['link', string, string];
 
 /** The worker's program: applies batches of operations in order, counts them, records the first error. */
 function workerMain(): void {
@@ -82,7 +86,7 @@ function workerMain(): void {
     for (const op of batch) {
       if (!failed) {
         try {
-          if (op[0] === 'mkdir') ops.mkdir(op[1]);
+          if (op[0] === 'mkdir') ops.mkdir(op[1], op[2]);
           else if (op[0] === 'write') ops.write(op[1], op[2], op[3]);
           else ops.link(op[1], op[2]);
         } catch (e) {
@@ -150,9 +154,9 @@ export function openStager(): Stager {
   };
 
   return {
-    mkdir(dir) {
-      if (worker) queue(['mkdir', dir]);
-      else local.mkdir(dir);
+    mkdir(dir, mode) {
+      if (worker) queue(['mkdir', dir, mode]);
+      else local.mkdir(dir, mode);
     },
     write(file, bytes, mode) {
       if (!worker && ++written > THREAD_AFTER) start();

@@ -3,7 +3,8 @@
  * the new set in a sibling folder and swaps it in with rename(2), so the folder's parent must exist
  * and be writable, the folder must be a real folder (not a file, not a symbolic link), and it must
  * live on the same file system as its parent (rename(2) fails with EXDEV across file systems, and
- * with EBUSY on a mount point: man 2 rename, ERRORS).
+ * with EBUSY on a mount point: man 2 rename, ERRORS). Since the folder is replaced as a whole, it
+ * must not be the root, hold a repository (.git), the current folder or the config.
  */
 import fs = require('fs');
 import path = require('path');
@@ -52,20 +53,51 @@ function statOrUndefined(p: string, follow: boolean): fs.Stats | undefined {
   }
 }
 
+/** What must stay outside the output folder: the folder the command runs in, and the config file. */
+export interface OutsideOut {
+  /** The current folder (absolute). */
+  cwd: string;
+  /** The config file (absolute). */
+  config: string;
+}
+
+/**
+ * Why the output folder cannot be `out`, or undefined. Every compile builds the new set beside it and
+ * renames it into place, carrying over what the manifest does not own: the folder is replaced as
+ * a whole (a new inode), so a shell or editor inside it is left in a deleted folder, and a
+ * repository's folder is no place for it. The root cannot be renamed at all.
+ */
+function notAnOutputFolder(out: string, shown: string, outside: OutsideOut): string | undefined {
+  const inside = (p: string) => {
+    const rel = path.relative(out, p);
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  };
+  const own = `pass a folder of its own, for example --out ${path.join(shown, 'out')}`;
+  if (path.dirname(out) === out) return `${shown} is the root folder; the output folder is replaced as a whole on every compile: ${own}`;
+  if (statOrUndefined(path.join(out, '.git'), false))
+    return `${shown} holds .git (a repository's folder); the output folder is replaced as a whole on every compile: ${own}`;
+  if (inside(outside.config)) return `${shown} holds the config file (${outside.config}); the output folder is replaced as a whole on every compile: ${own}`;
+  if (inside(outside.cwd)) return `${shown} holds the current folder (${outside.cwd}); the output folder is replaced as a whole on every compile: ${own}`;
+  return undefined;
+}
+
 /**
  * Checks the output folder's place; with `write`, creates a missing parent (like mkdir -p).
  * `shown` is the folder as the user named it, for messages.
- * @throws OutputPathError when the folder cannot be written as one atomic set
+ * @throws OutputPathError when the folder cannot be written as one atomic set, or must not be
+ *   replaced as a whole (notAnOutputFolder)
  */
-export function prepareOutputPath(outDir: string, shown: string, write: boolean): void {
+export function prepareOutputPath(outDir: string, shown: string, write: boolean, outside: OutsideOut): void {
   const out = path.resolve(outDir);
   const parent = path.dirname(out);
-  const here = statOrUndefined(out, false);
+  const here = parent === out ? undefined : statOrUndefined(out, false);
   if (here && here.isSymbolicLink())
     throw new OutputPathError(
       `${shown} is a symbolic link; the output folder is replaced by renaming a new one into place, which would replace the link itself: pass the folder it points to (--out ${fs.realpathSync(out)})`,
     );
   if (here && !here.isDirectory()) throw new OutputPathError(`${shown} is a file, not a folder; move it away or pass another --out`);
+  const why = notAnOutputFolder(out, shown, outside);
+  if (why) throw new OutputPathError(why);
   let up = statOrUndefined(parent, true);
   if (!up) {
     if (!write) return;
