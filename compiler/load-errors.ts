@@ -19,6 +19,7 @@ import { ParseErrorCode, visit } from 'jsonc-parser';
 import { Diagnostic, Position } from './diagnostics';
 import { ctidOfPath, displayPath, PathSeg, toPointer } from './util/jsonpath';
 import { recordNumberText } from './util/json-numbers';
+import { MAX_DEPTH } from './util/json-limits';
 
 /** What this loader makes of a good file (compiler/load.ts's LoadedConfig, with every position in a Map). */
 export interface MomoaLoadedConfig {
@@ -47,13 +48,20 @@ export function loadWithMomoa(file: string, rawText: string): MomoaLoadResult {
   if (text.trim() === '') {
     return fail(file, { line: 1, col: 1 }, 'PHX003', 'the config file is empty: expected a JSON object');
   }
-  const raw = rawControlInString(text);
-  if (raw)
+  const found = scanText(text);
+  if (found?.code !== undefined)
     return fail(
       file,
-      raw.pos,
+      found.pos,
       'PHX001',
-      `invalid JSON: raw control character U+${raw.code.toString(16).toUpperCase().padStart(4, '0')} inside a string; JSON requires it escaped (for example \\n or \\t)`,
+      `invalid JSON: raw control character U+${found.code.toString(16).toUpperCase().padStart(4, '0')} inside a string; JSON requires it escaped (for example \\n or \\t)`,
+    );
+  if (found)
+    return fail(
+      file,
+      found.pos,
+      'PHX001',
+      `invalid config: objects and arrays nested more than ${MAX_DEPTH} deep (the schema needs about ten); this one opens level ${MAX_DEPTH + 1}`,
     );
   let doc: DocumentNode;
   try {
@@ -146,26 +154,30 @@ function ctidField(path: PathSeg[]): { ctid?: string } {
   return ctid !== undefined ? { ctid } : {};
 }
 
-/** The first unescaped control character inside a JSON string (momoa lets them through). */
-function rawControlInString(text: string): { pos: Position; code: number } | undefined {
+/**
+ * What momoa would not report, found in one pass outside the parser: the first object or array
+ * opened deeper than MAX_DEPTH (momoa would recurse into a stack overflow), or the first unescaped
+ * control character inside a string (momoa lets them through), whichever comes first.
+ */
+function scanText(text: string): { pos: Position; code?: number } | undefined {
+  let depth = 0;
   let line = 1;
-  let col = 1;
+  let start = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) {
-        i++;
-        col += 2;
-        continue;
-      }
-      if (c === 0x22) inString = false;
-      else if (c < 0x20) return { pos: { line, col }, code: c };
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+      else if (c < 0x20) return { pos: { line, col: i - start + 1 }, code: c };
     } else if (c === 0x22) inString = true;
-    if (c === 0x0a) {
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_DEPTH) return { pos: { line, col: i - start + 1 } };
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    if (c === 0x0a || (c === 0x0d && text.charCodeAt(i + 1) !== 0x0a)) {
       line++;
-      col = 1;
-    } else col++;
+      start = i + 1;
+    }
   }
   return undefined;
 }

@@ -18,6 +18,7 @@ import { visit } from 'jsonc-parser';
 import type { Diagnostic, PointerPositions } from './diagnostics';
 import { numberTextNeeded, recordNumberText } from './util/json-numbers';
 import { textPositions } from './util/json-positions';
+import { MAX_DEPTH } from './util/json-limits';
 
 export interface LoadedConfig {
   file: string;
@@ -79,6 +80,8 @@ function readStrictJson(text: string): { value: unknown } | undefined {
     return key;
   };
   const begin = (c: Container) => {
+    // Deeper than MAX_DEPTH: refused here, reported by the momoa path (load-errors.ts tooDeep).
+    if (open.length >= MAX_DEPTH - 1 && top !== undefined) throw REFUSED;
     put(c);
     if (top !== undefined) open.push(top);
     top = c;

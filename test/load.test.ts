@@ -280,4 +280,14 @@ test('a file that ends inside its value is reported where it ends (momoa itself 
   assert.equal(at('{"a": 1}\r\r'), 'loaded');
 });
 
+test('nesting: 64 levels load; deeper is refused where level 65 opens, 5,000 levels too (no stack overflow)', () => {
+  const doc = (n: number) => `{"a": ${'['.repeat(n - 1)}1${']'.repeat(n - 1)}}`;
+  assert.ok(loadConfig('c.json', doc(64)).ok);
+  const deep = 'invalid config: objects and arrays nested more than 64 deep (the schema needs about ten); this one opens level 65';
+  for (const n of [65, 5000]) {
+    const r = loadConfig('c.json', doc(n));
+    assert.equal(r.ok ? [] : r.diagnostics.map((d) => [d.code, `${d.pos?.line}:${d.pos?.col}`, d.message]), [['PHX001', '1:70', deep]], String(n));
+  }
+});
+
 test.run();
