@@ -133,4 +133,69 @@ test('a named pipe in the folder cannot be carried: exit 1, nothing written, the
   );
 });
 
+test('inside a .git folder, or holding the home folder: refused, nothing written', () => {
+  const d = project();
+  spawnSync('git', ['init', '-q', d]);
+  const before = snapshot(d);
+  let r = runCli(['--config', 'c.json', '--out', '.git/out'], d);
+  assert.is(r.code, 1);
+  assert.ok(
+    r.stderr.endsWith(
+      ".git/out: error: .git/out is inside a repository's .git folder, which is git's own: pass a folder outside it [PHX210]\nphoenix-compile: 1 error, 1 note; nothing written\n",
+    ),
+    r.stderr,
+  );
+  const home = require('os').homedir() as string;
+  r = runCli(['--config', path.join(d, 'c.json'), '--out', home], '/');
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /error: \S+ holds the home folder \([^)]+\); the output folder is replaced as a whole on every compile/);
+  assert.equal(snapshot(d), before);
+});
+
+test("the new folder takes the old one's mode, owner and group", () => {
+  const d = project();
+  const out = path.join(d, 'out');
+  fs.mkdirSync(out);
+  fs.chmodSync(out, 0o2750);
+  const root = process.getuid?.() === 0;
+  if (root) fs.chownSync(out, 65534, 65534);
+  const was = fs.statSync(out);
+  assert.is(runCli(['--config', 'c.json', '--out', 'out', '-q'], d).code, 0);
+  const now = fs.statSync(out);
+  assert.not.equal(now.ino, was.ino, 'the folder was replaced');
+  assert.equal([now.mode & 0o7777, now.uid, now.gid], [0o2750, was.uid, was.gid]);
+});
+
+test('something else where the compile puts a file or a folder: PHX209 (compile and --check); --force replaces it, never writing through a link', () => {
+  const d = project();
+  assert.is(runCli(['--config', 'c.json', '--out', 'out', '-q'], d).code, 0);
+  const out = path.join(d, 'out');
+  // 900 moved away and linked back; 921/features a file; 921/deploy.sh a folder
+  fs.renameSync(path.join(out, '900'), path.join(d, 'elsewhere'));
+  fs.symlinkSync('../elsewhere', path.join(out, '900'));
+  const elsewhere = snapshot(path.join(d, 'elsewhere'));
+  fs.rmSync(path.join(out, '921', 'features'), { recursive: true });
+  fs.writeFileSync(path.join(out, '921', 'features'), 'mine\n');
+  fs.rmSync(path.join(out, '921', 'deploy.sh'));
+  fs.mkdirSync(path.join(out, '921', 'deploy.sh'));
+  const before = snapshot(out);
+  const c = runCli(['--config', 'c.json', '--out', 'out', '--check', '-q'], d);
+  assert.is(c.code, 2, c.stderr);
+  const r = runCli(['--config', 'c.json', '--out', 'out', '-q'], d);
+  assert.is(r.code, 1);
+  assert.ok(
+    r.stderr.endsWith(
+      'out/900: error: out/900, out/921/deploy.sh, out/921/features are in the way: not written by phoenix-compile (not in out/manifest.json); nothing is replaced without --force [PHX209]\nphoenix-compile: 1 error, 1 note; nothing written\n',
+    ),
+    r.stderr,
+  );
+  assert.equal(snapshot(out), before);
+  const f = runCli(['--config', 'c.json', '--out', 'out', '-q', '--force'], d);
+  assert.is(f.code, 0, f.stderr);
+  for (const p of ['900', '921/features']) assert.ok(fs.lstatSync(path.join(out, p)).isDirectory(), p);
+  assert.ok(fs.lstatSync(path.join(out, '921', 'deploy.sh')).isFile());
+  assert.equal(snapshot(path.join(d, 'elsewhere')), elsewhere, 'nothing written through the link');
+  assert.is(runCli(['--config', 'c.json', '--out', 'out', '--check', '-q'], d).code, 0);
+});
+
 test.run();

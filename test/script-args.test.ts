@@ -69,4 +69,14 @@ test('a decimal whole number from the minimum to 999999999 is taken (the script 
     }
 });
 
+test('deploy.sh: --sampler-off with --sampler-on is a usage error; the same one twice is taken', () => {
+  fs.rmSync(calls, { force: true });
+  const r = script('deploy.sh', ['--sampler-off', '--sampler-on'], `${withPct}:/usr/bin:/bin`);
+  assert.equal([r.status, r.stderr], [2, '--sampler-off and --sampler-on: use one of them\n']);
+  assert.not.ok(fs.existsSync(calls), 'pct ran');
+  const twice = script('deploy.sh', ['--sampler-on', '--sampler-on'], noPct);
+  assert.is(twice.status, 1, twice.stderr);
+  assert.match(twice.stderr, /ERROR: pct not found/);
+});
+
 test.run();

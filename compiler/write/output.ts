@@ -232,6 +232,8 @@ class StagedWrite implements OutputWriter {
   /** Whether the output folder exists: where it does not, nothing in it is in the way. */
   private readonly outExists: boolean;
   private readonly inTheWay: string[] = [];
+  /** occupied()'s cache: each folder of the old set the compile needs, and whether it is free. */
+  private readonly folders = new Map<string, boolean>();
 
   constructor(
     private readonly out: string,
@@ -255,11 +257,14 @@ class StagedWrite implements OutputWriter {
     // A path the old manifest owns costs nothing here; any other, one stat (none without out/), and
     // a read when something is there: a file with exactly the bytes to be written is taken over
     // (nothing of anyone's is lost; a lost manifest.json leaves such files), anything else is in the way.
-    if (this.outExists && !this.owned.has(f.path) && fs.existsSync(path.join(this.out, f.path))) {
+    const taken = this.outExists ? occupied(this.out, f.path, this.folders) : undefined;
+    if (taken !== undefined) {
+      if (!this.inTheWay.includes(taken)) this.inTheWay.push(taken);
+    } else if (this.outExists && !this.owned.has(f.path) && fs.existsSync(path.join(this.out, f.path))) {
       const cur = readExisting(path.join(this.out, f.path), bytes.length);
       if (!cur?.bytes?.equals(bytes)) this.inTheWay.push(f.path);
     }
-    if (this.isUnchanged(f, bytes, sha)) {
+    if (taken === undefined && this.isUnchanged(f, bytes, sha)) {
       this.unchanged++;
       if (this.pendingLinks) this.pendingLinks.push(f.path);
       else this.link(f.path);
@@ -294,9 +299,17 @@ class StagedWrite implements OutputWriter {
         // as the new set needs them, left behind when it no longer does.
         const ours = new Set<string>();
         for (const p of [...this.seen, ...this.owned.keys()]) for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) ours.add(p.slice(0, i));
+        // What stands where the new set puts a file, or a file or link where it needs a folder
+        // (PHX209, replaced with --force), is not carried, nor is anything below it.
+        const newDirs = new Set<string>();
+        for (const p of this.seen) for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) newDirs.add(p.slice(0, i));
+        const replaced = (rel: string): boolean => {
+          for (let i = rel.indexOf('/'); i > 0; i = rel.indexOf('/', i + 1)) if (this.seen.has(rel.slice(0, i))) return true;
+          return this.seen.has(rel);
+        };
         for (const { rel, stat } of walkFolders(this.out)) {
           // an owned path, or one the new set writes: replaced or dropped, never carried
-          if (this.seen.has(rel) || this.owned.has(rel)) continue;
+          if (replaced(rel) || this.owned.has(rel)) continue;
           if (!stat.isDirectory())
             throw new OutputPathError(
               `${path.join(this.out, rel)} is neither a file, a folder nor a symbolic link; the output folder is replaced as a whole, and this cannot be carried into the new set: move it away`,
@@ -307,12 +320,13 @@ class StagedWrite implements OutputWriter {
           this.dirs.add(rel);
         }
         for (const rel of walk(this.out)) {
-          if (this.seen.has(rel) || rel === MANIFEST) continue;
+          if (replaced(rel) || newDirs.has(rel) || rel === MANIFEST) continue;
           if (this.owned.has(rel) && !this.keep(rel)) continue;
           this.link(rel);
         }
       }
       this.stager!.drain();
+      this.takeOverFolder();
       // No fsync per file: the swap is atomic against a killed process (the page cache survives it),
       // and an fsync of each of 100,000 files took two thirds of a 10,000-CTID compile (bench/).
       crashPoint('staged');
@@ -363,6 +377,24 @@ class StagedWrite implements OutputWriter {
     return cur !== undefined && cur.mode === f.mode && cur.bytes !== undefined && cur.bytes.equals(bytes);
   }
 
+  /**
+   * The new folder takes the old one's place: it gets its mode and, where permitted, its owner
+   * and group (set last, so that a read-only mode cannot stop the writes into it).
+   */
+  private takeOverFolder(): void {
+    if (!this.outExists || !fs.existsSync(this.out)) return;
+    const was = fs.statSync(this.out);
+    const now = fs.statSync(this.newDir);
+    if (now.uid !== was.uid || now.gid !== was.gid) {
+      try {
+        fs.chownSync(this.newDir, was.uid, was.gid);
+      } catch {
+        // not permitted (chown(2), EPERM: only root gives a file away): it stays the writer's
+      }
+    }
+    fs.chmodSync(this.newDir, was.mode & 0o7777);
+  }
+
   /** Creates the staging folder (once) and links the unchanged files seen so far. */
   private stage(): void {
     if (!this.pendingLinks) return;
@@ -400,6 +432,35 @@ class StagedWrite implements OutputWriter {
  */
 function crashPoint(name: string): void {
   if (process.env.PHOENIX_COMPILE_CRASH_AT === name) process.kill(process.pid, 'SIGKILL');
+}
+
+/**
+ * What occupies the place of `rel` (a file the compile writes) in `out`, if anything does that is
+ * not such a file: an ancestor that is a file or a symbolic link where the compile needs a folder,
+ * or `rel` itself being a folder. `folders` caches each ancestor's answer (true: a real folder or
+ * absent). A symbolic link to a folder is not that folder: the swap would replace the link, and
+ * the compile would write through it.
+ */
+export function occupied(out: string, rel: string, folders: Map<string, boolean>): string | undefined {
+  for (let i = rel.indexOf('/'); i > 0; i = rel.indexOf('/', i + 1)) {
+    const d = rel.slice(0, i);
+    let free = folders.get(d);
+    if (free === undefined) {
+      const st = lstatOrUndefined(path.join(out, d));
+      free = st === undefined || st.isDirectory();
+      folders.set(d, free);
+    }
+    if (!free) return d;
+  }
+  return lstatOrUndefined(path.join(out, rel))?.isDirectory() ? rel : undefined;
+}
+
+function lstatOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -497,7 +558,15 @@ export function openCheck(outDir: string, keep: (p: string) => boolean, onStale:
   const res: CheckResult = { stale: [], handEdited: [], foreign: [], added: [], removed: [], unowned: [], modeWrong: [] };
   // Stale files that sort after manifest.json wait for it.
   const afterManifest: [StaleFile, StaleKind][] = [];
+  const folders = new Map<string, boolean>();
   const compare = (f: OutputFile, bytes: Buffer): [StaleFile, StaleKind] | undefined => {
+    const taken = occupied(out, f.path, folders);
+    if (taken !== undefined) {
+      // a folder where the file goes, or a file or link where its folder goes: in the way (PHX209)
+      if (!res.foreign.includes(taken)) res.foreign.push(taken);
+      res.stale.push(f.path);
+      return [{ path: f.path, current: '', expected: f.content }, 'foreign'];
+    }
     const cur = readExisting(path.join(out, f.path));
     if (cur === undefined || cur.bytes === undefined) {
       res.added.push(f.path);
@@ -571,7 +640,8 @@ export function verifyOutput(outDir: string, manifestSha256: string): { files: n
   };
   // The manifest's paths are relative POSIX paths without "." or ".." (the compiler wrote them and
   // its sha256 is the record's), so joining is concatenation.
-  for (const [p, e] of Object.entries(m.manifest.files)) if (!matches(prefix + p, e)) return undefined;
+  const folders = new Map<string, boolean>();
+  for (const [p, e] of Object.entries(m.manifest.files)) if (occupied(out, p, folders) !== undefined || !matches(prefix + p, e)) return undefined;
   const owned = new Set(Object.keys(m.manifest.files));
   const unowned = walk(out).filter((p) => p !== MANIFEST && !owned.has(p));
   return { files: owned.size + 1, unowned };

@@ -4,9 +4,11 @@
  * and be writable, the folder must be a real folder (not a file, not a symbolic link), and it must
  * live on the same file system as its parent (rename(2) fails with EXDEV across file systems, and
  * with EBUSY on a mount point: man 2 rename, ERRORS). Since the folder is replaced as a whole, it
- * must not be the root, hold a repository (.git), the current folder or the config.
+ * must not be the root, hold a repository (.git) or be inside one's .git, hold the home folder,
+ * the current folder or the config.
  */
 import fs = require('fs');
+import os = require('os');
 import path = require('path');
 
 /** A problem with the output folder's place, with a message for the user. */
@@ -74,6 +76,8 @@ function notAnOutputFolder(out: string, shown: string, outside: OutsideOut): str
   };
   const own = `pass a folder of its own, for example --out ${path.join(shown, 'out')}`;
   if (path.dirname(out) === out) return `${shown} is the root folder; the output folder is replaced as a whole on every compile: ${own}`;
+  if (out.split(path.sep).includes('.git')) return `${shown} is inside a repository's .git folder, which is git's own: pass a folder outside it`;
+  if (inside(os.homedir())) return `${shown} holds the home folder (${os.homedir()}); the output folder is replaced as a whole on every compile: ${own}`;
   if (statOrUndefined(path.join(out, '.git'), false))
     return `${shown} holds .git (a repository's folder); the output folder is replaced as a whole on every compile: ${own}`;
   if (inside(outside.config)) return `${shown} holds the config file (${outside.config}); the output folder is replaced as a whole on every compile: ${own}`;

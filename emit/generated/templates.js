@@ -643,7 +643,7 @@ function encode_char(c) {
     ;  } 
     ; __append("\ndry_run=0\nsampler=keep\nrestart=0\ncheck_secrets=0\n# Seconds to wait for the start: the unit's TimeoutStartSec= (its readiness check gives up just\n# before) plus a margin for systemd's own steps.\nwait_seconds=")
     ; __append(escapeFn( String(it.waitSeconds) ))
-    ; __append("\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--dry-run) dry_run=1 ;;\n	--sampler-off) sampler=off ;;\n	--sampler-on) sampler=on ;;\n	--restart) restart=1 ;;\n	--check-secrets) check_secrets=1 ;;\n	--timeout)\n		wait_seconds=${2:-}\n		[ $# -ge 2 ] && shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\nwhole_number --timeout \"$wait_seconds\" 1\n\nneed_tools pct")
+    ; __append("\nwhile [ $# -gt 0 ]; do\n	case \"$1\" in\n	--dry-run) dry_run=1 ;;\n	--sampler-off | --sampler-on)\n		if [ \"$sampler\" != keep ] && [ \"$sampler\" != \"${1#--sampler-}\" ]; then\n			printf -- '--sampler-off and --sampler-on: use one of them\\n' >&2\n			exit 2\n		fi\n		sampler=${1#--sampler-}\n		;;\n	--restart) restart=1 ;;\n	--check-secrets) check_secrets=1 ;;\n	--timeout)\n		wait_seconds=${2:-}\n		[ $# -ge 2 ] && shift\n		;;\n	-h | --help)\n		print_help\n		exit 0\n		;;\n	*)\n		printf 'unknown argument: %s\\n' \"$1\" >&2\n		exit 2\n		;;\n	esac\n	shift\ndone\nwhole_number --timeout \"$wait_seconds\" 1\n\nneed_tools pct")
     ;  if (it.api.probeFrom === 'host') { 
     ; __append(" curl")
     ;  } 

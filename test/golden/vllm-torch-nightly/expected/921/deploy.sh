@@ -81,8 +81,13 @@ wait_seconds=1830
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--dry-run) dry_run=1 ;;
-	--sampler-off) sampler=off ;;
-	--sampler-on) sampler=on ;;
+	--sampler-off | --sampler-on)
+		if [ "$sampler" != keep ] && [ "$sampler" != "${1#--sampler-}" ]; then
+			printf -- '--sampler-off and --sampler-on: use one of them\n' >&2
+			exit 2
+		fi
+		sampler=${1#--sampler-}
+		;;
 	--restart) restart=1 ;;
 	--check-secrets) check_secrets=1 ;;
 	--timeout)
