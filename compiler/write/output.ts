@@ -297,26 +297,25 @@ class StagedWrite implements OutputWriter {
       if (fs.existsSync(this.out)) {
         // Folders that hold a file of the new set or of the old manifest are the compiler's: made
         // as the new set needs them, left behind when it no longer does.
-        const ours = new Set<string>();
-        for (const p of [...this.seen, ...this.owned.keys()]) for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) ours.add(p.slice(0, i));
+        const newDirs = foldersOf(this.seen);
+        const ours = foldersOf(this.owned.keys(), new Set(newDirs));
         // What stands where the new set puts a file, or a file or link where it needs a folder
         // (PHX209, replaced with --force), is not carried, nor is anything below it.
-        const newDirs = new Set<string>();
-        for (const p of this.seen) for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) newDirs.add(p.slice(0, i));
         const replaced = (rel: string): boolean => {
+          if (this.seen.has(rel)) return true;
           for (let i = rel.indexOf('/'); i > 0; i = rel.indexOf('/', i + 1)) if (this.seen.has(rel.slice(0, i))) return true;
-          return this.seen.has(rel);
+          return false;
         };
-        for (const { rel, stat } of walkFolders(this.out)) {
+        for (const { rel, folder } of walkFolders(this.out)) {
           // an owned path, or one the new set writes: replaced or dropped, never carried
           if (replaced(rel) || this.owned.has(rel)) continue;
-          if (!stat.isDirectory())
+          if (!folder)
             throw new OutputPathError(
               `${path.join(this.out, rel)} is neither a file, a folder nor a symbolic link; the output folder is replaced as a whole, and this cannot be carried into the new set: move it away`,
             );
           if (ours.has(rel) || this.dirs.has(rel)) continue;
           this.dirFor(rel);
-          this.stager!.mkdir(path.join(this.newDir, rel), stat.mode & 0o7777);
+          this.stager!.mkdir(path.join(this.newDir, rel), fs.lstatSync(path.join(this.out, rel)).mode & 0o7777);
           this.dirs.add(rel);
         }
         for (const rel of walk(this.out)) {
@@ -463,11 +462,17 @@ function lstatOrUndefined(p: string): fs.Stats | undefined {
   }
 }
 
+/** The folders that hold `paths` (relative POSIX paths): "a/b/c" gives "a" and "a/b"; added to `into`. */
+function foldersOf(paths: Iterable<string>, into = new Set<string>()): Set<string> {
+  for (const p of paths) for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) into.add(p.slice(0, i));
+  return into;
+}
+
 /**
  * Every folder below `dir` (parents first), and every entry that is neither a folder, a regular
- * file nor a symbolic link, with its lstat.
+ * file nor a symbolic link (`folder` false), from readdir's file types alone.
  */
-function walkFolders(dir: string, prefix = '', out: { rel: string; stat: fs.Stats }[] = []): { rel: string; stat: fs.Stats }[] {
+function walkFolders(dir: string, prefix = '', out: { rel: string; folder: boolean }[] = []): { rel: string; folder: boolean }[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(path.join(dir, prefix), { withFileTypes: true });
@@ -477,7 +482,7 @@ function walkFolders(dir: string, prefix = '', out: { rel: string; stat: fs.Stat
   for (const e of entries.sort((a, b) => cmp(a.name, b.name))) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
     if (e.isFile() || e.isSymbolicLink()) continue;
-    out.push({ rel, stat: fs.lstatSync(path.join(dir, rel)) });
+    out.push({ rel, folder: e.isDirectory() });
     if (e.isDirectory()) walkFolders(dir, rel, out);
   }
   return out;
@@ -645,8 +650,7 @@ export function verifyOutput(outDir: string, manifestSha256: string): { files: n
   const unowned = walk(out).filter((p) => p !== MANIFEST && !owned.has(p));
   // A symbolic link where a folder of owned files goes (walk lists links, and does not follow
   // them): the files read through it, but it is not the compile's folder (occupied()).
-  const folders = new Set<string>();
-  for (const p of owned) for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) folders.add(p.slice(0, i));
+  const folders = foldersOf(owned);
   if (unowned.some((p) => folders.has(p))) return undefined;
   return { files: owned.size + 1, unowned };
 }
